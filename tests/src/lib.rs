@@ -1,0 +1,1 @@
+//! End-to-end tests of nitro-kms live in `tests/`; this library is empty on purpose.
