@@ -17,5 +17,6 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod attestation;
 pub mod crypto;
 pub mod secret;

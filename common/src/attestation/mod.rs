@@ -1,0 +1,4 @@
+//! Nitro attestation documents.
+
+pub mod build;
+pub mod cert_builder;
