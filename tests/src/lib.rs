@@ -1,1 +1,56 @@
-//! End-to-end tests of nitro-kms live in `tests/`; this library is empty on purpose.
+//! Helpers for the end-to-end tests in `tests/tests/`: they run the real binaries.
+//!
+//! The binaries are found beside the test executable's profile directory (`target/debug`), so
+//! `cargo build --workspace` must run before `cargo test` (`make test` does both).
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Path of a workspace binary (`nitro-kms`, `nitro-kms-enclave`, `nitro-kms-proxy`) in the same
+/// profile directory as the running test.
+///
+/// # Panics
+/// If the binary has not been built: that is a broken test setup, said plainly.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test-binary>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path = profile_dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is not built; run `cargo build --workspace` first (make test does)",
+        path.display()
+    );
+    path
+}
+
+/// Runs `nitro-kms` with `args` and returns its output.
+pub fn nitro_kms(args: &[&str]) -> Output {
+    let out = Command::new(binary("nitro-kms")).args(args).output();
+    match out {
+        Ok(out) => out,
+        Err(e) => panic!("cannot run nitro-kms: {e}"),
+    }
+}
+
+/// The folder of test vectors made by others (`common/tests/vectors`).
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../common/tests/vectors")
+}
+
+/// Standard output of a successful run, as text; panics with stderr if the run failed.
+pub fn stdout_ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "command failed with {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
