@@ -19,3 +19,5 @@
 
 pub mod crypto;
 pub mod secret;
+pub mod transport;
+pub mod wire;
