@@ -20,3 +20,5 @@
 pub mod attestation;
 pub mod crypto;
 pub mod secret;
+pub mod transport;
+pub mod wire;
