@@ -19,6 +19,7 @@
 
 pub mod attestation;
 pub mod crypto;
+pub mod kms;
 pub mod secret;
 pub mod transport;
 pub mod wire;
