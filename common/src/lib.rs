@@ -19,4 +19,5 @@
 
 pub mod attestation;
 pub mod crypto;
+pub mod nsm;
 pub mod secret;
