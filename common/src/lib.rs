@@ -20,6 +20,7 @@
 pub mod attestation;
 pub mod crypto;
 pub mod kms;
+pub mod nsm;
 pub mod secret;
 pub mod transport;
 pub mod wire;
