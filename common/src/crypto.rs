@@ -506,7 +506,7 @@ pub fn aes256_cbc_decrypt(
     iv: &[u8; CBC_IV_LEN],
     ciphertext: &[u8],
 ) -> Result<SecretBytes, CryptoError> {
-    if ciphertext.is_empty() || ciphertext.len() % 16 != 0 {
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(16) {
         return Err(CryptoError::Decrypt);
     }
     let k = cipher::PaddedBlockDecryptingKey::cbc_pkcs7(cbc_key(key)?)
