@@ -18,4 +18,5 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod crypto;
+pub mod recipient;
 pub mod secret;
