@@ -21,6 +21,7 @@ pub mod attestation;
 pub mod crypto;
 pub mod kms;
 pub mod nsm;
+pub mod recipient;
 pub mod secret;
 pub mod transport;
 pub mod wire;
