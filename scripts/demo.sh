@@ -58,8 +58,8 @@ run "$NK" recipient inspect "$WORK/envelope.ber"
 step "   only the enclave's private key opens it"
 run "$NK" recipient decrypt "$WORK/envelope.ber" --key "$WORK/app-key.pk8" | tee "$WORK/got"
 [ "$(cat "$WORK/got")" = "$DATA_KEY" ] && echo "   = the data key: OK"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -outform DER -out "$WORK/other.pk8" 2>/dev/null
-openssl pkcs8 -topk8 -nocrypt -inform DER -in "$WORK/other.pk8" -outform DER -out "$WORK/other.pk8" 2>/dev/null || true
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/other.pem" 2>/dev/null
+openssl pkcs8 -topk8 -nocrypt -in "$WORK/other.pem" -outform DER -out "$WORK/other.pk8"
 refused "$NK" recipient decrypt "$WORK/envelope.ber" --key "$WORK/other.pk8"
 step "   and OpenSSL reads the same envelope: the format is standard CMS"
 openssl cms -decrypt -inform DER -in "$WORK/envelope.ber" -inkey "$WORK/app-key.pem" | base64

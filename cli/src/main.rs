@@ -1,1 +1,68 @@
-fn main() {}
+//! `nitro-kms`: the command line of nitro-kms.
+//!
+//! It will mirror `aws kms` for the KMS operations (a later milestone). Today it carries the tools
+//! an enclave developer needs around attestation and recipient envelopes:
+//!
+//! - `nitro-kms attestation verify FILE` — verify a Nitro attestation document against the pinned
+//!   AWS root (or an explicitly trusted simulated root) and print it as JSON;
+//! - `nitro-kms attestation simulate --state-dir DIR --out FILE` — have the simulated NSM of DIR
+//!   sign a document; `nitro-kms attestation simulated-root --state-dir DIR` prints its root;
+//! - `nitro-kms recipient inspect|decrypt|encrypt` — KMS `CiphertextForRecipient` envelopes.
+//!
+//! Exit codes follow the AWS CLI where it has one: 0 success, 252 usage error, 255 other failure;
+//! a failed verification or decryption exits 1 with one line naming what failed.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod commands;
+mod error;
+mod input;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// nitro-kms command line.
+#[derive(Parser, Debug)]
+#[command(
+    name = "nitro-kms",
+    version,
+    about = "nitro-kms: attested KMS tools for Nitro enclaves"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Verify, simulate and inspect Nitro attestation documents.
+    #[command(subcommand)]
+    Attestation(commands::attestation::AttestationCommand),
+    /// Inspect, decrypt and create KMS `CiphertextForRecipient` envelopes (CMS).
+    #[command(subcommand)]
+    Recipient(commands::recipient::RecipientCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors; everything else is a usage error (252, as the AWS CLI).
+            let code = if e.use_stderr() { 252 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Attestation(cmd) => commands::attestation::run(cmd),
+        Command::Recipient(cmd) => commands::recipient::run(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nitro-kms: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -11,7 +11,11 @@ use clap::Parser;
 
 /// Command-line arguments of the enclave binary.
 #[derive(Parser, Debug)]
-#[command(name = "nitro-kms-enclave", version, about = "nitro-kms enclave key service")]
+#[command(
+    name = "nitro-kms-enclave",
+    version,
+    about = "nitro-kms enclave key service"
+)]
 struct Args {
     /// Where to listen: `vsock://ANY:5000` on Nitro, `unix:///path` in simulation.
     #[arg(long)]

@@ -10,7 +10,11 @@ use clap::Parser;
 
 /// Command-line arguments of the proxy.
 #[derive(Parser, Debug)]
-#[command(name = "nitro-kms-proxy", version, about = "nitro-kms parent proxy (AWS KMS endpoint)")]
+#[command(
+    name = "nitro-kms-proxy",
+    version,
+    about = "nitro-kms parent proxy (AWS KMS endpoint)"
+)]
 struct Args {
     /// HTTP listen address (default 127.0.0.1:9600).
     #[arg(long)]

@@ -54,3 +54,67 @@ pub fn stdout_ok(out: &Output) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Files of a fresh RSA-2048 key made by OpenSSL (an enclave application's recipient key).
+pub struct RsaKeyFiles {
+    /// PEM private key (what `openssl cms -decrypt -inkey` takes).
+    pub pem: PathBuf,
+    /// PKCS#8 DER private key (what `nitro-kms recipient decrypt --key` takes).
+    pub pkcs8_der: PathBuf,
+    /// DER SubjectPublicKeyInfo (what goes into an attestation document).
+    pub spki_der: PathBuf,
+}
+
+/// Runs `openssl` with `args`, quietly; panics if it is missing or fails.
+pub fn openssl(args: &[&str]) {
+    let out = Command::new("openssl").args(args).output();
+    match out {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!(
+            "openssl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!("openssl is required by this test: {e}"),
+    }
+}
+
+/// Makes an RSA-2048 key in `dir` with OpenSSL, named `name.*`.
+pub fn rsa_key(dir: &Path, name: &str) -> RsaKeyFiles {
+    let files = RsaKeyFiles {
+        pem: dir.join(format!("{name}.pem")),
+        pkcs8_der: dir.join(format!("{name}.pk8")),
+        spki_der: dir.join(format!("{name}.spki.der")),
+    };
+    let s = |p: &Path| p.display().to_string();
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        &s(&files.pem),
+    ]);
+    openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        &s(&files.pem),
+        "-outform",
+        "DER",
+        "-out",
+        &s(&files.pkcs8_der),
+    ]);
+    openssl(&[
+        "pkey",
+        "-in",
+        &s(&files.pem),
+        "-pubout",
+        "-outform",
+        "DER",
+        "-out",
+        &s(&files.spki_der),
+    ]);
+    files
+}
