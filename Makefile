@@ -7,6 +7,8 @@
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
 
 .PHONY: all build test fmt-check clippy unit demo clean
 
@@ -21,10 +23,13 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-# The end-to-end tests in tests/ run the real binaries, so build them first.
+# The end-to-end tests in tests/ run the real binaries, so build them first. The last line is the
+# total over every test binary, so the summary is not the last (possibly empty) doc-test run's.
 unit:
 	$(CARGO) build --workspace --locked
-	$(CARGO) test --workspace --locked
+	mkdir -p target
+	$(CARGO) test --workspace --locked 2>&1 | tee target/test-output.log
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
 
 test: fmt-check clippy unit
 

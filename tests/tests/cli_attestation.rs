@@ -318,3 +318,36 @@ fn recipient_encrypt_to_a_simulated_attestation_round_trips() {
     ]);
     assert_eq!(refused.status.code(), Some(1));
 }
+
+#[test]
+fn attestation_verify_accepts_a_base64_document_file() {
+    let doc = &REAL[2];
+    let raw = std::fs::read(doc_path(doc.file)).expect("vector");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b64 = dir.path().join("doc.b64");
+    let text = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, raw);
+    // Wrapped at 76 columns, as `base64` prints it.
+    let wrapped: Vec<&str> = text
+        .as_bytes()
+        .chunks(76)
+        .map(|c| std::str::from_utf8(c).expect("ascii"))
+        .collect();
+    std::fs::write(&b64, wrapped.join("\n")).expect("write");
+    let at = doc.at.to_string();
+    let out = stdout_ok(&nitro_kms(&[
+        "attestation",
+        "verify",
+        b64.to_str().expect("utf-8 path"),
+        "--at",
+        &at,
+        "--max-age",
+        "0",
+    ]));
+    let json: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(json["module_id"], doc.module_id);
+    assert_eq!(
+        json["public_key"].as_str().map(|k| k.len()),
+        Some(392),
+        "294-byte RSA SPKI in base64"
+    );
+}
