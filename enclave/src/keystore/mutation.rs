@@ -1,0 +1,79 @@
+//! Mutations: the only way the keystore changes, and what the journal records.
+
+use std::collections::BTreeMap;
+
+use nitro_kms_common::secret::SecretBytes;
+use serde::{Deserialize, Serialize};
+
+use super::{KeyStateRecord, KeystoreError, StoredAlias, StoredKey};
+
+/// One change to the keystore. Everything it needs (ids, dates, material) is inside, so applying
+/// it is deterministic and replaying the journal rebuilds the same state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mutation {
+    /// CreateKey: a new key with its material and policy.
+    CreateKey(StoredKey),
+    /// EnableKey, DisableKey, ScheduleKeyDeletion, CancelKeyDeletion.
+    SetKeyState {
+        /// The key.
+        key_id: String,
+        /// Its new state.
+        state: KeyStateRecord,
+    },
+    /// PutKeyPolicy.
+    PutKeyPolicy {
+        /// The key.
+        key_id: String,
+        /// The new policy text.
+        policy: String,
+    },
+    /// TagResource: adds or overwrites tags.
+    TagResource {
+        /// The key.
+        key_id: String,
+        /// Tag key -> value.
+        tags: BTreeMap<String, String>,
+    },
+    /// UntagResource: removes tags (absent ones are ignored, as AWS does).
+    UntagResource {
+        /// The key.
+        key_id: String,
+        /// Tag keys to remove.
+        tag_keys: Vec<String>,
+    },
+    /// The deletion window of a key passed: the key and its aliases are gone for good.
+    DeleteKey {
+        /// The key.
+        key_id: String,
+    },
+    /// CreateAlias.
+    CreateAlias(StoredAlias),
+    /// UpdateAlias: points an alias at another key.
+    UpdateAlias {
+        /// The alias name.
+        name: String,
+        /// The new target.
+        target_key_id: String,
+        /// When, ms since the epoch.
+        at_ms: u64,
+    },
+    /// DeleteAlias.
+    DeleteAlias {
+        /// The alias name.
+        name: String,
+    },
+}
+
+impl Mutation {
+    /// The journal record for this mutation (CBOR), zeroizing: CreateKey carries key material.
+    pub fn to_record_bytes(&self) -> Result<SecretBytes, KeystoreError> {
+        let mut out = Vec::new();
+        ciborium::into_writer(self, &mut out).map_err(|e| KeystoreError::Encode(e.to_string()))?;
+        Ok(SecretBytes::new(out))
+    }
+
+    /// Decodes a journal record.
+    pub fn from_record_bytes(bytes: &[u8]) -> Result<Self, KeystoreError> {
+        ciborium::from_reader(bytes).map_err(|e| KeystoreError::Decode(e.to_string()))
+    }
+}
