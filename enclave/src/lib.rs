@@ -9,4 +9,5 @@
 
 pub mod blob;
 pub mod keystore;
+pub mod policy;
 pub mod seal;

@@ -1,0 +1,172 @@
+//! Evaluating a policy for one request.
+
+use std::collections::BTreeMap;
+
+use nitro_kms_common::kms::KmsError;
+use nitro_kms_common::kms::error::DenyReason;
+
+use super::condition::{evaluate, glob};
+use super::document::{Condition, Effect, Policy, Principals, Statement};
+
+/// What a verified attestation document says, as policy conditions see it (lower-case hex).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttestationFacts {
+    /// PCR0, the enclave image's SHA-384.
+    pub image_sha384: String,
+    /// Every PCR of the document.
+    pub pcrs: BTreeMap<u16, String>,
+}
+
+/// Everything a policy may look at about a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The authenticated caller (from the frame envelope).
+    pub principal_arn: String,
+    /// The IAM action, e.g. `kms:GenerateDataKey`.
+    pub action: String,
+    /// The key's ARN.
+    pub key_arn: String,
+    /// The request's encryption context.
+    pub encryption_context: BTreeMap<String, String>,
+    /// The verified `Recipient` attestation, if the request carried one.
+    pub attestation: Option<AttestationFacts>,
+}
+
+/// The outcome of evaluating a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// A statement allows it and none denies it.
+    Allow,
+    /// A statement denies it.
+    ExplicitDeny,
+    /// No statement allows it.
+    ImplicitDeny,
+}
+
+impl RequestContext {
+    /// The account of the caller: the fifth field of its ARN.
+    fn caller_account(&self) -> Option<&str> {
+        self.principal_arn
+            .split(':')
+            .nth(4)
+            .filter(|a| !a.is_empty())
+    }
+
+    /// The request's values for a (lower-cased) condition key; `None` when absent.
+    fn values(&self, key: &str) -> Option<Vec<String>> {
+        if let Some(ctx_key) = key.strip_prefix("kms:encryptioncontext:") {
+            // The context key part matches case-insensitively, as condition key names do.
+            let v: Vec<String> = self
+                .encryption_context
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(ctx_key))
+                .map(|(_, v)| v.clone())
+                .collect();
+            return (!v.is_empty()).then_some(v);
+        }
+        if let Some(rest) = key.strip_prefix("kms:recipientattestation:") {
+            let att = self.attestation.as_ref()?;
+            if rest == "imagesha384" {
+                return Some(vec![att.image_sha384.clone()]);
+            }
+            let index: u16 = rest.strip_prefix("pcr")?.parse().ok()?;
+            return att.pcrs.get(&index).map(|v| vec![v.clone()]);
+        }
+        match key {
+            "kms:encryptioncontextkeys" => {
+                let keys: Vec<String> = self.encryption_context.keys().cloned().collect();
+                (!keys.is_empty()).then_some(keys)
+            }
+            "kms:calleraccount" => self.caller_account().map(|a| vec![a.to_owned()]),
+            "aws:principalarn" => Some(vec![self.principal_arn.clone()]),
+            _ => None,
+        }
+    }
+
+    fn principal_matches(&self, principals: &Principals) -> bool {
+        let Principals::Aws(list) = principals else {
+            return true;
+        };
+        list.iter().any(|p| self.principal_is(p))
+    }
+
+    fn principal_is(&self, p: &str) -> bool {
+        let account = self.caller_account();
+        if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+            return account == Some(p);
+        }
+        let fields: Vec<&str> = p.split(':').collect();
+        if let [_, _, "iam", "", acct, "root"] = fields.as_slice() {
+            return account == Some(*acct);
+        }
+        if p == self.principal_arn {
+            return true;
+        }
+        // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION is a session of arn:aws:iam::ACCOUNT:role/ROLE.
+        let caller: Vec<&str> = self.principal_arn.split(':').collect();
+        match (caller.as_slice(), fields.as_slice()) {
+            (["arn", cp, "sts", "", ca, res], ["arn", pp, "iam", "", pa, role])
+                if cp == pp && ca == pa =>
+            {
+                let mut parts = res.split('/');
+                parts.next() == Some("assumed-role")
+                    && parts
+                        .next()
+                        .is_some_and(|r| role.strip_prefix("role/") == Some(r))
+            }
+            _ => false,
+        }
+    }
+
+    fn condition_holds(&self, c: &Condition) -> bool {
+        let values = self.values(&c.key);
+        evaluate(c.set, c.op, c.if_exists, values.as_deref(), &c.values)
+    }
+
+    fn statement_applies(&self, s: &Statement) -> bool {
+        let principal = self.principal_matches(&s.principal.items) != s.principal.not;
+        let action = s.action.items.iter().any(|a| glob(a, &self.action, true)) != s.action.not;
+        let resource = s
+            .resource
+            .items
+            .iter()
+            .any(|r| glob(r, &self.key_arn, false))
+            != s.resource.not;
+        principal && action && resource && s.conditions.iter().all(|c| self.condition_holds(c))
+    }
+}
+
+impl Policy {
+    /// Evaluates the policy for `ctx`: explicit deny wins, then any allow, else implicit deny.
+    pub fn evaluate(&self, ctx: &RequestContext) -> Decision {
+        let mut allowed = false;
+        for s in &self.statements {
+            if ctx.statement_applies(s) {
+                match s.effect {
+                    Effect::Deny => return Decision::ExplicitDeny,
+                    Effect::Allow => allowed = true,
+                }
+            }
+        }
+        if allowed {
+            Decision::Allow
+        } else {
+            Decision::ImplicitDeny
+        }
+    }
+}
+
+/// Evaluates `policy` and turns a denial into AWS's `AccessDeniedException`.
+pub fn authorize(policy: &Policy, ctx: &RequestContext) -> Result<(), KmsError> {
+    let reason = match policy.evaluate(ctx) {
+        Decision::Allow => return Ok(()),
+        Decision::ExplicitDeny => DenyReason::ExplicitDenyInResourceBasedPolicy,
+        Decision::ImplicitDeny => DenyReason::NoResourceBasedPolicy,
+    };
+    Err(KmsError::access_denied_because(
+        &ctx.principal_arn,
+        &ctx.action,
+        &ctx.key_arn,
+        reason,
+    ))
+}

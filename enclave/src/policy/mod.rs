@@ -1,0 +1,30 @@
+//! Key policies: the JSON policy language subset Nitro users write for AWS KMS, parsed once and
+//! evaluated on every operation.
+//!
+//! Supported: `Version`, `Id`, `Statement` (object or array) with `Sid`, `Effect`
+//! (`Allow`/`Deny`), `Principal`/`NotPrincipal` (`"*"` or `{"AWS": ...}`; `Service` principals
+//! parse but never match a caller), `Action`/`NotAction` and `Resource`/`NotResource` with `*` and
+//! `?` wildcards, and `Condition` with `StringEquals`, `StringNotEquals`,
+//! `StringEqualsIgnoreCase`, `StringNotEqualsIgnoreCase`, `StringLike`, `StringNotLike`, `Null`
+//! and `Bool`, each with an optional `ForAnyValue:`/`ForAllValues:` prefix and `IfExists` suffix.
+//!
+//! Condition keys: `kms:RecipientAttestation:ImageSha384` (PCR0) and
+//! `kms:RecipientAttestation:PCR<n>` (lower-case hex, present only when the request carried a
+//! verified attestation document), `kms:EncryptionContext:<key>`, `kms:EncryptionContextKeys`,
+//! `kms:CallerAccount`, `aws:PrincipalArn`. Condition key names are case-insensitive (as in IAM),
+//! values are compared as the operator says.
+//!
+//! Where this differs from AWS, on purpose: there is no IAM here, so a key policy statement whose
+//! principal is an account (`arn:aws:iam::ACCOUNT:root` or `ACCOUNT`) — which on AWS delegates to
+//! the account's IAM policies — admits every principal of that account. Evaluation order is
+//! AWS's: an explicit `Deny` wins, then any `Allow`, else the request is implicitly denied.
+
+mod condition;
+mod document;
+mod evaluate;
+
+pub use document::{MAX_POLICY_LEN, Policy, PolicyError, default_policy};
+pub use evaluate::{AttestationFacts, Decision, RequestContext, authorize};
+
+#[cfg(test)]
+mod tests;
