@@ -20,8 +20,9 @@ use super::io::{read_message, write_message};
 use super::message::Message;
 use super::{Limits, WireError};
 
-/// The protocol version this code speaks. Bumped by any change to the frame or body layout.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version this code speaks. Bumped by any change to the frame or body layout
+/// (version 2 added the `Persist` and `PersistAck` kinds).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A Hello: the version a side speaks and the limits it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -123,7 +124,7 @@ mod tests {
         ));
         assert_eq!(
             error.to_string(),
-            "protocol version mismatch: we speak 1, the peer speaks 2"
+            "protocol version mismatch: we speak 2, the peer speaks 3"
         );
     }
 
@@ -206,7 +207,7 @@ mod tests {
         assert!(matches!(
             ours_result,
             Err(WireError::VersionMismatch {
-                ours: 1,
+                ours: PROTOCOL_VERSION,
                 theirs: 99
             })
         ));
@@ -214,7 +215,7 @@ mod tests {
             theirs_result,
             Err(WireError::VersionMismatch {
                 ours: 99,
-                theirs: 1
+                theirs: PROTOCOL_VERSION
             })
         ));
     }

@@ -38,12 +38,18 @@ pub mod keys {
     pub const MAX_IN_FLIGHT: u64 = 8;
     /// Ping/Pong nonce (uint, 64-bit).
     pub const NONCE: u64 = 9;
+    /// `action`: what a [`Persist`] asks the parent to do ([`PersistAction`]).
+    pub const ACTION: u64 = 10;
+    /// `offset`: a byte position in the parent's snapshot or journal file.
+    pub const OFFSET: u64 = 11;
+    /// `total`: a file length (see [`Persist`] and [`PersistAck`]).
+    pub const TOTAL: u64 = 12;
 }
 
 /// The kind of a message: the value of its `kind` key (0).
 ///
-/// Codes 5 (`Persist`), 6 (`PersistAck`) and 7 (`Shutdown`) are reserved for later versions and
-/// decode as [`WireError::UnknownKind`] until then.
+/// Code 7 (`Shutdown`) is reserved for a later version and decodes as [`WireError::UnknownKind`]
+/// until then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Protocol version and limits; the first message each way.
@@ -56,16 +62,22 @@ pub enum Kind {
     Ping,
     /// The answer to a ping.
     Pong,
+    /// Sealed-state storage request, enclave to parent.
+    Persist,
+    /// The parent's answer to a [`Kind::Persist`].
+    PersistAck,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Hello,
         Kind::Request,
         Kind::Response,
         Kind::Ping,
         Kind::Pong,
+        Kind::Persist,
+        Kind::PersistAck,
     ];
 
     /// The kind's code on the wire.
@@ -76,6 +88,8 @@ impl Kind {
             Kind::Response => 2,
             Kind::Ping => 3,
             Kind::Pong => 4,
+            Kind::Persist => 5,
+            Kind::PersistAck => 6,
         }
     }
 
@@ -87,6 +101,8 @@ impl Kind {
             2 => Some(Kind::Response),
             3 => Some(Kind::Ping),
             4 => Some(Kind::Pong),
+            5 => Some(Kind::Persist),
+            6 => Some(Kind::PersistAck),
             _ => None,
         }
     }
@@ -99,6 +115,8 @@ impl Kind {
             Kind::Response => "Response",
             Kind::Ping => "Ping",
             Kind::Pong => "Pong",
+            Kind::Persist => "Persist",
+            Kind::PersistAck => "PersistAck",
         }
     }
 
@@ -114,6 +132,21 @@ impl Kind {
             Kind::Request => &[keys::KIND, keys::ID, keys::OP, keys::CALLER, keys::PAYLOAD],
             Kind::Response => &[keys::KIND, keys::ID, keys::PAYLOAD, keys::STATUS],
             Kind::Ping | Kind::Pong => &[keys::KIND, keys::NONCE],
+            Kind::Persist => &[
+                keys::KIND,
+                keys::ID,
+                keys::PAYLOAD,
+                keys::ACTION,
+                keys::OFFSET,
+                keys::TOTAL,
+            ],
+            Kind::PersistAck => &[
+                keys::KIND,
+                keys::ID,
+                keys::PAYLOAD,
+                keys::STATUS,
+                keys::TOTAL,
+            ],
         }
     }
 }
@@ -147,6 +180,10 @@ pub enum Message {
         /// The nonce of the Ping being answered.
         nonce: u64,
     },
+    /// A sealed-state storage request from the enclave.
+    Persist(Persist),
+    /// The parent's answer to a [`Message::Persist`].
+    PersistAck(PersistAck),
 }
 
 impl Message {
@@ -158,6 +195,8 @@ impl Message {
             Message::Response(_) => Kind::Response,
             Message::Ping { .. } => Kind::Ping,
             Message::Pong { .. } => Kind::Pong,
+            Message::Persist(_) => Kind::Persist,
+            Message::PersistAck(_) => Kind::PersistAck,
         }
     }
 
@@ -192,6 +231,124 @@ impl Message {
             return Err(WireError::TrailingBytes { count: rest.len() });
         }
         fields.into_message()
+    }
+}
+
+/// What a [`Persist`] asks the parent to do with the enclave's sealed state.
+///
+/// The parent keeps two opaque files for the enclave: a **snapshot** and an append-only
+/// **journal** (their format is the enclave's business; the parent only stores bytes). Reads and
+/// snapshot writes are chunked so that a state larger than one frame still moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PersistAction {
+    /// Read the snapshot from `offset`: the ack's payload is the next chunk (empty at the end),
+    /// its `total` the file's length (0 when there is none).
+    ReadSnapshot,
+    /// Read the journal from `offset`, as for [`PersistAction::ReadSnapshot`].
+    ReadJournal,
+    /// Append `payload` to the journal, whose length must be `offset` (otherwise the parent refuses:
+    /// the enclave and the file disagree about what was written). Acknowledged only once the
+    /// bytes are durable (fsync). The ack's `total` is the journal's new length.
+    AppendJournal,
+    /// One chunk of a new snapshot: `payload` goes at `offset` of a snapshot of `total` bytes.
+    /// When the last chunk arrives the parent makes the new snapshot durable, installs it in
+    /// place of the old one and empties the journal (the snapshot includes it), then acks.
+    WriteSnapshot,
+}
+
+impl PersistAction {
+    /// Every action, in code order.
+    pub const ALL: [PersistAction; 4] = [
+        PersistAction::ReadSnapshot,
+        PersistAction::ReadJournal,
+        PersistAction::AppendJournal,
+        PersistAction::WriteSnapshot,
+    ];
+
+    /// The action's code on the wire (key 10).
+    pub const fn code(self) -> u64 {
+        match self {
+            PersistAction::ReadSnapshot => 0,
+            PersistAction::ReadJournal => 1,
+            PersistAction::AppendJournal => 2,
+            PersistAction::WriteSnapshot => 3,
+        }
+    }
+
+    /// The action with this code, if any.
+    pub const fn from_code(code: u64) -> Option<PersistAction> {
+        match code {
+            0 => Some(PersistAction::ReadSnapshot),
+            1 => Some(PersistAction::ReadJournal),
+            2 => Some(PersistAction::AppendJournal),
+            3 => Some(PersistAction::WriteSnapshot),
+            _ => None,
+        }
+    }
+}
+
+/// A storage request from the enclave to the parent (kind 5). `id` is chosen by the enclave and
+/// is independent of request ids; the [`PersistAck`] carries it back.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Persist {
+    /// Matches the ack to the request.
+    pub id: u64,
+    /// What to do.
+    pub action: PersistAction,
+    /// File position (see [`PersistAction`]).
+    pub offset: u64,
+    /// Length of the whole snapshot for [`PersistAction::WriteSnapshot`], otherwise 0.
+    pub total: u64,
+    /// Bytes to store (empty for reads). Already sealed by the enclave.
+    pub payload: Vec<u8>,
+}
+
+impl fmt::Debug for Persist {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Persist")
+            .field("id", &self.id)
+            .field("action", &self.action)
+            .field("offset", &self.offset)
+            .field("total", &self.total)
+            .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// The parent's answer to a [`Persist`] (kind 6).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersistAck {
+    /// The [`Persist::id`] answered.
+    pub id: u64,
+    /// 200 when done (durably, for writes); otherwise the request failed and `payload` is a
+    /// UTF-8 explanation.
+    pub status: Status,
+    /// A file length: see [`PersistAction`].
+    pub total: u64,
+    /// The chunk read, or the error text, or empty.
+    pub payload: Vec<u8>,
+}
+
+impl PersistAck {
+    /// A failed request, with a reason for the enclave's log.
+    pub fn failed(id: u64, reason: &str) -> PersistAck {
+        PersistAck {
+            id,
+            status: Status::INTERNAL_SERVER_ERROR,
+            total: 0,
+            payload: reason.as_bytes().to_vec(),
+        }
+    }
+}
+
+impl fmt::Debug for PersistAck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersistAck")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("total", &self.total)
+            .field("payload_len", &self.payload.len())
+            .finish()
     }
 }
 
@@ -363,6 +520,19 @@ impl Serialize for WireMessage<'_> {
             }
             Message::Ping { nonce } | Message::Pong { nonce } => {
                 map.serialize_entry(&keys::NONCE, nonce)?;
+            }
+            Message::Persist(p) => {
+                map.serialize_entry(&keys::ID, &p.id)?;
+                map.serialize_entry(&keys::PAYLOAD, serde_bytes::Bytes::new(&p.payload))?;
+                map.serialize_entry(&keys::ACTION, &p.action.code())?;
+                map.serialize_entry(&keys::OFFSET, &p.offset)?;
+                map.serialize_entry(&keys::TOTAL, &p.total)?;
+            }
+            Message::PersistAck(a) => {
+                map.serialize_entry(&keys::ID, &a.id)?;
+                map.serialize_entry(&keys::PAYLOAD, serde_bytes::Bytes::new(&a.payload))?;
+                map.serialize_entry(&keys::STATUS, &a.status.code())?;
+                map.serialize_entry(&keys::TOTAL, &a.total)?;
             }
         }
         map.end()
@@ -576,6 +746,9 @@ struct Fields {
     max_frame_len: Option<u64>,
     max_in_flight: Option<u64>,
     nonce: Option<u64>,
+    action: Option<u64>,
+    offset: Option<u64>,
+    total: Option<u64>,
     /// The first problem found; it ends the walk over the map.
     error: Option<WireError>,
 }
@@ -594,12 +767,15 @@ impl Fields {
             keys::MAX_FRAME_LEN => put(&mut self.max_frame_len, key, uint("max_frame_len", value)?),
             keys::MAX_IN_FLIGHT => put(&mut self.max_in_flight, key, uint("max_in_flight", value)?),
             keys::NONCE => put(&mut self.nonce, key, uint("nonce", value)?),
+            keys::ACTION => put(&mut self.action, key, uint("action", value)?),
+            keys::OFFSET => put(&mut self.offset, key, uint("offset", value)?),
+            keys::TOTAL => put(&mut self.total, key, uint("total", value)?),
             _ => Err(WireError::UnknownKey { key }),
         }
     }
 
     /// Which keys are present, for checking them against the kind's key list.
-    fn present_keys(&self) -> [(u64, bool); 10] {
+    fn present_keys(&self) -> [(u64, bool); 13] {
         [
             (keys::KIND, self.kind.is_some()),
             (keys::ID, self.id.is_some()),
@@ -611,6 +787,9 @@ impl Fields {
             (keys::MAX_FRAME_LEN, self.max_frame_len.is_some()),
             (keys::MAX_IN_FLIGHT, self.max_in_flight.is_some()),
             (keys::NONCE, self.nonce.is_some()),
+            (keys::ACTION, self.action.is_some()),
+            (keys::OFFSET, self.offset.is_some()),
+            (keys::TOTAL, self.total.is_some()),
         ]
     }
 
@@ -669,6 +848,33 @@ impl Fields {
             Kind::Pong => Message::Pong {
                 nonce: required(name, "nonce", self.nonce)?,
             },
+            Kind::Persist => {
+                let action = required(name, "action", self.action)?;
+                Message::Persist(Persist {
+                    id: required(name, "id", self.id)?,
+                    action: PersistAction::from_code(action).ok_or(WireError::OutOfRange {
+                        field: "action",
+                        value: action,
+                    })?,
+                    offset: required(name, "offset", self.offset)?,
+                    total: required(name, "total", self.total)?,
+                    payload: required(name, "payload", self.payload)?,
+                })
+            }
+            Kind::PersistAck => {
+                let status = required(name, "status", self.status)?;
+                Message::PersistAck(PersistAck {
+                    id: required(name, "id", self.id)?,
+                    status: u16::try_from(status).ok().and_then(Status::new).ok_or(
+                        WireError::OutOfRange {
+                            field: "status",
+                            value: status,
+                        },
+                    )?,
+                    total: required(name, "total", self.total)?,
+                    payload: required(name, "payload", self.payload)?,
+                })
+            }
         })
     }
 }
@@ -753,7 +959,49 @@ pub(crate) mod tests {
             )),
             Message::Ping { nonce: u64::MAX },
             Message::Pong { nonce: 0 },
+            Message::Persist(Persist {
+                id: 7,
+                action: PersistAction::WriteSnapshot,
+                offset: 1 << 20,
+                total: 3 << 20,
+                payload: vec![0xAB; 3],
+            }),
+            Message::PersistAck(PersistAck {
+                id: 7,
+                status: Status::OK,
+                total: 3 << 20,
+                payload: Vec::new(),
+            }),
         ]
+    }
+
+    #[test]
+    fn persist_action_codes_round_trip_and_an_unknown_action_is_out_of_range() {
+        for action in PersistAction::ALL {
+            assert_eq!(PersistAction::from_code(action.code()), Some(action));
+        }
+        let bytes = map(vec![
+            (keys::KIND, uint_value(5)),
+            (keys::ID, uint_value(1)),
+            (keys::PAYLOAD, ciborium::Value::Bytes(Vec::new())),
+            (keys::ACTION, uint_value(4)),
+            (keys::OFFSET, uint_value(0)),
+            (keys::TOTAL, uint_value(0)),
+        ]);
+        assert!(matches!(
+            Message::decode_body(&bytes),
+            Err(WireError::OutOfRange {
+                field: "action",
+                value: 4
+            })
+        ));
+    }
+
+    #[test]
+    fn persist_debug_shows_lengths_not_sealed_bytes() {
+        let text = format!("{:?}", one_of_each_kind()[6]);
+        assert!(text.contains("payload_len: 3"), "{text}");
+        assert!(!text.contains("171"), "{text}");
     }
 
     fn body(message: &Message) -> Vec<u8> {
@@ -816,7 +1064,7 @@ pub(crate) mod tests {
         for kind in Kind::ALL {
             assert_eq!(Kind::from_code(kind.code()), Some(kind));
         }
-        for reserved in [5, 6, 7, u64::MAX] {
+        for reserved in [7, 8, u64::MAX] {
             assert_eq!(Kind::from_code(reserved), None);
         }
     }
@@ -899,7 +1147,7 @@ pub(crate) mod tests {
 
     #[test]
     fn decode_rejects_unknown_and_reserved_kinds() {
-        for code in [5u64, 6, 7, 1000] {
+        for code in [7u64, 8, 1000] {
             let bytes = map(vec![(keys::KIND, uint_value(code))]);
             assert!(matches!(
                 Message::decode_body(&bytes),
@@ -947,10 +1195,10 @@ pub(crate) mod tests {
 
     #[test]
     fn decode_rejects_a_key_outside_the_key_table() {
-        let bytes = ping_with(vec![(10, uint_value(0))]);
+        let bytes = ping_with(vec![(13, uint_value(0))]);
         assert!(matches!(
             Message::decode_body(&bytes),
-            Err(WireError::UnknownKey { key: 10 })
+            Err(WireError::UnknownKey { key: 13 })
         ));
     }
 

@@ -52,6 +52,9 @@
 //! | 7   | `max_frame_len` | unsigned integer (0), 32-bit      | `u32`                      |
 //! | 8   | `max_in_flight` | unsigned integer (0), 32-bit      | `u32`                      |
 //! | 9   | `nonce`         | unsigned integer (0), 64-bit      | `u64`                      |
+//! | 10  | `action`        | unsigned integer (0), 0..=3       | [`PersistAction`]          |
+//! | 11  | `offset`        | unsigned integer (0), 64-bit      | `u64`                      |
+//! | 12  | `total`         | unsigned integer (0), 64-bit      | `u64`                      |
 //!
 //! The `kind` (key 0) says which message the map is and therefore which other keys it has. Every
 //! listed key is required and no other key is allowed:
@@ -63,8 +66,8 @@
 //! | 2    | [`Response`]              | 0, 1, 4, 5       | enclave                           |
 //! | 3    | [`Message::Ping`]         | 0, 9             | either side                       |
 //! | 4    | [`Message::Pong`]         | 0, 9             | the side that received the Ping   |
-//! | 5    | reserved (`Persist`)      |                  | enclave, in a later version       |
-//! | 6    | reserved (`PersistAck`)   |                  | parent, in a later version        |
+//! | 5    | [`Persist`]               | 0, 1, 4, 10, 11, 12 | enclave                        |
+//! | 6    | [`PersistAck`]            | 0, 1, 4, 5, 12   | parent, answering a Persist       |
 //! | 7    | reserved (`Shutdown`)     |                  | a later version                   |
 //!
 //! What the fields mean:
@@ -83,6 +86,11 @@
 //!   enum).
 //! - `version`, `max_frame_len`, `max_in_flight`: see [`hello`].
 //! - `nonce`: chosen by the side sending a `Ping`; the `Pong` echoes it.
+//! - `action`, `offset`, `total`: the enclave's sealed-state storage requests, see
+//!   [`PersistAction`]. The enclave has no disk: it asks the parent, over the connection the parent
+//!   opened, to read or append its (sealed, opaque) snapshot and journal files, and waits for the
+//!   [`PersistAck`] before answering the KMS request that changed its state. Persist ids are the
+//!   enclave's own, independent of request ids.
 //!
 //! ## Rules for encoders
 //!
@@ -142,7 +150,9 @@ pub mod message;
 pub use frame::{FrameDecoder, encode, encode_limited};
 pub use hello::{Hello, PROTOCOL_VERSION, handshake, negotiate};
 pub use io::{FramedReader, FramedWriter, read_message, write_message};
-pub use message::{Kind, Message, Request, Response, Status, keys};
+pub use message::{
+    Kind, Message, Persist, PersistAck, PersistAction, Request, Response, Status, keys,
+};
 
 /// Length of the frame header: a 4-byte big-endian body length.
 pub const FRAME_HEADER_LEN: usize = 4;
