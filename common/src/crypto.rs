@@ -148,6 +148,36 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 // RSA (OAEP with SHA-256 / MGF1-SHA-256)
 // ---------------------------------------------------------------------------------------------
 
+/// NIST curves for which nitro-kms generates ECC data key pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcCurve {
+    /// P-256 (secp256r1), KMS `ECC_NIST_P256`.
+    P256,
+    /// P-384 (secp384r1), KMS `ECC_NIST_P384`.
+    P384,
+    /// P-521 (secp521r1), KMS `ECC_NIST_P521`.
+    P521,
+}
+
+/// Generates an EC key pair: its PKCS#8 DER private key (zeroizing) and DER SubjectPublicKeyInfo,
+/// the two encodings GenerateDataKeyPair returns.
+pub fn generate_ec_key_pair(curve: EcCurve) -> Result<(SecretBytes, Vec<u8>), CryptoError> {
+    let alg = match curve {
+        EcCurve::P256 => &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        EcCurve::P384 => &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        EcCurve::P521 => &signature::ECDSA_P521_SHA512_ASN1_SIGNING,
+    };
+    let kp = signature::EcdsaKeyPair::generate(alg).map_err(|_| CryptoError::InvalidKey)?;
+    let pkcs8 = kp.to_pkcs8v1().map_err(|_| CryptoError::InvalidKey)?;
+    let spki = kp
+        .public_key()
+        .as_der()
+        .map_err(|_| CryptoError::InvalidKey)?
+        .as_ref()
+        .to_vec();
+    Ok((SecretBytes::copy_from(pkcs8.as_ref()), spki))
+}
+
 /// RSA modulus sizes nitro-kms generates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RsaKeySize {
@@ -526,6 +556,21 @@ pub fn aes256_cbc_decrypt(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ec_key_pairs_are_pkcs8_and_spki_of_the_right_curve() {
+        for (curve, spki_len) in [
+            (EcCurve::P256, 91),
+            (EcCurve::P384, 120),
+            (EcCurve::P521, 158),
+        ] {
+            let (pkcs8, spki) = generate_ec_key_pair(curve).unwrap();
+            assert_eq!(spki.len(), spki_len, "{curve:?}");
+            assert_eq!(pkcs8.expose()[0], 0x30);
+            let (_, other) = generate_ec_key_pair(curve).unwrap();
+            assert_ne!(spki, other);
+        }
+    }
 
     #[test]
     fn sha384_matches_known_answer() {

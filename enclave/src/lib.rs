@@ -1,13 +1,31 @@
-//! The nitro-kms enclave's building blocks, as a library so that the binary (`main.rs`) and the
-//! whole-process tests in `tests/` share them.
+//! The nitro-kms enclave: owns the KMS keys and answers KMS operations over the frame protocol.
 //!
-//! Modules arrive with the enclave key service milestone: ciphertext blobs, key policies and the
-//! sealed keystore first, then the listener and one handler per KMS operation.
+//! A library, so that the binary (`main.rs`) and tests share it. The pieces, from the wire in:
+//!
+//! - [`server`]: accepts the parent's connections, runs the Hello, multiplexes requests;
+//! - [`service`]: one request in, one reply out — parse, dispatch to [`ops`], render;
+//! - [`ops`]: one module per KMS operation, plus the shared key access checks;
+//! - [`policy`]: key policies and their evaluation; [`recipient`]: attested recipients;
+//! - [`keystore`]: keys and aliases in memory; [`blob`]: the ciphertext format;
+//! - [`sealed_store`]: the keystore made durable through the parent ([`parent_link`]) in the
+//!   sealed format of [`seal`], under the key from [`sealing_key`];
+//! - [`deletion`]: keys past their deletion window; [`config`]: flags, environment, TOML;
+//!   [`clock`]: injectable time.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod blob;
+pub mod clock;
+pub mod config;
+pub mod deletion;
 pub mod keystore;
+pub mod ops;
+pub mod parent_link;
 pub mod policy;
+pub mod recipient;
 pub mod seal;
+pub mod sealed_store;
+pub mod sealing_key;
+pub mod server;
+pub mod service;

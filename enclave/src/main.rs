@@ -1,38 +1,193 @@
-//! `nitro-kms-enclave`: the enclave binary that owns the KMS keys.
+//! `nitro-kms-enclave`: the enclave binary.
 //!
-//! This release carries only the foundation the enclave is built on (`nitro-kms-common`: crypto,
-//! NSM, attestation, recipient envelopes, frames, KMS shapes). The key service itself — listener,
-//! operations, policies, sealed keystore — is the next milestone; until it lands this binary says
-//! so plainly and exits with status 2 rather than pretending to serve.
+//! Start-up order matters: listen first (the parent must be able to connect), load the sealed
+//! keystore *through* the first parent connection, and only then serve KMS requests (requests that
+//! arrive earlier wait, within their deadline). A sealed state that does not authenticate stops the
+//! process with status 1: the enclave refuses to serve rather than start empty. SIGTERM or SIGINT
+//! stop accepting, let requests in flight finish, and exit 0.
+//!
+//! Exit status: 0 after a clean shutdown, 1 when the sealed state or the listener fails, 2 for a
+//! configuration error.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-use clap::Parser;
+use std::process::ExitCode;
+use std::sync::Arc;
 
-/// Command-line arguments of the enclave binary.
-#[derive(Parser, Debug)]
-#[command(
-    name = "nitro-kms-enclave",
-    version,
-    about = "nitro-kms enclave key service"
-)]
-struct Args {
-    /// Where to listen: `vsock://ANY:5000` on Nitro, `unix:///path` in simulation.
-    #[arg(long)]
-    listen: Option<String>,
-    /// Use the simulated NSM instead of /dev/nsm.
-    #[arg(long)]
-    simulate: bool,
-    /// The simulated world's state directory (with --simulate).
-    #[arg(long)]
-    state_dir: Option<std::path::PathBuf>,
+use clap::Parser;
+use nitro_kms_common::attestation::{TrustAnchor, Verifier};
+use nitro_kms_common::nsm::NsmExt;
+use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_common::transport::{self, Address};
+use nitro_kms_common::wire::Limits;
+use nitro_kms_enclave::config::{Args, Config};
+use nitro_kms_enclave::parent_link::ParentLink;
+use nitro_kms_enclave::recipient::RecipientVerifier;
+use nitro_kms_enclave::sealed_store::SealedKeystore;
+use nitro_kms_enclave::server::{self, ServerConfig};
+use nitro_kms_enclave::service::{Identity, Service};
+use nitro_kms_enclave::{clock, deletion, seal, sealing_key};
+use tokio::sync::watch;
+
+fn main() -> ExitCode {
+    let config = match Config::resolve(Args::parse()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nitro-kms-enclave: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nitro-kms-enclave: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nitro-kms-enclave: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
-fn main() -> std::process::ExitCode {
-    let _args = Args::parse();
+async fn run(config: Config) -> Result<(), String> {
+    let key = if config.simulate {
+        let dir = config.state_dir.clone().unwrap_or_default();
+        let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(&dir))
+            .map_err(|e| format!("simulated NSM in {}: {e}", dir.display()))?;
+        let described = nsm
+            .describe()
+            .map_err(|e| format!("simulated NSM: {e:?}"))?;
+        eprintln!(
+            "nitro-kms-enclave: SIMULATED NSM (module {}), state in {}",
+            described.module_id,
+            dir.display()
+        );
+        sealing_key::simulated(&dir).map_err(|e| e.to_string())?
+    } else {
+        eprintln!(
+            "nitro-kms-enclave: WARNING: ephemeral sealing key; every key is lost when this \
+             process stops"
+        );
+        seal::SealingKey::generate().map_err(|e| e.to_string())?
+    };
+
+    let mut verifiers = vec![
+        Verifier::new(TrustAnchor::aws_nitro_root_g1()).with_max_age(Some(config.max_document_age)),
+    ];
+    if let Some(path) = &config.trust_simulated_root {
+        let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let anchor = TrustAnchor::simulated_from_pem(&pem)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        eprintln!(
+            "nitro-kms-enclave: WARNING: trusting the SIMULATED attestation root {} (sha256 {}); \
+             documents it signs prove nothing about hardware",
+            path.display(),
+            anchor.fingerprint_hex()
+        );
+        verifiers.push(Verifier::new(anchor).with_max_age(Some(config.max_document_age)));
+    }
+
+    let address: Address = config
+        .listen
+        .parse()
+        .map_err(|e| format!("--listen {}: {e}", config.listen))?;
+    let listener = transport::listen(&address)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    eprintln!("nitro-kms-enclave: listening on {}", config.listen);
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("nitro-kms-enclave: shutting down");
+        let _ = stop_tx.send(true);
+    });
+
+    let link = Arc::new(ParentLink::new(config.persist_timeout));
+    let (service_tx, service_rx) = watch::channel(None);
+    let server = tokio::spawn(server::serve(
+        listener,
+        service_rx,
+        link.clone(),
+        ServerConfig {
+            limits: Limits {
+                max_frame_len: config.max_frame_len,
+                max_in_flight: config.max_in_flight,
+            },
+            max_connections: config.max_connections,
+            request_timeout: config.request_timeout,
+            shutdown_grace: config.request_timeout,
+        },
+        stop_rx.clone(),
+    ));
+
+    let mut stop = stop_rx.clone();
+    let loaded = tokio::select! {
+        loaded = SealedKeystore::load(link, key) => loaded,
+        _ = server::stopped(&mut stop) => {
+            let _ = server.await;
+            return Ok(());
+        }
+    };
+    let (store, report) = loaded.map_err(|e| format!("refusing to serve: {e}"))?;
     eprintln!(
-        "nitro-kms-enclave: the key service is not implemented in this release \
-         (it is the next milestone); nothing is listening"
+        "nitro-kms-enclave: keystore {} ({} keys, {} aliases, {} journal records replayed{}{}), generation {}",
+        if report.fresh { "created" } else { "loaded" },
+        report.keys,
+        report.aliases,
+        report.replayed,
+        if report.dropped_tail_bytes > 0 {
+            format!(", torn tail of {} bytes dropped", report.dropped_tail_bytes)
+        } else {
+            String::new()
+        },
+        if report.skipped_stale_journal {
+            ", stale journal skipped"
+        } else {
+            ""
+        },
+        report.generation,
     );
-    std::process::ExitCode::from(2)
+    let service = Arc::new(Service {
+        identity: Identity {
+            region: config.region.clone(),
+            account: config.account.clone(),
+        },
+        store,
+        recipients: RecipientVerifier::new(verifiers),
+        clock: clock::system(),
+    });
+    let _ = service_tx.send(Some(service.clone()));
+    eprintln!(
+        "nitro-kms-enclave: ready (region {}, account {})",
+        config.region, config.account
+    );
+    tokio::spawn(deletion::run(service, config.deletion_sweep, stop_rx));
+    server
+        .await
+        .map_err(|e| format!("server task failed: {e}"))?;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
 }

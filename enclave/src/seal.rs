@@ -251,6 +251,20 @@ impl JournalCursor {
     }
 }
 
+/// The generation written in the header of a journal's first record, unauthenticated.
+///
+/// Used only to recognise a journal left over from before the last snapshot (the parent crashed
+/// between installing the snapshot and emptying the journal): such records are already folded into
+/// the snapshot and are skipped. A parent that forges this field can only make the enclave ignore
+/// the journal, which it could do anyway by deleting it (see the rollback limit above).
+pub fn journal_generation(journal: &[u8]) -> Option<u64> {
+    let field = journal.get(4 + 4 + 1 + 16..4 + 4 + 1 + 16 + 8)?;
+    if journal.get(4..8) != Some(JOURNAL_MAGIC.as_slice()) {
+        return None;
+    }
+    Some(u64::from_be_bytes(field.try_into().ok()?))
+}
+
 /// Seals one record at `cursor`: returns the framed bytes to append and the next cursor.
 pub fn seal_record(
     key: &SealingKey,
@@ -474,6 +488,17 @@ mod tests {
             .iter()
             .map(|r| String::from_utf8_lossy(r.expose()).into_owned())
             .collect()
+    }
+
+    #[test]
+    fn journal_generation_reads_the_first_records_generation() {
+        let (bytes, _) = journal(2);
+        assert_eq!(journal_generation(&bytes), Some(3));
+        assert_eq!(journal_generation(&bytes[..20]), None);
+        assert_eq!(journal_generation(b""), None);
+        let mut bad = bytes.clone();
+        bad[4] = b'X';
+        assert_eq!(journal_generation(&bad), None);
     }
 
     #[test]

@@ -302,6 +302,12 @@ impl CustomerMasterKeySpec {
         // Every wire string of this enum is also a KeySpec string.
         KeySpec::from_wire(KmsEnum::as_str(self)).unwrap_or(KeySpec::SymmetricDefault)
     }
+
+    /// The deprecated spec name DescribeKey still reports beside `KeySpec` (`None` for specs that
+    /// postdate the deprecation and have no such name).
+    pub fn from_key_spec(spec: KeySpec) -> Option<Self> {
+        Self::from_wire(KmsEnum::as_str(spec))
+    }
 }
 
 kms_enum! {

@@ -355,6 +355,14 @@ pub enum WireError {
         got: &'static str,
     },
 
+    /// A message of a kind this side never receives (a second Hello, or a Response sent to the
+    /// enclave): the peer is confused, so the connection is closed.
+    #[error("unexpected {got} message")]
+    UnexpectedMessage {
+        /// The kind of message received.
+        got: &'static str,
+    },
+
     /// The underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

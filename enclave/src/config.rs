@@ -1,0 +1,307 @@
+//! The enclave's configuration: command-line flags, `NITRO_KMS_ENCLAVE_*` environment variables,
+//! and an optional TOML file (`--config FILE`), in that order of precedence, then defaults.
+//!
+//! ```toml
+//! listen = "unix:///run/nitro-kms/enclave.sock"
+//! simulate = true
+//! state_dir = "/var/lib/nitro-kms"
+//! region = "eu-west-1"
+//! account = "111122223333"
+//! trust_simulated_root = "/var/lib/nitro-kms/root.pem"
+//! request_timeout_ms = 5000
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// Command line (and environment) of `nitro-kms-enclave`. Every option is optional here so that
+/// the TOML file can supply it; [`Config::resolve`] applies the defaults.
+#[derive(Debug, Clone, Default, Parser)]
+#[command(
+    name = "nitro-kms-enclave",
+    version,
+    about = "nitro-kms enclave: owns KMS keys and answers KMS operations over vsock"
+)]
+pub struct Args {
+    /// TOML file with any of the settings below (flags and environment win over it).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Where to listen: `vsock://ANY:5000` (Nitro) or `unix:///path` (simulation).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_LISTEN")]
+    pub listen: Option<String>,
+    /// Use the simulated NSM and keep the sealing key in --state-dir.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_SIMULATE")]
+    pub simulate: bool,
+    /// The simulated world's directory (simulated NSM state and sealing key).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Without --simulate: seal with a random key that dies with the process (until the AWS KMS
+    /// sealing root exists). Required explicitly so nobody loses keys by accident.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_EPHEMERAL_SEALING_KEY")]
+    pub ephemeral_sealing_key: bool,
+    /// The AWS region in key ARNs.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_REGION")]
+    pub region: Option<String>,
+    /// The 12-digit account that owns the keys.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ACCOUNT")]
+    pub account: Option<String>,
+    /// Also trust attestation documents chaining to this simulated root (PEM). Never on Nitro.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_TRUST_SIMULATED_ROOT")]
+    pub trust_simulated_root: Option<PathBuf>,
+    /// Oldest attestation document accepted, in seconds.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_DOCUMENT_AGE_SECS")]
+    pub max_document_age_secs: Option<u64>,
+    /// Deadline of one request, in milliseconds.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_REQUEST_TIMEOUT_MS")]
+    pub request_timeout_ms: Option<u64>,
+    /// Deadline of one storage round trip to the parent, in milliseconds.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_PERSIST_TIMEOUT_MS")]
+    pub persist_timeout_ms: Option<u64>,
+    /// Requests in flight per connection.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_IN_FLIGHT")]
+    pub max_in_flight: Option<u32>,
+    /// Largest frame, in bytes.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_FRAME_LEN")]
+    pub max_frame_len: Option<u32>,
+    /// Parent connections served at once.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// How often keys past their deletion window are deleted, in seconds.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_DELETION_SWEEP_SECS")]
+    pub deletion_sweep_secs: Option<u64>,
+}
+
+/// The TOML file: the same settings, snake_case, all optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<String>,
+    simulate: Option<bool>,
+    state_dir: Option<PathBuf>,
+    ephemeral_sealing_key: Option<bool>,
+    region: Option<String>,
+    account: Option<String>,
+    trust_simulated_root: Option<PathBuf>,
+    max_document_age_secs: Option<u64>,
+    request_timeout_ms: Option<u64>,
+    persist_timeout_ms: Option<u64>,
+    max_in_flight: Option<u32>,
+    max_frame_len: Option<u32>,
+    max_connections: Option<usize>,
+    deletion_sweep_secs: Option<u64>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Listen address.
+    pub listen: String,
+    /// Simulated NSM and sealing key.
+    pub simulate: bool,
+    /// Simulated world directory (required with `simulate`).
+    pub state_dir: Option<PathBuf>,
+    /// Random, non-persistent sealing key (without `simulate`).
+    pub ephemeral_sealing_key: bool,
+    /// Region.
+    pub region: String,
+    /// Account.
+    pub account: String,
+    /// Extra trusted simulated root.
+    pub trust_simulated_root: Option<PathBuf>,
+    /// Oldest attestation document accepted.
+    pub max_document_age: Duration,
+    /// Request deadline.
+    pub request_timeout: Duration,
+    /// Storage round-trip deadline.
+    pub persist_timeout: Duration,
+    /// Requests in flight per connection.
+    pub max_in_flight: u32,
+    /// Largest frame.
+    pub max_frame_len: u32,
+    /// Connections at once.
+    pub max_connections: usize,
+    /// Deletion sweep period.
+    pub deletion_sweep: Duration,
+}
+
+/// Why the configuration is unusable (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The TOML file could not be read or parsed.
+    #[error("config file {path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A setting is invalid or a required one is missing.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Merges flags/environment over the TOML file over the defaults, and checks the result.
+    pub fn resolve(args: Args) -> Result<Config, ConfigError> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let config = Config {
+            listen: args
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| "vsock://ANY:5000".to_owned()),
+            simulate: args.simulate || file.simulate.unwrap_or(false),
+            state_dir: args.state_dir.or(file.state_dir),
+            ephemeral_sealing_key: args.ephemeral_sealing_key
+                || file.ephemeral_sealing_key.unwrap_or(false),
+            region: args
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+            account: args
+                .account
+                .or(file.account)
+                .unwrap_or_else(|| "111122223333".to_owned()),
+            trust_simulated_root: args.trust_simulated_root.or(file.trust_simulated_root),
+            max_document_age: Duration::from_secs(
+                args.max_document_age_secs
+                    .or(file.max_document_age_secs)
+                    .unwrap_or(300),
+            ),
+            request_timeout: Duration::from_millis(
+                args.request_timeout_ms
+                    .or(file.request_timeout_ms)
+                    .unwrap_or(10_000),
+            ),
+            persist_timeout: Duration::from_millis(
+                args.persist_timeout_ms
+                    .or(file.persist_timeout_ms)
+                    .unwrap_or(5_000),
+            ),
+            max_in_flight: args
+                .max_in_flight
+                .or(file.max_in_flight)
+                .unwrap_or(nitro_kms_common::wire::DEFAULT_MAX_IN_FLIGHT),
+            max_frame_len: args
+                .max_frame_len
+                .or(file.max_frame_len)
+                .unwrap_or(nitro_kms_common::wire::DEFAULT_MAX_FRAME_LEN),
+            max_connections: args.max_connections.or(file.max_connections).unwrap_or(64),
+            deletion_sweep: Duration::from_secs(
+                args.deletion_sweep_secs
+                    .or(file.deletion_sweep_secs)
+                    .unwrap_or(60)
+                    .max(1),
+            ),
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.simulate && self.state_dir.is_none() {
+            return Err(ConfigError::Invalid(
+                "--simulate needs --state-dir DIR (the simulated world: NSM state and sealing key)"
+                    .into(),
+            ));
+        }
+        if !self.simulate && !self.ephemeral_sealing_key {
+            return Err(ConfigError::Invalid(
+                "without --simulate there is no persistent sealing key yet (the AWS KMS sealing \
+                 root is a later milestone): pass --ephemeral-sealing-key to run with keys that \
+                 die with the process"
+                    .into(),
+            ));
+        }
+        if self.account.len() != 12 || !self.account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ConfigError::Invalid(format!(
+                "--account must be 12 digits, got {:?}",
+                self.account
+            )));
+        }
+        if self.region.is_empty()
+            || !self
+                .region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(ConfigError::Invalid(format!(
+                "--region {:?} is not a region name",
+                self.region
+            )));
+        }
+        if self.max_in_flight == 0 || self.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "--max-in-flight and --max-connections must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let err = |reason: String| ConfigError::File {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    if text.len() > 64 * 1024 {
+        return Err(err("larger than 64 KiB".into()));
+    }
+    toml::from_str(&text).map_err(|e| err(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Args {
+        let mut argv = vec!["nitro-kms-enclave"];
+        argv.extend_from_slice(list);
+        Args::try_parse_from(argv).unwrap()
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("enclave.toml");
+        std::fs::write(
+            &file,
+            "simulate = true\nstate_dir = \"/tmp/x\"\nregion = \"eu-west-1\"\nrequest_timeout_ms = 250\n",
+        )
+        .unwrap();
+        let config = Config::resolve(args(&[
+            "--config",
+            file.to_str().unwrap(),
+            "--region",
+            "ap-south-1",
+        ]))
+        .unwrap();
+        assert_eq!(config.region, "ap-south-1");
+        assert!(config.simulate);
+        assert_eq!(config.request_timeout, Duration::from_millis(250));
+        assert_eq!(config.account, "111122223333");
+        assert_eq!(config.listen, "vsock://ANY:5000");
+    }
+
+    #[test]
+    fn unknown_file_keys_and_missing_sealing_sources_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("enclave.toml");
+        std::fs::write(&file, "simulte = true\n").unwrap();
+        let err = Config::resolve(args(&["--config", file.to_str().unwrap()])).unwrap_err();
+        assert!(err.to_string().contains("simulte"), "{err}");
+        let err = Config::resolve(args(&[])).unwrap_err();
+        assert!(err.to_string().contains("--ephemeral-sealing-key"), "{err}");
+        let err = Config::resolve(args(&["--simulate"])).unwrap_err();
+        assert!(err.to_string().contains("--state-dir"), "{err}");
+        let err =
+            Config::resolve(args(&["--ephemeral-sealing-key", "--account", "12"])).unwrap_err();
+        assert!(err.to_string().contains("12 digits"), "{err}");
+    }
+}

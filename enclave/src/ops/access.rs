@@ -1,0 +1,150 @@
+//! What every key-taking operation does before its own work: find the key, authorize the caller,
+//! check the key's state and usage — in AWS's order and with AWS's errors.
+//!
+//! 1. [`resolve`]: the `KeyId` in any of its four forms. An ARN of another region is
+//!    `NotFoundException: Invalid arn REGION`; of another account, `AccessDeniedException` (this
+//!    service holds only its own account's keys, so no policy can allow it); a missing key or
+//!    alias is `NotFoundException` with the ARN.
+//! 2. [`authorize`]: the key policy, with the request's encryption context and attestation.
+//! 3. [`require_usable`]: `DisabledException` / `KMSInvalidStateException` for cryptographic use.
+//! 4. [`symmetric_material`]: `InvalidKeyUsageException` unless it is a SYMMETRIC_DEFAULT
+//!    ENCRYPT_DECRYPT key with material.
+
+use std::collections::BTreeMap;
+
+use nitro_kms_common::kms::types::{KeySpec, KeyUsageType};
+use nitro_kms_common::kms::{KeyRef, KmsError, Operation};
+
+use crate::keystore::{KeyMaterial, KeyStateRecord, Keystore, StoredKey};
+use crate::policy::{self, AttestationFacts, Policy, RequestContext};
+use crate::service::Service;
+
+/// Whether an operation's `KeyId` may name an alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aliases {
+    /// Alias names and alias ARNs resolve to their key.
+    Allowed,
+    /// Only key IDs and key ARNs (key management operations).
+    Refused,
+}
+
+/// Finds the key `input` names. See the module docs for the errors.
+pub fn resolve<'k>(
+    svc: &Service,
+    ks: &'k Keystore,
+    caller: &str,
+    op: Operation,
+    input: &str,
+    aliases: Aliases,
+) -> Result<&'k StoredKey, KmsError> {
+    let key_ref = KeyRef::parse(input)?;
+    if let Some(region) = key_ref.region()
+        && region != svc.identity.region
+    {
+        return Err(KmsError::invalid_arn_region(region));
+    }
+    if let Some(account) = key_ref.account()
+        && account != svc.identity.account
+    {
+        return Err(KmsError::access_denied(caller, &op.iam_action(), input));
+    }
+    let key_id = match &key_ref {
+        KeyRef::Id(id) | KeyRef::KeyArn { id, .. } => id.clone(),
+        KeyRef::AliasName(name) | KeyRef::AliasArn { name, .. } => {
+            if aliases == Aliases::Refused {
+                return Err(KmsError::invalid_key_id(input));
+            }
+            match ks.alias(name) {
+                Some(alias) => alias.target_key_id.clone(),
+                None => return Err(KmsError::alias_not_found(&svc.identity.alias_arn(name))),
+            }
+        }
+    };
+    ks.key(&key_id)
+        .ok_or_else(|| KmsError::not_found_key(&svc.identity.key_arn(&key_id)))
+}
+
+/// Evaluates `key`'s policy for this request. An unparsable stored policy denies (it cannot be
+/// stored through PutKeyPolicy, so only a bug gets here).
+pub fn authorize(
+    svc: &Service,
+    key: &StoredKey,
+    caller: &str,
+    op: Operation,
+    encryption_context: &BTreeMap<String, String>,
+    attestation: Option<&AttestationFacts>,
+) -> Result<(), KmsError> {
+    let key_arn = svc.identity.key_arn(&key.key_id);
+    let ctx = RequestContext {
+        principal_arn: caller.to_owned(),
+        action: op.iam_action(),
+        key_arn,
+        encryption_context: encryption_context.clone(),
+        attestation: attestation.cloned(),
+    };
+    match Policy::parse(&key.policy) {
+        Ok(policy) => policy::authorize(&policy, &ctx),
+        Err(_) => Err(KmsError::access_denied(
+            &ctx.principal_arn,
+            &ctx.action,
+            &ctx.key_arn,
+        )),
+    }
+}
+
+/// Refuses a key that is not enabled, as cryptographic operations do.
+pub fn require_usable(svc: &Service, key: &StoredKey) -> Result<(), KmsError> {
+    match key.state {
+        KeyStateRecord::Enabled => Ok(()),
+        KeyStateRecord::Disabled => Err(KmsError::disabled(&svc.identity.key_arn(&key.key_id))),
+        KeyStateRecord::PendingDeletion { .. } => Err(KmsError::pending_deletion(
+            &svc.identity.key_arn(&key.key_id),
+        )),
+    }
+}
+
+/// Refuses a key pending deletion (key management operations that work on disabled keys).
+pub fn require_not_pending_deletion(svc: &Service, key: &StoredKey) -> Result<(), KmsError> {
+    match key.state {
+        KeyStateRecord::PendingDeletion { .. } => Err(KmsError::pending_deletion(
+            &svc.identity.key_arn(&key.key_id),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The material of a symmetric encryption key, or `InvalidKeyUsageException` for `op`.
+pub fn symmetric_material<'k>(
+    svc: &Service,
+    key: &'k StoredKey,
+    op: Operation,
+) -> Result<&'k KeyMaterial, KmsError> {
+    let usage_error = || {
+        KmsError::invalid_key_usage(
+            &svc.identity.key_arn(&key.key_id),
+            key.key_usage.as_str(),
+            op.name(),
+        )
+    };
+    if key.key_spec != KeySpec::SymmetricDefault || key.key_usage != KeyUsageType::EncryptDecrypt {
+        return Err(usage_error());
+    }
+    key.material.as_ref().ok_or_else(usage_error)
+}
+
+/// An encryption context as the sorted map the blob format and policies use.
+pub fn context_map(
+    context: Option<&std::collections::HashMap<String, String>>,
+) -> BTreeMap<String, String> {
+    context
+        .map(|c| c.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
+}
+
+/// `DryRunOperationException` when `dry_run` is set (every check before it passed).
+pub fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
+    match dry_run {
+        Some(true) => Err(KmsError::dry_run()),
+        _ => Ok(()),
+    }
+}

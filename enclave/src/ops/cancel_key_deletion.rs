@@ -1,0 +1,44 @@
+//! CancelKeyDeletion: a key pending deletion comes back `Disabled` (as on AWS; enable it to use
+//! it). A key that is not pending deletion is `KMSInvalidStateException`.
+
+use std::sync::Arc;
+
+use nitro_kms_common::kms::ops::{CancelKeyDeletionRequest, CancelKeyDeletionResponse};
+use nitro_kms_common::kms::{KmsError, KmsErrorType, Operation};
+
+use super::access::{self, Aliases};
+use crate::keystore::{KeyStateRecord, Mutation};
+use crate::service::Service;
+
+const OP: Operation = Operation::CancelKeyDeletion;
+
+/// Runs CancelKeyDeletion for `caller`.
+pub async fn run(
+    svc: &Arc<Service>,
+    caller: &str,
+    req: CancelKeyDeletionRequest,
+) -> Result<CancelKeyDeletionResponse, KmsError> {
+    let key_id = req.key_id.unwrap_or_default();
+    let (mutation, key_arn) = svc.store.read(|ks| {
+        let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
+        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        let key_arn = svc.identity.key_arn(&key.key_id);
+        if !matches!(key.state, KeyStateRecord::PendingDeletion { .. }) {
+            return Err(KmsError::new(
+                KmsErrorType::KMSInvalidState,
+                format!("{key_arn} is not pending deletion."),
+            ));
+        }
+        Ok((
+            Mutation::SetKeyState {
+                key_id: key.key_id.clone(),
+                state: KeyStateRecord::Disabled,
+            },
+            key_arn,
+        ))
+    })?;
+    super::commit(svc, mutation).await?;
+    Ok(CancelKeyDeletionResponse {
+        key_id: Some(key_arn),
+    })
+}

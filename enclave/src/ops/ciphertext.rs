@@ -1,0 +1,57 @@
+//! Ciphertext blobs as operations use them: seal under a key, find a blob's key, open it.
+//!
+//! The byte format lives in [`crate::blob`]; this module ties it to stored keys and AWS errors.
+//! Every failure to open — unknown key, other key material, tampering, another encryption
+//! context — is the same `InvalidCiphertextException` with an empty message, as AWS answers.
+
+use std::collections::BTreeMap;
+
+use nitro_kms_common::kms::{Blob, KmsError};
+use nitro_kms_common::secret::SecretBytes;
+
+use crate::blob::{self, BlobHeader};
+use crate::keystore::{KeyMaterial, StoredKey};
+
+/// Seals `plaintext` under `key`'s current material, binding `context`.
+pub fn seal_under(
+    key: &StoredKey,
+    material: &KeyMaterial,
+    context: &BTreeMap<String, String>,
+    plaintext: &[u8],
+) -> Result<Blob, KmsError> {
+    let key_id = blob::parse_key_id(&key.key_id)
+        .ok_or_else(|| KmsError::internal("stored key id is not a UUID"))?;
+    let header = BlobHeader {
+        key_id,
+        key_material_id: material.id,
+    };
+    blob::seal(material.secret.expose(), &header, context, plaintext)
+        .map(Blob::new)
+        .map_err(|e| KmsError::internal(format!("cannot encrypt: {e}")))
+}
+
+/// The key id a blob names (unauthenticated until [`open_under`] succeeds).
+pub fn key_id_of(ciphertext: &[u8]) -> Result<String, KmsError> {
+    blob::peek_header(ciphertext)
+        .map(|h| h.key_id_string())
+        .map_err(|_| KmsError::invalid_ciphertext())
+}
+
+/// Opens a blob with `material`, which must be the material the blob names.
+pub fn open_under(
+    material: &KeyMaterial,
+    ciphertext: &[u8],
+    context: &BTreeMap<String, String>,
+) -> Result<SecretBytes, KmsError> {
+    let header = blob::peek_header(ciphertext).map_err(|_| KmsError::invalid_ciphertext())?;
+    if header.key_material_id != material.id {
+        return Err(KmsError::invalid_ciphertext());
+    }
+    blob::open(material.secret.expose(), ciphertext, context)
+        .map_err(|_| KmsError::invalid_ciphertext())
+}
+
+/// `KeyMaterialId` as responses render it (64 lower-case hex digits).
+pub fn material_id_hex(material: &KeyMaterial) -> String {
+    hex::encode(material.id)
+}

@@ -1,0 +1,151 @@
+//! CreateKey: a new KMS key in this account and region.
+//!
+//! SYMMETRIC_DEFAULT keys get 256-bit AES-GCM material and do everything the data-key family
+//! needs; HMAC keys get a random MAC key of their size; RSA and ECC keys are kept as metadata
+//! (spec and usage), so that describing them and the usage errors they cause are AWS's. Only the
+//! `AWS_KMS` origin exists here. The policy defaults to AWS's default key policy (the account may
+//! do everything); a given policy must parse and must pass the lockout safety check unless
+//! `BypassPolicyLockoutSafetyCheck` is set.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use nitro_kms_common::crypto;
+use nitro_kms_common::kms::ops::{CreateKeyRequest, CreateKeyResponse};
+use nitro_kms_common::kms::types::{KeySpec, KeyUsageType, OriginType};
+use nitro_kms_common::kms::{KmsError, KmsErrorType, Operation};
+
+use super::describe_key::metadata;
+use crate::blob;
+use crate::keystore::{KeyMaterial, KeyStateRecord, Mutation, StoredKey};
+use crate::policy;
+use crate::service::Service;
+
+/// Runs CreateKey for `caller`.
+pub async fn run(
+    svc: &Arc<Service>,
+    caller: &str,
+    req: CreateKeyRequest,
+) -> Result<CreateKeyResponse, KmsError> {
+    let spec = req
+        .key_spec()
+        .ok_or_else(|| KmsError::internal("unvalidated key spec"))?;
+    let usage = req.key_usage().ok_or_else(KmsError::key_usage_required)?;
+    if req.custom_key_store_id.is_some() {
+        return Err(KmsError::new(KmsErrorType::CustomKeyStoreNotFound, ""));
+    }
+    match req.origin() {
+        Some(OriginType::AwsKms) | None => {}
+        Some(other) => {
+            return Err(KmsError::new(
+                KmsErrorType::UnsupportedOperation,
+                format!(
+                    "Origin {} is not supported by this key store.",
+                    other.as_str()
+                ),
+            ));
+        }
+    }
+    if req.multi_region == Some(true) {
+        return Err(KmsError::new(
+            KmsErrorType::UnsupportedOperation,
+            "Multi-Region keys are not supported by this key store.",
+        ));
+    }
+    let key_id = new_key_id()?;
+    let key_arn = svc.identity.key_arn(&key_id);
+    let policy_text = match req.policy {
+        Some(text) => {
+            check_new_policy(
+                caller,
+                &key_arn,
+                &text,
+                req.bypass_policy_lockout_safety_check == Some(true),
+            )?;
+            text
+        }
+        None => policy::default_policy(&svc.identity.account),
+    };
+    let tags: BTreeMap<String, String> = req
+        .tags
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            (
+                t.tag_key.unwrap_or_default(),
+                t.tag_value.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let key = StoredKey {
+        key_id,
+        creation_date_ms: (svc.clock)(),
+        description: req.description.unwrap_or_default(),
+        key_spec: spec,
+        key_usage: usage,
+        state: KeyStateRecord::Enabled,
+        policy: policy_text,
+        tags,
+        material: new_material(spec, usage)?,
+    };
+    let described = metadata(svc, &key);
+    super::commit(svc, Mutation::CreateKey(key)).await?;
+    Ok(CreateKeyResponse {
+        key_metadata: Some(described),
+    })
+}
+
+/// A fresh random (version 4) key id.
+fn new_key_id() -> Result<String, KmsError> {
+    let mut bytes: [u8; 16] =
+        crypto::random_array().map_err(|_| KmsError::internal("no randomness available"))?;
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    Ok(blob::format_key_id(&bytes))
+}
+
+/// Material for the specs that have it here.
+fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
+    let len = match (spec, usage) {
+        (KeySpec::SymmetricDefault, _) => 32,
+        (KeySpec::Hmac224, _) => 28,
+        (KeySpec::Hmac256, _) => 32,
+        (KeySpec::Hmac384, _) => 48,
+        (KeySpec::Hmac512, _) => 64,
+        _ => return Ok(None),
+    };
+    let rng = |_| KmsError::internal("no randomness available");
+    Ok(Some(KeyMaterial {
+        id: crypto::random_array().map_err(rng)?,
+        secret: crypto::random_secret(len).map_err(rng)?,
+    }))
+}
+
+/// A policy given to CreateKey or PutKeyPolicy must parse, and unless the caller bypasses the
+/// check it must still let the caller change the policy later (AWS's lockout safety check).
+pub fn check_new_policy(
+    caller: &str,
+    key_arn: &str,
+    text: &str,
+    bypass_lockout_check: bool,
+) -> Result<(), KmsError> {
+    let parsed = policy::Policy::parse(text)
+        .map_err(|e| KmsError::new(KmsErrorType::MalformedPolicyDocument, e.0))?;
+    if bypass_lockout_check {
+        return Ok(());
+    }
+    let ctx = policy::RequestContext {
+        principal_arn: caller.to_owned(),
+        action: Operation::PutKeyPolicy.iam_action(),
+        key_arn: key_arn.to_owned(),
+        encryption_context: BTreeMap::new(),
+        attestation: None,
+    };
+    match parsed.evaluate(&ctx) {
+        policy::Decision::Allow => Ok(()),
+        _ => Err(KmsError::new(
+            KmsErrorType::MalformedPolicyDocument,
+            "The new key policy will not allow you to update the key policy in the future.",
+        )),
+    }
+}

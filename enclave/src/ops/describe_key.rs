@@ -1,0 +1,116 @@
+//! DescribeKey: a key's metadata. Works in every key state; aliases resolve. [`metadata`] is the
+//! one place `KeyMetadata` is built (CreateKey returns it too).
+
+use std::sync::Arc;
+
+use nitro_kms_common::kms::ops::{DescribeKeyRequest, DescribeKeyResponse};
+use nitro_kms_common::kms::types::{
+    CustomerMasterKeySpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeyManagerType,
+    KeyMetadata, KeySpec, KeyState, KeyUsageType, MacAlgorithmSpec, OriginType,
+    SigningAlgorithmSpec,
+};
+use nitro_kms_common::kms::{KmsError, Operation, Timestamp};
+
+use super::access::{self, Aliases};
+use super::ciphertext;
+use crate::keystore::{KeyStateRecord, StoredKey};
+use crate::service::Service;
+
+const OP: Operation = Operation::DescribeKey;
+
+/// Runs DescribeKey for `caller`.
+pub async fn run(
+    svc: &Arc<Service>,
+    caller: &str,
+    req: DescribeKeyRequest,
+) -> Result<DescribeKeyResponse, KmsError> {
+    let key_id = req.key_id.as_deref().unwrap_or_default();
+    svc.store.read(|ks| {
+        let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
+        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        Ok(DescribeKeyResponse {
+            key_metadata: Some(metadata(svc, key)),
+        })
+    })
+}
+
+/// The `KeyMetadata` AWS returns for `key`.
+pub fn metadata(svc: &Service, key: &StoredKey) -> KeyMetadata {
+    use KeySpec::*;
+    let (key_state, enabled, deletion_date, window) = match key.state {
+        KeyStateRecord::Enabled => (KeyState::Enabled, true, None, None),
+        KeyStateRecord::Disabled => (KeyState::Disabled, false, None, None),
+        KeyStateRecord::PendingDeletion {
+            deletion_date_ms,
+            window_days,
+        } => (
+            KeyState::PendingDeletion,
+            false,
+            Some(Timestamp::from_epoch_millis(
+                i64::try_from(deletion_date_ms).unwrap_or(i64::MAX),
+            )),
+            Some(i32::from(window_days)),
+        ),
+    };
+    let usage = key.key_usage;
+    let encryption_algorithms = match (key.key_spec, usage) {
+        (SymmetricDefault, _) => Some(vec![EncryptionAlgorithmSpec::SymmetricDefault]),
+        (Rsa2048 | Rsa3072 | Rsa4096, KeyUsageType::EncryptDecrypt) => Some(vec![
+            EncryptionAlgorithmSpec::RsaesOaepSha1,
+            EncryptionAlgorithmSpec::RsaesOaepSha256,
+        ]),
+        _ => None,
+    };
+    let signing_algorithms = match (key.key_spec, usage) {
+        (Rsa2048 | Rsa3072 | Rsa4096, KeyUsageType::SignVerify) => Some(vec![
+            SigningAlgorithmSpec::RsassaPssSha256,
+            SigningAlgorithmSpec::RsassaPssSha384,
+            SigningAlgorithmSpec::RsassaPssSha512,
+            SigningAlgorithmSpec::RsassaPkcs1V15Sha256,
+            SigningAlgorithmSpec::RsassaPkcs1V15Sha384,
+            SigningAlgorithmSpec::RsassaPkcs1V15Sha512,
+        ]),
+        (EccNistP256 | EccSecgP256k1, KeyUsageType::SignVerify) => {
+            Some(vec![SigningAlgorithmSpec::EcdsaSha256])
+        }
+        (EccNistP384, KeyUsageType::SignVerify) => Some(vec![SigningAlgorithmSpec::EcdsaSha384]),
+        (EccNistP521, KeyUsageType::SignVerify) => Some(vec![SigningAlgorithmSpec::EcdsaSha512]),
+        _ => None,
+    };
+    let mac_algorithms = match key.key_spec {
+        Hmac224 => Some(vec![MacAlgorithmSpec::HmacSha224]),
+        Hmac256 => Some(vec![MacAlgorithmSpec::HmacSha256]),
+        Hmac384 => Some(vec![MacAlgorithmSpec::HmacSha384]),
+        Hmac512 => Some(vec![MacAlgorithmSpec::HmacSha512]),
+        _ => None,
+    };
+    let key_agreement_algorithms =
+        (usage == KeyUsageType::KeyAgreement).then(|| vec![KeyAgreementAlgorithmSpec::Ecdh]);
+    KeyMetadata {
+        aws_account_id: Some(svc.identity.account.clone()),
+        arn: Some(svc.identity.key_arn(&key.key_id)),
+        creation_date: Some(Timestamp::from_epoch_millis(
+            i64::try_from(key.creation_date_ms).unwrap_or(i64::MAX),
+        )),
+        current_key_material_id: (key.key_spec == SymmetricDefault)
+            .then(|| key.material.as_ref().map(ciphertext::material_id_hex))
+            .flatten(),
+        customer_master_key_spec: CustomerMasterKeySpec::from_key_spec(key.key_spec),
+        deletion_date,
+        description: Some(key.description.clone()),
+        enabled: Some(enabled),
+        encryption_algorithms,
+        key_agreement_algorithms,
+        key_id: key.key_id.clone(),
+        key_manager: Some(KeyManagerType::Customer),
+        key_spec: Some(key.key_spec),
+        key_state: Some(key_state),
+        key_usage: Some(usage),
+        mac_algorithms,
+        multi_region: Some(false),
+        origin: Some(OriginType::AwsKms),
+        pending_deletion_window_in_days: window,
+        signing_algorithms,
+        ..KeyMetadata::default()
+    }
+}

@@ -1,0 +1,44 @@
+//! GenerateDataKeyPairWithoutPlaintext: like GenerateDataKeyPair, but the private key is returned
+//! only encrypted (no `Recipient` on this operation).
+
+use std::sync::Arc;
+
+use nitro_kms_common::kms::ops::{
+    GenerateDataKeyPairWithoutPlaintextRequest, GenerateDataKeyPairWithoutPlaintextResponse,
+};
+use nitro_kms_common::kms::{Blob, KmsError, Operation};
+
+use super::access::{self, Aliases};
+use super::generate_data_key_pair::{generate_pair, seal_private_key};
+use crate::service::Service;
+
+const OP: Operation = Operation::GenerateDataKeyPairWithoutPlaintext;
+
+/// Runs GenerateDataKeyPairWithoutPlaintext for `caller`.
+pub async fn run(
+    svc: &Arc<Service>,
+    caller: &str,
+    req: GenerateDataKeyPairWithoutPlaintextRequest,
+) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, KmsError> {
+    let spec = req
+        .key_pair_spec()
+        .ok_or_else(|| KmsError::validation("KeyPairSpec is required."))?;
+    let context = access::context_map(req.encryption_context.as_ref());
+    let key_id = req.key_id.as_deref().unwrap_or_default();
+    svc.store.read(|ks| {
+        let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
+        access::authorize(svc, key, caller, OP, &context, None)?;
+        access::require_usable(svc, key)?;
+        access::symmetric_material(svc, key, OP)?;
+        access::dry_run(req.dry_run)
+    })?;
+    let pair = generate_pair(spec).await?;
+    let (blob, key_arn, material_id) = seal_private_key(svc, caller, key_id, &context, &pair)?;
+    Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+        key_id: Some(key_arn),
+        key_material_id: Some(material_id),
+        key_pair_spec: Some(spec),
+        private_key_ciphertext_blob: Some(blob),
+        public_key: Some(Blob::new(pair.public_spki)),
+    })
+}

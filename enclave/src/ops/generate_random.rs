@@ -1,0 +1,48 @@
+//! GenerateRandom: 1 to 1024 random bytes from the enclave's generator (the NSM seeds it on
+//! Nitro). With a `Recipient` the bytes come back only in `CiphertextForRecipient`. No key is
+//! involved, so no key policy applies; the caller was authenticated by the parent.
+
+use std::sync::Arc;
+
+use nitro_kms_common::crypto;
+use nitro_kms_common::kms::KmsError;
+use nitro_kms_common::kms::ops::{GenerateRandomRequest, GenerateRandomResponse};
+
+use crate::clock;
+use crate::service::Service;
+
+/// Runs GenerateRandom.
+pub async fn run(
+    svc: &Arc<Service>,
+    _caller: &str,
+    req: GenerateRandomRequest,
+) -> Result<GenerateRandomResponse, KmsError> {
+    if req.custom_key_store_id.is_some() {
+        return Err(KmsError::new(
+            nitro_kms_common::kms::KmsErrorType::CustomKeyStoreNotFound,
+            "",
+        ));
+    }
+    let len = req
+        .byte_count()
+        .ok_or_else(KmsError::number_of_bytes_required)?;
+    let recipient = match &req.recipient {
+        Some(info) => Some(
+            svc.recipients
+                .verify(info, clock::to_system_time((svc.clock)()))?,
+        ),
+        None => None,
+    };
+    let bytes =
+        crypto::random_secret(len).map_err(|_| KmsError::internal("no randomness available"))?;
+    Ok(match recipient {
+        Some(r) => GenerateRandomResponse {
+            ciphertext_for_recipient: Some(r.wrap(bytes.expose())?),
+            plaintext: None,
+        },
+        None => GenerateRandomResponse {
+            ciphertext_for_recipient: None,
+            plaintext: Some(bytes),
+        },
+    })
+}

@@ -1,0 +1,103 @@
+//! ReEncrypt: decrypts a blob and encrypts its plaintext under another key or context, without
+//! the plaintext ever leaving the enclave. The caller needs `kms:ReEncryptFrom` on the source key
+//! and `kms:ReEncryptTo` on the destination key, as on AWS.
+
+use std::sync::Arc;
+
+use nitro_kms_common::kms::ops::{ReEncryptRequest, ReEncryptResponse};
+use nitro_kms_common::kms::types::EncryptionAlgorithmSpec;
+use nitro_kms_common::kms::{KmsError, Operation};
+
+use super::access::{self, Aliases};
+use super::ciphertext;
+use crate::policy::{self, Policy, RequestContext};
+use crate::service::Service;
+
+const OP: Operation = Operation::ReEncrypt;
+
+/// Runs ReEncrypt for `caller`.
+pub async fn run(
+    svc: &Arc<Service>,
+    caller: &str,
+    req: ReEncryptRequest,
+) -> Result<ReEncryptResponse, KmsError> {
+    let source_context = access::context_map(req.source_encryption_context.as_ref());
+    let destination_context = access::context_map(req.destination_encryption_context.as_ref());
+    let blob = req
+        .ciphertext_blob
+        .as_ref()
+        .map(|b| b.as_bytes())
+        .unwrap_or_default();
+    let destination_id = req.destination_key_id.as_deref().unwrap_or_default();
+    svc.store.read(|ks| {
+        let source = match req.source_key_id.as_deref() {
+            Some(requested) => {
+                let key = access::resolve(svc, ks, caller, OP, requested, Aliases::Allowed)?;
+                if ciphertext::key_id_of(blob)? != key.key_id {
+                    return Err(KmsError::incorrect_key());
+                }
+                key
+            }
+            None => {
+                let id = ciphertext::key_id_of(blob)?;
+                ks.key(&id).ok_or_else(KmsError::invalid_ciphertext)?
+            }
+        };
+        authorize_action(svc, source, caller, "kms:ReEncryptFrom", &source_context)?;
+        access::require_usable(svc, source)?;
+        let source_material = access::symmetric_material(svc, source, OP)?;
+        super::require_symmetric_algorithm(svc, source, req.source_encryption_algorithm())?;
+        let destination = access::resolve(svc, ks, caller, OP, destination_id, Aliases::Allowed)?;
+        authorize_action(
+            svc,
+            destination,
+            caller,
+            "kms:ReEncryptTo",
+            &destination_context,
+        )?;
+        access::require_usable(svc, destination)?;
+        let destination_material = access::symmetric_material(svc, destination, OP)?;
+        super::require_symmetric_algorithm(
+            svc,
+            destination,
+            req.destination_encryption_algorithm(),
+        )?;
+        let plaintext = ciphertext::open_under(source_material, blob, &source_context)?;
+        access::dry_run(req.dry_run)?;
+        Ok(ReEncryptResponse {
+            ciphertext_blob: Some(ciphertext::seal_under(
+                destination,
+                destination_material,
+                &destination_context,
+                plaintext.expose(),
+            )?),
+            destination_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+            destination_key_material_id: Some(ciphertext::material_id_hex(destination_material)),
+            key_id: Some(svc.identity.key_arn(&destination.key_id)),
+            source_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+            source_key_id: Some(svc.identity.key_arn(&source.key_id)),
+            source_key_material_id: Some(ciphertext::material_id_hex(source_material)),
+        })
+    })
+}
+
+/// ReEncrypt is authorized per side with its own IAM action.
+fn authorize_action(
+    svc: &Service,
+    key: &crate::keystore::StoredKey,
+    caller: &str,
+    action: &str,
+    context: &std::collections::BTreeMap<String, String>,
+) -> Result<(), KmsError> {
+    let ctx = RequestContext {
+        principal_arn: caller.to_owned(),
+        action: action.to_owned(),
+        key_arn: svc.identity.key_arn(&key.key_id),
+        encryption_context: context.clone(),
+        attestation: None,
+    };
+    match Policy::parse(&key.policy) {
+        Ok(p) => policy::authorize(&p, &ctx),
+        Err(_) => Err(KmsError::access_denied(caller, action, &ctx.key_arn)),
+    }
+}

@@ -1,0 +1,52 @@
+//! ScheduleKeyDeletion: the key becomes `PendingDeletion` for 7 to 30 days (default 30), refusing
+//! every use, and is deleted for good — with its aliases — when the window passes (see
+//! [`crate::deletion`]). CancelKeyDeletion undoes it until then.
+
+use std::sync::Arc;
+
+use nitro_kms_common::kms::ops::{ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse};
+use nitro_kms_common::kms::types::KeyState;
+use nitro_kms_common::kms::{KmsError, Operation, Timestamp};
+
+use super::access::{self, Aliases};
+use crate::keystore::{KeyStateRecord, Mutation};
+use crate::service::Service;
+
+const OP: Operation = Operation::ScheduleKeyDeletion;
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// Runs ScheduleKeyDeletion for `caller`.
+pub async fn run(
+    svc: &Arc<Service>,
+    caller: &str,
+    req: ScheduleKeyDeletionRequest,
+) -> Result<ScheduleKeyDeletionResponse, KmsError> {
+    let window = req.pending_window_in_days();
+    let window_days = u8::try_from(window).map_err(|_| KmsError::internal("unvalidated window"))?;
+    let key_id = req.key_id.unwrap_or_default();
+    let deletion_date_ms = (svc.clock)().saturating_add(u64::from(window_days) * DAY_MS);
+    let (mutation, key_arn) = svc.store.read(|ks| {
+        let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
+        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, key)?;
+        Ok::<_, KmsError>((
+            Mutation::SetKeyState {
+                key_id: key.key_id.clone(),
+                state: KeyStateRecord::PendingDeletion {
+                    deletion_date_ms,
+                    window_days,
+                },
+            },
+            svc.identity.key_arn(&key.key_id),
+        ))
+    })?;
+    super::commit(svc, mutation).await?;
+    Ok(ScheduleKeyDeletionResponse {
+        deletion_date: Some(Timestamp::from_epoch_millis(
+            i64::try_from(deletion_date_ms).unwrap_or(i64::MAX),
+        )),
+        key_id: Some(key_arn),
+        key_state: Some(KeyState::PendingDeletion),
+        pending_window_in_days: Some(window),
+    })
+}

@@ -1,0 +1,225 @@
+//! The enclave's storage channel: `Persist` frames to the parent and their acks.
+//!
+//! The enclave never opens a connection (on Nitro it could only reach the parent over vsock, and
+//! the parent is the one that dials). So storage requests ride on the connections the parent
+//! opened: each connection registers its outbound queue here while it is up, and
+//! [`ParentLink::call`] sends a `Persist` on one of them and waits for the `PersistAck` that the
+//! connection's reader hands back through [`ParentLink::deliver`].
+//!
+//! Every call has a deadline: a parent that does not answer fails the one KMS request that needed
+//! the write (`KMSInternalException`), it never hangs the enclave.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use nitro_kms_common::wire::{Message, Persist, PersistAck, PersistAction};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Room left in a frame for everything of a `Persist`/`PersistAck` but its payload.
+const FRAME_OVERHEAD: usize = 256;
+
+/// Why a storage request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// No parent connection is open.
+    #[error("no parent connection to persist through")]
+    NotConnected,
+    /// The connection closed before the ack came.
+    #[error("the parent connection closed before acknowledging")]
+    Closed,
+    /// No ack within the deadline.
+    #[error("the parent did not acknowledge within {0:?}")]
+    Timeout(Duration),
+    /// The parent answered with a failure.
+    #[error("the parent failed the request: {0}")]
+    Refused(String),
+}
+
+/// One open parent connection, as seen by the link.
+struct Route {
+    conn_id: u64,
+    outbound: mpsc::Sender<Message>,
+    max_frame_len: usize,
+}
+
+/// Sends `Persist` frames over whichever parent connection is open and routes acks back.
+pub struct ParentLink {
+    next_id: AtomicU64,
+    routes: Mutex<Vec<Route>>,
+    waiters: Mutex<HashMap<u64, oneshot::Sender<PersistAck>>>,
+    connected: watch::Sender<usize>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for ParentLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParentLink")
+            .field("connections", &*self.connected.borrow())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl ParentLink {
+    /// A link whose calls give up after `timeout`.
+    pub fn new(timeout: Duration) -> ParentLink {
+        ParentLink {
+            next_id: AtomicU64::new(1),
+            routes: Mutex::new(Vec::new()),
+            waiters: Mutex::new(HashMap::new()),
+            connected: watch::Sender::new(0),
+            timeout,
+        }
+    }
+
+    /// Registers a connection's outbound queue (after its Hello).
+    pub fn attach(&self, conn_id: u64, outbound: mpsc::Sender<Message>, max_frame_len: usize) {
+        let mut routes = lock(&self.routes);
+        routes.push(Route {
+            conn_id,
+            outbound,
+            max_frame_len,
+        });
+        self.connected.send_replace(routes.len());
+    }
+
+    /// Forgets a connection that closed.
+    pub fn detach(&self, conn_id: u64) {
+        let mut routes = lock(&self.routes);
+        routes.retain(|r| r.conn_id != conn_id);
+        self.connected.send_replace(routes.len());
+    }
+
+    /// Hands an ack from a connection's reader to the call waiting for it. Acks nobody waits for
+    /// (late, after a timeout, or invented by the parent) are dropped.
+    pub fn deliver(&self, ack: PersistAck) {
+        if let Some(waiter) = lock(&self.waiters).remove(&ack.id) {
+            let _ = waiter.send(ack);
+        }
+    }
+
+    /// Waits until at least one parent connection is attached.
+    pub async fn wait_connected(&self) {
+        let mut rx = self.connected.subscribe();
+        let _ = rx.wait_for(|n| *n > 0).await;
+    }
+
+    /// The largest payload a chunked read or snapshot write may carry.
+    pub fn max_chunk(&self) -> usize {
+        let routes = lock(&self.routes);
+        let smallest = routes
+            .iter()
+            .map(|r| r.max_frame_len)
+            .min()
+            .unwrap_or(nitro_kms_common::wire::DEFAULT_MAX_FRAME_LEN as usize);
+        smallest.saturating_sub(FRAME_OVERHEAD).max(1024)
+    }
+
+    /// Sends one `Persist` and waits for its ack (a successful one, else an error).
+    pub async fn call(
+        &self,
+        action: PersistAction,
+        offset: u64,
+        total: u64,
+        payload: Vec<u8>,
+    ) -> Result<PersistAck, LinkError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let outbound = {
+            let routes = lock(&self.routes);
+            // Spread storage traffic: the id picks the connection.
+            let n = routes.len();
+            if n == 0 {
+                return Err(LinkError::NotConnected);
+            }
+            let index = usize::try_from(id % n as u64).unwrap_or(0);
+            routes.get(index).map(|r| r.outbound.clone())
+        }
+        .ok_or(LinkError::NotConnected)?;
+        let (tx, rx) = oneshot::channel();
+        lock(&self.waiters).insert(id, tx);
+        let message = Message::Persist(Persist {
+            id,
+            action,
+            offset,
+            total,
+            payload,
+        });
+        let result = async {
+            outbound
+                .send(message)
+                .await
+                .map_err(|_| LinkError::Closed)?;
+            match tokio::time::timeout(self.timeout, rx).await {
+                Err(_) => Err(LinkError::Timeout(self.timeout)),
+                Ok(Err(_)) => Err(LinkError::Closed),
+                Ok(Ok(ack)) if ack.status.is_success() => Ok(ack),
+                Ok(Ok(ack)) => Err(LinkError::Refused(
+                    String::from_utf8_lossy(&ack.payload)
+                        .chars()
+                        .take(300)
+                        .collect(),
+                )),
+            }
+        }
+        .await;
+        lock(&self.waiters).remove(&id);
+        result
+    }
+
+    /// Reads a whole file (snapshot or journal) in chunks, up to `max_len` bytes.
+    pub async fn read_all(
+        &self,
+        action: PersistAction,
+        max_len: usize,
+    ) -> Result<Vec<u8>, LinkError> {
+        let mut out = Vec::new();
+        loop {
+            let ack = self.call(action, out.len() as u64, 0, Vec::new()).await?;
+            let total = usize::try_from(ack.total).unwrap_or(usize::MAX);
+            if total > max_len {
+                return Err(LinkError::Refused(format!(
+                    "stored state of {total} bytes is over the {max_len}-byte limit"
+                )));
+            }
+            if ack.payload.len() > total.saturating_sub(out.len()) {
+                return Err(LinkError::Refused(
+                    "read returned more than the file holds".into(),
+                ));
+            }
+            if ack.payload.is_empty() {
+                if out.len() == total {
+                    return Ok(out);
+                }
+                return Err(LinkError::Refused("read returned no progress".into()));
+            }
+            out.extend_from_slice(&ack.payload);
+            if out.len() == total {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Writes a whole snapshot in chunks; done when the parent acked the last one.
+    pub async fn write_snapshot(&self, bytes: &[u8]) -> Result<(), LinkError> {
+        let total = bytes.len() as u64;
+        let chunk = self.max_chunk();
+        let mut offset = 0usize;
+        loop {
+            let end = (offset + chunk).min(bytes.len());
+            let piece = bytes.get(offset..end).unwrap_or_default().to_vec();
+            self.call(PersistAction::WriteSnapshot, offset as u64, total, piece)
+                .await?;
+            offset = end;
+            if offset >= bytes.len() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Locks a mutex, ignoring poisoning (the data are plain maps that a panic cannot corrupt).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

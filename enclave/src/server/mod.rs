@@ -1,0 +1,101 @@
+//! The frame server: accepts the parent's connections and runs each one.
+//!
+//! - [`serve`] is the accept loop: one task per connection, at most `max_connections` at once,
+//!   until the shutdown signal flips; then it stops accepting, lets requests in flight finish (up
+//!   to a grace period) and returns.
+//! - [`connection`] is one connection: the Hello exchange, then a reader that dispatches requests
+//!   concurrently (bounded by the negotiated `max_in_flight`, each with a deadline) and a writer
+//!   task that sends responses in whatever order they finish.
+//!
+//! The service may not be ready when the first connection arrives — its state is loaded *through*
+//! that connection — so connections receive the service through a `watch` channel and requests
+//! wait for it within their deadline.
+
+pub mod connection;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nitro_kms_common::transport::Listener;
+use nitro_kms_common::wire::Limits;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::parent_link::ParentLink;
+use crate::service::Service;
+
+/// How the server treats connections and requests.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Frame and in-flight limits offered in our Hello.
+    pub limits: Limits,
+    /// Most parent connections served at once.
+    pub max_connections: usize,
+    /// Deadline of one request, from arrival to response.
+    pub request_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+/// The service once it is ready (`None` while the sealed state loads).
+pub type ServiceSlot = watch::Receiver<Option<Arc<Service>>>;
+
+/// Accepts and serves connections until `shutdown` becomes true.
+pub async fn serve(
+    listener: Listener,
+    service: ServiceSlot,
+    link: Arc<ParentLink>,
+    config: ServerConfig,
+    shutdown: watch::Receiver<bool>,
+) {
+    let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let mut connections = JoinSet::new();
+    let mut next_conn_id = 0u64;
+    let mut stop = shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = stopped(&mut stop) => break,
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        eprintln!("nitro-kms-enclave: accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let Ok(permit) = permits.clone().try_acquire_owned() else {
+                    eprintln!("nitro-kms-enclave: refusing connection from {peer}: {} connections open", config.max_connections);
+                    drop(stream);
+                    continue;
+                };
+                next_conn_id += 1;
+                let conn = connection::Connection {
+                    id: next_conn_id,
+                    service: service.clone(),
+                    link: link.clone(),
+                    config: config.clone(),
+                    shutdown: shutdown.clone(),
+                };
+                connections.spawn(async move {
+                    if let Err(e) = conn.run(stream).await {
+                        eprintln!("nitro-kms-enclave: connection from {peer} closed: {e}");
+                    }
+                    drop(permit);
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    // Drain: connections see the shutdown flag, stop reading, and finish what is in flight.
+    let _ = tokio::time::timeout(config.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+}
+
+/// Resolves once `shutdown` is true (or its sender is gone). Holds no borrow of the channel's
+/// value after it returns, so it can sit in a `select!` of a `Send` future.
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
+}
