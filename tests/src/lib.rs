@@ -5,6 +5,8 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod enclave;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
