@@ -202,6 +202,8 @@ impl Enclave {
                         _ => {}
                     }
                 }
+                // The connection is gone: fail every call still waiting.
+                lock(&pending).clear();
             });
         }
         let enclave = Enclave {
