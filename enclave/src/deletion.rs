@@ -53,3 +53,83 @@ pub async fn run(svc: Arc<Service>, every: Duration, mut shutdown: watch::Receiv
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support;
+
+    async fn call(
+        svc: &Arc<Service>,
+        op: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let reply = svc
+            .handle(
+                op,
+                "arn:aws:iam::111122223333:user/alice",
+                body.to_string().as_bytes(),
+            )
+            .await;
+        let json = if reply.body.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&reply.body).unwrap()
+        };
+        (reply.status.code(), json)
+    }
+
+    #[tokio::test]
+    async fn keys_are_deleted_with_their_aliases_only_after_the_window_passes() {
+        let (svc, clock, _parent) = test_support::service().await;
+        let (_, created) = call(&svc, "CreateKey", serde_json::json!({})).await;
+        let key = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+        call(
+            &svc,
+            "CreateAlias",
+            serde_json::json!({"AliasName": "alias/doomed", "TargetKeyId": key}),
+        )
+        .await;
+        let (status, _) = call(
+            &svc,
+            "ScheduleKeyDeletion",
+            serde_json::json!({"KeyId": key, "PendingWindowInDays": 7}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        // Six days later: still there, still refusing use.
+        clock.advance_ms(6 * 24 * 3600 * 1000);
+        assert_eq!(sweep(&svc).await, 0);
+        let (status, described) =
+            call(&svc, "DescribeKey", serde_json::json!({"KeyId": key})).await;
+        assert_eq!(status, 200);
+        assert_eq!(described["KeyMetadata"]["KeyState"], "PendingDeletion");
+        // Past seven days: gone, alias too.
+        clock.advance_ms(24 * 3600 * 1000 + 1);
+        assert_eq!(sweep(&svc).await, 1);
+        let (status, missing) = call(&svc, "DescribeKey", serde_json::json!({"KeyId": key})).await;
+        assert_eq!(status, 400);
+        assert_eq!(missing["__type"], "NotFoundException");
+        let (_, aliases) = call(&svc, "ListAliases", serde_json::json!({})).await;
+        assert_eq!(aliases["Aliases"], serde_json::json!([]));
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_deletion_is_not_swept() {
+        let (svc, clock, _parent) = test_support::service().await;
+        let (_, created) = call(&svc, "CreateKey", serde_json::json!({})).await;
+        let key = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+        call(
+            &svc,
+            "ScheduleKeyDeletion",
+            serde_json::json!({"KeyId": key, "PendingWindowInDays": 7}),
+        )
+        .await;
+        let (status, _) = call(&svc, "CancelKeyDeletion", serde_json::json!({"KeyId": key})).await;
+        assert_eq!(status, 200);
+        clock.advance_ms(31 * 24 * 3600 * 1000);
+        assert_eq!(sweep(&svc).await, 0);
+        let (_, described) = call(&svc, "DescribeKey", serde_json::json!({"KeyId": key})).await;
+        assert_eq!(described["KeyMetadata"]["KeyState"], "Disabled");
+    }
+}

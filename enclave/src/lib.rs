@@ -29,3 +29,6 @@ pub mod sealed_store;
 pub mod sealing_key;
 pub mod server;
 pub mod service;
+
+#[cfg(test)]
+pub(crate) mod test_support;

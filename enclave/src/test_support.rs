@@ -1,0 +1,99 @@
+//! In-process fixtures for unit tests: a service whose parent is an in-memory store.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nitro_kms_common::wire::{Message, PersistAck, PersistAction, Status};
+use tokio::sync::mpsc;
+
+use crate::parent_link::ParentLink;
+use crate::recipient::RecipientVerifier;
+use crate::seal::SealingKey;
+use crate::sealed_store::SealedKeystore;
+use crate::service::{Identity, Service};
+
+/// The in-memory parent's files.
+#[derive(Default)]
+pub struct MemoryParent {
+    pub snapshot: Vec<u8>,
+    pub journal: Vec<u8>,
+    partial: Vec<u8>,
+}
+
+/// A movable clock.
+pub struct TestClock(pub AtomicU64);
+
+impl TestClock {
+    pub fn advance_ms(&self, ms: u64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+/// A loaded service over an in-memory parent, with a clock the test moves.
+pub async fn service() -> (Arc<Service>, Arc<TestClock>, Arc<Mutex<MemoryParent>>) {
+    let link = Arc::new(ParentLink::new(Duration::from_secs(5)));
+    let parent = Arc::new(Mutex::new(MemoryParent::default()));
+    let (tx, mut rx) = mpsc::channel::<Message>(64);
+    link.attach(1, tx, 1 << 20);
+    {
+        let link = link.clone();
+        let parent = parent.clone();
+        tokio::spawn(async move {
+            while let Some(Message::Persist(p)) = rx.recv().await {
+                let mut files = parent.lock().unwrap();
+                let (total, payload) = match p.action {
+                    PersistAction::ReadSnapshot => (files.snapshot.len(), files.snapshot.clone()),
+                    PersistAction::ReadJournal => (files.journal.len(), files.journal.clone()),
+                    PersistAction::AppendJournal => {
+                        files.journal.extend_from_slice(&p.payload);
+                        (files.journal.len(), Vec::new())
+                    }
+                    PersistAction::WriteSnapshot => {
+                        if p.offset == 0 {
+                            files.partial.clear();
+                        }
+                        files.partial.extend_from_slice(&p.payload);
+                        if files.partial.len() as u64 == p.total {
+                            files.snapshot = std::mem::take(&mut files.partial);
+                            files.journal.clear();
+                        }
+                        (files.snapshot.len(), Vec::new())
+                    }
+                };
+                let payload = payload
+                    .get(p.offset as usize..)
+                    .unwrap_or_default()
+                    .to_vec();
+                link.deliver(PersistAck {
+                    id: p.id,
+                    status: Status::OK,
+                    total: total as u64,
+                    payload: if matches!(
+                        p.action,
+                        PersistAction::ReadSnapshot | PersistAction::ReadJournal
+                    ) {
+                        payload
+                    } else {
+                        Vec::new()
+                    },
+                });
+            }
+        });
+    }
+    let (store, _) = SealedKeystore::load(link, SealingKey::generate().unwrap())
+        .await
+        .unwrap();
+    let clock = Arc::new(TestClock(AtomicU64::new(1_700_000_000_000)));
+    let reading = clock.clone();
+    let service = Arc::new(Service {
+        identity: Identity {
+            region: "us-east-1".into(),
+            account: "111122223333".into(),
+        },
+        store,
+        recipients: RecipientVerifier::new(Vec::new()),
+        clock: Arc::new(move || reading.0.load(Ordering::SeqCst)),
+    });
+    (service, clock, parent)
+}
