@@ -217,9 +217,19 @@ impl Enclave {
             next_id: AtomicU64::new(1),
         };
         // Ready once a request gets through (requests wait while the state loads).
-        let probe = enclave
+        // (A test may set a tiny request deadline; retry timeouts while the state loads.)
+        let mut probe = enclave
             .call_as(ALICE, "ListKeys", &serde_json::json!({}))
             .await;
+        for _ in 0..200 {
+            if probe.error_type() != "DependencyTimeoutException" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            probe = enclave
+                .call_as(ALICE, "ListKeys", &serde_json::json!({}))
+                .await;
+        }
         if probe.status != 200 {
             let mut enclave = enclave;
             let status = enclave.wait_exit().await;
