@@ -8,11 +8,12 @@
 
 use std::sync::Arc;
 
+use nitro_kms_common::kms::types::RecipientInfo;
 use nitro_kms_common::kms::{KmsError, KmsRequest, Operation, key_id};
 use nitro_kms_common::wire::Status;
 
 use crate::clock::Clock;
-use crate::recipient::RecipientVerifier;
+use crate::recipient::{AttestedRecipient, RecipientVerifier};
 use crate::sealed_store::SealedKeystore;
 
 /// Who and where this service is: AWS's notion of the region and account that own its keys.
@@ -82,6 +83,19 @@ impl Reply {
 }
 
 impl Service {
+    /// Verifies a request's `Recipient`, if it has one, as of the service clock's now.
+    pub fn verify_recipient(
+        &self,
+        recipient: Option<&RecipientInfo>,
+    ) -> Result<Option<AttestedRecipient>, KmsError> {
+        recipient
+            .map(|info| {
+                self.recipients
+                    .verify(info, crate::clock::to_system_time((self.clock)()))
+            })
+            .transpose()
+    }
+
     /// Answers one request. `caller` is the principal ARN the parent authenticated.
     pub async fn handle(self: &Arc<Self>, op: &str, caller: &str, body: &[u8]) -> Reply {
         let result = match Operation::from_name(op) {

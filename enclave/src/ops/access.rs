@@ -148,3 +148,17 @@ pub fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
         _ => Ok(()),
     }
 }
+
+/// Tags from a request as the keystore keeps them (tag key -> value; a later duplicate wins, but
+/// duplicates were already refused by validation).
+pub fn tag_map(tags: Option<Vec<nitro_kms_common::kms::types::Tag>>) -> BTreeMap<String, String> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            (
+                t.tag_key.unwrap_or_default(),
+                t.tag_value.unwrap_or_default(),
+            )
+        })
+        .collect()
+}

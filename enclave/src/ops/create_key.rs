@@ -15,6 +15,7 @@ use nitro_kms_common::kms::ops::{CreateKeyRequest, CreateKeyResponse};
 use nitro_kms_common::kms::types::{KeySpec, KeyUsageType, OriginType};
 use nitro_kms_common::kms::{KmsError, KmsErrorType, Operation};
 
+use super::access;
 use super::describe_key::metadata;
 use crate::blob;
 use crate::keystore::{KeyMaterial, KeyStateRecord, Mutation, StoredKey};
@@ -66,17 +67,7 @@ pub async fn run(
         }
         None => policy::default_policy(&svc.identity.account),
     };
-    let tags: BTreeMap<String, String> = req
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| {
-            (
-                t.tag_key.unwrap_or_default(),
-                t.tag_value.unwrap_or_default(),
-            )
-        })
-        .collect();
+    let tags = access::tag_map(req.tags);
     let key = StoredKey {
         key_id,
         creation_date_ms: (svc.clock)(),

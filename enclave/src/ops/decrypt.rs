@@ -14,7 +14,6 @@ use nitro_kms_common::kms::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::clock;
 use crate::service::Service;
 
 const OP: Operation = Operation::Decrypt;
@@ -31,13 +30,7 @@ pub async fn run(
         .as_ref()
         .map(|b| b.as_bytes())
         .unwrap_or_default();
-    let recipient = match &req.recipient {
-        Some(info) => Some(
-            svc.recipients
-                .verify(info, clock::to_system_time((svc.clock)()))?,
-        ),
-        None => None,
-    };
+    let recipient = svc.verify_recipient(req.recipient.as_ref())?;
     let (plaintext, key_arn, material_id) = svc.store.read(|ks| {
         let key = match req.key_id.as_deref() {
             Some(requested) => {

@@ -1,5 +1,5 @@
 //! EnableKey: makes a disabled key usable again. A key pending deletion must first have its
-//! deletion cancelled (`KMSInvalidStateException`).
+//! deletion cancelled (`KMSInvalidStateException`). [`set_enabled`] is shared with DisableKey.
 
 use std::sync::Arc;
 
@@ -10,21 +10,35 @@ use super::access::{self, Aliases};
 use crate::keystore::{KeyStateRecord, Mutation};
 use crate::service::Service;
 
-const OP: Operation = Operation::EnableKey;
-
 /// Runs EnableKey for `caller`.
 pub async fn run(svc: &Arc<Service>, caller: &str, req: EnableKeyRequest) -> Result<(), KmsError> {
-    let key_id = req.key_id.unwrap_or_default();
+    set_enabled(
+        svc,
+        caller,
+        Operation::EnableKey,
+        &req.key_id.unwrap_or_default(),
+        KeyStateRecord::Enabled,
+    )
+    .await
+}
+
+/// Moves a key between Enabled and Disabled for `op`; a no-op (nothing journaled) when it is
+/// already there, as AWS answers success without a change.
+pub async fn set_enabled(
+    svc: &Service,
+    caller: &str,
+    op: Operation,
+    key_id: &str,
+    state: KeyStateRecord,
+) -> Result<(), KmsError> {
     let mutation = svc.store.read(|ks| {
-        let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        let key = access::resolve(svc, ks, caller, op, key_id, Aliases::Refused)?;
+        access::authorize(svc, key, caller, op, &Default::default(), None)?;
         access::require_not_pending_deletion(svc, key)?;
-        Ok::<_, KmsError>(
-            (key.state != KeyStateRecord::Enabled).then(|| Mutation::SetKeyState {
-                key_id: key.key_id.clone(),
-                state: KeyStateRecord::Enabled,
-            }),
-        )
+        Ok::<_, KmsError>((key.state != state).then(|| Mutation::SetKeyState {
+            key_id: key.key_id.clone(),
+            state,
+        }))
     })?;
     match mutation {
         Some(m) => super::commit(svc, m).await,

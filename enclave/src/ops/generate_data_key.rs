@@ -13,7 +13,6 @@ use nitro_kms_common::kms::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::clock;
 use crate::service::Service;
 
 const OP: Operation = Operation::GenerateDataKey;
@@ -28,13 +27,7 @@ pub async fn run(
         .data_key_len()
         .ok_or_else(KmsError::key_spec_or_number_of_bytes)?;
     let context = access::context_map(req.encryption_context.as_ref());
-    let recipient = match &req.recipient {
-        Some(info) => Some(
-            svc.recipients
-                .verify(info, clock::to_system_time((svc.clock)()))?,
-        ),
-        None => None,
-    };
+    let recipient = svc.verify_recipient(req.recipient.as_ref())?;
     let key_id = req.key_id.as_deref().unwrap_or_default();
     let (blob, key_arn, material_id, plaintext) = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;

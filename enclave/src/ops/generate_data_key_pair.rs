@@ -15,7 +15,6 @@ use nitro_kms_common::secret::SecretBytes;
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::clock;
 use crate::service::Service;
 
 const OP: Operation = Operation::GenerateDataKeyPair;
@@ -79,29 +78,17 @@ pub async fn run(
         .key_pair_spec()
         .ok_or_else(|| KmsError::validation("KeyPairSpec is required."))?;
     let context = access::context_map(req.encryption_context.as_ref());
-    let recipient = match &req.recipient {
-        Some(info) => Some(
-            svc.recipients
-                .verify(info, clock::to_system_time((svc.clock)()))?,
-        ),
-        None => None,
-    };
+    let recipient = svc.verify_recipient(req.recipient.as_ref())?;
     let key_id = req.key_id.as_deref().unwrap_or_default();
-    // Check everything before the (slow) generation, then seal under the key as it is now.
-    svc.store.read(|ks| {
-        let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        access::authorize(
-            svc,
-            key,
-            caller,
-            OP,
-            &context,
-            recipient.as_ref().map(|r| &r.facts),
-        )?;
-        access::require_usable(svc, key)?;
-        access::symmetric_material(svc, key, OP)?;
-        access::dry_run(req.dry_run)
-    })?;
+    precheck(
+        svc,
+        caller,
+        OP,
+        key_id,
+        &context,
+        recipient.as_ref().map(|r| &r.facts),
+        req.dry_run,
+    )?;
     let pair = generate_pair(spec).await?;
     let (blob, key_arn, material_id) = seal_private_key(svc, caller, key_id, &context, &pair)?;
     let public_key = Some(Blob::new(pair.public_spki.clone()));
@@ -124,6 +111,26 @@ pub async fn run(
             private_key_plaintext: Some(pair.private_pkcs8),
             public_key,
         },
+    })
+}
+
+/// Everything that can refuse the request, checked before the (slow) generation: key, policy,
+/// state, usage, DryRun.
+pub fn precheck(
+    svc: &Service,
+    caller: &str,
+    op: Operation,
+    key_id: &str,
+    context: &std::collections::BTreeMap<String, String>,
+    attestation: Option<&crate::policy::AttestationFacts>,
+    dry_run: Option<bool>,
+) -> Result<(), KmsError> {
+    svc.store.read(|ks| {
+        let key = access::resolve(svc, ks, caller, op, key_id, Aliases::Allowed)?;
+        access::authorize(svc, key, caller, op, context, attestation)?;
+        access::require_usable(svc, key)?;
+        access::symmetric_material(svc, key, op)?;
+        access::dry_run(dry_run)
     })
 }
 

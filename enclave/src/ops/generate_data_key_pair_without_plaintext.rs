@@ -8,8 +8,8 @@ use nitro_kms_common::kms::ops::{
 };
 use nitro_kms_common::kms::{Blob, KmsError, Operation};
 
-use super::access::{self, Aliases};
-use super::generate_data_key_pair::{generate_pair, seal_private_key};
+use super::access;
+use super::generate_data_key_pair::{generate_pair, precheck, seal_private_key};
 use crate::service::Service;
 
 const OP: Operation = Operation::GenerateDataKeyPairWithoutPlaintext;
@@ -25,13 +25,7 @@ pub async fn run(
         .ok_or_else(|| KmsError::validation("KeyPairSpec is required."))?;
     let context = access::context_map(req.encryption_context.as_ref());
     let key_id = req.key_id.as_deref().unwrap_or_default();
-    svc.store.read(|ks| {
-        let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        access::authorize(svc, key, caller, OP, &context, None)?;
-        access::require_usable(svc, key)?;
-        access::symmetric_material(svc, key, OP)?;
-        access::dry_run(req.dry_run)
-    })?;
+    precheck(svc, caller, OP, key_id, &context, None, req.dry_run)?;
     let pair = generate_pair(spec).await?;
     let (blob, key_arn, material_id) = seal_private_key(svc, caller, key_id, &context, &pair)?;
     Ok(GenerateDataKeyPairWithoutPlaintextResponse {

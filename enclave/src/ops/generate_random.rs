@@ -8,7 +8,6 @@ use nitro_kms_common::crypto;
 use nitro_kms_common::kms::KmsError;
 use nitro_kms_common::kms::ops::{GenerateRandomRequest, GenerateRandomResponse};
 
-use crate::clock;
 use crate::service::Service;
 
 /// Runs GenerateRandom.
@@ -26,13 +25,7 @@ pub async fn run(
     let len = req
         .byte_count()
         .ok_or_else(KmsError::number_of_bytes_required)?;
-    let recipient = match &req.recipient {
-        Some(info) => Some(
-            svc.recipients
-                .verify(info, clock::to_system_time((svc.clock)()))?,
-        ),
-        None => None,
-    };
+    let recipient = svc.verify_recipient(req.recipient.as_ref())?;
     let bytes =
         crypto::random_secret(len).map_err(|_| KmsError::internal("no randomness available"))?;
     Ok(match recipient {

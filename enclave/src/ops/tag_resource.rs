@@ -1,7 +1,6 @@
 //! TagResource: adds or overwrites tags on a key (at most 50 per key; `aws:` keys are reserved,
 //! checked with the request).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nitro_kms_common::kms::ops::TagResourceRequest;
@@ -22,17 +21,7 @@ pub async fn run(
     req: TagResourceRequest,
 ) -> Result<(), KmsError> {
     let key_id = req.key_id.unwrap_or_default();
-    let tags: BTreeMap<String, String> = req
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| {
-            (
-                t.tag_key.unwrap_or_default(),
-                t.tag_value.unwrap_or_default(),
-            )
-        })
-        .collect();
+    let tags = access::tag_map(req.tags);
     let mutation = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
         access::authorize(svc, key, caller, OP, &Default::default(), None)?;
