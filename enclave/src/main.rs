@@ -23,7 +23,7 @@ use nitro_kms_common::wire::Limits;
 use nitro_kms_enclave::config::{Args, Config};
 use nitro_kms_enclave::parent_link::ParentLink;
 use nitro_kms_enclave::recipient::RecipientVerifier;
-use nitro_kms_enclave::sealed_store::SealedKeystore;
+use nitro_kms_enclave::sealed_store::{LoadError, LoadFailure, SealedKeystore};
 use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::{Identity, Service};
 use nitro_kms_enclave::{clock, deletion, seal, sealing_key};
@@ -128,15 +128,32 @@ async fn run(config: Config) -> Result<(), String> {
         stop_rx.clone(),
     ));
 
+    // Load through the parent. A parent that goes away (or fails to read its files) is retried:
+    // that is the parent's trouble, not the state's. State that fails to authenticate is final.
     let mut stop = stop_rx.clone();
-    let loaded = tokio::select! {
-        loaded = SealedKeystore::load(link, key) => loaded,
-        _ = server::stopped(&mut stop) => {
-            let _ = server.await;
-            return Ok(());
+    let mut key = Some(key);
+    let (store, report) = loop {
+        let attempt = SealedKeystore::load(link.clone(), key.take().ok_or("sealing key lost")?);
+        let loaded = tokio::select! {
+            loaded = attempt => loaded,
+            _ = server::stopped(&mut stop) => {
+                let _ = server.await;
+                return Ok(());
+            }
+        };
+        match loaded {
+            Ok(done) => break done,
+            Err(LoadFailure {
+                error: LoadError::Link(e),
+                key: Some(k),
+            }) => {
+                eprintln!("nitro-kms-enclave: cannot load the sealed state yet ({e}); retrying");
+                key = Some(k);
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            Err(failure) => return Err(format!("refusing to serve: {}", failure.error)),
         }
     };
-    let (store, report) = loaded.map_err(|e| format!("refusing to serve: {e}"))?;
     eprintln!(
         "nitro-kms-enclave: keystore {} ({} keys, {} aliases, {} journal records replayed{}{}), generation {}",
         if report.fresh { "created" } else { "loaded" },

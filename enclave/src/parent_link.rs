@@ -48,7 +48,8 @@ struct Route {
 pub struct ParentLink {
     next_id: AtomicU64,
     routes: Mutex<Vec<Route>>,
-    waiters: Mutex<HashMap<u64, oneshot::Sender<PersistAck>>>,
+    /// Calls waiting for their ack: persist id -> (connection it went out on, waiter).
+    waiters: Mutex<HashMap<u64, (u64, oneshot::Sender<PersistAck>)>>,
     connected: watch::Sender<usize>,
     timeout: Duration,
 }
@@ -85,17 +86,19 @@ impl ParentLink {
         self.connected.send_replace(routes.len());
     }
 
-    /// Forgets a connection that closed.
+    /// Forgets a connection that closed, failing at once the calls waiting for an ack on it.
     pub fn detach(&self, conn_id: u64) {
         let mut routes = lock(&self.routes);
         routes.retain(|r| r.conn_id != conn_id);
         self.connected.send_replace(routes.len());
+        drop(routes);
+        lock(&self.waiters).retain(|_, (conn, _)| *conn != conn_id);
     }
 
     /// Hands an ack from a connection's reader to the call waiting for it. Acks nobody waits for
     /// (late, after a timeout, or invented by the parent) are dropped.
     pub fn deliver(&self, ack: PersistAck) {
-        if let Some(waiter) = lock(&self.waiters).remove(&ack.id) {
+        if let Some((_, waiter)) = lock(&self.waiters).remove(&ack.id) {
             let _ = waiter.send(ack);
         }
     }
@@ -134,11 +137,11 @@ impl ParentLink {
                 return Err(LinkError::NotConnected);
             }
             let index = usize::try_from(id % n as u64).unwrap_or(0);
-            routes.get(index).map(|r| r.outbound.clone())
-        }
-        .ok_or(LinkError::NotConnected)?;
+            routes.get(index).map(|r| (r.conn_id, r.outbound.clone()))
+        };
+        let (conn_id, outbound) = outbound.ok_or(LinkError::NotConnected)?;
         let (tx, rx) = oneshot::channel();
-        lock(&self.waiters).insert(id, tx);
+        lock(&self.waiters).insert(id, (conn_id, tx));
         let message = Message::Persist(Persist {
             id,
             action,

@@ -47,6 +47,16 @@ pub enum LoadError {
     JournalWithoutSnapshot(usize),
 }
 
+/// A failed [`SealedKeystore::load`]: the error, and the sealing key back when the failure was the
+/// link's (so the caller can retry without the key ever being copied).
+#[derive(Debug)]
+pub struct LoadFailure {
+    /// What went wrong.
+    pub error: LoadError,
+    /// The key, returned for a retry after a [`LoadError::Link`].
+    pub key: Option<SealingKey>,
+}
+
 /// Why a mutation was not committed; nothing changed.
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
@@ -109,7 +119,28 @@ impl SealedKeystore {
     pub async fn load(
         link: Arc<ParentLink>,
         key: SealingKey,
-    ) -> Result<(SealedKeystore, LoadReport), LoadError> {
+    ) -> Result<(SealedKeystore, LoadReport), LoadFailure> {
+        match Self::try_load(&link, &key).await {
+            Ok((keystore, writer, report)) => Ok((
+                SealedKeystore {
+                    keystore: RwLock::new(keystore),
+                    writer: tokio::sync::Mutex::new(writer),
+                    link,
+                    key,
+                },
+                report,
+            )),
+            Err(error) => {
+                let key = matches!(error, LoadError::Link(_)).then_some(key);
+                Err(LoadFailure { error, key })
+            }
+        }
+    }
+
+    async fn try_load(
+        link: &ParentLink,
+        key: &SealingKey,
+    ) -> Result<(Keystore, Writer, LoadReport), LoadError> {
         link.wait_connected().await;
         let snapshot = link
             .read_all(PersistAction::ReadSnapshot, MAX_STATE_LEN + 1024)
@@ -138,14 +169,14 @@ impl SealedKeystore {
             };
             (header, Keystore::new())
         } else {
-            let (header, state) = seal::open_snapshot(&key, &snapshot)?;
+            let (header, state) = seal::open_snapshot(key, &snapshot)?;
             let mut keystore = Keystore::from_snapshot_bytes(state.expose())?;
             let stale = seal::journal_generation(&journal).is_some_and(|g| g < header.generation);
             let mut last_seq = header.last_seq;
             if stale {
                 report.skipped_stale_journal = true;
             } else if !journal.is_empty() {
-                let replay = seal::replay(&key, &header, &journal)?;
+                let replay = seal::replay(key, &header, &journal)?;
                 for record in &replay.records {
                     keystore.apply(&Mutation::from_record_bytes(record.expose())?)?;
                 }
@@ -161,23 +192,18 @@ impl SealedKeystore {
             generation: header.generation.saturating_add(1),
             ..header
         };
-        let sealed = seal::seal_snapshot(&key, &next, keystore.to_snapshot_bytes()?.expose())?;
+        let sealed = seal::seal_snapshot(key, &next, keystore.to_snapshot_bytes()?.expose())?;
         link.write_snapshot(&sealed).await?;
         report.keys = keystore.keys().count();
         report.aliases = keystore.aliases().count();
         report.generation = next.generation;
-        let store = SealedKeystore {
-            keystore: RwLock::new(keystore),
-            writer: tokio::sync::Mutex::new(Writer {
-                cursor: JournalCursor::after_snapshot(&next),
-                journal_len: 0,
-                records_since_snapshot: 0,
-                needs_snapshot: false,
-            }),
-            link,
-            key,
+        let writer = Writer {
+            cursor: JournalCursor::after_snapshot(&next),
+            journal_len: 0,
+            records_since_snapshot: 0,
+            needs_snapshot: false,
         };
-        Ok((store, report))
+        Ok((keystore, writer, report))
     }
 
     /// Runs `f` on the current keystore under a short read lock. Never do I/O in `f`.

@@ -122,6 +122,16 @@ impl Enclave {
         parent_dir: &Path,
         extra: &[&str],
     ) -> Result<Enclave, String> {
+        Self::try_start_with(world, parent_dir, extra, Arc::default()).await
+    }
+
+    /// Like [`Enclave::try_start`], with the parent's storage switches given (already set).
+    pub async fn try_start_with(
+        world: &Path,
+        parent_dir: &Path,
+        extra: &[&str],
+        parent: Arc<Parent>,
+    ) -> Result<Enclave, String> {
         std::fs::create_dir_all(world).map_err(|e| e.to_string())?;
         let socket = world.join(format!("enclave-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&socket);
@@ -176,7 +186,6 @@ impl Enclave {
             }
         });
         let pending: Arc<Mutex<HashMap<u64, oneshot::Sender<Response>>>> = Arc::default();
-        let parent = Arc::new(Parent::default());
         let mut store = StateStore::open(parent_dir).map_err(|e| e.to_string())?;
         let chunk = limits.max_frame_len as usize - 256;
         {

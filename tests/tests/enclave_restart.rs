@@ -241,3 +241,31 @@ async fn a_mutation_whose_persist_fails_is_internal_error_and_changes_nothing() 
     let described = enclave.call("DescribeKey", &json!({"KeyId": key})).await;
     assert_eq!(described.ok()["KeyMetadata"]["KeyState"], "Disabled");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_that_cannot_deliver_the_state_yet_is_retried_not_fatal() {
+    let d = dirs();
+    let enclave = start(&d).await;
+    let key = enclave.create_key().await;
+    enclave.kill().await;
+    let parent = std::sync::Arc::new(nitro_kms_tests::enclave::Parent::default());
+    parent.fail_persist.store(true, Ordering::SeqCst);
+    let healer = {
+        let parent = parent.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+            parent.fail_persist.store(false, Ordering::SeqCst);
+        })
+    };
+    let enclave = Enclave::try_start_with(&d.world, &d.parent, &[], parent)
+        .await
+        .unwrap();
+    healer.await.unwrap();
+    assert!(
+        enclave.log_text().contains("retrying"),
+        "{}",
+        enclave.log_text()
+    );
+    let described = enclave.call("DescribeKey", &json!({"KeyId": key})).await;
+    assert_eq!(described.ok()["KeyMetadata"]["KeyState"], "Enabled");
+}
