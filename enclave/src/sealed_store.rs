@@ -279,3 +279,59 @@ impl SealedKeystore {
             .apply(mutation)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::test_support;
+
+    #[tokio::test]
+    async fn the_journal_is_folded_into_a_snapshot_after_the_compaction_threshold() {
+        let (svc, _clock, parent) = test_support::service().await;
+        let reply = svc
+            .handle("CreateKey", "arn:aws:iam::111122223333:root", b"{}")
+            .await;
+        let created: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+        let mut largest_journal = 0;
+        for i in 0..COMPACT_AFTER_RECORDS + 5 {
+            let tags = BTreeMap::from([("n".to_owned(), i.to_string())]);
+            svc.store
+                .commit(Mutation::TagResource {
+                    key_id: key_id.clone(),
+                    tags,
+                })
+                .await
+                .unwrap();
+            largest_journal = largest_journal.max(parent.lock().unwrap().journal.len());
+        }
+        {
+            let files = parent.lock().unwrap();
+            // The journal grew, then a snapshot took it over and it started again.
+            assert!(
+                largest_journal > files.journal.len() * 100,
+                "{largest_journal}"
+            );
+            assert!(!files.snapshot.is_empty());
+        }
+        let last = (COMPACT_AFTER_RECORDS + 4).to_string();
+        assert_eq!(
+            svc.store
+                .read(|ks| ks.key(&key_id).unwrap().tags["n"].clone()),
+            last
+        );
+        // A restart on the same parent (snapshot + the records after it) sees the same state.
+        let before = svc.store.read(Keystore::clone);
+        let (reloaded, report) = SealedKeystore::load(
+            test_support::memory_link(parent),
+            test_support::sealing_key(),
+        )
+        .await
+        .unwrap();
+        // CreateKey + 1023 tags filled the journal; tag 1024 went into a snapshot; 5 followed.
+        assert_eq!(report.replayed, 5);
+        assert_eq!(reloaded.read(Keystore::clone), before);
+    }
+}

@@ -30,10 +30,33 @@ impl TestClock {
     }
 }
 
+/// The fixed sealing key of these fixtures (so a test can load the same state twice).
+pub fn sealing_key() -> SealingKey {
+    SealingKey::new(nitro_kms_common::secret::SecretBytes::copy_from(&[9; 32])).unwrap()
+}
+
 /// A loaded service over an in-memory parent, with a clock the test moves.
 pub async fn service() -> (Arc<Service>, Arc<TestClock>, Arc<Mutex<MemoryParent>>) {
-    let link = Arc::new(ParentLink::new(Duration::from_secs(5)));
     let parent = Arc::new(Mutex::new(MemoryParent::default()));
+    let link = memory_link(parent.clone());
+    let (store, _) = SealedKeystore::load(link, sealing_key()).await.unwrap();
+    let clock = Arc::new(TestClock(AtomicU64::new(1_700_000_000_000)));
+    let reading = clock.clone();
+    let service = Arc::new(Service {
+        identity: Identity {
+            region: "us-east-1".into(),
+            account: "111122223333".into(),
+        },
+        store,
+        recipients: RecipientVerifier::new(Vec::new()),
+        clock: Arc::new(move || reading.0.load(Ordering::SeqCst)),
+    });
+    (service, clock, parent)
+}
+
+/// A link whose parent is `parent`, answered by a task.
+pub fn memory_link(parent: Arc<Mutex<MemoryParent>>) -> Arc<ParentLink> {
+    let link = Arc::new(ParentLink::new(Duration::from_secs(5)));
     let (tx, mut rx) = mpsc::channel::<Message>(64);
     link.attach(1, tx, 1 << 20);
     {
@@ -81,19 +104,5 @@ pub async fn service() -> (Arc<Service>, Arc<TestClock>, Arc<Mutex<MemoryParent>
             }
         });
     }
-    let (store, _) = SealedKeystore::load(link, SealingKey::generate().unwrap())
-        .await
-        .unwrap();
-    let clock = Arc::new(TestClock(AtomicU64::new(1_700_000_000_000)));
-    let reading = clock.clone();
-    let service = Arc::new(Service {
-        identity: Identity {
-            region: "us-east-1".into(),
-            account: "111122223333".into(),
-        },
-        store,
-        recipients: RecipientVerifier::new(Vec::new()),
-        clock: Arc::new(move || reading.0.load(Ordering::SeqCst)),
-    });
-    (service, clock, parent)
+    link
 }
