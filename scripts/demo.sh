@@ -64,4 +64,4 @@ refused "$NK" recipient decrypt "$WORK/envelope.ber" --key "$WORK/other.pk8"
 step "   and OpenSSL reads the same envelope: the format is standard CMS"
 openssl cms -decrypt -inform DER -in "$WORK/envelope.ber" -inkey "$WORK/app-key.pem" | base64
 
-printf '\n\033[1mdemo complete.\033[0m The enclave key service and the KMS endpoint are the next milestones.\n'
+printf '\n\033[1mdemo complete.\033[0m The enclave key service is built and tested through frames (make test); the KMS endpoint that puts it behind the AWS CLI is the next milestone.\n'

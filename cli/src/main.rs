@@ -17,6 +17,7 @@
 mod commands;
 mod error;
 mod input;
+mod output;
 
 use std::process::ExitCode;
 

@@ -351,3 +351,26 @@ fn attestation_verify_accepts_a_base64_document_file() {
         "294-byte RSA SPKI in base64"
     );
 }
+
+#[test]
+fn output_to_a_closed_pipe_is_not_a_crash() {
+    // `nitro-kms ... | head -3`: the reader may be gone before we write. Deterministic here: the
+    // pipe's read end is closed before the command starts.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let real = &REAL[0];
+    let status = std::process::Command::new(nitro_kms_tests::binary("nitro-kms"))
+        .args(["attestation", "verify"])
+        .arg(vectors_dir().join("attestation").join(real.file))
+        .args(["--at", &real.at.to_string(), "--max-age", "0"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}

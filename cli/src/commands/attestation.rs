@@ -94,7 +94,8 @@ pub fn run(cmd: AttestationCommand) -> Result<(), CliError> {
         AttestationCommand::SimulatedRoot { state_dir } => {
             let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(state_dir))
                 .map_err(|e| CliError::Other(format!("simulated NSM: {e}")))?;
-            print!("{}", nsm.root_certificate_pem());
+            crate::output::write(nsm.root_certificate_pem())
+                .map_err(super::recipient::stdout_error)?;
             Ok(())
         }
     }

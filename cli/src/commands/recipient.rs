@@ -79,7 +79,7 @@ pub fn run(cmd: RecipientCommand) -> Result<(), CliError> {
                 .map_err(|e| CliError::Usage(format!("--key: not an RSA PKCS#8 DER key: {e}")))?;
             let plaintext = recipient::decrypt(&envelope, &key)
                 .map_err(|e| CliError::Check(format!("cannot decrypt envelope: {e}")))?;
-            println!("{}", b64(plaintext.expose()));
+            crate::output::line(&b64(plaintext.expose())).map_err(stdout_error)?;
             Ok(())
         }
         RecipientCommand::Encrypt(args) => encrypt(args),
@@ -108,7 +108,7 @@ fn encrypt(args: EncryptArgs) -> Result<(), CliError> {
         Some(path) => std::fs::write(&path, &envelope)
             .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display()))),
         None => {
-            println!("{}", b64(&envelope));
+            crate::output::line(&b64(&envelope)).map_err(stdout_error)?;
             Ok(())
         }
     }
@@ -118,6 +118,10 @@ fn encrypt(args: EncryptArgs) -> Result<(), CliError> {
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CliError::Other(format!("cannot render JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    crate::output::line(&text).map_err(stdout_error)
+}
+
+/// A failure to write stdout (other than a closed pipe).
+pub fn stdout_error(e: std::io::Error) -> CliError {
+    CliError::Other(format!("cannot write to stdout: {e}"))
 }
