@@ -1,40 +1,259 @@
 //! `nitro-kms-proxy`: the parent-instance daemon that speaks the AWS KMS JSON protocol.
 //!
-//! This release carries only the shared foundation (`nitro-kms-common`). The HTTP endpoint, SigV4
-//! verification, enclave pool and the one-command simulation come in a later milestone; until
-//! then this binary says so plainly and exits with status 2 rather than pretending to serve.
+//! ```text
+//! nitro-kms-proxy --enclave vsock://16:5000 --state-dir /var/lib/nitro-kms --credentials creds.toml
+//! nitro-kms-proxy --simulate --state-dir /tmp/world        # the whole chain, one command
+//! ```
+//!
+//! Exit status: 0 after a clean shutdown (SIGINT/SIGTERM drain the requests in flight), 1 when it
+//! cannot start, 2 for a usage error.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-use clap::Parser;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-/// Command-line arguments of the proxy.
+use clap::Parser;
+use nitro_kms_common::transport::{self, Address};
+use nitro_kms_common::wire::Limits;
+use nitro_kms_proxy::credentials::{
+    CredentialStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
+};
+use nitro_kms_proxy::enclave_link::{EnclaveLink, LinkConfig};
+use nitro_kms_proxy::endpoint::{DEFAULT_MAX_BODY, Endpoint};
+use nitro_kms_proxy::metrics::Metrics;
+use nitro_kms_proxy::simulation::{self, ChildConfig};
+use nitro_kms_proxy::state_store::StateStore;
+use nitro_kms_proxy::{server, stopped};
+use tokio::sync::watch;
+
+/// Command line of the proxy.
 #[derive(Parser, Debug)]
 #[command(
     name = "nitro-kms-proxy",
     version,
-    about = "nitro-kms parent proxy (AWS KMS endpoint)"
+    about = "nitro-kms parent proxy: an AWS KMS endpoint relaying to the enclave"
 )]
 struct Args {
-    /// HTTP listen address (default 127.0.0.1:9600).
-    #[arg(long)]
-    listen: Option<String>,
-    /// The enclave's address: `vsock://CID:PORT` or `unix:///path`.
-    #[arg(long)]
+    /// HTTP listen address: `127.0.0.1:9600`, `tcp://HOST:PORT` or `unix:///path`.
+    #[arg(long, env = "NITRO_KMS_PROXY_LISTEN", default_value = "127.0.0.1:9600")]
+    listen: String,
+    /// The enclave: `vsock://CID:PORT` or `unix:///path` (not with --simulate).
+    #[arg(long, env = "NITRO_KMS_PROXY_ENCLAVE")]
     enclave: Option<String>,
     /// Start the whole simulated chain (spawns nitro-kms-enclave --simulate).
     #[arg(long)]
     simulate: bool,
-    /// State directory (sealed keystore; the simulated world with --simulate).
-    #[arg(long)]
-    state_dir: Option<std::path::PathBuf>,
+    /// Where the enclave's sealed state is kept (with --simulate: the simulated world).
+    #[arg(long, env = "NITRO_KMS_PROXY_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+    /// Access keys (TOML). With --simulate, added to the built-in simulation key.
+    #[arg(long, env = "NITRO_KMS_PROXY_CREDENTIALS")]
+    credentials: Option<PathBuf>,
+    /// The region requests are signed for (and of the simulated keys).
+    #[arg(long, env = "NITRO_KMS_PROXY_REGION", default_value = "us-east-1")]
+    region: String,
+    /// The account of the simulated keys.
+    #[arg(long, default_value = "111122223333")]
+    account: String,
+    /// Connections to the enclave.
+    #[arg(long, default_value_t = 2)]
+    pool_size: usize,
+    /// Requests waiting or in flight; more are throttled.
+    #[arg(long, default_value_t = 4096)]
+    max_queue: usize,
+    /// Deadline of one request, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    request_timeout_ms: u64,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
+    max_body: usize,
+    /// Log format.
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    log_format: String,
 }
 
-fn main() -> std::process::ExitCode {
-    let _args = Args::parse();
-    eprintln!(
-        "nitro-kms-proxy: the KMS endpoint is not implemented in this release \
-         (it is a later milestone); nothing is listening"
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if args.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nitro-kms-proxy: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, e)) => {
+            eprintln!("nitro-kms-proxy: {e}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn address(text: &str) -> Result<Address, String> {
+    let full = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("tcp://{text}")
+    };
+    full.parse().map_err(|e| format!("{text}: {e}"))
+}
+
+async fn run(args: Args) -> Result<(), (u8, String)> {
+    let usage = |m: String| (2u8, m);
+    let fail = |m: String| (1u8, m);
+    let state_dir = args.state_dir.clone().ok_or_else(|| {
+        usage("--state-dir DIR is required (the enclave's sealed state lives there)".into())
+    })?;
+    std::fs::create_dir_all(&state_dir)
+        .map_err(|e| fail(format!("{}: {e}", state_dir.display())))?;
+    let mut credentials = if args.simulate {
+        CredentialStore::simulation()
+    } else {
+        CredentialStore::default()
+    };
+    if let Some(path) = &args.credentials {
+        let loaded = CredentialStore::load(path).map_err(|e| usage(e.to_string()))?;
+        for id in loaded.access_key_ids() {
+            if let Some(c) = loaded.take_clone(&id) {
+                credentials.insert(&id, c);
+            }
+        }
+    }
+    if credentials.is_empty() {
+        return Err(usage(
+            "no credentials: pass --credentials FILE (or use --simulate)".into(),
+        ));
+    }
+    let enclave = match (&args.enclave, args.simulate) {
+        (Some(_), true) => return Err(usage("--enclave and --simulate exclude each other".into())),
+        (Some(a), false) => address(a).map_err(usage)?,
+        (None, true) => Address::Unix(simulation::socket_path(&state_dir)),
+        (None, false) => {
+            return Err(usage(
+                "--enclave ADDRESS is required (or --simulate)".into(),
+            ));
+        }
+    };
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        let _ = stop_tx.send(true);
+    });
+    let metrics = Arc::new(Metrics::default());
+    let mut child = None;
+    if args.simulate {
+        let config = ChildConfig {
+            binary: simulation::enclave_binary().map_err(fail)?,
+            state_dir: state_dir.clone(),
+            socket: simulation::socket_path(&state_dir),
+            region: args.region.clone(),
+            account: args.account.clone(),
+        };
+        child = Some(tokio::spawn(simulation::supervise(
+            config,
+            metrics.clone(),
+            stop_rx.clone(),
+        )));
+    }
+    let store = Arc::new(Mutex::new(
+        StateStore::open(&state_dir).map_err(|e| fail(format!("{}: {e}", state_dir.display())))?,
+    ));
+    let link = EnclaveLink::start(
+        LinkConfig {
+            address: enclave.clone(),
+            pool_size: args.pool_size.max(1),
+            max_queue: args.max_queue,
+            request_timeout: Duration::from_millis(args.request_timeout_ms),
+            limits: Limits::default(),
+        },
+        store,
+        metrics.clone(),
+        stop_rx.clone(),
     );
-    std::process::ExitCode::from(2)
+    let listen = address(&args.listen).map_err(usage)?;
+    let listener = transport::listen(&listen)
+        .await
+        .map_err(|e| fail(format!("cannot listen on {}: {e}", args.listen)))?;
+    let local = listener.local_addr().map_err(|e| fail(e.to_string()))?;
+    let endpoint_url = match &local {
+        Address::Tcp { host, port } => format!("http://{host}:{port}"),
+        other => other.to_string(),
+    };
+    let endpoint = Arc::new(Endpoint {
+        link: link.clone(),
+        credentials: Arc::new(credentials),
+        region: args.region.clone(),
+        metrics,
+        max_body: args.max_body,
+        pool_size: args.pool_size.max(1),
+    });
+    let drain = Duration::from_millis(args.request_timeout_ms);
+    let server = tokio::spawn(server::serve(listener, endpoint, stop_rx.clone(), drain));
+    tracing::info!(listen = %endpoint_url, enclave = %enclave, "KMS endpoint listening");
+    if args.simulate {
+        let mut stop = stop_rx.clone();
+        let ready = tokio::select! {
+            ready = link.wait_connected(Duration::from_secs(60)) => ready,
+            _ = stopped(&mut stop) => false,
+        };
+        if ready {
+            println!("nitro-kms simulation ready");
+            println!("endpoint: {endpoint_url}");
+            println!("AWS_ACCESS_KEY_ID={SIMULATION_ACCESS_KEY_ID}");
+            println!("AWS_SECRET_ACCESS_KEY={SIMULATION_SECRET_ACCESS_KEY}");
+            println!("AWS_DEFAULT_REGION={}", args.region);
+            println!(
+                "example: aws kms create-key --endpoint-url {endpoint_url} --region {}",
+                args.region
+            );
+            println!(
+                "attest: nitro-kms attestation simulate --state-dir {} --public-key KEY.der --out doc.cose",
+                state_dir.display()
+            );
+        } else if !*stop_rx.borrow() {
+            tracing::error!("the simulated enclave did not come up within 60 s");
+        }
+    }
+    let _ = server.await;
+    if let Some(child) = child
+        && let Ok(Err(e)) = child.await
+    {
+        return Err(fail(e));
+    }
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
 }

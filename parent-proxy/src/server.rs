@@ -1,0 +1,60 @@
+//! The HTTP accept loop: one task per connection, HTTP/1.1 keep-alive, a header-read deadline,
+//! and a graceful shutdown that stops accepting, lets each connection finish the request it is
+//! answering, and closes it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use nitro_kms_common::transport::Listener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::endpoint::{Endpoint, HEADER_READ_TIMEOUT};
+
+/// Serves `listener` until `shutdown` flips, then drains for at most `drain`.
+pub async fn serve(
+    listener: Listener,
+    endpoint: Arc<Endpoint>,
+    shutdown: watch::Receiver<bool>,
+    drain: Duration,
+) {
+    let mut connections = JoinSet::new();
+    let mut stop = shutdown.clone();
+    loop {
+        tokio::select! {
+            _ = crate::stopped(&mut stop) => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _peer)) = accepted else {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                };
+                let endpoint = endpoint.clone();
+                let mut stop = shutdown.clone();
+                connections.spawn(async move {
+                    let service = service_fn(move |req| endpoint.clone().handle(req));
+                    let conn = http1::Builder::new()
+                        .keep_alive(true)
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = crate::stopped(&mut stop) => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = conn.await;
+                        }
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    let _ = tokio::time::timeout(drain, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+}

@@ -1,0 +1,106 @@
+//! `--simulate`: the whole chain on one machine. The proxy runs `nitro-kms-enclave --simulate`
+//! (found beside its own executable) on a Unix socket in the state directory, trusting that
+//! simulated world's root, and keeps it running: when the child dies it is restarted (logged and
+//! counted); on shutdown it gets SIGTERM, then SIGKILL after a grace period.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
+
+use crate::metrics::Metrics;
+
+/// How the enclave child is run.
+#[derive(Debug, Clone)]
+pub struct ChildConfig {
+    /// The `nitro-kms-enclave` binary.
+    pub binary: PathBuf,
+    /// The simulated world (NSM state, sealing key; the proxy keeps the sealed state here too).
+    pub state_dir: PathBuf,
+    /// The Unix socket the child listens on.
+    pub socket: PathBuf,
+    /// Region and account of the keys.
+    pub region: String,
+    /// Account.
+    pub account: String,
+}
+
+/// `nitro-kms-enclave` beside the running executable.
+pub fn enclave_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find myself: {e}"))?;
+    let path = exe
+        .parent()
+        .map(|d| d.join("nitro-kms-enclave"))
+        .ok_or("no directory for the executable")?;
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} not found (build the workspace)",
+            path.display()
+        ))
+    }
+}
+
+fn spawn(config: &ChildConfig) -> std::io::Result<Child> {
+    let _ = std::fs::remove_file(&config.socket);
+    Command::new(&config.binary)
+        .arg("--simulate")
+        .arg("--state-dir")
+        .arg(&config.state_dir)
+        .arg("--listen")
+        .arg(format!("unix://{}", config.socket.display()))
+        .arg("--trust-simulated-root")
+        .arg(config.state_dir.join("root.pem"))
+        .args(["--region", &config.region, "--account", &config.account])
+        .kill_on_drop(true)
+        .spawn()
+}
+
+fn terminate(child: &Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status();
+    }
+}
+
+/// Runs and restarts the child until `shutdown` flips; then stops it.
+pub async fn supervise(
+    config: ChildConfig,
+    metrics: Arc<Metrics>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), String> {
+    let mut first = true;
+    loop {
+        let mut child =
+            spawn(&config).map_err(|e| format!("cannot start {}: {e}", config.binary.display()))?;
+        if !first {
+            metrics.enclave_restarts.fetch_add(1, Ordering::Relaxed);
+        }
+        first = false;
+        tracing::info!(pid = child.id(), socket = %config.socket.display(), "enclave started");
+        tokio::select! {
+            status = child.wait() => {
+                tracing::warn!(status = ?status.ok(), "the enclave exited; restarting it");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            _ = crate::stopped(&mut shutdown) => {
+                terminate(&child);
+                if tokio::time::timeout(Duration::from_secs(10), child.wait()).await.is_err() {
+                    let _ = child.kill().await;
+                }
+                tracing::info!("enclave stopped");
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// The socket path used in `state_dir`.
+pub fn socket_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("enclave.sock")
+}
