@@ -3,14 +3,22 @@
 #   make build   release build of every binary (nitro-kms-enclave, nitro-kms-proxy, nitro-kms)
 #   make test    everything CI runs: rustfmt check, clippy -D warnings, all tests
 #   make demo    the simulated chain, end to end, on this machine
+#   make sim     run the simulated chain (proxy + enclave) until Ctrl-C
 #   make clean   remove build output
+#
+# The tests and the demo use the AWS CLI, boto3 and cryptography from a virtualenv under
+# target/test-venv (made by `make test-venv`, never installed system-wide).
 
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: all build test fmt-check clippy unit demo clean
+.PHONY: all build test fmt-check clippy unit demo sim test-venv clean
+
+VENV := target/test-venv
+PYTHON ?= python3
+SIM_DIR ?= $(HOME)/.nitro-kms-sim
 
 all: build
 
@@ -25,7 +33,15 @@ clippy:
 
 # The end-to-end tests in tests/ run the real binaries, so build them first. The last line is the
 # total over every test binary, so the summary is not the last (possibly empty) doc-test run's.
-unit:
+$(VENV)/.ready:
+	mkdir -p target
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check awscli boto3 cryptography asn1crypto
+	touch $@
+
+test-venv: $(VENV)/.ready
+
+unit: $(VENV)/.ready
 	$(CARGO) build --workspace --locked
 	mkdir -p target
 	$(CARGO) test --workspace --locked 2>&1 | tee target/test-output.log
@@ -33,9 +49,13 @@ unit:
 
 test: fmt-check clippy unit
 
-demo:
+demo: $(VENV)/.ready
 	$(CARGO) build --workspace --locked
 	./scripts/demo.sh target/debug
+
+sim:
+	$(CARGO) build --workspace --locked
+	target/debug/nitro-kms-proxy --simulate --state-dir $(SIM_DIR)
 
 clean:
 	$(CARGO) clean

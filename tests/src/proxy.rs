@@ -1,0 +1,342 @@
+//! A real `nitro-kms-proxy --simulate` (which runs the real enclave) and ways to talk to it: the
+//! AWS CLI and boto3 from the test virtualenv (`make test-venv`, under `target/test-venv`), and a
+//! small signed HTTP/1.1 client for the cases no SDK will produce (bad signatures, old dates).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
+use nitro_kms_proxy::sigv4::{self, SignedRequest};
+
+/// The region of the simulation.
+pub const REGION: &str = "us-east-1";
+
+/// The test virtualenv (awscli, boto3, cryptography, asn1crypto), made by `make test-venv`.
+///
+/// # Panics
+/// If it is missing: `make test` creates it; a bare `cargo test` needs `make test-venv` first.
+pub fn venv() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-venv");
+    assert!(
+        dir.join("bin/aws").exists() && dir.join("bin/python").exists(),
+        "{} has no aws/python: run `make test-venv` (make test does)",
+        dir.display()
+    );
+    dir
+}
+
+/// A running simulated chain.
+pub struct Sim {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// The simulated world (and sealed state).
+    pub dir: PathBuf,
+    /// The proxy's stderr log file.
+    pub log: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Sim {
+    /// Starts `nitro-kms-proxy --simulate` on a free loopback port and waits for "ready".
+    pub fn start(extra: &[&str]) -> Sim {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let dir = tmp.path().join("world");
+        let log = tmp.path().join("proxy.log");
+        let log_file = std::fs::File::create(&log).unwrap_or_else(|e| panic!("log: {e}"));
+        let mut child = Command::new(crate::binary("nitro-kms-proxy"))
+            .arg("--simulate")
+            .arg("--state-dir")
+            .arg(&dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start nitro-kms-proxy: {e}"));
+        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("endpoint: ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
+        let endpoint = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => url,
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "the simulation did not become ready: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+        };
+        Sim {
+            child,
+            endpoint,
+            dir,
+            log,
+            _tmp: tmp,
+        }
+    }
+
+    /// `host:port` of the endpoint.
+    pub fn authority(&self) -> &str {
+        self.endpoint.trim_start_matches("http://")
+    }
+
+    /// Runs `aws kms ARGS --endpoint-url ...` from the virtualenv with the simulation's keys.
+    pub fn aws(&self, args: &[&str]) -> Output {
+        let venv = venv();
+        Command::new(venv.join("bin/aws"))
+            .arg("kms")
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &self.endpoint,
+                "--region",
+                REGION,
+                "--output",
+                "json",
+            ])
+            .env_clear()
+            .env("PATH", venv.join("bin"))
+            .env("HOME", &self.dir)
+            .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run aws: {e}"))
+    }
+
+    /// Runs a Python script from the virtualenv with the endpoint and keys in its environment.
+    pub fn python(&self, script: &Path, args: &[&str]) -> Output {
+        let venv = venv();
+        Command::new(venv.join("bin/python"))
+            .arg(script)
+            .args(args)
+            .env("HOME", &self.dir)
+            .env("NITRO_KMS_ENDPOINT", &self.endpoint)
+            .env("NITRO_KMS_STATE_DIR", &self.dir)
+            .env("NITRO_KMS_CLI", crate::binary("nitro-kms"))
+            .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+            .env("AWS_DEFAULT_REGION", REGION)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run python: {e}"))
+    }
+
+    /// SIGKILLs the simulated enclave (the proxy's child), as a crash would.
+    pub fn kill_enclave(&self) {
+        let pattern = format!(
+            "nitro-kms-enclave --simulate --state-dir {}",
+            self.dir.display()
+        );
+        let status = Command::new("pkill")
+            .args(["-KILL", "-f", &pattern])
+            .status()
+            .unwrap_or_else(|e| panic!("pkill: {e}"));
+        assert!(status.success(), "no enclave process matched {pattern}");
+    }
+
+    /// The proxy's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM and waits; returns the exit code.
+    pub fn terminate(mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// An HTTP response.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// How to sign a request.
+#[derive(Debug, Clone)]
+pub struct Signing {
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret.
+    pub secret: String,
+    /// Request time (Unix seconds).
+    pub at: i64,
+    /// Region in the scope.
+    pub region: String,
+}
+
+impl Signing {
+    /// The simulation's key, now.
+    pub fn simulation() -> Signing {
+        Signing {
+            access_key_id: SIMULATION_ACCESS_KEY_ID.into(),
+            secret: SIMULATION_SECRET_ACCESS_KEY.into(),
+            at: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            region: REGION.into(),
+        }
+    }
+}
+
+/// Headers of a KMS request for `op` and `body`, signed (or not, with `None`).
+pub fn kms_headers(
+    authority: &str,
+    op: &str,
+    body: &[u8],
+    signing: Option<&Signing>,
+) -> Vec<(String, String)> {
+    let mut headers = vec![
+        ("host".to_owned(), authority.to_owned()),
+        (
+            "content-type".to_owned(),
+            "application/x-amz-json-1.1".to_owned(),
+        ),
+        ("x-amz-target".to_owned(), format!("TrentService.{op}")),
+    ];
+    if let Some(s) = signing {
+        let amz_date = sigv4::format_amz_date(s.at);
+        headers.push(("x-amz-date".to_owned(), amz_date.clone()));
+        let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
+        let req = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: headers.clone(),
+            body,
+        };
+        let signature = sigv4::signature(&req, &signed, &s.secret, &amz_date, &s.region, "kms")
+            .unwrap_or_else(|e| panic!("cannot sign: {e}"));
+        headers.push((
+            "authorization".to_owned(),
+            format!(
+                "AWS4-HMAC-SHA256 Credential={}/{}/{}/kms/aws4_request, SignedHeaders={}, Signature={signature}",
+                s.access_key_id,
+                &amz_date[..8],
+                s.region,
+                signed.join(";")
+            ),
+        ));
+    }
+    headers
+}
+
+/// Sends one request on `stream` (keep-alive) and reads the response.
+pub fn send(
+    stream: &mut TcpStream,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> std::io::Result<HttpResponse> {
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    for (n, v) in headers {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body)?;
+    read_response(stream)
+}
+
+fn read_response(stream: &mut TcpStream) -> std::io::Result<HttpResponse> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            return Err(std::io::Error::other("connection closed"));
+        }
+        buf.push(byte[0]);
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let mut lines = text.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; len];
+    stream.read_exact(&mut body)?;
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// One signed KMS call on a fresh connection.
+pub fn kms_call(sim: &Sim, op: &str, body: &serde_json::Value) -> HttpResponse {
+    let body = body.to_string().into_bytes();
+    let mut stream = TcpStream::connect(sim.authority()).unwrap_or_else(|e| panic!("connect: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let headers = kms_headers(sim.authority(), op, &body, Some(&Signing::simulation()));
+    send(&mut stream, "POST", "/", &headers, &body).unwrap_or_else(|e| panic!("{op}: {e}"))
+}
