@@ -1,0 +1,112 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The enclave dies under load (SIGKILL, as a crash): every request in flight gets a retryable 5xx
+//! within the request timeout — never a hang — the proxy restarts the enclave (logged, counted),
+//! and requests succeed again with every acknowledged key intact.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nitro_kms_tests::proxy::{Sim, kms_call};
+use serde_json::json;
+
+#[test]
+fn a_killed_enclave_fails_requests_retryably_then_comes_back_with_its_keys() {
+    let sim = Arc::new(Sim::start(&["--request-timeout-ms", "3000"]));
+    let created = kms_call(&sim, "CreateKey", &json!({}));
+    let key = created.json()["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = kms_call(
+        &sim,
+        "GenerateDataKey",
+        &json!({"KeyId": key, "KeySpec": "AES_256"}),
+    );
+    assert_eq!(before.status, 200);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..6)
+        .map(|_| {
+            let sim = sim.clone();
+            let stop = stop.clone();
+            let key = key.clone();
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                while !stop.load(Ordering::SeqCst) {
+                    let started = Instant::now();
+                    let r = kms_call(
+                        &sim,
+                        "GenerateDataKey",
+                        &json!({"KeyId": key, "NumberOfBytes": 32}),
+                    );
+                    seen.push((
+                        r.status,
+                        r.json()["__type"].as_str().unwrap_or("").to_owned(),
+                        started.elapsed(),
+                    ));
+                }
+                seen
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    sim.kill_enclave();
+    std::thread::sleep(Duration::from_millis(2500));
+    stop.store(true, Ordering::SeqCst);
+    let mut failures = 0;
+    for worker in workers {
+        for (status, error, elapsed) in worker.join().unwrap() {
+            assert!(
+                elapsed < Duration::from_secs(10),
+                "a request hung for {elapsed:?} (timeout is 3 s)"
+            );
+            if status != 200 {
+                failures += 1;
+                assert!(
+                    status >= 500,
+                    "non-retryable {status} {error} during the crash"
+                );
+                assert!(
+                    error == "KMSInternalException" || error == "DependencyTimeoutException",
+                    "{status} {error}"
+                );
+            }
+        }
+    }
+    assert!(failures > 0, "the crash should have failed some requests");
+
+    // Back: the proxy restarted the enclave on the same sealed state.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = kms_call(
+            &sim,
+            "Decrypt",
+            &json!({"CiphertextBlob": before.json()["CiphertextBlob"]}),
+        );
+        if r.status == 200 {
+            assert_eq!(r.json()["Plaintext"], before.json()["Plaintext"]);
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the enclave did not come back: {}",
+            sim.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(sim.log_text().contains("restarting"), "{}", sim.log_text());
+    let metrics = nitro_kms_tests::proxy::send(
+        &mut std::net::TcpStream::connect(sim.authority()).unwrap(),
+        "GET",
+        "/metrics",
+        &[("host".into(), sim.authority().into())],
+        b"",
+    )
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&metrics.body).contains("nitro_kms_enclave_restarts_total 1"),
+        "{}",
+        String::from_utf8_lossy(&metrics.body)
+    );
+}
