@@ -124,9 +124,19 @@ impl Endpoint {
     async fn kms(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
-        let body = match Limited::new(body, self.max_body).collect().await {
-            Ok(collected) => collected.to_bytes(),
+        let read = tokio::time::timeout(
+            BODY_READ_TIMEOUT,
+            Limited::new(body, self.max_body).collect(),
+        );
+        let body = match read.await {
+            Ok(Ok(collected)) => collected.to_bytes(),
             Err(_) => {
+                self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+                return kms_error(&KmsError::serialization(
+                    "Request body was not received in time",
+                ));
+            }
+            Ok(Err(_)) => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
                 return kms_error(&KmsError::serialization(format!(
                     "Request body is larger than the {}-byte limit",
@@ -187,6 +197,9 @@ impl Endpoint {
         response(relayed.status, relayed.body, "application/x-amz-json-1.1")
     }
 }
+
+/// Deadline for receiving a request's body once its headers are in (slowloris protection).
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Header read deadline for a connection (slowloris protection).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);

@@ -222,3 +222,23 @@ fn healthz_and_metrics_report_the_enclave_and_the_traffic() {
         "{text}"
     );
 }
+
+#[test]
+fn json_logs_are_one_json_object_per_line() {
+    let sim = Sim::start(&["--log-format", "json"]);
+    kms_call(&sim, "GenerateRandom", &json!({"NumberOfBytes": 8}));
+    let log = sim.log_text();
+    let json_lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        json_lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "KMS endpoint listening"),
+        "{log}"
+    );
+    // No secret ever reaches the log.
+    assert!(!log.contains(nitro_kms_proxy::credentials::SIMULATION_SECRET_ACCESS_KEY));
+}
