@@ -13,6 +13,7 @@
 //! - [`wire`]: the length-prefixed CBOR frames between parent and enclave.
 //! - [`kms`]: AWS KMS JSON shapes, their validation and AWS's error types.
 //! - [`transport`]: `vsock://`, `unix://` and `tcp://` addresses behind one type.
+//! - [`shutdown`]: SIGTERM/SIGINT and the stop flag both daemons use.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -23,5 +24,6 @@ pub mod kms;
 pub mod nsm;
 pub mod recipient;
 pub mod secret;
+pub mod shutdown;
 pub mod transport;
 pub mod wire;

@@ -105,7 +105,7 @@ async fn run(config: Config) -> Result<(), String> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        wait_for_signal().await;
+        nitro_kms_common::shutdown::wait_for_signal().await;
         eprintln!("nitro-kms-enclave: shutting down");
         let _ = stop_tx.send(true);
     });
@@ -191,20 +191,4 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("server task failed: {e}"))?;
     Ok(())
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => std::future::pending::<()>().await,
-    }
 }

@@ -20,7 +20,4 @@ pub mod sigv4;
 pub mod simulation;
 pub mod state_store;
 
-/// Resolves once `shutdown` is true (or its sender is gone), holding no borrow afterwards.
-pub async fn stopped(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
-    let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
-}
+pub use nitro_kms_common::shutdown::stopped;

@@ -154,7 +154,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        wait_for_signal().await;
+        nitro_kms_common::shutdown::wait_for_signal().await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
     });
@@ -240,20 +240,4 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         return Err(fail(e));
     }
     Ok(())
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => std::future::pending::<()>().await,
-    }
 }

@@ -94,8 +94,4 @@ pub async fn serve(
     .await;
 }
 
-/// Resolves once `shutdown` is true (or its sender is gone). Holds no borrow of the channel's
-/// value after it returns, so it can sit in a `select!` of a `Send` future.
-pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
-    let _ = shutdown.wait_for(|stop| *stop).await.map(|_| ());
-}
+pub use nitro_kms_common::shutdown::stopped;
