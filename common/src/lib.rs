@@ -13,6 +13,7 @@
 //! - [`wire`]: the length-prefixed CBOR frames between parent and enclave.
 //! - [`kms`]: AWS KMS JSON shapes, their validation and AWS's error types.
 //! - [`transport`]: `vsock://`, `unix://` and `tcp://` addresses behind one type.
+//! - [`sigv4`]: AWS Signature Version 4 (canonical request, signature).
 //! - [`shutdown`]: SIGTERM/SIGINT and the stop flag both daemons use.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -25,5 +26,6 @@ pub mod nsm;
 pub mod recipient;
 pub mod secret;
 pub mod shutdown;
+pub mod sigv4;
 pub mod transport;
 pub mod wire;
