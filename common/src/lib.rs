@@ -12,6 +12,7 @@
 //! - [`recipient`]: KMS `CiphertextForRecipient` envelopes (CMS EnvelopedData): build, parse, decrypt.
 //! - [`wire`]: the length-prefixed CBOR frames between parent and enclave.
 //! - [`kms`]: AWS KMS JSON shapes, their validation and AWS's error types.
+//! - [`client`]: an async, SigV4-signing KMS client with kept-alive connections.
 //! - [`transport`]: `vsock://`, `unix://` and `tcp://` addresses behind one type.
 //! - [`sigv4`]: AWS Signature Version 4 (canonical request, signature).
 //! - [`shutdown`]: SIGTERM/SIGINT and the stop flag both daemons use.
@@ -20,6 +21,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod attestation;
+pub mod client;
 pub mod crypto;
 pub mod kms;
 pub mod nsm;

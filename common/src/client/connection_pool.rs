@@ -1,0 +1,114 @@
+//! Kept-alive HTTP/1.1 connections over any [`crate::transport`] stream.
+//!
+//! A call takes an idle connection (or opens one), sends its request, reads the answer and puts
+//! the connection back if it is still good. HTTP/1.1 has one request in flight per connection, so
+//! concurrent calls use as many connections as they need; at most `max_idle` are kept.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+
+use super::ClientError;
+use crate::transport::{self, Address};
+
+/// Largest response body accepted.
+const MAX_RESPONSE: usize = 4 << 20;
+
+/// The pool.
+pub(super) struct ConnectionPool {
+    address: Address,
+    idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
+    max_idle: usize,
+    opened: AtomicU64,
+}
+
+impl std::fmt::Debug for ConnectionPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionPool")
+            .field("address", &self.address.to_string())
+            .field("opened", &self.opened.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl ConnectionPool {
+    pub(super) fn new(address: Address, max_idle: usize) -> Self {
+        ConnectionPool {
+            address,
+            idle: Mutex::new(Vec::new()),
+            max_idle,
+            opened: AtomicU64::new(0),
+        }
+    }
+
+    pub(super) fn opened(&self) -> u64 {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    fn take_idle(&self) -> Option<SendRequest<Full<Bytes>>> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(sender) = idle.pop() {
+            if !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    async fn open(&self) -> Result<SendRequest<Full<Bytes>>, ClientError> {
+        let stream = transport::connect(&self.address)
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        Ok(sender)
+    }
+
+    /// POSTs `body` to `/` with `headers`; returns the status and body.
+    pub(super) async fn post(
+        &self,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    ) -> Result<(u16, Vec<u8>), ClientError> {
+        let mut sender = match self.take_idle() {
+            Some(s) => s,
+            None => self.open().await?,
+        };
+        sender
+            .ready()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let mut request = hyper::Request::post("/");
+        for (name, value) in &headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let request = request
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let status = response.status().as_u16();
+        let body = http_body_util::Limited::new(response.into_body(), MAX_RESPONSE)
+            .collect()
+            .await
+            .map_err(|e| ClientError::Transport(e.to_string()))?
+            .to_bytes()
+            .to_vec();
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.max_idle && !sender.is_closed() {
+            idle.push(sender);
+        }
+        Ok((status, body))
+    }
+}

@@ -1,0 +1,98 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `common::client::KmsClient` against the simulated chain: typed calls, AWS errors mapped to
+//! `KmsError`, and connection reuse (one connection for 100 sequential calls).
+
+use nitro_kms_common::client::{ClientConfig, ClientError, Credentials, KmsClient};
+use nitro_kms_common::kms::ops::{
+    CreateKeyRequest, CreateKeyResponse, DecryptRequest, GenerateDataKeyRequest,
+};
+use nitro_kms_common::kms::{KmsErrorType, Operation};
+use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
+use nitro_kms_tests::proxy::{REGION, Sim};
+
+fn client(sim: &Sim) -> KmsClient {
+    KmsClient::new(ClientConfig::new(
+        &sim.endpoint,
+        REGION,
+        Credentials::new(SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY, None),
+    ))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_makes_and_opens_data_keys_over_one_reused_connection() {
+    let sim = Sim::start(&[]);
+    let client = client(&sim);
+    let created: CreateKeyResponse = client
+        .call(Operation::CreateKey, &CreateKeyRequest::default())
+        .await
+        .unwrap();
+    let key = created.key_metadata.unwrap().key_id;
+    let mut last = None;
+    for _ in 0..100 {
+        let gdk = client
+            .generate_data_key(&GenerateDataKeyRequest {
+                key_id: Some(key.clone()),
+                key_spec: Some("AES_256".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        last = Some(gdk);
+    }
+    assert_eq!(
+        client.connections_opened(),
+        1,
+        "100 sequential calls, one connection"
+    );
+    let gdk = last.unwrap();
+    let opened = client
+        .decrypt(&DecryptRequest {
+            ciphertext_blob: gdk.ciphertext_blob.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        opened.plaintext.unwrap().expose(),
+        gdk.plaintext.unwrap().expose()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_errors_come_back_as_typed_kms_errors() {
+    let sim = Sim::start(&[]);
+    let client = client(&sim);
+    let err = client
+        .generate_data_key(&GenerateDataKeyRequest {
+            key_id: Some("alias/missing".into()),
+            key_spec: Some("AES_256".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let ClientError::Service(e) = err else {
+        panic!("not a service error: {err}")
+    };
+    assert_eq!(e.kind(), KmsErrorType::NotFound);
+    assert_eq!(e.http_status(), 400);
+    assert_eq!(
+        e.message(),
+        "Alias arn:aws:kms:us-east-1:111122223333:alias/missing is not found."
+    );
+    // A wrong secret is refused by the proxy's SigV4 check.
+    let bad = KmsClient::new(ClientConfig::new(
+        &sim.endpoint,
+        REGION,
+        Credentials::new(SIMULATION_ACCESS_KEY_ID, "wrong", None),
+    ))
+    .unwrap();
+    let err = bad
+        .call::<_, CreateKeyResponse>(Operation::CreateKey, &CreateKeyRequest::default())
+        .await
+        .unwrap_err();
+    let ClientError::Service(e) = err else {
+        panic!("not a service error: {err}")
+    };
+    assert_eq!(e.kind(), KmsErrorType::InvalidSignature);
+}
