@@ -96,3 +96,57 @@ async fn service_errors_come_back_as_typed_kms_errors() {
     };
     assert_eq!(e.kind(), KmsErrorType::InvalidSignature);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attested_client_gets_plaintext_only_through_its_recipient_key() {
+    use nitro_kms_common::crypto::RsaKeySize;
+    use nitro_kms_common::kms::ops::GenerateRandomRequest;
+    use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+
+    let sim = Sim::start(&[]);
+    let plain = client(&sim);
+    let created: CreateKeyResponse = plain
+        .call(Operation::CreateKey, &CreateKeyRequest::default())
+        .await
+        .unwrap();
+    let key = created.key_metadata.unwrap().key_id;
+    // The enclave application's NSM: the simulated world the chain trusts.
+    let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(&sim.dir)).unwrap();
+    let attested = client(&sim)
+        .attested(std::sync::Arc::new(nsm), RsaKeySize::Rsa2048)
+        .unwrap();
+    let gdk = attested
+        .generate_data_key(&GenerateDataKeyRequest {
+            key_id: Some(key.clone()),
+            number_of_bytes: Some(24),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(gdk.ciphertext_for_recipient.is_some());
+    assert!(
+        gdk.key_material_id.is_none(),
+        "no KeyMaterialId with a Recipient"
+    );
+    let data_key = gdk.plaintext.clone().unwrap();
+    assert_eq!(data_key.len(), 24);
+    // The same key through an attested Decrypt and through a plain one.
+    let request = DecryptRequest {
+        ciphertext_blob: gdk.ciphertext_blob.clone(),
+        ..Default::default()
+    };
+    let again = attested.decrypt(&request).await.unwrap();
+    assert!(again.ciphertext_for_recipient.is_some());
+    assert_eq!(again.plaintext.unwrap().expose(), data_key.expose());
+    let plainly = plain.decrypt(&request).await.unwrap();
+    assert_eq!(plainly.plaintext.unwrap().expose(), data_key.expose());
+    let random = attested
+        .generate_random(&GenerateRandomRequest {
+            number_of_bytes: Some(16),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(random.ciphertext_for_recipient.is_some());
+    assert_eq!(random.plaintext.unwrap().len(), 16);
+}

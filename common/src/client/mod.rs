@@ -5,8 +5,11 @@
 //! Unix socket or vsock (an enclave reaching a relay on its parent). Connections are kept and
 //! reused: a hundred sequential calls use one connection.
 //!
-//! Status: HTTP only. HTTPS (rustls, for real AWS KMS through an egress relay), the attested
-//! `Recipient` mode and credential refresh are the rest of this milestone.
+//! With [`KmsClient::attested`] the data-key calls carry a `Recipient` and are unwrapped locally
+//! (see [`Attestation`]).
+//!
+//! Status: HTTP only. HTTPS (rustls, for real AWS KMS through an egress relay), GenerateDataKeyPair
+//! in attested mode and credential refresh are the rest of this milestone.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nitro_kms_common::client::ClientError> {
@@ -27,6 +30,7 @@
 //! # let _ = key; Ok(()) }
 //! ```
 
+mod attested;
 mod connection_pool;
 mod credentials;
 
@@ -35,6 +39,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use attested::Attestation;
 pub use credentials::Credentials;
 
 use crate::kms::ops::{
@@ -98,6 +103,7 @@ pub struct KmsClient {
     config: ClientConfig,
     host: String,
     pool: ConnectionPool,
+    attestation: Option<Attestation>,
 }
 
 /// `http://h:p` → (transport address, Host header).
@@ -128,7 +134,20 @@ impl KmsClient {
             pool: ConnectionPool::new(address, config.max_idle),
             host,
             config,
+            attestation: None,
         })
+    }
+
+    /// Makes this client attested: its GenerateDataKey, Decrypt and GenerateRandom calls carry a
+    /// `Recipient` (a fresh document from `nsm` binding an RSA key of `size` kept for the client's
+    /// life) and their plaintext is unwrapped locally from `CiphertextForRecipient`.
+    pub fn attested(
+        mut self,
+        nsm: std::sync::Arc<dyn crate::nsm::Nsm>,
+        size: crate::crypto::RsaKeySize,
+    ) -> Result<Self, ClientError> {
+        self.attestation = Some(Attestation::new(nsm, size)?);
+        Ok(self)
     }
 
     /// Connections opened so far (for tests of reuse).
@@ -229,12 +248,22 @@ impl KmsClient {
         Ok(headers)
     }
 
-    /// GenerateDataKey.
+    /// GenerateDataKey (attested when the client is; `Plaintext` is filled either way).
     pub async fn generate_data_key(
         &self,
         request: &GenerateDataKeyRequest,
     ) -> Result<GenerateDataKeyResponse, ClientError> {
-        self.call(Operation::GenerateDataKey, request).await
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::GenerateDataKey, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: GenerateDataKeyResponse =
+            self.call(Operation::GenerateDataKey, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
     }
 
     /// GenerateDataKeyWithoutPlaintext.
@@ -246,16 +275,35 @@ impl KmsClient {
             .await
     }
 
-    /// Decrypt.
+    /// Decrypt (attested when the client is; `Plaintext` is filled either way).
     pub async fn decrypt(&self, request: &DecryptRequest) -> Result<DecryptResponse, ClientError> {
-        self.call(Operation::Decrypt, request).await
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::Decrypt, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: DecryptResponse = self.call(Operation::Decrypt, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
     }
 
-    /// GenerateRandom.
+    /// GenerateRandom (attested when the client is; `Plaintext` is filled either way).
     pub async fn generate_random(
         &self,
         request: &GenerateRandomRequest,
     ) -> Result<GenerateRandomResponse, ClientError> {
-        self.call(Operation::GenerateRandom, request).await
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::GenerateRandom, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: GenerateRandomResponse =
+            self.call(Operation::GenerateRandom, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
     }
 }
