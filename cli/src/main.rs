@@ -1,7 +1,9 @@
 //! `nitro-kms`: the command line of nitro-kms.
 //!
-//! It will mirror `aws kms` for the KMS operations (a later milestone). Today it carries the tools
-//! an enclave developer needs around attestation and recipient envelopes:
+//! It mirrors `aws kms` for the KMS operations of the design (`nitro-kms generate-data-key
+//! --key-id alias/app --key-spec AES_256 --endpoint-url ...`, see [`commands::kms`]), with
+//! `--recipient nsm|simulated:DIR` for attested calls, and carries the tools an enclave developer
+//! needs around attestation and recipient envelopes:
 //!
 //! - `nitro-kms attestation verify FILE` — verify a Nitro attestation document against the pinned
 //!   AWS root (or an explicitly trusted simulated root) and print it as JSON;
@@ -17,6 +19,7 @@
 mod commands;
 mod error;
 mod input;
+mod model;
 mod output;
 
 use std::process::ExitCode;
@@ -46,6 +49,26 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The KMS subcommands (`nitro-kms generate-data-key ...`) are model-driven, like the AWS CLI's.
+    let argv: Vec<String> = std::env::args().collect();
+    if let Some(op) = argv.get(1).and_then(|name| commands::kms::operation(name)) {
+        use commands::kms::KmsOutcome;
+        return match commands::kms::run(op, &argv[2..]) {
+            KmsOutcome::Done => ExitCode::SUCCESS,
+            KmsOutcome::Usage(m) => {
+                eprintln!("nitro-kms: error: {m}");
+                ExitCode::from(252)
+            }
+            KmsOutcome::Service(m) => {
+                eprintln!("\n{m}");
+                ExitCode::from(254)
+            }
+            KmsOutcome::Other(m) => {
+                eprintln!("\n{m}");
+                ExitCode::from(255)
+            }
+        };
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,4 +1,5 @@
 //! One module per top-level subcommand.
 
 pub mod attestation;
+pub mod kms;
 pub mod recipient;
