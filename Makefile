@@ -4,6 +4,7 @@
 #   make test    everything CI runs: rustfmt check, clippy -D warnings, all tests
 #   make demo    the simulated chain, end to end, on this machine
 #   make sim     run the simulated chain (proxy + enclave) until Ctrl-C
+#   make example the example enclave application (examples/envelope-file) against the simulation
 #   make clean   remove build output
 #
 # The tests and the demo use the AWS CLI, boto3 and cryptography from a virtualenv under
@@ -14,7 +15,7 @@ export CARGO_TERM_COLOR ?= never
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: all build test fmt-check clippy unit demo sim test-venv clean
+.PHONY: all build test fmt-check clippy unit demo sim example test-venv clean
 
 VENV := target/test-venv
 PYTHON ?= python3
@@ -52,6 +53,10 @@ test: fmt-check clippy unit
 demo: $(VENV)/.ready
 	$(CARGO) build --workspace --locked
 	./scripts/demo.sh target/debug
+
+example:
+	$(CARGO) build --workspace --locked
+	./scripts/example.sh target/debug
 
 sim:
 	$(CARGO) build --workspace --locked
