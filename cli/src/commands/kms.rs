@@ -128,7 +128,10 @@ fn run_inner(op: Operation, args: &[String]) -> Result<(), KmsOutcome> {
         .build()
         .map_err(|e| KmsOutcome::Other(e.to_string()))?;
     let response = runtime.block_on(call(op, &globals, Value::Object(body)))?;
-    if let Some(v) = response {
+    if let Some(mut v) = response {
+        if let Some(out) = &def.output {
+            v = in_model_order(v, &out.shape);
+        }
         match output.as_str() {
             "text" => print!("{}", to_text(&v)),
             "table" => print!("{}", to_table(op.name(), &v)),
@@ -375,6 +378,36 @@ fn check_minimums(input: &Shape, body: &Map<String, Value>) -> Result<(), KmsOut
         }
     }
     Ok(())
+}
+
+/// Re-orders a response the way botocore parses it: structure members in model order (what the
+/// AWS CLI prints), anything unknown after them.
+fn in_model_order(v: Value, shape_name: &str) -> Value {
+    let Some(s) = model().shape(shape_name) else {
+        return v;
+    };
+    match (s.kind.as_str(), v) {
+        ("structure", Value::Object(mut m)) => {
+            let mut out = Map::new();
+            for (name, r) in &s.members.0 {
+                if let Some(x) = m.remove(name) {
+                    out.insert(name.clone(), in_model_order(x, &r.shape));
+                }
+            }
+            out.extend(m);
+            Value::Object(out)
+        }
+        ("list", Value::Array(items)) => {
+            let member = s.member.as_ref().map(|m| m.shape.as_str()).unwrap_or("");
+            Value::Array(
+                items
+                    .into_iter()
+                    .map(|i| in_model_order(i, member))
+                    .collect(),
+            )
+        }
+        (_, v) => v,
+    }
 }
 
 /// botocore's ArgumentGenerator: the sample input (or, with `names`, output) of a shape.
