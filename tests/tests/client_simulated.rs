@@ -150,3 +150,75 @@ async fn an_attested_client_gets_plaintext_only_through_its_recipient_key() {
     assert!(random.ciphertext_for_recipient.is_some());
     assert_eq!(random.plaintext.unwrap().len(), 16);
 }
+
+/// A TLS terminator in front of the simulation, with a certificate for `kms.nitro.test`.
+async fn tls_front(sim: &Sim) -> (String, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["kms.nitro.test".to_owned()]).unwrap();
+    let cert_pem = certified.cert.pem();
+    let key =
+        rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let upstream = sim.authority().to_owned();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                if let Ok(mut tls) = acceptor.accept(tcp).await
+                    && let Ok(mut plain) = tokio::net::TcpStream::connect(&upstream).await
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+                }
+            });
+        }
+    });
+    (format!("tcp://127.0.0.1:{port}"), cert_pem)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_endpoints_verify_the_server_name_through_a_relay() {
+    use nitro_kms_common::kms::ops::GenerateRandomRequest;
+    let sim = Sim::start(&[]);
+    let (relay, root_pem) = tls_front(&sim).await;
+    let creds = Credentials::new(SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY, None);
+    let mut config = ClientConfig::new("https://kms.nitro.test", REGION, creds.clone());
+    config.connect_to = Some(relay.clone());
+    config.tls_roots_pem = Some(root_pem.into_bytes());
+    let client = KmsClient::new(config).unwrap();
+    for _ in 0..3 {
+        let random = client
+            .generate_random(&GenerateRandomRequest {
+                number_of_bytes: Some(8),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(random.plaintext.unwrap().len(), 8);
+    }
+    assert_eq!(client.connections_opened(), 1);
+    // With the public roots, the self-made certificate is not trusted: no request goes out.
+    let mut config = ClientConfig::new("https://kms.nitro.test", REGION, creds);
+    config.connect_to = Some(relay);
+    let untrusting = KmsClient::new(config).unwrap();
+    let err = untrusting
+        .generate_random(&GenerateRandomRequest {
+            number_of_bytes: Some(8),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::Transport(ref m) if m.starts_with("TLS")),
+        "{err}"
+    );
+}

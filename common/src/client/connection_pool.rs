@@ -1,4 +1,5 @@
-//! Kept-alive HTTP/1.1 connections over any [`crate::transport`] stream.
+//! Kept-alive HTTP/1.1 connections over any [`crate::transport`] stream, with TLS (rustls on
+//! aws-lc-rs) for `https://` endpoints.
 //!
 //! A call takes an idle connection (or opens one), sends its request, reads the answer and puts
 //! the connection back if it is still good. HTTP/1.1 has one request in flight per connection, so
@@ -12,8 +13,23 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 
+use tokio::io::{AsyncRead, AsyncWrite};
+
 use super::ClientError;
 use crate::transport::{self, Address};
+
+/// A byte stream hyper can drive: plain or TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// TLS settings of an `https://` endpoint.
+#[derive(Clone)]
+pub(super) struct Tls {
+    /// The rustls client configuration (roots, protocol versions).
+    pub config: std::sync::Arc<rustls::ClientConfig>,
+    /// The name the certificate must carry (the URL's host).
+    pub server_name: rustls::pki_types::ServerName<'static>,
+}
 
 /// Largest response body accepted.
 const MAX_RESPONSE: usize = 4 << 20;
@@ -21,6 +37,7 @@ const MAX_RESPONSE: usize = 4 << 20;
 /// The pool.
 pub(super) struct ConnectionPool {
     address: Address,
+    tls: Option<Tls>,
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
     max_idle: usize,
     opened: AtomicU64,
@@ -36,9 +53,10 @@ impl std::fmt::Debug for ConnectionPool {
 }
 
 impl ConnectionPool {
-    pub(super) fn new(address: Address, max_idle: usize) -> Self {
+    pub(super) fn new(address: Address, tls: Option<Tls>, max_idle: usize) -> Self {
         ConnectionPool {
             address,
+            tls,
             idle: Mutex::new(Vec::new()),
             max_idle,
             opened: AtomicU64::new(0),
@@ -63,7 +81,16 @@ impl ConnectionPool {
         let stream = transport::connect(&self.address)
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
-        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+        let io: Box<dyn Io> = match &self.tls {
+            None => Box::new(stream),
+            Some(tls) => Box::new(
+                tokio_rustls::TlsConnector::from(tls.config.clone())
+                    .connect(tls.server_name.clone(), stream)
+                    .await
+                    .map_err(|e| ClientError::Transport(format!("TLS: {e}")))?,
+            ),
+        };
+        let (sender, connection) = http1::handshake(TokioIo::new(io))
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         tokio::spawn(async move {

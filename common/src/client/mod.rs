@@ -8,8 +8,14 @@
 //! With [`KmsClient::attested`] the data-key calls carry a `Recipient` and are unwrapped locally
 //! (see [`Attestation`]).
 //!
-//! Status: HTTP only. HTTPS (rustls, for real AWS KMS through an egress relay), GenerateDataKeyPair
-//! in attested mode and credential refresh are the rest of this milestone.
+//! `https://` endpoints use rustls (aws-lc-rs) with the Mozilla roots, or the PEM roots given in
+//! [`ClientConfig::tls_roots_pem`]; [`ClientConfig::connect_to`] sends the connection through a
+//! relay (an enclave reaching `kms.REGION.amazonaws.com:443` through a vsock port on its parent)
+//! while TLS still verifies the real host name — so against real AWS KMS the configuration is
+//! `https://kms.REGION.amazonaws.com` with real credentials, and against `nitro-kms-proxy` it is
+//! `http://127.0.0.1:9600` with the proxy's.
+//!
+//! Not yet: GenerateDataKeyPair in attested mode and refreshing expiring credentials.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nitro_kms_common::client::ClientError> {
@@ -82,6 +88,11 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Idle connections kept.
     pub max_idle: usize,
+    /// For `https://`: trust these PEM roots instead of the Mozilla roots (webpki-roots).
+    pub tls_roots_pem: Option<Vec<u8>>,
+    /// Connect here instead of the URL's host (e.g. `vsock://3:8000`, a relay on the parent),
+    /// still sending the URL's host as `Host` and as the TLS server name.
+    pub connect_to: Option<String>,
 }
 
 impl ClientConfig {
@@ -93,6 +104,8 @@ impl ClientConfig {
             credentials,
             timeout: Duration::from_secs(30),
             max_idle: 8,
+            tls_roots_pem: None,
+            connect_to: None,
         }
     }
 }
@@ -106,33 +119,84 @@ pub struct KmsClient {
     attestation: Option<Attestation>,
 }
 
-/// `http://h:p` → (transport address, Host header).
-fn parse_endpoint(endpoint: &str) -> Result<(Address, String), ClientError> {
-    if let Some(rest) = endpoint.strip_prefix("http://") {
-        let authority = rest.trim_end_matches('/');
-        let address = format!("tcp://{authority}")
-            .parse()
-            .map_err(|e| ClientError::Config(format!("{endpoint}: {e}")))?;
-        return Ok((address, authority.to_owned()));
+/// The parts of an endpoint URL: where to connect, the `Host` header, TLS or not.
+struct Endpoint {
+    address: Address,
+    host: String,
+    tls_host: Option<String>,
+}
+
+/// `http://h[:p]`, `https://h[:p]`, or a transport address (`unix:///path`, `vsock://CID:PORT`).
+fn parse_endpoint(config: &ClientConfig) -> Result<Endpoint, ClientError> {
+    let endpoint = config.endpoint.as_str();
+    let bad = |e: String| ClientError::Config(format!("{endpoint}: {e}"));
+    let (authority, tls, default_port) = if let Some(rest) = endpoint.strip_prefix("https://") {
+        (rest, true, 443)
+    } else if let Some(rest) = endpoint.strip_prefix("http://") {
+        (rest, false, 80)
+    } else {
+        let address: Address = endpoint.parse().map_err(|e| bad(format!("{e}")))?;
+        return Ok(Endpoint {
+            address,
+            host: "localhost".to_owned(),
+            tls_host: None,
+        });
+    };
+    let authority = authority.trim_end_matches('/');
+    let (hostname, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, p.to_owned()),
+        _ => (authority, default_port.to_string()),
+    };
+    let target = match &config.connect_to {
+        Some(relay) => relay.clone(),
+        None => format!("tcp://{hostname}:{port}"),
+    };
+    Ok(Endpoint {
+        address: target.parse().map_err(|e| bad(format!("{e}")))?,
+        host: authority.to_owned(),
+        tls_host: tls.then(|| hostname.to_owned()),
+    })
+}
+
+fn tls_settings(config: &ClientConfig, host: &str) -> Result<connection_pool::Tls, ClientError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &config.tls_roots_pem {
+        Some(pem) => {
+            use rustls::pki_types::pem::PemObject;
+            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| ClientError::Config(format!("TLS roots: {e}")))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| ClientError::Config(format!("TLS roots: {e}")))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    if endpoint.starts_with("https://") {
-        return Err(ClientError::Config(
-            "https endpoints are not supported yet (use http:// to nitro-kms-proxy)".into(),
-        ));
-    }
-    let address: Address = endpoint
-        .parse()
-        .map_err(|e| ClientError::Config(format!("{endpoint}: {e}")))?;
-    Ok((address, "localhost".to_owned()))
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Config(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let server_name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| ClientError::Config(format!("TLS server name {host}: {e}")))?;
+    Ok(connection_pool::Tls {
+        config: std::sync::Arc::new(tls),
+        server_name,
+    })
 }
 
 impl KmsClient {
     /// A client for `config` (no connection is made until the first call).
     pub fn new(config: ClientConfig) -> Result<KmsClient, ClientError> {
-        let (address, host) = parse_endpoint(&config.endpoint)?;
+        let endpoint = parse_endpoint(&config)?;
+        let tls = match &endpoint.tls_host {
+            Some(h) => Some(tls_settings(&config, h)?),
+            None => None,
+        };
         Ok(KmsClient {
-            pool: ConnectionPool::new(address, config.max_idle),
-            host,
+            pool: ConnectionPool::new(endpoint.address, tls, config.max_idle),
+            host: endpoint.host,
             config,
             attestation: None,
         })
