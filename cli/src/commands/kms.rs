@@ -6,7 +6,8 @@
 //! several values, maps and structures as JSON or shorthand (`K=V,K2=V2`), blobs as base64,
 //! `fileb://` (raw file) or `file://` (text file); `--cli-input-json` (JSON or `file://`) supplies
 //! members that options then override; `--generate-cli-skeleton [input|output]` prints the
-//! skeleton. Globals: `--endpoint-url`, `--region`, `--profile`, `--output json|text|table`, and
+//! skeleton. Globals: `--endpoint-url` (default `https://kms.REGION.amazonaws.com`), `--region`,
+//! `--profile`, `--ca-bundle PEM`, `--output json|text|table`, and
 //! `--recipient nsm|simulated:DIR` on GenerateDataKey, Decrypt and GenerateRandom: the command
 //! attests, sends the `Recipient`, opens `CiphertextForRecipient` and prints `Plaintext` as the AWS
 //! CLI would have (the drop-in replacement for `kmstool-enclave-cli`).
@@ -54,6 +55,7 @@ struct Globals {
     cli_input_json: Option<String>,
     skeleton: Option<String>,
     recipient: Option<String>,
+    ca_bundle: Option<String>,
 }
 
 fn shape(name: &str) -> Result<&'static Shape, KmsOutcome> {
@@ -175,6 +177,7 @@ fn parse(
             "profile" => g.profile = Some(value_of(&mut i, name)?),
             "output" => g.output = Some(value_of(&mut i, name)?),
             "cli-input-json" => g.cli_input_json = Some(value_of(&mut i, name)?),
+            "ca-bundle" => g.ca_bundle = Some(value_of(&mut i, name)?),
             "recipient"
                 if !has_member(input, "Recipient") || is_recipient_shortcut(args.get(i + 1)) =>
             {
@@ -503,11 +506,7 @@ fn settings(g: &Globals) -> Result<(String, String, Credentials), KmsOutcome> {
         .clone()
         .or_else(|| std::env::var("AWS_ENDPOINT_URL_KMS").ok())
         .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-        .ok_or_else(|| {
-            KmsOutcome::Other(format!(
-                "no --endpoint-url: this build reaches KMS over plain HTTP only (nitro-kms-proxy); the real https://kms.{region}.amazonaws.com needs TLS, which is not built yet"
-            ))
-        })?;
+        .unwrap_or_else(|| format!("https://kms.{region}.amazonaws.com"));
     let creds = match (
         std::env::var("AWS_ACCESS_KEY_ID"),
         std::env::var("AWS_SECRET_ACCESS_KEY"),
@@ -543,8 +542,18 @@ fn settings(g: &Globals) -> Result<(String, String, Credentials), KmsOutcome> {
 
 async fn call(op: Operation, g: &Globals, body: Value) -> Result<Option<Value>, KmsOutcome> {
     let (endpoint, region, creds) = settings(g)?;
-    let mut client = KmsClient::new(ClientConfig::new(&endpoint, &region, creds))
-        .map_err(|e| KmsOutcome::Other(e.to_string()))?;
+    let mut config = ClientConfig::new(&endpoint, &region, creds);
+    if let Some(path) = g
+        .ca_bundle
+        .clone()
+        .or_else(|| std::env::var("AWS_CA_BUNDLE").ok())
+    {
+        config.tls_roots_pem = Some(
+            std::fs::read(&path)
+                .map_err(|e| KmsOutcome::Other(format!("--ca-bundle {path}: {e}")))?,
+        );
+    }
+    let mut client = KmsClient::new(config).map_err(|e| KmsOutcome::Other(e.to_string()))?;
     let service = |e: ClientError| match e {
         ClientError::Service(k) => KmsOutcome::Service(format!(
             "An error occurred ({}) when calling the {op} operation: {}",
