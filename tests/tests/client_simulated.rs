@@ -222,3 +222,46 @@ async fn https_endpoints_verify_the_server_name_through_a_relay() {
         "{err}"
     );
 }
+
+/// Hands out the simulation's credentials expiring `lifetime` from now, counting the calls.
+struct Expiring {
+    lifetime: std::time::Duration,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl nitro_kms_common::client::CredentialsProvider for Expiring {
+    fn provide(&self) -> Result<(Credentials, Option<std::time::SystemTime>), ClientError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok((
+            Credentials::new(SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY, None),
+            Some(std::time::SystemTime::now() + self.lifetime),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_refreshed_before_they_expire_and_reused_until_then() {
+    use nitro_kms_common::kms::ops::GenerateRandomRequest;
+    use std::sync::atomic::Ordering;
+    let sim = Sim::start(&[]);
+    let request = GenerateRandomRequest {
+        number_of_bytes: Some(4),
+        ..Default::default()
+    };
+    for (lifetime, expected_calls) in [(3600, 1), (120, 3)] {
+        let provider = std::sync::Arc::new(Expiring {
+            lifetime: std::time::Duration::from_secs(lifetime),
+            calls: Default::default(),
+        });
+        let client = client(&sim).with_credentials_provider(provider.clone());
+        for _ in 0..3 {
+            client.generate_random(&request).await.unwrap();
+        }
+        // An hour of validity: asked once. Two minutes (inside the 5-minute margin): every call.
+        assert_eq!(
+            provider.calls.load(Ordering::SeqCst),
+            expected_calls,
+            "lifetime {lifetime}s"
+        );
+    }
+}

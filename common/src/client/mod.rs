@@ -15,7 +15,10 @@
 //! `https://kms.REGION.amazonaws.com` with real credentials, and against `nitro-kms-proxy` it is
 //! `http://127.0.0.1:9600` with the proxy's.
 //!
-//! Not yet: GenerateDataKeyPair in attested mode and refreshing expiring credentials.
+//! Credentials come from [`ClientConfig::credentials`] or a [`CredentialsProvider`] (such as
+//! [`DefaultChain`]: environment, then shared file), renewed before they expire.
+//!
+//! Not yet: GenerateDataKeyPair in attested mode.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nitro_kms_common::client::ClientError> {
@@ -46,7 +49,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use attested::Attestation;
-pub use credentials::Credentials;
+pub use credentials::{Credentials, CredentialsProvider, DefaultChain};
 
 use crate::kms::ops::{
     DecryptRequest, DecryptResponse, GenerateDataKeyRequest, GenerateDataKeyResponse,
@@ -117,6 +120,40 @@ pub struct KmsClient {
     host: String,
     pool: ConnectionPool,
     attestation: Option<Attestation>,
+    credentials: CredentialCache,
+}
+
+/// How long before expiry credentials are refreshed.
+pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// The current credentials and the provider that renews them.
+struct CredentialCache {
+    provider: std::sync::Arc<dyn CredentialsProvider>,
+    current: std::sync::Mutex<Option<(Credentials, Option<SystemTime>)>>,
+}
+
+impl std::fmt::Debug for CredentialCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialCache").finish_non_exhaustive()
+    }
+}
+
+impl CredentialCache {
+    /// Credentials valid for at least [`REFRESH_BEFORE_EXPIRY`] (asking the provider if needed).
+    fn get(&self) -> Result<Credentials, ClientError> {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = |expiry: &Option<SystemTime>| {
+            expiry.is_none_or(|t| t > SystemTime::now() + REFRESH_BEFORE_EXPIRY)
+        };
+        if let Some((creds, expiry)) = current.as_ref()
+            && fresh(expiry)
+        {
+            return Ok(creds.clone());
+        }
+        let (creds, expiry) = self.provider.provide()?;
+        *current = Some((creds.clone(), expiry));
+        Ok(creds)
+    }
 }
 
 /// The parts of an endpoint URL: where to connect, the `Host` header, TLS or not.
@@ -197,9 +234,26 @@ impl KmsClient {
         Ok(KmsClient {
             pool: ConnectionPool::new(endpoint.address, tls, config.max_idle),
             host: endpoint.host,
+            credentials: CredentialCache {
+                provider: std::sync::Arc::new(config.credentials.clone()),
+                current: std::sync::Mutex::new(None),
+            },
             config,
             attestation: None,
         })
+    }
+
+    /// Takes credentials from `provider` instead of the configuration's, asking it again
+    /// [`REFRESH_BEFORE_EXPIRY`] before the ones it gave expire.
+    pub fn with_credentials_provider(
+        mut self,
+        provider: std::sync::Arc<dyn CredentialsProvider>,
+    ) -> Self {
+        self.credentials = CredentialCache {
+            provider,
+            current: std::sync::Mutex::new(None),
+        };
+        self
     }
 
     /// Makes this client attested: its GenerateDataKey, Decrypt and GenerateRandom calls carry a
@@ -276,7 +330,7 @@ impl KmsClient {
             ("x-amz-date".to_owned(), amz_date.clone()),
             ("x-amz-target".to_owned(), op.target()),
         ];
-        let creds = &self.config.credentials;
+        let creds = &self.credentials.get()?;
         if let Some(token) = &creds.session_token {
             headers.push(("x-amz-security-token".to_owned(), token.clone()));
         }
