@@ -149,6 +149,24 @@ async fn an_attested_client_gets_plaintext_only_through_its_recipient_key() {
         .unwrap();
     assert!(random.ciphertext_for_recipient.is_some());
     assert_eq!(random.plaintext.unwrap().len(), 16);
+    let pair = attested
+        .generate_data_key_pair(&nitro_kms_common::kms::ops::GenerateDataKeyPairRequest {
+            key_id: Some(key.clone()),
+            key_pair_spec: Some("ECC_NIST_P256".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(pair.ciphertext_for_recipient.is_some());
+    let private = pair.private_key_plaintext.unwrap();
+    let unwrapped = plain
+        .decrypt(&DecryptRequest {
+            ciphertext_blob: pair.private_key_ciphertext_blob,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(unwrapped.plaintext.unwrap().expose(), private.expose());
 }
 
 /// A TLS terminator in front of the simulation, with a certificate for `kms.nitro.test`.

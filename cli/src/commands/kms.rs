@@ -8,7 +8,8 @@
 //! members that options then override; `--generate-cli-skeleton [input|output]` prints the
 //! skeleton. Globals: `--endpoint-url` (default `https://kms.REGION.amazonaws.com`), `--region`,
 //! `--profile`, `--ca-bundle PEM`, `--output json|text|table`, and
-//! `--recipient nsm|simulated:DIR` on GenerateDataKey, Decrypt and GenerateRandom: the command
+//! `--recipient nsm|simulated:DIR` on GenerateDataKey, GenerateDataKeyPair, Decrypt and
+//! GenerateRandom: the command
 //! attests, sends the `Recipient`, opens `CiphertextForRecipient` and prints `Plaintext` as the AWS
 //! CLI would have (the drop-in replacement for `kmstool-enclave-cli`).
 //!
@@ -592,6 +593,12 @@ async fn call(op: Operation, g: &Globals, body: Value) -> Result<Option<Value>, 
             Operation::GenerateDataKey => serde_json::to_value(
                 client
                     .generate_data_key(&serde_json::from_value(body).map_err(parse_err)?)
+                    .await
+                    .map_err(service)?,
+            ),
+            Operation::GenerateDataKeyPair => serde_json::to_value(
+                client
+                    .generate_data_key_pair(&serde_json::from_value(body).map_err(parse_err)?)
                     .await
                     .map_err(service)?,
             ),

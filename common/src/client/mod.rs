@@ -5,8 +5,8 @@
 //! Unix socket or vsock (an enclave reaching a relay on its parent). Connections are kept and
 //! reused: a hundred sequential calls use one connection.
 //!
-//! With [`KmsClient::attested`] the data-key calls carry a `Recipient` and are unwrapped locally
-//! (see [`Attestation`]).
+//! With [`KmsClient::attested`] GenerateDataKey, GenerateDataKeyPair, Decrypt and GenerateRandom
+//! carry a `Recipient` and are unwrapped locally (see [`Attestation`]).
 //!
 //! `https://` endpoints use rustls (aws-lc-rs) with the Mozilla roots, or the PEM roots given in
 //! [`ClientConfig::tls_roots_pem`]; [`ClientConfig::connect_to`] sends the connection through a
@@ -17,8 +17,7 @@
 //!
 //! Credentials come from [`ClientConfig::credentials`] or a [`CredentialsProvider`] (such as
 //! [`DefaultChain`]: environment, then shared file), renewed before they expire.
-//!
-//! Not yet: GenerateDataKeyPair in attested mode.
+
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), nitro_kms_common::client::ClientError> {
@@ -52,9 +51,9 @@ pub use attested::Attestation;
 pub use credentials::{Credentials, CredentialsProvider, DefaultChain};
 
 use crate::kms::ops::{
-    DecryptRequest, DecryptResponse, GenerateDataKeyRequest, GenerateDataKeyResponse,
-    GenerateDataKeyWithoutPlaintextRequest, GenerateDataKeyWithoutPlaintextResponse,
-    GenerateRandomRequest, GenerateRandomResponse,
+    DecryptRequest, DecryptResponse, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
+    GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
+    GenerateDataKeyWithoutPlaintextResponse, GenerateRandomRequest, GenerateRandomResponse,
 };
 use crate::kms::{KmsError, Operation};
 use crate::sigv4::{self, SignedRequest};
@@ -391,6 +390,25 @@ impl KmsClient {
     ) -> Result<GenerateDataKeyWithoutPlaintextResponse, ClientError> {
         self.call(Operation::GenerateDataKeyWithoutPlaintext, request)
             .await
+    }
+
+    /// GenerateDataKeyPair (attested when the client is; `PrivateKeyPlaintext` is filled either
+    /// way).
+    pub async fn generate_data_key_pair(
+        &self,
+        request: &GenerateDataKeyPairRequest,
+    ) -> Result<GenerateDataKeyPairResponse, ClientError> {
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::GenerateDataKeyPair, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: GenerateDataKeyPairResponse =
+            self.call(Operation::GenerateDataKeyPair, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.private_key_plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
     }
 
     /// Decrypt (attested when the client is; `Plaintext` is filled either way).
