@@ -282,3 +282,112 @@ fn recipient_simulated_prints_plaintext_as_the_aws_cli_would_without_sending_it(
     ));
     assert_eq!(dec["Plaintext"], plaintext);
 }
+
+/// The key structure of a JSON value (objects' keys in order, recursively; arrays by their first
+/// element), without the values.
+fn key_shape(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), key_shape(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().take(1).map(key_shape).collect()),
+        _ => Value::Null,
+    }
+}
+
+#[test]
+fn json_output_has_the_aws_clis_keys_for_each_kind_of_call() {
+    let sim = Sim::start(&[]);
+    let key = json(&nk(Some(&sim), &["create-key"]))["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for call in [
+        vec![
+            "create-alias",
+            "--alias-name",
+            "alias/shape",
+            "--target-key-id",
+            &key,
+        ],
+        vec![
+            "tag-resource",
+            "--key-id",
+            &key,
+            "--tags",
+            "TagKey=a,TagValue=b",
+        ],
+    ] {
+        // Operations without output print nothing, as the AWS CLI's do.
+        let out = nk(Some(&sim), &call);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+    }
+    let blob_path = sim.dir.join("enc.blob");
+    let enc = json(&nk(
+        Some(&sim),
+        &["encrypt", "--key-id", &key, "--plaintext", "aGVsbG8="],
+    ));
+    std::fs::write(
+        &blob_path,
+        base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            enc["CiphertextBlob"].as_str().unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let fileb = format!("fileb://{}", blob_path.display());
+    let calls: Vec<Vec<&str>> = vec![
+        vec!["create-key", "--description", "shape"],
+        vec!["describe-key", "--key-id", &key],
+        vec!["list-keys"],
+        vec!["list-aliases"],
+        vec!["list-resource-tags", "--key-id", &key],
+        vec![
+            "get-key-policy",
+            "--key-id",
+            &key,
+            "--policy-name",
+            "default",
+        ],
+        vec![
+            "generate-data-key-without-plaintext",
+            "--key-id",
+            &key,
+            "--number-of-bytes",
+            "16",
+        ],
+        vec![
+            "generate-data-key-pair-without-plaintext",
+            "--key-id",
+            &key,
+            "--key-pair-spec",
+            "ECC_NIST_P256",
+        ],
+        vec!["decrypt", "--ciphertext-blob", &fileb],
+        vec![
+            "re-encrypt",
+            "--ciphertext-blob",
+            &fileb,
+            "--destination-key-id",
+            &key,
+        ],
+        vec!["generate-random", "--number-of-bytes", "8"],
+    ];
+    for call in calls {
+        let ours = json(&nk(Some(&sim), &call));
+        let out = sim.aws(&call);
+        assert!(
+            out.status.success(),
+            "aws {call:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(key_shape(&ours), key_shape(&theirs), "{call:?}");
+    }
+}

@@ -95,6 +95,53 @@ async fn service_errors_come_back_as_typed_kms_errors() {
         panic!("not a service error: {err}")
     };
     assert_eq!(e.kind(), KmsErrorType::InvalidSignature);
+    // More types, as AWS names them: each decoded with its status and message.
+    let created: CreateKeyResponse = client
+        .call(Operation::CreateKey, &CreateKeyRequest::default())
+        .await
+        .unwrap();
+    let key = created.key_metadata.unwrap().key_id;
+    let _: serde_json::Value = client
+        .call(Operation::DisableKey, &serde_json::json!({"KeyId": key}))
+        .await
+        .unwrap();
+    for (body, kind) in [
+        (
+            serde_json::json!({"KeyId": key, "KeySpec": "AES_256"}),
+            KmsErrorType::Disabled,
+        ),
+        (serde_json::json!({"KeyId": key}), KmsErrorType::Validation),
+        (
+            serde_json::json!({"KeyId": "not-a-key", "KeySpec": "AES_256"}),
+            KmsErrorType::NotFound,
+        ),
+        (serde_json::json!({"KeyId": 5}), KmsErrorType::Serialization),
+    ] {
+        let err = client
+            .call::<_, serde_json::Value>(Operation::GenerateDataKey, &body)
+            .await
+            .unwrap_err();
+        let ClientError::Service(e) = err else {
+            panic!("not a service error: {err}")
+        };
+        assert_eq!(e.kind(), kind, "{body}");
+        assert_eq!(e.http_status(), 400);
+        assert!(!e.message().is_empty());
+    }
+    let err = client
+        .call::<_, serde_json::Value>(
+            Operation::Decrypt,
+            &serde_json::json!({"CiphertextBlob": "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/QEFCQ0RFRkc="}),
+        )
+        .await
+        .unwrap_err();
+    let ClientError::Service(e) = err else {
+        panic!("not a service error: {err}")
+    };
+    assert_eq!(
+        (e.kind(), e.message()),
+        (KmsErrorType::InvalidCiphertext, "")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

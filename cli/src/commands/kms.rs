@@ -622,16 +622,44 @@ async fn call(op: Operation, g: &Globals, body: Value) -> Result<Option<Value>, 
         }
         return Ok(Some(v));
     }
-    let answer = client
-        .call_raw(op, body.to_string().into_bytes())
-        .await
-        .map_err(service)?;
-    if answer.is_empty() {
-        return Ok(None);
+    // The AWS CLI follows the pages of paginated operations unless a Marker was given, and
+    // prints the merged result key alone.
+    let result_key = match op {
+        Operation::ListKeys => Some("Keys"),
+        Operation::ListAliases => Some("Aliases"),
+        Operation::ListResourceTags => Some("Tags"),
+        _ => None,
+    };
+    let paginate = result_key.filter(|_| body.get("Marker").is_none());
+    let mut body = body;
+    let mut merged: Vec<Value> = Vec::new();
+    loop {
+        let answer = client
+            .call_raw(op, body.to_string().into_bytes())
+            .await
+            .map_err(service)?;
+        if answer.is_empty() {
+            return Ok(None);
+        }
+        let page: Value = serde_json::from_slice(&answer)
+            .map_err(|e| KmsOutcome::Other(format!("response is not JSON: {e}")))?;
+        let Some(key) = paginate else {
+            return Ok(Some(page));
+        };
+        if let Some(items) = page[key].as_array() {
+            merged.extend(items.iter().cloned());
+        }
+        match page["NextMarker"].as_str() {
+            Some(marker) if page["Truncated"] == Value::Bool(true) => {
+                body["Marker"] = Value::String(marker.to_owned());
+            }
+            _ => {
+                let mut out = Map::new();
+                out.insert(key.to_owned(), Value::Array(merged));
+                return Ok(Some(Value::Object(out)));
+            }
+        }
     }
-    serde_json::from_slice(&answer)
-        .map(Some)
-        .map_err(|e| KmsOutcome::Other(format!("response is not JSON: {e}")))
 }
 
 /// The AWS CLI's text output: scalars of an object on one tab-separated line (keys sorted),
