@@ -21,6 +21,7 @@ mod error;
 mod input;
 mod model;
 mod output;
+mod table;
 
 use std::process::ExitCode;
 

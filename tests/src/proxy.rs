@@ -91,20 +91,19 @@ impl Sim {
         self.endpoint.trim_start_matches("http://")
     }
 
-    /// Runs `aws kms ARGS --endpoint-url ...` from the virtualenv with the simulation's keys.
+    /// Runs `aws kms ARGS --endpoint-url ...` from the virtualenv with the simulation's keys
+    /// (`--output json` unless ARGS choose an output).
     pub fn aws(&self, args: &[&str]) -> Output {
         let venv = venv();
         Command::new(venv.join("bin/aws"))
             .arg("kms")
             .args(args)
-            .args([
-                "--endpoint-url",
-                &self.endpoint,
-                "--region",
-                REGION,
-                "--output",
-                "json",
-            ])
+            .args(["--endpoint-url", &self.endpoint, "--region", REGION])
+            .args(if args.contains(&"--output") {
+                &[][..]
+            } else {
+                &["--output", "json"][..]
+            })
             .env_clear()
             .env("PATH", venv.join("bin"))
             .env("HOME", &self.dir)

@@ -391,3 +391,108 @@ fn json_output_has_the_aws_clis_keys_for_each_kind_of_call() {
         assert_eq!(key_shape(&ours), key_shape(&theirs), "{call:?}");
     }
 }
+
+#[test]
+fn table_and_text_output_are_the_aws_clis_byte_for_byte() {
+    let sim = Sim::start(&[]);
+    let key =
+        json(&nk(Some(&sim), &["create-key", "--description", "tables"]))["KeyMetadata"]["KeyId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    for call in [
+        vec![
+            "create-alias",
+            "--alias-name",
+            "alias/table",
+            "--target-key-id",
+            &key,
+        ],
+        vec![
+            "tag-resource",
+            "--key-id",
+            &key,
+            "--tags",
+            "TagKey=a,TagValue=b",
+            "TagKey=c,TagValue=d",
+        ],
+    ] {
+        assert!(nk(Some(&sim), &call).status.success());
+    }
+    for call in [
+        vec!["describe-key", "--key-id", &key],
+        vec!["list-aliases"],
+        vec!["list-keys"],
+        vec!["list-resource-tags", "--key-id", &key],
+        vec![
+            "get-key-policy",
+            "--key-id",
+            &key,
+            "--policy-name",
+            "default",
+        ],
+    ] {
+        for format in ["table", "text"] {
+            let mut ours_args = call.clone();
+            ours_args.extend(["--output", format]);
+            let ours = nk(Some(&sim), &ours_args);
+            let mut aws_args = call.clone();
+            aws_args.extend(["--output", format]);
+            let theirs = sim.aws(&aws_args);
+            assert!(
+                theirs.status.success(),
+                "{}",
+                String::from_utf8_lossy(&theirs.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&theirs.stdout),
+                "{call:?} --output {format}"
+            );
+        }
+    }
+}
+
+#[test]
+fn profiles_in_the_shared_files_supply_credentials_and_region() {
+    let sim = Sim::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!(
+            "[default]\naws_access_key_id = AKIAWRONGWRONGWRONG0\naws_secret_access_key = nope\n\n[sim]\naws_access_key_id = {SIMULATION_ACCESS_KEY_ID}\naws_secret_access_key = {SIMULATION_SECRET_ACCESS_KEY}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile sim]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    let run = |profile: &str| {
+        Command::new(nitro_kms_tests::binary("nitro-kms"))
+            .args([
+                "generate-random",
+                "--number-of-bytes",
+                "4",
+                "--profile",
+                profile,
+            ])
+            .args(["--endpoint-url", &sim.endpoint])
+            .env_clear()
+            .env("HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let out = run("sim");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run("default");
+    assert!(!out.status.success());
+    // The default profile has no region in the config file: say so, as the AWS CLI does.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("You must specify a region"));
+}

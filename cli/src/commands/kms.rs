@@ -137,7 +137,7 @@ fn run_inner(op: Operation, args: &[String]) -> Result<(), KmsOutcome> {
         }
         match output.as_str() {
             "text" => print!("{}", to_text(&v)),
-            "table" => print!("{}", to_table(op.name(), &v)),
+            "table" => print!("{}", crate::table::render(op.name(), &v)),
             _ => print_json(&v),
         }
     }
@@ -728,44 +728,5 @@ fn to_text(v: &Value) -> String {
     }
     let mut out = String::new();
     walk(None, v, &mut out);
-    out
-}
-
-/// A simple `--output table`: the operation's name, then one `| key | value |` row per scalar.
-fn to_table(title: &str, v: &Value) -> String {
-    let mut rows = Vec::new();
-    fn flatten(prefix: &str, v: &Value, rows: &mut Vec<(String, String)>) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    let p = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    flatten(&p, x, rows);
-                }
-            }
-            Value::Array(items) => {
-                for (i, x) in items.iter().enumerate() {
-                    flatten(&format!("{prefix}[{i}]"), x, rows);
-                }
-            }
-            Value::String(s) => rows.push((prefix.to_owned(), s.clone())),
-            other => rows.push((prefix.to_owned(), other.to_string())),
-        }
-    }
-    flatten("", v, &mut rows);
-    let kw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-    let vw = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-    let width = (kw + vw + 7).max(title.len() + 4);
-    let line = format!("{}\n", "-".repeat(width));
-    let mut out = line.clone();
-    out.push_str(&format!("|{:^w$}|\n", title, w = width - 2));
-    out.push_str(&line);
-    for (k, val) in rows {
-        out.push_str(&format!("|  {k:<kw$} | {val:<vw$}  |\n"));
-    }
-    out.push_str(&line);
     out
 }
