@@ -169,7 +169,7 @@ impl Builder {
         match current {
             Value::Array(items) => {
                 if matches!(items.first(), Some(Value::Object(_))) {
-                    self.from_list(items, indent, title.unwrap_or(""));
+                    self.sub_table_from_list(items, indent, title.unwrap_or(""));
                 } else {
                     for item in items {
                         if scalar(item) {
@@ -185,7 +185,7 @@ impl Builder {
                     }
                 }
             }
-            Value::Object(_) => self.from_dict(current, indent),
+            Value::Object(_) => self.sub_table_from_dict(current, indent),
             _ => {}
         }
         true
@@ -207,7 +207,7 @@ impl Builder {
         (headers, more)
     }
 
-    fn from_dict(&mut self, current: &Value, indent: usize) {
+    fn sub_table_from_dict(&mut self, current: &Value, indent: usize) {
         let Value::Object(m) = current else { return };
         let (headers, more) = Self::group(m);
         if headers.len() == 1 {
@@ -224,7 +224,7 @@ impl Builder {
         }
     }
 
-    fn from_list(&mut self, items: &[Value], indent: usize, title: &str) {
+    fn sub_table_from_list(&mut self, items: &[Value], indent: usize, title: &str) {
         let mut headers = std::collections::BTreeSet::new();
         let mut more = std::collections::BTreeSet::new();
         for item in items {
