@@ -47,6 +47,8 @@ enum Command {
     /// Inspect, decrypt and create KMS `CiphertextForRecipient` envelopes (CMS).
     #[command(subcommand)]
     Recipient(commands::recipient::RecipientCommand),
+    /// Drive a KMS endpoint with concurrent requests and report throughput and latency.
+    Bench(commands::bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +84,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Attestation(cmd) => commands::attestation::run(cmd),
         Command::Recipient(cmd) => commands::recipient::run(cmd),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

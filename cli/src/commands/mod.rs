@@ -1,5 +1,6 @@
 //! One module per top-level subcommand.
 
 pub mod attestation;
+pub mod bench;
 pub mod kms;
 pub mod recipient;
