@@ -23,6 +23,7 @@ pub mod keystore;
 pub mod ops;
 pub mod parent_link;
 pub mod policy;
+pub mod policy_cache;
 pub mod recipient;
 pub mod seal;
 pub mod sealed_store;

@@ -180,6 +180,7 @@ async fn run(config: Config) -> Result<(), String> {
         store,
         recipients: RecipientVerifier::new(verifiers),
         clock: clock::system(),
+        policies: Default::default(),
     });
     let _ = service_tx.send(Some(service.clone()));
     eprintln!(

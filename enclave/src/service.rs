@@ -53,6 +53,8 @@ pub struct Service {
     pub recipients: RecipientVerifier,
     /// Wall-clock time (injected so tests can move it).
     pub clock: Clock,
+    /// Parsed key policies.
+    pub policies: crate::policy_cache::PolicyCache,
 }
 
 impl std::fmt::Debug for Service {

@@ -50,6 +50,7 @@ pub async fn service() -> (Arc<Service>, Arc<TestClock>, Arc<Mutex<MemoryParent>
         store,
         recipients: RecipientVerifier::new(Vec::new()),
         clock: Arc::new(move || reading.0.load(Ordering::SeqCst)),
+        policies: Default::default(),
     });
     (service, clock, parent)
 }

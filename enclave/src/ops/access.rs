@@ -16,7 +16,7 @@ use nitro_kms_common::kms::types::{KeySpec, KeyUsageType};
 use nitro_kms_common::kms::{KeyRef, KmsError, Operation};
 
 use crate::keystore::{KeyMaterial, KeyStateRecord, Keystore, StoredKey};
-use crate::policy::{self, AttestationFacts, Policy, RequestContext};
+use crate::policy::{self, AttestationFacts, RequestContext};
 use crate::service::Service;
 
 /// Whether an operation's `KeyId` may name an alias.
@@ -82,7 +82,7 @@ pub fn authorize(
         encryption_context: encryption_context.clone(),
         attestation: attestation.cloned(),
     };
-    match Policy::parse(&key.policy) {
+    match svc.policies.get(&key.key_id, &key.policy) {
         Ok(policy) => policy::authorize(&policy, &ctx),
         Err(_) => Err(KmsError::access_denied(
             &ctx.principal_arn,

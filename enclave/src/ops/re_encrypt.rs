@@ -10,7 +10,7 @@ use nitro_kms_common::kms::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::policy::{self, Policy, RequestContext};
+use crate::policy::{self, RequestContext};
 use crate::service::Service;
 
 const OP: Operation = Operation::ReEncrypt;
@@ -96,7 +96,7 @@ fn authorize_action(
         encryption_context: context.clone(),
         attestation: None,
     };
-    match Policy::parse(&key.policy) {
+    match svc.policies.get(&key.key_id, &key.policy) {
         Ok(p) => policy::authorize(&p, &ctx),
         Err(_) => Err(KmsError::access_denied(caller, action, &ctx.key_arn)),
     }
