@@ -168,9 +168,19 @@ impl Enclave {
         let address: Address = format!("unix://{}", socket.display())
             .parse()
             .map_err(|e| format!("{e}"))?;
-        let mut stream = transport::connect(&address)
-            .await
-            .map_err(|e| e.to_string())?;
+        // The socket file appears at bind(), a moment before listen(): retry a refused connect.
+        let mut attempts = 0;
+        let mut stream = loop {
+            match transport::connect(&address).await {
+                Ok(s) => break s,
+                Err(e) if attempts < 100 => {
+                    attempts += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => return Err(format!("cannot connect: {e}: {}", read(&log))),
+            }
+        };
         let limits = handshake(&mut stream, &Hello::new(&Limits::default()))
             .await
             .map_err(|e| e.to_string())?;
