@@ -5,6 +5,7 @@
 #   make demo    the simulated chain, end to end, on this machine
 #   make sim     run the simulated chain (proxy + enclave) until Ctrl-C
 #   make example the example enclave application (examples/envelope-file) against the simulation
+#   make bench   the load generator against the simulated chain and moto_server; writes BENCHMARKS.md
 #   make clean   remove build output
 #
 # The tests and the demo use the AWS CLI, boto3 and cryptography from a virtualenv under
@@ -15,7 +16,7 @@ export CARGO_TERM_COLOR ?= never
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: all build test fmt-check clippy unit demo sim example test-venv clean
+.PHONY: all build test fmt-check clippy unit demo sim example bench test-venv clean
 
 VENV := target/test-venv
 PYTHON ?= python3
@@ -57,6 +58,12 @@ demo: $(VENV)/.ready
 example:
 	$(CARGO) build --workspace --locked
 	./scripts/example.sh target/debug
+
+# Not part of `make test`: minutes of load on every core. Knobs (BENCH_DURATION, BENCH_CONCURRENCY,
+# BENCH_SKIP_CRITERION, ...) are described at the top of scripts/bench.sh.
+bench:
+	$(CARGO) build --workspace --release --locked
+	./scripts/bench.sh target/release
 
 sim:
 	$(CARGO) build --workspace --locked

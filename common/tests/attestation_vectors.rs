@@ -210,7 +210,7 @@ fn cached_verifier_gives_the_same_verdicts_as_the_uncached_one() {
             );
         }
     }
-    assert!(verifier.cached_intermediates() > 0);
+    assert!(verifier.cached_certificates() > 0);
 }
 
 #[test]

@@ -4,12 +4,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use nitro_kms_common::attestation::{
-    AttestationError, TrustAnchor, Verifier, VerifyOptions, verify,
+    AttestationError, TrustAnchor, Verifier, VerifyOptions, parse_unverified, verify,
 };
 use nitro_kms_common::crypto::{RsaKeySize, RsaPrivateKey, sha384};
 use nitro_kms_common::nsm::NsmExt;
 use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_common::recipient;
+
+/// Certificates in a document's chain: its cabundle (root first) and its leaf.
+fn doc_chain_len(doc: &[u8]) -> usize {
+    parse_unverified(doc).unwrap().cabundle.len() + 1
+}
 
 #[test]
 fn simulated_document_verifies_against_the_simulated_root_only() {
@@ -52,11 +57,12 @@ fn simulated_document_verifies_against_the_simulated_root_only() {
         AttestationError::RootNotPinned
     );
 
-    // The hot-path verifier with its intermediate cache agrees, twice.
+    // The hot-path verifier with its certificate cache agrees, twice.
     let verifier = Verifier::new(root);
     assert_eq!(verifier.verify(&doc).unwrap(), verified);
     assert_eq!(verifier.verify(&doc).unwrap(), verified);
-    assert_eq!(verifier.cached_intermediates(), 3);
+    // Root, intermediates and leaf are cached.
+    assert_eq!(verifier.cached_certificates(), doc_chain_len(&doc));
 }
 
 #[test]
@@ -91,4 +97,49 @@ fn a_locked_pcr16_appears_in_later_documents_and_verifies() {
     let verified = Verifier::new(root).verify(&doc).unwrap();
     let expected = sha384(&[[0u8; 48].as_slice(), b"app config"].concat());
     assert_eq!(verified.pcr(16), Some(&expected[..]));
+}
+
+#[test]
+fn a_cached_leaf_never_excuses_a_bad_document_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(dir.path())).unwrap();
+    let root = TrustAnchor::simulated_from_pem(nsm.root_certificate_pem().as_bytes()).unwrap();
+    let verifier = Verifier::new(root);
+    let first = nsm.attest(None, None, Some(b"one")).unwrap();
+    verifier.verify(&first).unwrap();
+    let warm = verifier.cached_certificates();
+    // A second document from the same NSM: same chain, new payload, all from the cache.
+    let second = nsm.attest(None, None, Some(b"two")).unwrap();
+    assert_eq!(verifier.verify(&second).unwrap().nonce.unwrap(), b"two");
+    assert_eq!(verifier.cached_certificates(), warm);
+    // The same document with its COSE signature's last byte flipped.
+    let mut forged = second.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    assert_eq!(
+        verifier.verify(&forged).unwrap_err(),
+        AttestationError::DocumentSignatureInvalid
+    );
+}
+
+#[test]
+fn a_document_verified_once_still_ages_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(dir.path())).unwrap();
+    let root = TrustAnchor::simulated_from_pem(nsm.root_certificate_pem().as_bytes()).unwrap();
+    let verifier = Verifier::new(root);
+    let doc = nsm.attest(None, None, Some(b"reused")).unwrap();
+    let now = std::time::SystemTime::now();
+    // Verified, then presented again (served from the document cache) while fresh...
+    verifier.verify_at(&doc, now).unwrap();
+    assert_eq!(
+        verifier.verify_at(&doc, now).unwrap().nonce.unwrap(),
+        b"reused"
+    );
+    // ...but past the maximum age the cache does not save it.
+    let late = now + std::time::Duration::from_secs(301);
+    assert!(matches!(
+        verifier.verify_at(&doc, late).unwrap_err(),
+        AttestationError::DocumentTooOld { .. }
+    ));
 }

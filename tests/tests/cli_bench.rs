@@ -9,13 +9,18 @@ use nitro_kms_tests::proxy::Sim;
 use serde_json::Value;
 
 fn bench(sim: &Sim, extra: &[&str]) -> Value {
-    let out = Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(["bench", "--endpoint-url", &sim.endpoint, "--json"])
-        .args(extra)
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .output()
-        .unwrap();
+    json_of(
+        Command::new(nitro_kms_tests::binary("nitro-kms"))
+            .args(["bench", "--endpoint-url", &sim.endpoint, "--json"])
+            .args(extra)
+            .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY),
+    )
+}
+
+/// Runs a `nitro-kms bench --json` command that must succeed and returns its JSON.
+fn json_of(command: &mut Command) -> Value {
+    let out = command.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -83,6 +88,169 @@ fn bench_reports_counts_percentiles_and_connections_in_json() {
     assert_eq!(
         (r["requests"].as_u64(), r["errors"].as_u64()),
         (Some(20), Some(0)),
+        "{r}"
+    );
+}
+
+/// An enclave started alone on a Unix socket, killed when dropped: the bench is its only parent.
+struct LoneEnclave {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+    world: std::path::PathBuf,
+}
+
+impl Drop for LoneEnclave {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lone_enclave(dir: &std::path::Path) -> LoneEnclave {
+    let world = dir.join("world");
+    std::fs::create_dir_all(&world).unwrap();
+    let socket = dir.join("enclave.sock");
+    let child = Command::new(nitro_kms_tests::binary("nitro-kms-enclave"))
+        .arg("--simulate")
+        .arg("--state-dir")
+        .arg(&world)
+        .arg("--listen")
+        .arg(format!("unix://{}", socket.display()))
+        .arg("--trust-simulated-root")
+        .arg(world.join("root.pem"))
+        .args(["--region", "us-east-1", "--account", "111122223333"])
+        .stderr(std::fs::File::create(dir.join("enclave.log")).unwrap())
+        .spawn()
+        .unwrap();
+    for _ in 0..500 {
+        if socket.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    LoneEnclave {
+        child,
+        socket,
+        world,
+    }
+}
+
+fn bench_frames(enclave: &LoneEnclave, parent: &std::path::Path, extra: &[&str]) -> Value {
+    json_of(
+        Command::new(nitro_kms_tests::binary("nitro-kms"))
+            .arg("bench")
+            .arg("--enclave")
+            .arg(format!("unix://{}", enclave.socket.display()))
+            .arg("--state-dir")
+            .arg(parent)
+            .arg("--json")
+            .args(extra),
+    )
+}
+
+#[test]
+fn bench_drives_the_enclave_alone_over_frames_and_serves_its_persists() {
+    let dir = tempfile::tempdir().unwrap();
+    let enclave = lone_enclave(dir.path());
+    let parent = dir.path().join("parent");
+    // No --key-id: the bench creates the key, which the enclave persists through the bench.
+    for op in [
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "Decrypt",
+    ] {
+        let r = bench_frames(
+            &enclave,
+            &parent,
+            &["--operation", op, "--concurrency", "8", "--requests", "300"],
+        );
+        assert_eq!(r["target"], "frames");
+        assert_eq!(r["operation"], op);
+        assert_eq!(
+            (r["requests"].as_u64(), r["errors"].as_u64()),
+            (Some(300), Some(0)),
+            "{r}"
+        );
+    }
+    // The keys created went through the bench's state store.
+    assert!(
+        std::fs::metadata(parent.join("keystore.journal"))
+            .map(|m| m.len() > 0)
+            .unwrap_or(false)
+            || parent.join("keystore.snapshot").exists()
+    );
+    let recipient = format!("simulated:{}", enclave.world.display());
+    let r = bench_frames(
+        &enclave,
+        &parent,
+        &[
+            "--concurrency",
+            "4",
+            "--requests",
+            "40",
+            "--recipient",
+            &recipient,
+        ],
+    );
+    assert_eq!(r["operation"], "GenerateDataKey+Recipient(fresh document)");
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(40), Some(0)),
+        "{r}"
+    );
+}
+
+#[test]
+fn bench_counts_recipient_answers_from_an_untrusted_root_as_errors() {
+    // A document from another simulated world: the enclave refuses it, and every request is an
+    // error the bench reports (with the first one's text), not a success.
+    let dir = tempfile::tempdir().unwrap();
+    let enclave = lone_enclave(dir.path());
+    let stranger = dir.path().join("stranger");
+    std::fs::create_dir_all(&stranger).unwrap();
+    let recipient = format!("simulated:{}", stranger.display());
+    let r = bench_frames(
+        &enclave,
+        &dir.path().join("parent"),
+        &[
+            "--concurrency",
+            "2",
+            "--requests",
+            "6",
+            "--recipient",
+            &recipient,
+        ],
+    );
+    assert_eq!(r["errors"], 6, "{r}");
+    assert!(
+        r["first_error"]
+            .as_str()
+            .unwrap()
+            .contains("The attestation document in Recipient is not valid"),
+        "{r}"
+    );
+}
+
+#[test]
+fn bench_attests_inline_over_http_and_opens_every_answer() {
+    let sim = Sim::start(&[]);
+    let recipient = format!("simulated:{}", sim.dir.display());
+    let r = bench(
+        &sim,
+        &[
+            "--concurrency",
+            "2",
+            "--requests",
+            "10",
+            "--recipient",
+            &recipient,
+            "--attest-inline",
+        ],
+    );
+    assert_eq!(r["operation"], "GenerateDataKey+Recipient(attested inline)");
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(10), Some(0)),
         "{r}"
     );
 }

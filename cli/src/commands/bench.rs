@@ -1,43 +1,72 @@
 //! `nitro-kms bench`: the load generator.
 //!
 //! ```text
-//! nitro-kms bench --endpoint-url URL [--region R] --operation GenerateDataKey [--key-id ID]
+//! nitro-kms bench (--endpoint-url URL [--region R] | --enclave unix:///PATH --state-dir DIR)
+//!                 --operation GenerateDataKey [--key-id ID]
 //!                 --concurrency N (--duration SECONDS | --requests N) [--json]
-//!                 [--recipient simulated:DIR|nsm [--reuse-document]]
+//!                 [--recipient simulated:DIR|nsm [--reuse-document | --attest-inline]]
 //! ```
 //!
-//! N tasks share one [`KmsClient`] (so N kept-alive connections) and call the operation in a loop
-//! until the duration or the request count is reached. Every latency goes into an HdrHistogram
-//! (microseconds, 3 significant digits); a progress line goes to stderr every second; the result is
-//! a summary line or, with `--json`, an object with at least `requests_per_second`, `p50_ms`,
-//! `p99_ms` and `errors`. Without `--key-id` a key is created first. Decrypt decrypts one blob made
-//! up front. With `--recipient`, GenerateDataKey carries a `Recipient`: a fresh attestation
-//! document per request (opened locally, as an enclave application would), or with
-//! `--reuse-document` one document for every request (the service's cost alone).
+//! Two targets:
+//! - **HTTP** (`--endpoint-url`): N tasks share one [`KmsClient`] (so N kept-alive connections,
+//!   SigV4-signed with credentials from the usual AWS sources), exactly what an SDK sends.
+//! - **Frames** (`--enclave`): the enclave alone. The bench plays the parent with the proxy's own
+//!   [`EnclaveLink`] (a small pool of multiplexed frame connections) and serves the enclave's
+//!   `Persist` frames from `--state-dir`, so no HTTP, SigV4 or proxy is measured. Start a fresh
+//!   enclave for it: the bench is then its only parent.
+//!
+//! Each task calls the operation in a loop until the duration or the request count is reached.
+//! Every latency goes into an HdrHistogram (microseconds, 3 significant digits); a progress line
+//! goes to stderr every second; the result is a summary line or, with `--json`, an object with at
+//! least `requests_per_second`, `p50_ms`, `p99_ms` and `errors`. Without `--key-id` a key is
+//! created first. Decrypt decrypts one blob made up front.
+//!
+//! With `--recipient`, GenerateDataKey carries a `Recipient`, in one of three ways:
+//! - default: a **fresh document per request**, all made before the clock starts (distinct
+//!   signatures, never sent twice), so the service verifies a new document every time while the
+//!   load generator's own signing does not compete with it for the same cores; a run ends early
+//!   (and says so) if the `--documents` made ahead run out;
+//! - `--reuse-document`: one document for every request;
+//! - `--attest-inline`: each task attests and opens each answer itself inside the timed loop
+//!   (RSA-OAEP), as an enclave application does — the whole application path, load generator
+//!   included (HTTP only).
+//!
+//! Every Recipient answer is checked: it must carry `CiphertextForRecipient` and no `Plaintext`,
+//! or it counts as an error.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use hdrhistogram::Histogram;
-use nitro_kms_common::client::{ClientConfig, CredentialsProvider, DefaultChain, KmsClient};
+use nitro_kms_common::client::{
+    Attestation, ClientConfig, CredentialsProvider, DefaultChain, KmsClient,
+};
 use nitro_kms_common::crypto::RsaKeySize;
 use nitro_kms_common::kms::Operation;
-use nitro_kms_common::kms::ops::{
-    CreateKeyRequest, CreateKeyResponse, GenerateDataKeyWithoutPlaintextResponse,
-};
-use nitro_kms_common::kms::types::RecipientInfo;
+use nitro_kms_common::kms::ops::GenerateDataKeyRequest;
+use nitro_kms_common::nsm::Nsm;
+use nitro_kms_common::transport::Address;
+use nitro_kms_common::wire::Limits;
+use nitro_kms_proxy::enclave_link::{EnclaveLink, LinkConfig};
+use nitro_kms_proxy::metrics::Metrics;
+use nitro_kms_proxy::state_store::StateStore;
 use serde_json::{Value, json};
+use tokio::sync::watch;
 
 use crate::error::CliError;
+
+/// The principal the frame target's requests come from (the simulation's caller).
+const SIMULATION_CALLER: &str = "arn:aws:iam::111122223333:user/simulation";
 
 /// Options of `nitro-kms bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// The KMS endpoint (`http://127.0.0.1:9600`).
-    #[arg(long)]
-    endpoint_url: String,
+    #[arg(long, required_unless_present = "enclave", conflicts_with = "enclave")]
+    endpoint_url: Option<String>,
     /// Region requests are signed for.
     #[arg(long, default_value = "us-east-1")]
     region: String,
@@ -47,7 +76,7 @@ pub struct BenchArgs {
     /// The key (created if absent).
     #[arg(long)]
     key_id: Option<String>,
-    /// Concurrent connections.
+    /// Concurrent requests (over as many HTTP connections, or over the frame pool).
     #[arg(long, default_value_t = 1)]
     concurrency: usize,
     /// Seconds to run.
@@ -63,8 +92,26 @@ pub struct BenchArgs {
     #[arg(long)]
     recipient: Option<String>,
     /// With --recipient: one document for every request.
-    #[arg(long)]
+    #[arg(long, requires = "recipient", conflicts_with = "attest_inline")]
     reuse_document: bool,
+    /// With --recipient: attest and open every answer inside the timed loop (HTTP only).
+    #[arg(long, requires = "recipient", conflicts_with = "enclave")]
+    attest_inline: bool,
+    /// With --recipient and --duration: how many fresh documents to make before the clock starts.
+    #[arg(long, default_value_t = 20_000)]
+    documents: usize,
+    /// Bench the enclave alone over frames at this address (`unix:///path/enclave.sock`).
+    #[arg(long, requires = "state_dir")]
+    enclave: Option<String>,
+    /// With --enclave: where the parent's copy of the enclave's sealed state is kept.
+    #[arg(long, requires = "enclave")]
+    state_dir: Option<PathBuf>,
+    /// With --enclave: the caller's principal ARN, as the proxy would relay it.
+    #[arg(long, default_value = SIMULATION_CALLER)]
+    caller: String,
+    /// With --enclave: frame connections to the enclave.
+    #[arg(long, default_value_t = 2)]
+    pool_size: usize,
 }
 
 fn other(e: impl std::fmt::Display) -> CliError {
@@ -93,6 +140,11 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     if args.concurrency == 0 {
         return Err(CliError::Usage("--concurrency must be at least 1".into()));
     }
+    if args.recipient.is_some() && op != Operation::GenerateDataKey {
+        return Err(CliError::Usage(
+            "--recipient is benchmarked on GenerateDataKey".into(),
+        ));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -102,7 +154,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         crate::output::line(&result.to_string()).map_err(other)?;
     } else {
         crate::output::line(&format!(
-            "{} x{}: {} requests in {:.2} s = {:.0} req/s; p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms; {} errors",
+            "{} x{}: {} requests in {:.2} s = {:.0} req/s; p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms; {} errors{}",
             result["operation"].as_str().unwrap_or(""),
             args.concurrency,
             result["requests"],
@@ -113,83 +165,263 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
             result["p99_ms"].as_f64().unwrap_or(0.0),
             result["p999_ms"].as_f64().unwrap_or(0.0),
             result["errors"],
+            if result["documents_exhausted"].as_bool() == Some(true) {
+                " (stopped early: the documents made ahead ran out; raise --documents)"
+            } else {
+                ""
+            },
         ))
         .map_err(other)?;
     }
     Ok(())
 }
 
+/// Where the load goes.
+enum Target {
+    /// KMS JSON over HTTP, as an SDK sends it.
+    Http(Box<KmsClient>),
+    /// Frames straight to the enclave; the bench is its parent.
+    Frames {
+        link: Arc<EnclaveLink>,
+        caller: String,
+        /// Dropping it stops the link's supervisors.
+        _stop: watch::Sender<bool>,
+    },
+}
+
+impl Target {
+    /// Sends one request body; `Ok` holds the 200 answer's body, `Err` the error's.
+    async fn call(&self, op: Operation, body: Vec<u8>) -> Result<Vec<u8>, String> {
+        match self {
+            Target::Http(client) => client.call_raw(op, body).await.map_err(|e| e.to_string()),
+            Target::Frames { link, caller, .. } => {
+                let answer = link.call(op.name(), caller, body).await;
+                if answer.status == 200 {
+                    Ok(answer.body)
+                } else {
+                    Err(String::from_utf8_lossy(&answer.body).into_owned())
+                }
+            }
+        }
+    }
+
+    /// A set-up call whose answer is needed as JSON.
+    async fn call_json(&self, op: Operation, body: &Value) -> Result<Value, CliError> {
+        let answer = self
+            .call(op, body.to_string().into_bytes())
+            .await
+            .map_err(|e| other(format!("{}: {e}", op.name())))?;
+        serde_json::from_slice(&answer).map_err(other)
+    }
+
+    fn connections(&self) -> u64 {
+        match self {
+            Target::Http(client) => client.connections_opened(),
+            Target::Frames { link, .. } => link.connected() as u64,
+        }
+    }
+}
+
+async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
+    match (&args.endpoint_url, &args.enclave, &args.state_dir) {
+        (Some(url), _, _) => {
+            let (creds, _) = DefaultChain.provide().map_err(other)?;
+            let mut config = ClientConfig::new(url, &args.region, creds);
+            config.max_idle = args.concurrency.max(8);
+            Ok(Target::Http(Box::new(
+                KmsClient::new(config).map_err(other)?,
+            )))
+        }
+        (None, Some(address), Some(state_dir)) => {
+            let address: Address = address
+                .parse()
+                .map_err(|e| CliError::Usage(format!("--enclave: {e}")))?;
+            let store = StateStore::open(state_dir)
+                .map_err(|e| other(format!("{}: {e}", state_dir.display())))?;
+            let (stop, stop_rx) = watch::channel(false);
+            let link = EnclaveLink::start(
+                LinkConfig {
+                    address,
+                    pool_size: args.pool_size.max(1),
+                    max_queue: args.concurrency.max(1) * 2,
+                    request_timeout: Duration::from_secs(10),
+                    limits: Limits::default(),
+                },
+                Arc::new(Mutex::new(store)),
+                Arc::new(Metrics::default()),
+                stop_rx,
+            );
+            if !link.wait_connected(Duration::from_secs(10)).await {
+                return Err(other("cannot connect to the enclave within 10 s"));
+            }
+            Ok(Target::Frames {
+                link,
+                caller: args.caller.clone(),
+                _stop: stop,
+            })
+        }
+        _ => Err(CliError::Usage(
+            "give --endpoint-url, or --enclave with --state-dir".into(),
+        )),
+    }
+}
+
+fn open_nsm(spec: &str) -> Result<Arc<dyn Nsm>, CliError> {
+    Ok(match spec.strip_prefix("simulated:") {
+        Some(dir) => Arc::new(
+            nitro_kms_common::nsm::simulated::SimulatedNsm::open(
+                nitro_kms_common::nsm::simulated::SimulatedNsmConfig::new(dir),
+            )
+            .map_err(other)?,
+        ),
+        None if spec == "nsm" => Arc::new(
+            nitro_kms_common::nsm::device::NsmDevice::open()
+                .map_err(|e| other(format!("{e:?}")))?,
+        ),
+        None => {
+            return Err(CliError::Usage(format!(
+                "--recipient {spec}: expected simulated:DIR or nsm"
+            )));
+        }
+    })
+}
+
+/// What each request sends.
+enum Bodies {
+    /// The same body every time.
+    One(Vec<u8>),
+    /// A body per request, each used once (fresh documents made ahead).
+    Each {
+        bodies: Vec<Vec<u8>>,
+        next: AtomicUsize,
+    },
+    /// Attest inside the loop with the attested client (HTTP only).
+    Inline(GenerateDataKeyRequest),
+}
+
+impl Bodies {
+    /// The next body, or `None` when the ones made ahead ran out.
+    fn next(&self) -> Option<Vec<u8>> {
+        match self {
+            Bodies::One(b) => Some(b.clone()),
+            Bodies::Each { bodies, next } => {
+                bodies.get(next.fetch_add(1, Ordering::Relaxed)).cloned()
+            }
+            Bodies::Inline(_) => None,
+        }
+    }
+}
+
+/// Makes `count` GenerateDataKey bodies, each with its own freshly signed document, on every core.
+fn documents_ahead(
+    attestation: &Attestation,
+    key_id: &str,
+    count: usize,
+) -> Result<Vec<Vec<u8>>, CliError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per = count.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let n = per.min(count.saturating_sub(t * per));
+                scope.spawn(move || -> Result<Vec<Vec<u8>>, CliError> {
+                    (0..n)
+                        .map(|_| {
+                            let recipient = attestation.recipient().map_err(other)?;
+                            let body = json!({
+                                "KeyId": key_id,
+                                "KeySpec": "AES_256",
+                                "Recipient": recipient,
+                            });
+                            Ok(body.to_string().into_bytes())
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(count);
+        for h in handles {
+            all.extend(h.join().map_err(|_| other("a document maker panicked"))??);
+        }
+        Ok(all)
+    })
+}
+
+/// A Recipient answer must carry the key for the recipient and never the plaintext.
+fn recipient_answer_ok(body: &[u8]) -> bool {
+    let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    has(b"\"CiphertextForRecipient\"") && !has(b"\"Plaintext\"")
+}
+
 async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
-    let (creds, _) = DefaultChain.provide().map_err(other)?;
-    let mut config = ClientConfig::new(&args.endpoint_url, &args.region, creds.clone());
-    config.max_idle = args.concurrency.max(8);
-    let mut client = KmsClient::new(config).map_err(other)?;
+    let mut target = connect(args).await?;
     let key_id = match &args.key_id {
         Some(k) => k.clone(),
         None => {
-            let created: CreateKeyResponse = client
-                .call(Operation::CreateKey, &CreateKeyRequest::default())
-                .await
-                .map_err(other)?;
-            created.key_metadata.map(|m| m.key_id).unwrap_or_default()
+            let created = target.call_json(Operation::CreateKey, &json!({})).await?;
+            created["KeyMetadata"]["KeyId"]
+                .as_str()
+                .ok_or_else(|| other("CreateKey answered without a KeyId"))?
+                .to_owned()
         }
     };
-    let mut shared_recipient: Option<RecipientInfo> = None;
-    if let Some(recipient) = &args.recipient {
-        if op != Operation::GenerateDataKey {
-            return Err(CliError::Usage(
-                "--recipient is benchmarked on GenerateDataKey".into(),
-            ));
-        }
-        let nsm: Arc<dyn nitro_kms_common::nsm::Nsm> = match recipient.strip_prefix("simulated:") {
-            Some(dir) => Arc::new(
-                nitro_kms_common::nsm::simulated::SimulatedNsm::open(
-                    nitro_kms_common::nsm::simulated::SimulatedNsmConfig::new(dir),
-                )
-                .map_err(other)?,
-            ),
-            None => Arc::new(
-                nitro_kms_common::nsm::device::NsmDevice::open()
-                    .map_err(|e| other(format!("{e:?}")))?,
-            ),
-        };
-        let attestation =
-            nitro_kms_common::client::Attestation::new(nsm.clone(), RsaKeySize::Rsa2048)
-                .map_err(other)?;
-        if args.reuse_document {
-            shared_recipient = Some(attestation.recipient().map_err(other)?);
-        } else {
-            client = client.attested(nsm, RsaKeySize::Rsa2048).map_err(other)?;
-        }
-    }
-    let body = match op {
-        Operation::Decrypt => {
-            let made: GenerateDataKeyWithoutPlaintextResponse = client
-                .call(
-                    Operation::GenerateDataKeyWithoutPlaintext,
-                    &json!({"KeyId": key_id, "KeySpec": "AES_256"}),
-                )
-                .await
-                .map_err(other)?;
-            json!({"CiphertextBlob": made.ciphertext_blob})
-        }
-        _ => {
-            let mut b = json!({"KeyId": key_id, "KeySpec": "AES_256"});
-            if let Some(r) = &shared_recipient {
-                b["Recipient"] = serde_json::to_value(r).map_err(other)?;
+    let plain = || json!({"KeyId": key_id, "KeySpec": "AES_256"});
+    let bodies = match (&args.recipient, op) {
+        (Some(spec), _) => {
+            let nsm = open_nsm(spec)?;
+            let attestation = Attestation::new(nsm.clone(), RsaKeySize::Rsa2048).map_err(other)?;
+            if args.attest_inline {
+                let Target::Http(client) = target else {
+                    return Err(CliError::Usage(
+                        "--attest-inline needs --endpoint-url".into(),
+                    ));
+                };
+                target = Target::Http(Box::new(
+                    client.attested(nsm, RsaKeySize::Rsa2048).map_err(other)?,
+                ));
+                Bodies::Inline(serde_json::from_value(plain()).map_err(other)?)
+            } else if args.reuse_document {
+                let mut body = plain();
+                body["Recipient"] =
+                    serde_json::to_value(attestation.recipient().map_err(other)?).map_err(other)?;
+                Bodies::One(body.to_string().into_bytes())
+            } else {
+                let count = match args.requests {
+                    Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+                    None => args.documents,
+                };
+                if !args.json {
+                    eprintln!("making {count} attestation documents ahead of the clock...");
+                }
+                Bodies::Each {
+                    bodies: documents_ahead(&attestation, &key_id, count)?,
+                    next: AtomicUsize::new(0),
+                }
             }
-            b
         }
+        (None, Operation::Decrypt) => {
+            let made = target
+                .call_json(Operation::GenerateDataKeyWithoutPlaintext, &plain())
+                .await?;
+            Bodies::One(
+                json!({"CiphertextBlob": made["CiphertextBlob"]})
+                    .to_string()
+                    .into_bytes(),
+            )
+        }
+        (None, _) => Bodies::One(plain().to_string().into_bytes()),
     };
-    let client = Arc::new(client);
-    let body = Arc::new(body);
-    let attested = args.recipient.is_some() && !args.reuse_document;
+    let check_recipient = args.recipient.is_some();
+    let target = Arc::new(target);
+    let bodies = Arc::new(bodies);
     let deadline = args
         .duration
         .map(|d| Instant::now() + Duration::from_secs_f64(d));
     let budget = Arc::new(AtomicU64::new(args.requests.unwrap_or(u64::MAX)));
     let done = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
+    let exhausted = Arc::new(AtomicBool::new(false));
+    let first_error: Arc<Mutex<Option<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
     let progress = {
@@ -217,11 +449,13 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
     };
     let mut workers = Vec::new();
     for _ in 0..args.concurrency {
-        let client = client.clone();
-        let body = body.clone();
+        let target = target.clone();
+        let bodies = bodies.clone();
         let budget = budget.clone();
         let done = done.clone();
         let errors = errors.clone();
+        let exhausted = exhausted.clone();
+        let first_error = first_error.clone();
         workers.push(tokio::spawn(async move {
             let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
             loop {
@@ -234,15 +468,26 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
                 {
                     break;
                 }
+                let body = bodies.next();
                 let t = Instant::now();
-                let ok = if attested {
-                    let request = serde_json::from_value((*body).clone()).unwrap_or_default();
-                    client.generate_data_key(&request).await.is_ok()
-                } else {
-                    client
-                        .call_raw(op, body.to_string().into_bytes())
+                let outcome = match (&*bodies, body, &*target) {
+                    (Bodies::Inline(request), _, Target::Http(client)) => client
+                        .generate_data_key(request)
                         .await
-                        .is_ok()
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    (_, Some(body), target) => match target.call(op, body).await {
+                        Ok(answer) if check_recipient && !recipient_answer_ok(&answer) => Err(
+                            "a Recipient answer without CiphertextForRecipient, or with Plaintext"
+                                .to_owned(),
+                        ),
+                        Ok(_) => Ok(()),
+                        Err(e) => Err(e),
+                    },
+                    (_, None, _) => {
+                        exhausted.store(true, Ordering::Relaxed);
+                        break;
+                    }
                 };
                 let micros = u64::try_from(t.elapsed().as_micros())
                     .unwrap_or(u64::MAX)
@@ -251,8 +496,11 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
                     let _ = h.record(micros.min(60_000_000));
                 }
                 done.fetch_add(1, Ordering::Relaxed);
-                if !ok {
+                if let Err(e) = outcome {
                     errors.fetch_add(1, Ordering::Relaxed);
+                    if let Ok(mut first) = first_error.lock() {
+                        first.get_or_insert(e);
+                    }
                 }
             }
             hist
@@ -272,20 +520,24 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
     }
     let requests = done.load(Ordering::Relaxed);
     let ms = |q: f64| total.value_at_quantile(q) as f64 / 1000.0;
-    let name = match (op, &args.recipient, args.reuse_document) {
-        (Operation::GenerateDataKey, Some(_), true) => {
-            "GenerateDataKey+Recipient(reused document)".to_owned()
-        }
-        (Operation::GenerateDataKey, Some(_), false) => {
-            "GenerateDataKey+Recipient(fresh document)".to_owned()
-        }
-        _ => op.name().to_owned(),
+    let name = match (&args.recipient, args.reuse_document, args.attest_inline) {
+        (Some(_), true, _) => "GenerateDataKey+Recipient(reused document)".to_owned(),
+        (Some(_), _, true) => "GenerateDataKey+Recipient(attested inline)".to_owned(),
+        (Some(_), _, _) => "GenerateDataKey+Recipient(fresh document)".to_owned(),
+        (None, _, _) => op.name().to_owned(),
     };
+    let first_error = first_error.lock().ok().and_then(|e| e.clone());
+    if let (Some(e), false) = (&first_error, args.json) {
+        eprintln!("first error: {e}");
+    }
     Ok(json!({
         "operation": name,
+        "target": if args.enclave.is_some() { "frames" } else { "http" },
         "concurrency": args.concurrency,
         "requests": requests,
         "errors": errors.load(Ordering::Relaxed),
+        "first_error": first_error,
+        "documents_exhausted": exhausted.load(Ordering::Relaxed),
         "duration_s": elapsed,
         "requests_per_second": if elapsed > 0.0 { requests as f64 / elapsed } else { 0.0 },
         "p50_ms": ms(0.5),
@@ -293,6 +545,35 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
         "p99_ms": ms(0.99),
         "p999_ms": ms(0.999),
         "max_ms": total.max() as f64 / 1000.0,
-        "connections": client.connections_opened(),
+        "connections": target.connections(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipient_answer_with_plaintext_or_without_the_envelope_is_refused() {
+        assert!(recipient_answer_ok(
+            br#"{"CiphertextBlob":"AQ==","CiphertextForRecipient":"MII=","KeyId":"k"}"#
+        ));
+        assert!(!recipient_answer_ok(
+            br#"{"CiphertextBlob":"AQ==","Plaintext":"AAAA","KeyId":"k"}"#
+        ));
+        assert!(!recipient_answer_ok(
+            br#"{"CiphertextForRecipient":"MII=","Plaintext":"AAAA"}"#
+        ));
+    }
+
+    #[test]
+    fn bodies_made_ahead_are_each_sent_once_then_run_out() {
+        let bodies = Bodies::Each {
+            bodies: vec![b"a".to_vec(), b"b".to_vec()],
+            next: AtomicUsize::new(0),
+        };
+        assert_eq!(bodies.next().as_deref(), Some(&b"a"[..]));
+        assert_eq!(bodies.next().as_deref(), Some(&b"b"[..]));
+        assert_eq!(bodies.next(), None);
+    }
 }

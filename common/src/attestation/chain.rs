@@ -17,7 +17,7 @@
 //! a chain without them would be checked by weaker rules than the ones written here.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use const_oid::ObjectIdentifier;
 use der::{Decode, Encode, Header, Reader, SliceReader};
@@ -127,19 +127,25 @@ pub(crate) fn parse_certificate(der: &[u8], position: usize) -> Result<CertInfo,
     })
 }
 
-/// A bounded cache of intermediate certificates that already passed their checks (parse,
-/// algorithms, extensions, signature by their issuer), keyed by SHA-256 of their DER and of their
-/// issuer's DER. Validity dates are kept and re-checked at every use; documents and leaves are
-/// never cached.
+/// A bounded cache of certificates that already passed the checks that depend only on their bytes
+/// and their issuer's (parse, algorithms, extensions, signature by that issuer), keyed by SHA-256
+/// of their DER and of their issuer's DER.
+///
+/// Everything that depends on the moment or on the position in the chain is re-checked at every
+/// use from the cached facts: validity dates, CA and key-usage rules, path length, leaf rules. The
+/// pinned root (self-signed) and the enclave's leaf are cached too: an enclave's NSM puts the same
+/// leaf in every document it makes during its life, so with the cache warm a fresh document costs
+/// one P-384 verification (its COSE signature) instead of three. Documents themselves are never
+/// cached: every signature over a payload is verified.
 #[derive(Debug, Default)]
-pub struct IntermediateCache {
-    entries: Mutex<HashMap<[u8; 32], CertInfo>>,
+pub struct CertificateCache {
+    entries: Mutex<HashMap<[u8; 32], Arc<CertInfo>>>,
     capacity: usize,
 }
 
-impl IntermediateCache {
-    /// A cache holding at most `capacity` intermediates (real deployments see a handful per
-    /// region; when full, the cache is cleared rather than grown).
+impl CertificateCache {
+    /// A cache holding at most `capacity` certificates (a region has a handful of intermediates,
+    /// and each running enclave one leaf; when full, the cache is cleared rather than grown).
     pub fn new(capacity: usize) -> Self {
         Self {
             entries: Mutex::new(HashMap::new()),
@@ -147,7 +153,7 @@ impl IntermediateCache {
         }
     }
 
-    /// Number of cached intermediates.
+    /// Number of cached certificates.
     pub fn len(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
     }
@@ -161,11 +167,11 @@ impl IntermediateCache {
         crypto::sha256(&[crypto::sha256(der), crypto::sha256(issuer_der)].concat())
     }
 
-    fn get(&self, key: &[u8; 32]) -> Option<CertInfo> {
+    fn get(&self, key: &[u8; 32]) -> Option<Arc<CertInfo>> {
         self.entries.lock().ok()?.get(key).cloned()
     }
 
-    fn put(&self, key: [u8; 32], info: CertInfo) {
+    fn put(&self, key: [u8; 32], info: Arc<CertInfo>) {
         if let Ok(mut e) = self.entries.lock() {
             if e.len() >= self.capacity {
                 e.clear();
@@ -177,14 +183,26 @@ impl IntermediateCache {
     }
 }
 
+/// A chain that validated: its leaf, and the window (Unix seconds, inclusive) in which every one
+/// of its certificates is valid.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidChain {
+    /// The leaf certificate.
+    pub(crate) leaf: Arc<CertInfo>,
+    /// The latest notBefore in the chain.
+    pub(crate) valid_from: u64,
+    /// The earliest notAfter in the chain.
+    pub(crate) valid_until: u64,
+}
+
 /// Validates `root_der <- cabundle[1..] <- leaf_der` at `at` (Unix seconds) and returns the leaf.
 pub(crate) fn validate(
     root_pin: &[u8],
     cabundle: &[Vec<u8>],
     leaf_der: &[u8],
     at: u64,
-    cache: Option<&IntermediateCache>,
-) -> Result<CertInfo, AttestationError> {
+    cache: Option<&CertificateCache>,
+) -> Result<ValidChain, AttestationError> {
     let root_der = cabundle.first().ok_or(AttestationError::EmptyCabundle)?;
     if !crypto::constant_time_eq(root_der, root_pin) {
         return Err(AttestationError::RootNotPinned);
@@ -193,30 +211,40 @@ pub(crate) fn validate(
     chain.push(leaf_der);
     let leaf_pos = chain.len() - 1;
 
-    let mut issuer = parse_certificate(root_der, 0)?;
-    check_validity(&issuer, 0, at)?;
     // The root signs itself: check it, as any verifier of a pinned self-signed root may.
-    check_issued_by(&issuer, &issuer, 0)?;
+    let root_key = CertificateCache::key(root_der, root_der);
+    let mut issuer = match cache.and_then(|c| c.get(&root_key)) {
+        Some(info) => info,
+        None => {
+            let info = Arc::new(parse_certificate(root_der, 0)?);
+            check_issued_by(&info, &info, 0)?;
+            if let Some(c) = cache {
+                c.put(root_key, info.clone());
+            }
+            info
+        }
+    };
+    check_validity(&issuer, 0, at)?;
+    let (mut valid_from, mut valid_until) = (issuer.not_before, issuer.not_after);
     for (position, der) in chain.iter().enumerate().skip(1) {
         let is_leaf = position == leaf_pos;
         let cache_key =
-            IntermediateCache::key(der, chain.get(position - 1).copied().unwrap_or_default());
-        let cached = if is_leaf {
-            None
-        } else {
-            cache.and_then(|c| c.get(&cache_key))
-        };
-        let from_cache = cached.is_some();
-        let cert = match cached {
+            CertificateCache::key(der, chain.get(position - 1).copied().unwrap_or_default());
+        let cert = match cache.and_then(|c| c.get(&cache_key)) {
             Some(info) => info,
             None => {
-                let info = parse_certificate(der, position)?;
+                let info = Arc::new(parse_certificate(der, position)?);
                 check_issued_by(&info, &issuer, position)?;
+                if let Some(c) = cache {
+                    c.put(cache_key, info.clone());
+                }
                 info
             }
         };
         check_ca(&issuer, position - 1, leaf_pos)?;
         check_validity(&cert, position, at)?;
+        valid_from = valid_from.max(cert.not_before);
+        valid_until = valid_until.min(cert.not_after);
         if is_leaf {
             if cert.ca {
                 return Err(AttestationError::LeafIsCa);
@@ -224,12 +252,14 @@ pub(crate) fn validate(
             if !cert.digital_signature {
                 return Err(AttestationError::MissingKeyUsage { position });
             }
-        } else if let (Some(c), false) = (cache, from_cache) {
-            c.put(cache_key, cert.clone());
         }
         issuer = cert;
     }
-    Ok(issuer)
+    Ok(ValidChain {
+        leaf: issuer,
+        valid_from,
+        valid_until,
+    })
 }
 
 fn check_issued_by(

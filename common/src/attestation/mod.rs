@@ -33,7 +33,7 @@ pub mod payload;
 mod roots;
 mod verify;
 
-pub use chain::IntermediateCache;
+pub use chain::CertificateCache;
 pub use error::AttestationError;
 pub use roots::{AWS_NITRO_ROOT_G1_SHA256, TrustAnchor};
 pub use verify::{

@@ -1,9 +1,10 @@
 //! Verifying a document: size, COSE envelope, payload, chain, signature, freshness — in that order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::chain::{self, IntermediateCache};
+use super::chain::{self, CertificateCache};
 use super::cose;
 use super::error::AttestationError;
 use super::payload::{self, Payload};
@@ -106,7 +107,7 @@ fn check_size(document: &[u8]) -> Result<(), AttestationError> {
     Ok(())
 }
 
-/// Verifies `document` with `opts` (no intermediate cache).
+/// Verifies `document` with `opts` (no certificate cache: every signature is checked).
 pub fn verify(document: &[u8], opts: &VerifyOptions) -> Result<VerifiedDocument, AttestationError> {
     verify_with_cache(document, opts, None)
 }
@@ -114,8 +115,17 @@ pub fn verify(document: &[u8], opts: &VerifyOptions) -> Result<VerifiedDocument,
 fn verify_with_cache(
     document: &[u8],
     opts: &VerifyOptions,
-    cache: Option<&IntermediateCache>,
+    cache: Option<&CertificateCache>,
 ) -> Result<VerifiedDocument, AttestationError> {
+    verify_full(document, opts, cache).map(|(verified, _)| verified)
+}
+
+/// Every check; also returns the chain's validity window for [`DocumentCache`].
+fn verify_full(
+    document: &[u8],
+    opts: &VerifyOptions,
+    cache: Option<&CertificateCache>,
+) -> Result<(VerifiedDocument, (u64, u64)), AttestationError> {
     check_size(document)?;
     let parts = cose::parse(document)?;
     if parts.signature.len() != crypto::P384_FIXED_SIGNATURE_LEN {
@@ -123,13 +133,14 @@ fn verify_with_cache(
     }
     let payload = payload::parse(&parts.payload)?;
     let at = opts.at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let leaf = chain::validate(
+    let chain = chain::validate(
         opts.root.der(),
         &payload.cabundle,
         &payload.certificate,
         at.as_secs(),
         cache,
     )?;
+    let leaf = &chain.leaf;
     crypto::verify_p384_sha384(
         &leaf.public_point,
         &cose::sig_structure(&parts),
@@ -138,17 +149,62 @@ fn verify_with_cache(
     )
     .map_err(|_| AttestationError::DocumentSignatureInvalid)?;
     check_freshness(payload.timestamp_ms, at, opts)?;
-    Ok(VerifiedDocument {
-        module_id: payload.module_id,
-        timestamp_ms: payload.timestamp_ms,
-        digest: payload.digest,
-        pcrs: payload.pcrs,
-        public_key: payload.public_key,
-        user_data: payload.user_data,
-        nonce: payload.nonce,
-        leaf_not_after: leaf.not_after,
-        simulated: opts.root.is_simulated(),
-    })
+    Ok((
+        VerifiedDocument {
+            module_id: payload.module_id,
+            timestamp_ms: payload.timestamp_ms,
+            digest: payload.digest,
+            pcrs: payload.pcrs,
+            public_key: payload.public_key,
+            user_data: payload.user_data,
+            nonce: payload.nonce,
+            leaf_not_after: leaf.not_after,
+            simulated: opts.root.is_simulated(),
+        },
+        (chain.valid_from, chain.valid_until),
+    ))
+}
+
+/// Documents that passed every check, by SHA-256 of their bytes, with their chain's validity
+/// window. A document presented again (an application may reuse one for several calls while it
+/// is fresh) skips its signature checks — the same bytes verify the same way — but never the
+/// checks that depend on the moment: its age and skew, and every certificate's dates. Bounded:
+/// when full it is cleared rather than grown.
+#[derive(Debug)]
+struct DocumentCache {
+    entries: Mutex<HashMap<[u8; crypto::SHA256_LEN], CachedDocument>>,
+    capacity: usize,
+}
+
+#[derive(Debug, Clone)]
+struct CachedDocument {
+    verified: Arc<VerifiedDocument>,
+    valid_from: u64,
+    valid_until: u64,
+}
+
+impl DocumentCache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    fn get(&self, digest: &[u8; crypto::SHA256_LEN]) -> Option<CachedDocument> {
+        self.entries.lock().ok()?.get(digest).cloned()
+    }
+
+    fn put(&self, digest: [u8; crypto::SHA256_LEN], entry: CachedDocument) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+            if self.capacity > 0 {
+                entries.insert(digest, entry);
+            }
+        }
+    }
 }
 
 fn check_freshness(
@@ -174,23 +230,27 @@ fn check_freshness(
     Ok(())
 }
 
-/// A verifier for a service's hot path: one pinned root, a cache of verified intermediates.
+/// A verifier for a service's hot path: one pinned root, a cache of verified certificates and one
+/// of verified documents.
 #[derive(Debug)]
 pub struct Verifier {
     root: TrustAnchor,
     max_age: Option<Duration>,
     max_clock_skew: Duration,
-    cache: IntermediateCache,
+    cache: CertificateCache,
+    documents: DocumentCache,
 }
 
 impl Verifier {
-    /// A verifier pinned to `root`, with the default age and skew and a 64-entry cache.
+    /// A verifier pinned to `root`, with the default age and skew and a 1024-entry certificate
+    /// cache (one leaf per attesting enclave, plus the root and a few intermediates).
     pub fn new(root: TrustAnchor) -> Self {
         Self {
             root,
             max_age: Some(DEFAULT_MAX_AGE),
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
-            cache: IntermediateCache::new(64),
+            cache: CertificateCache::new(1024),
+            documents: DocumentCache::new(4096),
         }
     }
 
@@ -211,13 +271,15 @@ impl Verifier {
         &self.root
     }
 
-    /// Number of intermediates currently cached.
-    pub fn cached_intermediates(&self) -> usize {
+    /// Number of certificates currently cached (root, intermediates and leaves).
+    pub fn cached_certificates(&self) -> usize {
         self.cache.len()
     }
 
-    /// Verifies `document` as of `at`. Every document and leaf is checked in full; intermediates
-    /// already verified under the same issuer skip their signature check (not their dates).
+    /// Verifies `document` as of `at`. A new document's signature is always checked; a
+    /// certificate already verified under the same issuer skips its signature check, and so does
+    /// a document already verified byte for byte — never their dates, the document's age, or the
+    /// CA and key-usage rules, which are re-checked at every use.
     pub fn verify_at(
         &self,
         document: &[u8],
@@ -229,7 +291,31 @@ impl Verifier {
             max_age: self.max_age,
             max_clock_skew: self.max_clock_skew,
         };
-        verify_with_cache(document, &opts, Some(&self.cache))
+        if document.len() > MAX_DOCUMENT_LEN {
+            return verify_with_cache(document, &opts, Some(&self.cache));
+        }
+        let digest = crypto::sha256(document);
+        let now = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+        if let Some(hit) = self.documents.get(&digest) {
+            let secs = now.as_secs();
+            if (hit.valid_from..=hit.valid_until).contains(&secs)
+                && check_freshness(hit.verified.timestamp_ms, now, &opts).is_ok()
+            {
+                return Ok((*hit.verified).clone());
+            }
+            // Out of its window now: the full path below says exactly why.
+        }
+        let (verified, (valid_from, valid_until)) =
+            verify_full(document, &opts, Some(&self.cache))?;
+        self.documents.put(
+            digest,
+            CachedDocument {
+                verified: Arc::new(verified.clone()),
+                valid_from,
+                valid_until,
+            },
+        );
+        Ok(verified)
     }
 
     /// Verifies `document` as of now.

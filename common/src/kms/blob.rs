@@ -49,27 +49,33 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, Base64Error> {
 /// Checks base64 text as [`decode_base64`] does, without decoding it (so checking a secret
 /// leaves no decoded copy behind).
 pub fn check_base64(text: &str) -> Result<(), Base64Error> {
-    let utf16_len = text.encode_utf16().count();
+    let bytes = text.as_bytes();
+    // Java counts UTF-16 code units; for ASCII text (every valid blob) that is the byte count.
+    let utf16_len = if text.is_ascii() {
+        bytes.len()
+    } else {
+        text.encode_utf16().count()
+    };
     if !utf16_len.is_multiple_of(4) {
         return Err(Base64Error::Length(utf16_len));
     }
-    let bytes = text.as_bytes();
-    for (index, c) in text.char_indices() {
-        let valid = match c {
-            'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' => true,
-            // '=' is padding only: in the last two positions, followed only by '='.
-            '=' => index + 2 >= bytes.len() && bytes[index..].iter().all(|&b| b == b'='),
-            _ => false,
-        };
-        if !valid {
-            return Err(Base64Error::InvalidCharacter(c));
-        }
+    // '=' is padding only: at most the last two characters. Everything before is alphabet.
+    let padding = bytes
+        .iter()
+        .rev()
+        .take(2)
+        .take_while(|&&b| b == b'=')
+        .count();
+    let data = &bytes[..bytes.len() - padding];
+    if let Some(at) = data.iter().position(|&b| !ALPHABET[usize::from(b)]) {
+        // Every byte before `at` is ASCII, so `at` starts a character.
+        let c = text.get(at..).and_then(|t| t.chars().next()).unwrap_or('=');
+        return Err(Base64Error::InvalidCharacter(c));
     }
-    let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
-    if padding > 0 {
-        // At most two pads in at least four characters (checked above), so this is in range.
-        let last_data = bytes.len() - padding - 1;
-        let value = sextet(bytes[last_data]);
+    if let Some(&last) = data.last()
+        && padding > 0
+    {
+        let value = sextet(last);
         // One pad: 18 bits carry 16, so the low 2 bits must be zero; two pads: 12 carry 8.
         let unused_mask = if padding == 1 { 0b11 } else { 0b1111 };
         if value & unused_mask != 0 {
@@ -78,6 +84,17 @@ pub fn check_base64(text: &str) -> Result<(), Base64Error> {
     }
     Ok(())
 }
+
+/// Which bytes are base64 alphabet characters (a table: blobs of 6 KiB are checked per request).
+const ALPHABET: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = matches!(c as u8, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/');
+        c += 1;
+    }
+    table
+};
 
 /// The 6-bit value of a base64 alphabet character (callers pass only alphabet characters).
 fn sextet(c: u8) -> u8 {
@@ -153,9 +170,9 @@ impl fmt::Debug for Blob {
     /// Length and the start of the base64, enough to tell blobs apart in a log without flooding
     /// it with 6 KiB ciphertexts.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b64 = self.to_base64();
-        let shown: String = b64.chars().take(24).collect();
-        let ellipsis = if b64.len() > shown.len() { "..." } else { "" };
+        // 18 bytes are exactly 24 base64 characters: encode only those.
+        let shown = encode_base64(&self.0[..self.0.len().min(18)]);
+        let ellipsis = if self.0.len() > 18 { "..." } else { "" };
         write!(f, "Blob({} bytes, {shown}{ellipsis})", self.0.len())
     }
 }
@@ -386,6 +403,49 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The character-by-character statement of the rules that the table-driven
+    /// [`check_base64`] must agree with on every input.
+    fn check_base64_by_the_letter(text: &str) -> Result<(), Base64Error> {
+        let utf16_len = text.encode_utf16().count();
+        if !utf16_len.is_multiple_of(4) {
+            return Err(Base64Error::Length(utf16_len));
+        }
+        let bytes = text.as_bytes();
+        for (index, c) in text.char_indices() {
+            let valid = match c {
+                'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' => true,
+                '=' => index + 2 >= bytes.len() && bytes[index..].iter().all(|&b| b == b'='),
+                _ => false,
+            };
+            if !valid {
+                return Err(Base64Error::InvalidCharacter(c));
+            }
+        }
+        let padding = bytes.iter().rev().take_while(|&&b| b == b'=').count();
+        if padding > 0 {
+            let unused_mask = if padding == 1 { 0b11 } else { 0b1111 };
+            if sextet(bytes[bytes.len() - padding - 1]) & unused_mask != 0 {
+                return Err(Base64Error::TrailingBits);
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn check_base64_agrees_with_the_rules_by_the_letter(
+            text in "[A-Za-z0-9+/=é\\-_ ]{0,14}"
+        ) {
+            prop_assert_eq!(check_base64(&text), check_base64_by_the_letter(&text));
+        }
+
+        #[test]
+        fn check_base64_accepts_every_encoding(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(check_base64(&encode_base64(&bytes)), Ok(()));
+        }
+    }
 
     #[test]
     fn decode_base64_accepts_padded_standard_alphabet() {
