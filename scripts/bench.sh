@@ -16,6 +16,8 @@
 #   BENCH_OUT                       raw results (default target/bench; results.jsonl, logs)
 #   BENCH_SKIP_CRITERION=1          do not run `cargo bench` (the report uses what target/criterion has)
 #   BENCH_SKIP_MOTO=1               do not compare with moto_server
+#   BENCH_SKIP_PROFILE=1            no perf profile (otherwise made when `perf` is installed)
+#   BENCH_PROFILE_SECONDS           seconds of perf recording per profiled load (default 3)
 #
 # Every server listens on 127.0.0.1 only, and every process this script starts is stopped on exit.
 # The load generator runs on the same cores as the servers it measures.
@@ -37,6 +39,8 @@ BENCH_RECIPIENT_INLINE=${BENCH_RECIPIENT_INLINE:-1}
 BENCH_OUT=$(abs "${BENCH_OUT:-target/bench}")
 BENCH_SKIP_CRITERION=${BENCH_SKIP_CRITERION:-0}
 BENCH_SKIP_MOTO=${BENCH_SKIP_MOTO:-0}
+BENCH_SKIP_PROFILE=${BENCH_SKIP_PROFILE:-0}
+BENCH_PROFILE_SECONDS=${BENCH_PROFILE_SECONDS:-3}
 MOTO_VERSION=5.2.5
 VENV="$ROOT/target/bench-venv"
 PY="$VENV/bin/python"
@@ -223,6 +227,10 @@ RSS_C=$BENCH_RSS_CONCURRENCY
 case " $ALL_C " in *" $RSS_C "*) ;; *) RSS_C=$(highest "$ALL_C") ;; esac
 RECIPIENT_C=$(concurrencies_upto "$BENCH_RECIPIENT_MAX_CONCURRENCY")
 
+# CPU time the host takes from this VM ("steal"), over all the load series.
+cpu_jiffies() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t, $9 }' /proc/stat; }
+read -r CPU_T0 CPU_S0 < <(cpu_jiffies)
+
 step "3. nitro-kms bench against the proxy (${BENCH_DURATION} s per point)"
 RSS_MAX=
 for c in $ALL_C; do
@@ -276,6 +284,27 @@ open(sys.argv[1], "wb").write(k.public_key().public_bytes(
     serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
 PYEOF
 "$NK" attestation simulate --state-dir "$SIM" --public-key "$WORK/app-pub.der" --out "$WORK/doc.cose" >/dev/null
+if [ "$BENCH_SKIP_PROFILE" != 1 ] && command -v perf >/dev/null 2>&1; then
+  step "3b. Where the time goes: perf on the proxy, the enclave and the load generator"
+  {
+    echo "Made by \`scripts/bench_profile.sh\` during \`make bench\`: \`perf record -F 999 -e cpu-clock\`"
+    echo "on each process for ${BENCH_PROFILE_SECONDS} s (self time per function; software clock, as this VM has no"
+    echo "hardware counters) and \`perf stat -e raw_syscalls:sys_enter\` for the syscalls. Percentages"
+    echo "are of each process's own samples; \"cores busy\" is its share of the machine."
+    echo
+    "$ROOT/scripts/bench_profile.sh" "GenerateDataKey, 64 connections, over HTTP" "$BENCH_PROFILE_SECONDS" \
+      "$PROXY_PID:nitro-kms-proxy $ENCLAVE_PID:nitro-kms-enclave" -- \
+      "$NK" bench --endpoint-url "$EP" --key-id "$KEY" --operation GenerateDataKey --concurrency 64
+    "$ROOT/scripts/bench_profile.sh" "GenerateDataKey + Recipient (fresh documents), 8 connections, over HTTP" \
+      "$BENCH_PROFILE_SECONDS" "$PROXY_PID:nitro-kms-proxy $ENCLAVE_PID:nitro-kms-enclave" -- \
+      "$NK" bench --endpoint-url "$EP" --key-id "$KEY" --operation GenerateDataKey --concurrency 8 \
+      --recipient "simulated:$SIM" --documents 30000
+  } >"$BENCH_OUT/profile.txt" 2>"$BENCH_OUT/profile.log" || echo "   profile failed: see $BENCH_OUT/profile.log"
+  grep '^###' "$BENCH_OUT/profile.txt" | sed 's/^### /   /' || true
+else
+  rm -f "$BENCH_OUT/profile.txt"
+  echo "   (no perf here, or BENCH_SKIP_PROFILE=1: no profile)"
+fi
 stop "$PROXY_PID"
 stop "$ENCLAVE_PID"  # the proxy stops its enclave on SIGTERM; this is in case it could not
 echo "   proxy and enclave stopped"
@@ -375,6 +404,11 @@ PYEOF
   fi
   stop "$MOTO_PID"
 fi
+
+read -r CPU_T1 CPU_S1 < <(cpu_jiffies)
+STEAL_PCT=$(awk -v t=$((CPU_T1 - CPU_T0)) -v s=$((CPU_S1 - CPU_S0)) 'BEGIN { printf "%.2f", t > 0 ? 100 * s / t : 0 }')
+echo '{}' | record series=cpu_steal steal_pct:="$STEAL_PCT"
+echo "   CPU stolen by the host during the load series: ${STEAL_PCT}%"
 
 step "6. Criterion micro-benchmarks (cargo bench -p nitro-kms-common --bench micro)"
 if [ "$BENCH_SKIP_CRITERION" = 1 ]; then

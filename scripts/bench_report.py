@@ -138,12 +138,15 @@ class Data:
         self.rss = None
         self.rss_end = None
         self.probe = None
+        self.steal = None
         self.criterion_status = None
         self.skipped = {}  # target -> reason
         for r in rows:
             s = r.get("series")
             if s == "meta":
                 self.meta = r
+            elif s == "cpu_steal":
+                self.steal = r
             elif s == "enclave_rss":
                 self.rss = r
             elif s == "enclave_rss_end":
@@ -725,6 +728,10 @@ def main():
                            "takes CPU from them, so these are lower bounds of the service alone"],
         ["comparison", "moto_server %s (`moto[server]` from PyPI in target/bench-venv), same "
                        "machine, same load generator" % meta.get("moto_version", "?")],
+        ["CPU stolen by the host", ("%.1f%% of CPU time during the load series (`steal` in "
+                                    "/proc/stat): this VM shares its cores, so points vary "
+                                    "from run to run" % data.steal["steal_pct"])
+                                   if data.steal else "not measured"],
     ], [":---", ":---"]))
     L.append("")
     L.append("## Targets\n")

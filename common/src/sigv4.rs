@@ -178,7 +178,7 @@ fn canonical_request(req: &SignedRequest<'_>, signed: &[&str]) -> Result<String,
         canonical_query(req.query),
         headers,
         signed.join(";"),
-        hex::encode(crypto::sha256(req.body))
+        crypto::hex_lower(&crypto::sha256(req.body))
     ))
 }
 
@@ -196,13 +196,13 @@ pub fn signature(
     let canonical = canonical_request(req, signed_headers)?;
     let string_to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(crypto::sha256(canonical.as_bytes()))
+        crypto::hex_lower(&crypto::sha256(canonical.as_bytes()))
     );
     let k_date = crypto::hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
     let k_region = crypto::hmac_sha256(&k_date, region.as_bytes());
     let k_service = crypto::hmac_sha256(&k_region, service.as_bytes());
     let k_signing = crypto::hmac_sha256(&k_service, b"aws4_request");
-    Ok(hex::encode(crypto::hmac_sha256(
+    Ok(crypto::hex_lower(&crypto::hmac_sha256(
         &k_signing,
         string_to_sign.as_bytes(),
     )))

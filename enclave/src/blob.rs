@@ -57,7 +57,7 @@ impl BlobHeader {
 
     /// The key-material id as KMS writes it: 64 lower-case hex digits.
     pub fn key_material_id_hex(&self) -> String {
-        hex::encode(self.key_material_id)
+        nitro_kms_common::crypto::hex_lower(&self.key_material_id)
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use nitro_kms_common::attestation::{AttestationError, Verifier};
 use nitro_kms_common::kms::types::RecipientInfo;
 use nitro_kms_common::kms::{Blob, KmsError};
-use nitro_kms_common::recipient;
+use nitro_kms_common::{crypto, recipient};
 
 use crate::policy::AttestationFacts;
 
@@ -73,8 +73,11 @@ impl RecipientVerifier {
                                 "the document's public_key is not an RSA key of at least 2048 bits",
                             )
                         })?;
-                    let pcrs: BTreeMap<u16, String> =
-                        doc.pcrs.iter().map(|(i, v)| (*i, hex::encode(v))).collect();
+                    let pcrs: BTreeMap<u16, String> = doc
+                        .pcrs
+                        .iter()
+                        .map(|(i, v)| (*i, crypto::hex_lower(v)))
+                        .collect();
                     return Ok(AttestedRecipient {
                         spki,
                         facts: AttestationFacts {

@@ -57,7 +57,7 @@ impl std::fmt::Debug for Endpoint {
 /// A request id in AWS's UUID form.
 fn request_id() -> String {
     let b: [u8; 16] = crypto::random_array().unwrap_or([0; 16]);
-    let h = hex::encode(b);
+    let h = crypto::hex_lower(&b);
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],

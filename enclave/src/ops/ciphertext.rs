@@ -53,5 +53,5 @@ pub fn open_under(
 
 /// `KeyMaterialId` as responses render it (64 lower-case hex digits).
 pub fn material_id_hex(material: &KeyMaterial) -> String {
-    hex::encode(material.id)
+    nitro_kms_common::crypto::hex_lower(&material.id)
 }
