@@ -17,6 +17,7 @@ import math
 import os
 import platform
 import subprocess
+import re
 import sys
 from xml.sax.saxutils import escape
 
@@ -285,8 +286,8 @@ def tick_label(v):
 
 
 class Chart:
-    W, H = 1060, 540
-    L, R, T, B = 80, 380, 64, 60
+    W, H = 1160, 540
+    L, R, T, B = 80, 480, 64, 60
 
     def __init__(self, title, xlabel, ylabel, xmax_c, y_ticks, ylog=False, subtitle=""):
         self.title, self.xlabel, self.ylabel = title, xlabel, ylabel
@@ -757,17 +758,18 @@ def main():
     if "enclave-frames" in data.skipped:
         L.append("### enclave-frames\n")
         L.append("Not measured: %s.\n" % data.skipped["enclave-frames"])
+    notes = os.path.join(args.svg_dir, "notes.md")
+    if os.path.isfile(notes):
+        with open(notes) as f:
+            L.append(f.read().rstrip("\n") + "\n")
     L.append("## Micro-benchmarks (criterion)\n")
     L.append(criterion_section(crit, data.criterion_status))
     if os.path.isfile(profile):
         with open(profile, errors="replace") as f:
             prof = f.read().rstrip("\n")
         L.append("## Where the time goes\n")
-        L.append("From `%s`, as written:\n" % os.path.relpath(profile))
-        fence = "```"
-        while fence in prof:
-            fence += "`"
-        L.append("%stext\n%s\n%s\n" % (fence, prof, fence))
+        # The profile is markdown: its headings go one level down, under this one.
+        L.append(re.sub(r"(?m)^(#+) ", lambda m: "#" + m.group(1) + " ", prof) + "\n")
     L.append("## Reproduce\n")
     L.append("```sh\nmake bench                                    # everything above\n"
              "BENCH_DURATION=1 BENCH_CONCURRENCY=\"1 16 64\" make bench   # a quick look\n```\n")
@@ -775,7 +777,9 @@ def main():
              "`BENCH_CONCURRENCY`, `BENCH_RECIPIENT_MAX_CONCURRENCY`, `BENCH_RSS_CONCURRENCY`, "
              "`BENCH_OUT` (raw results, default `target/bench/results.jsonl`), "
              "`BENCH_RECIPIENT_DOCUMENTS`, `BENCH_RECIPIENT_INLINE=0`, "
-             "`BENCH_SKIP_CRITERION=1`, `BENCH_SKIP_MOTO=1`.\n")
+             "`BENCH_SKIP_CRITERION=1`, `BENCH_SKIP_MOTO=1`, `BENCH_SKIP_PROFILE=1`, "
+             "`BENCH_PROFILE_SECONDS`. The section *What was measured and fixed* is "
+             "`docs/benchmarks/notes.md`, written by hand and included as it is.\n")
     with open(args.out, "w") as f:
         f.write("\n".join(L))
     print("wrote %s and %s" % (args.out, ", ".join(

@@ -10,27 +10,15 @@ use std::time::{Duration, Instant};
 use nitro_kms_tests::proxy::{Sim, kms_call};
 use serde_json::json;
 
-#[test]
-fn a_killed_enclave_fails_requests_retryably_then_comes_back_with_its_keys() {
-    let sim = Arc::new(Sim::start(&["--request-timeout-ms", "3000"]));
-    let created = kms_call(&sim, "CreateKey", &json!({}));
-    let key = created.json()["KeyMetadata"]["KeyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let before = kms_call(
-        &sim,
-        "GenerateDataKey",
-        &json!({"KeyId": key, "KeySpec": "AES_256"}),
-    );
-    assert_eq!(before.status, 200);
-
+/// Six clients call GenerateDataKey in a loop; the enclave is killed under them. Every answer
+/// must come within the timeout and every failure be retryable. Returns how many failed.
+fn crash_under_load(sim: &Arc<Sim>, key: &str) -> usize {
     let stop = Arc::new(AtomicBool::new(false));
     let workers: Vec<_> = (0..6)
         .map(|_| {
             let sim = sim.clone();
             let stop = stop.clone();
-            let key = key.clone();
+            let key = key.to_owned();
             std::thread::spawn(move || {
                 let mut seen = Vec::new();
                 while !stop.load(Ordering::SeqCst) {
@@ -74,19 +62,17 @@ fn a_killed_enclave_fails_requests_retryably_then_comes_back_with_its_keys() {
             }
         }
     }
-    assert!(failures > 0, "the crash should have failed some requests");
+    failures
+}
 
-    // Back: the proxy restarted the enclave on the same sealed state.
+/// Waits until a Decrypt of `blob` answers 200 again with `plaintext`.
+fn wait_until_back(sim: &Sim, blob: &serde_json::Value, plaintext: &serde_json::Value) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let r = kms_call(
-            &sim,
-            "Decrypt",
-            &json!({"CiphertextBlob": before.json()["CiphertextBlob"]}),
-        );
+        let r = kms_call(sim, "Decrypt", &json!({"CiphertextBlob": blob}));
         if r.status == 200 {
-            assert_eq!(r.json()["Plaintext"], before.json()["Plaintext"]);
-            break;
+            assert_eq!(&r.json()["Plaintext"], plaintext);
+            return;
         }
         assert!(
             Instant::now() < deadline,
@@ -95,6 +81,49 @@ fn a_killed_enclave_fails_requests_retryably_then_comes_back_with_its_keys() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+#[test]
+fn a_killed_enclave_fails_requests_retryably_then_comes_back_with_its_keys() {
+    let sim = Arc::new(Sim::start(&["--request-timeout-ms", "3000"]));
+    let created = kms_call(&sim, "CreateKey", &json!({}));
+    let key = created.json()["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let before = kms_call(
+        &sim,
+        "GenerateDataKey",
+        &json!({"KeyId": key, "KeySpec": "AES_256"}),
+    );
+    assert_eq!(before.status, 200);
+
+    // A kill between two requests of every client fails nothing (the proxy holds requests while
+    // it restarts the enclave): crash again, up to three times, until some request was in flight.
+    let mut crashes = 0;
+    let mut failures = 0;
+    while failures == 0 && crashes < 3 {
+        if crashes > 0 {
+            wait_until_back(
+                &sim,
+                &before.json()["CiphertextBlob"],
+                &before.json()["Plaintext"],
+            );
+        }
+        failures += crash_under_load(&sim, &key);
+        crashes += 1;
+    }
+    assert!(
+        failures > 0,
+        "{crashes} crashes failed no request in flight"
+    );
+
+    // Back: the proxy restarted the enclave on the same sealed state.
+    wait_until_back(
+        &sim,
+        &before.json()["CiphertextBlob"],
+        &before.json()["Plaintext"],
+    );
     assert!(sim.log_text().contains("restarting"), "{}", sim.log_text());
     let metrics = nitro_kms_tests::proxy::send(
         &mut std::net::TcpStream::connect(sim.authority()).unwrap(),
@@ -105,7 +134,8 @@ fn a_killed_enclave_fails_requests_retryably_then_comes_back_with_its_keys() {
     )
     .unwrap();
     assert!(
-        String::from_utf8_lossy(&metrics.body).contains("nitro_kms_enclave_restarts_total 1"),
+        String::from_utf8_lossy(&metrics.body)
+            .contains(&format!("nitro_kms_enclave_restarts_total {crashes}")),
         "{}",
         String::from_utf8_lossy(&metrics.body)
     );

@@ -260,6 +260,13 @@ impl Verifier {
         self
     }
 
+    /// Sets how many verified documents are remembered (0 turns the document cache off, so every
+    /// document's signatures are checked: what the micro-benchmarks of fresh documents measure).
+    pub fn with_document_cache(mut self, capacity: usize) -> Self {
+        self.documents = DocumentCache::new(capacity);
+        self
+    }
+
     /// Sets the tolerated clock skew.
     pub fn with_max_clock_skew(mut self, skew: Duration) -> Self {
         self.max_clock_skew = skew;
