@@ -4,6 +4,7 @@
 #   AWS CLI --HTTP (SigV4)--> nitro-kms-proxy --frames (Unix socket)--> nitro-kms-enclave (simulated NSM)
 #
 # Usage: scripts/demo.sh [BIN_DIR]   (make demo passes target/debug and makes target/test-venv)
+#        RUST_LOG=trace DEMO_KEEP=DIR scripts/demo.sh ...   (what the secrets-in-logs test runs)
 set -euo pipefail
 
 BIN_DIR=${1:-target/debug}
@@ -14,8 +15,11 @@ AWS_BIN=${AWS_BIN:-$ROOT/target/test-venv/bin/aws}
 VECTORS="$ROOT/common/tests/vectors"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nitro-kms-demo.XXXXXX")
 PROXY_PID=
+# DEMO_KEEP=DIR keeps every file of the run (logs, answers, keys, the simulated world) in DIR: the
+# secrets-in-logs test (tests/tests/demo_logs_hold_no_secrets.rs) scans them.
 cleanup() {
   if [ -n "$PROXY_PID" ] && kill -0 "$PROXY_PID" 2>/dev/null; then kill -TERM "$PROXY_PID"; wait "$PROXY_PID" || true; fi
+  if [ -n "${DEMO_KEEP:-}" ]; then mkdir -p "$DEMO_KEEP" && cp -r "$WORK"/. "$DEMO_KEEP"/; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT

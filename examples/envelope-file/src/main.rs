@@ -15,6 +15,8 @@
 //! Credentials and region come from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
 //! `AWS_DEFAULT_REGION` (`us-east-1` if unset). `make example` runs it against the simulation.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;

@@ -1,0 +1,115 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The source rules of SECURITY.md "Supply chain", checked on the tree itself so that a change
+//! that loosens them fails `make test` (clippy then enforces what they switch on):
+//!
+//! - `unsafe_code = "forbid"` for the whole workspace, and every crate inherits the workspace's
+//!   lints (a crate with its own `[lints]` table could drop it);
+//! - no `unsafe` block, function, impl or trait anywhere in the crates' sources — not even in the
+//!   NSM driver, which talks to `/dev/nsm` through `aws-nitro-enclaves-nsm-api`'s safe API;
+//! - `#![deny(clippy::unwrap_used, clippy::expect_used)]` at the root of every crate that ships
+//!   (tests may allow them: a panic there is a failed test).
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+const CRATES: [&str; 6] = [
+    "common",
+    "enclave",
+    "parent-proxy",
+    "cli",
+    "tests",
+    "examples/envelope-file",
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_workspace_forbids_unsafe_and_every_crate_inherits_its_lints() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let lints = manifest
+        .split("[workspace.lints.rust]")
+        .nth(1)
+        .expect("a [workspace.lints.rust] table");
+    let table = lints.split("\n[").next().unwrap();
+    assert!(
+        table.contains("unsafe_code = \"forbid\""),
+        "[workspace.lints.rust] must forbid unsafe_code:\n{table}"
+    );
+    for krate in CRATES {
+        let manifest = std::fs::read_to_string(root().join(krate).join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains("[lints]\nworkspace = true"),
+            "{krate}/Cargo.toml must inherit the workspace lints"
+        );
+    }
+}
+
+#[test]
+fn no_source_file_contains_unsafe_code() {
+    let mut files = Vec::new();
+    for krate in CRATES {
+        for dir in ["src", "tests", "benches"] {
+            let dir = root().join(krate).join(dir);
+            if dir.is_dir() {
+                rust_files(&dir, &mut files);
+            }
+        }
+    }
+    assert!(files.len() > 50, "found only {} files", files.len());
+    // Built, so that this file does not hold the patterns it looks for.
+    let kw = "unsafe";
+    let patterns = [
+        format!("{kw} {{"),
+        format!("{kw} fn"),
+        format!("{kw} impl"),
+        format!("{kw} trait"),
+    ];
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for pattern in &patterns {
+                assert!(
+                    !code.contains(pattern.as_str()),
+                    "{}:{}: `{pattern}`",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_shipped_crate_root_denies_unwrap_and_expect() {
+    for root_file in [
+        "common/src/lib.rs",
+        "enclave/src/lib.rs",
+        "enclave/src/main.rs",
+        "parent-proxy/src/lib.rs",
+        "parent-proxy/src/main.rs",
+        "cli/src/main.rs",
+        "examples/envelope-file/src/main.rs",
+    ] {
+        let text = std::fs::read_to_string(root().join(root_file)).unwrap();
+        assert!(
+            text.contains("#![deny(clippy::unwrap_used, clippy::expect_used)]"),
+            "{root_file} must deny clippy::unwrap_used and clippy::expect_used"
+        );
+    }
+}
