@@ -6,6 +6,7 @@
 #   make sim     run the simulated chain (proxy + enclave) until Ctrl-C
 #   make example the example enclave application (examples/envelope-file) against the simulation
 #   make bench   the load generator against the simulated chain and moto_server; writes BENCHMARKS.md
+#   make deny    cargo-deny: licenses, bans, sources (and advisories when the RustSec DB is reachable)
 #   make clean   remove build output
 #
 # The tests and the demo use the AWS CLI, boto3 and cryptography from a virtualenv under
@@ -16,7 +17,7 @@ export CARGO_TERM_COLOR ?= never
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: all build test fmt-check clippy unit demo sim example bench test-venv clean
+.PHONY: all build test fmt-check clippy unit demo sim example bench deny test-venv clean
 
 VENV := target/test-venv
 PYTHON ?= python3
@@ -64,6 +65,15 @@ example:
 bench:
 	$(CARGO) build --workspace --release --locked
 	./scripts/bench.sh target/release
+
+# cargo-deny, installed once under target/tools from crates.io (pinned). CI runs it after make test.
+DENY_VERSION := 0.20.2
+DENY := target/tools/bin/cargo-deny
+$(DENY):
+	$(CARGO) install cargo-deny --locked --version $(DENY_VERSION) --root target/tools
+
+deny: $(DENY)
+	./scripts/deny.sh $(DENY)
 
 sim:
 	$(CARGO) build --workspace --locked
