@@ -318,8 +318,14 @@ impl std::fmt::Debug for RsaPublicKey {
 }
 
 impl RsaPublicKey {
-    /// Parses a DER `SubjectPublicKeyInfo` holding an RSA key.
+    /// Parses a DER `SubjectPublicKeyInfo` holding an RSA key (algorithm rsaEncryption).
     pub fn from_spki_der(der: &[u8]) -> Result<Self, CryptoError> {
+        // aws-lc also parses id-RSASSA-PSS keys, then cannot encrypt with them: refuse them here.
+        let info = <spki::SubjectPublicKeyInfoRef<'_> as der::Decode<'_>>::from_der(der)
+            .map_err(|_| CryptoError::InvalidKey)?;
+        if info.algorithm.oid != const_oid::db::rfc5912::RSA_ENCRYPTION {
+            return Err(CryptoError::InvalidKey);
+        }
         let key = PublicEncryptingKey::from_der(der).map_err(|_| CryptoError::InvalidKey)?;
         let oaep = OaepPublicEncryptingKey::new(key).map_err(|_| CryptoError::InvalidKey)?;
         Ok(Self { oaep })
@@ -637,6 +643,25 @@ mod tests {
         );
         let again = RsaPrivateKey::from_pkcs8_der(key.pkcs8_der().expose()).expect("reparse");
         assert_eq!(again.public_key_spki_der(), key.public_key_spki_der());
+    }
+
+    #[test]
+    fn rsa_pss_spki_is_not_an_encryption_key() {
+        // The same key under id-RSASSA-PSS (RFC 4055: signatures only): aws-lc parses it but
+        // cannot encrypt with it, so it must be refused as a key, not fail later.
+        let key = RsaPrivateKey::generate(RsaKeySize::Rsa2048).expect("keygen");
+        let spki = key.public_key_spki_der();
+        // 30 82 01 22 | 30 0d 06 09 <1.2.840.113549.1.1.1> 05 00 | 03 82 01 0f ...
+        assert_eq!(&spki[..6], [0x30, 0x82, 0x01, 0x22, 0x30, 0x0d]);
+        let mut pss = vec![0x30, 0x82, 0x01, 0x20, 0x30, 0x0b];
+        pss.extend_from_slice(&spki[6..16]);
+        pss.push(0x0a); // 1.2.840.113549.1.1.10, no parameters
+        pss.extend_from_slice(&spki[19..]);
+        assert_eq!(
+            RsaPublicKey::from_spki_der(&pss).unwrap_err(),
+            CryptoError::InvalidKey
+        );
+        RsaPublicKey::from_spki_der(spki).expect("the rsaEncryption original");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod enclave;
 pub mod proxy;
+pub mod recipient;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

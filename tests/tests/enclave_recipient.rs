@@ -4,84 +4,14 @@
 //! the secret for that key in `CiphertextForRecipient` and never returns `Plaintext`; a key
 //! policy conditioned on PCR0 admits the matching image only.
 
-use std::path::Path;
-
-use base64::Engine;
-use nitro_kms_common::crypto::{self, RsaKeySize, RsaPrivateKey};
-use nitro_kms_common::nsm::NsmExt;
-use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_common::recipient;
 use nitro_kms_tests::enclave::{ALICE, Enclave, key_arn};
-use serde_json::{Value, json};
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// An enclave application: its image file (PCR0 = SHA-384 of it), its recipient key, and a
-/// document binding the key, made by the simulated NSM of `world`.
-struct App {
-    key: RsaPrivateKey,
-    document: Vec<u8>,
-    pcr0_hex: String,
-}
-
-fn app(world: &Path, image_bytes: &[u8], clock_offset_ms: i64) -> App {
-    std::fs::create_dir_all(world).unwrap();
-    let image = world.join(format!(
-        "image-{}",
-        hex::encode(&crypto::sha256(image_bytes)[..4])
-    ));
-    std::fs::write(&image, image_bytes).unwrap();
-    let mut config = SimulatedNsmConfig::new(world).with_image(&image);
-    if clock_offset_ms != 0 {
-        config = config.with_clock(move || {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_millis() as i64;
-            (now + clock_offset_ms) as u64
-        });
-    }
-    let nsm = SimulatedNsm::open(config).unwrap();
-    let key = RsaPrivateKey::generate(RsaKeySize::Rsa2048).unwrap();
-    let document = nsm
-        .attest(Some(key.public_key_spki_der()), None, None)
-        .unwrap();
-    App {
-        key,
-        document,
-        pcr0_hex: hex::encode(crypto::sha384(image_bytes)),
-    }
-}
-
-fn recipient_member(document: &[u8]) -> Value {
-    json!({"KeyEncryptionAlgorithm": "RSAES_OAEP_SHA_256", "AttestationDocument": b64(document)})
-}
+use nitro_kms_tests::recipient::{app, attested_only_policy, recipient_member};
+use serde_json::json;
 
 /// A policy: the account administers the key; only callers attesting `pcr0_hex` may use it.
 fn pcr0_policy(pcr0_hex: &str) -> String {
-    json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Administer",
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
-                "Action": ["kms:Describe*", "kms:Get*", "kms:Put*", "kms:Enable*", "kms:Disable*"],
-                "Resource": "*"
-            },
-            {
-                "Sid": "OnlyTheEnclaveImage",
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
-                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": "*",
-                "Condition": {"StringEqualsIgnoreCase": {"kms:RecipientAttestation:ImageSha384": pcr0_hex}}
-            }
-        ]
-    })
-    .to_string()
+    attested_only_policy("kms:RecipientAttestation:ImageSha384", pcr0_hex)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
