@@ -44,6 +44,10 @@ pub struct Endpoint {
     pub max_body: usize,
     /// Pool size (for /metrics).
     pub pool_size: usize,
+    /// Deadline for a connection's request headers ([`HEADER_READ_TIMEOUT`] unless set).
+    pub header_timeout: Duration,
+    /// Deadline for a request's body once its headers are in ([`BODY_READ_TIMEOUT`] unless set).
+    pub body_timeout: Duration,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -125,7 +129,7 @@ impl Endpoint {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let read = tokio::time::timeout(
-            BODY_READ_TIMEOUT,
+            self.body_timeout,
             Limited::new(body, self.max_body).collect(),
         );
         let body = match read.await {

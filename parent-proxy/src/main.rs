@@ -29,7 +29,9 @@ use nitro_kms_proxy::credentials::{
     CredentialStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
 };
 use nitro_kms_proxy::enclave_link::{EnclaveLink, LinkConfig};
-use nitro_kms_proxy::endpoint::{DEFAULT_MAX_BODY, Endpoint};
+use nitro_kms_proxy::endpoint::{
+    BODY_READ_TIMEOUT, DEFAULT_MAX_BODY, Endpoint, HEADER_READ_TIMEOUT,
+};
 use nitro_kms_proxy::metrics::Metrics;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
 use nitro_kms_proxy::state_store::StateStore;
@@ -77,6 +79,14 @@ struct Args {
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// Deadline for a connection's request headers, in milliseconds (slowloris protection; an
+    /// idle keep-alive connection is closed after it too). Lowered by the fault-injection tests.
+    #[arg(long, default_value_t = duration_ms(HEADER_READ_TIMEOUT))]
+    header_timeout_ms: u64,
+    /// Deadline for a request's body once its headers are in, in milliseconds (slowloris
+    /// protection). Lowered by the fault-injection tests.
+    #[arg(long, default_value_t = duration_ms(BODY_READ_TIMEOUT))]
+    body_timeout_ms: u64,
     /// Log format.
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     log_format: String,
@@ -111,6 +121,10 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+const fn duration_ms(d: Duration) -> u64 {
+    d.as_secs() * 1000 + d.subsec_millis() as u64
 }
 
 fn address(text: &str) -> Result<Address, String> {
@@ -212,6 +226,8 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         metrics,
         max_body: args.max_body,
         pool_size: args.pool_size.max(1),
+        header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
+        body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
     });
     let drain = Duration::from_millis(args.request_timeout_ms);
     let server = tokio::spawn(server::serve(listener, endpoint, stop_rx.clone(), drain));

@@ -12,7 +12,7 @@ use nitro_kms_common::transport::Listener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::endpoint::{Endpoint, HEADER_READ_TIMEOUT};
+use crate::endpoint::Endpoint;
 
 /// Serves `listener` until `shutdown` flips, then drains for at most `drain`.
 pub async fn serve(
@@ -32,13 +32,14 @@ pub async fn serve(
                     continue;
                 };
                 let endpoint = endpoint.clone();
+                let header_timeout = endpoint.header_timeout;
                 let mut stop = shutdown.clone();
                 connections.spawn(async move {
                     let service = service_fn(move |req| endpoint.clone().handle(req));
                     let conn = http1::Builder::new()
                         .keep_alive(true)
                         .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .header_read_timeout(header_timeout)
                         .serve_connection(TokioIo::new(stream), service);
                     tokio::pin!(conn);
                     tokio::select! {

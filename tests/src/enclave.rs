@@ -98,6 +98,8 @@ pub struct Enclave {
     pub parent_dir: PathBuf,
     /// The enclave's stderr.
     pub log: PathBuf,
+    /// The Unix socket the enclave listens on (for tests that open their own connections).
+    pub socket: PathBuf,
     /// Storage switches.
     pub parent: Arc<Parent>,
     tx: mpsc::Sender<Message>,
@@ -230,6 +232,7 @@ impl Enclave {
             world: world.to_owned(),
             parent_dir: parent_dir.to_owned(),
             log,
+            socket,
             parent,
             tx,
             pending,
@@ -337,9 +340,41 @@ impl Enclave {
         }
     }
 
+    /// The enclave's process id (while it runs).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// The enclave's log so far.
     pub fn log_text(&self) -> String {
         read(&self.log)
+    }
+}
+
+/// A temporary simulated world and parent directory for an [`Enclave`], removed on drop.
+pub struct Dirs {
+    _tmp: tempfile::TempDir,
+    /// The simulated world (the `world` argument of [`Enclave::start`]).
+    pub world: PathBuf,
+    /// The parent's sealed-state directory (its `parent_dir`).
+    pub parent: PathBuf,
+}
+
+impl Dirs {
+    /// Fresh, empty directories.
+    pub fn new() -> Dirs {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        Dirs {
+            world: tmp.path().join("world"),
+            parent: tmp.path().join("parent"),
+            _tmp: tmp,
+        }
+    }
+}
+
+impl Default for Dirs {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

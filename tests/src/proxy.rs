@@ -37,15 +37,25 @@ pub struct Sim {
     pub dir: PathBuf,
     /// The proxy's stderr log file.
     pub log: PathBuf,
-    _tmp: tempfile::TempDir,
+    tmp: Option<tempfile::TempDir>,
 }
 
 impl Sim {
     /// Starts `nitro-kms-proxy --simulate` on a free loopback port and waits for "ready".
     pub fn start(extra: &[&str]) -> Sim {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        Sim::start_in(tmp, extra)
+    }
+
+    /// Like [`Sim::start`], on the world (and sealed state) already in `tmp`: what a restarted
+    /// proxy sees after [`Sim::crash`]. Each start logs to its own file.
+    pub fn start_in(tmp: tempfile::TempDir, extra: &[&str]) -> Sim {
         let dir = tmp.path().join("world");
-        let log = tmp.path().join("proxy.log");
+        let log = std::iter::once("proxy.log".to_owned())
+            .chain((2..).map(|n| format!("proxy-{n}.log")))
+            .map(|name| tmp.path().join(name))
+            .find(|p| !p.exists())
+            .unwrap_or_else(|| panic!("no log name"));
         let log_file = std::fs::File::create(&log).unwrap_or_else(|e| panic!("log: {e}"));
         let mut child = Command::new(crate::binary("nitro-kms-proxy"))
             .arg("--simulate")
@@ -82,8 +92,34 @@ impl Sim {
             endpoint,
             dir,
             log,
-            _tmp: tmp,
+            tmp: Some(tmp),
         }
+    }
+
+    /// The proxy's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILLs the proxy (as a crash would, mid-whatever it was doing), then its enclave child,
+    /// which a killed proxy cannot stop, both by process id; returns the directory holding the
+    /// world and sealed state for [`Sim::start_in`].
+    pub fn crash(mut self) -> tempfile::TempDir {
+        let children = child_pids(self.child.id());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for pid in children {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            // Reaped by init (or left a zombie): wait until it runs no more, so that the next
+            // start owns the state alone.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while is_running(pid) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        self.tmp.take().unwrap_or_else(|| panic!("already crashed"))
     }
 
     /// `host:port` of the endpoint.
@@ -331,11 +367,90 @@ fn read_response(stream: &mut TcpStream) -> std::io::Result<HttpResponse> {
 
 /// One signed KMS call on a fresh connection.
 pub fn kms_call(sim: &Sim, op: &str, body: &serde_json::Value) -> HttpResponse {
+    try_kms_call(sim.authority(), op, body).unwrap_or_else(|e| panic!("{op}: {e}"))
+}
+
+/// One signed KMS call on a fresh connection to `authority` (`host:port`), with connection
+/// errors returned instead of panicking (for tests that kill the proxy under their clients).
+pub fn try_kms_call(
+    authority: &str,
+    op: &str,
+    body: &serde_json::Value,
+) -> std::io::Result<HttpResponse> {
     let body = body.to_string().into_bytes();
-    let mut stream = TcpStream::connect(sim.authority()).unwrap_or_else(|e| panic!("connect: {e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let headers = kms_headers(sim.authority(), op, &body, Some(&Signing::simulation()));
-    send(&mut stream, "POST", "/", &headers, &body).unwrap_or_else(|e| panic!("{op}: {e}"))
+    let mut stream = TcpStream::connect(authority)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let headers = kms_headers(authority, op, &body, Some(&Signing::simulation()));
+    send(&mut stream, "POST", "/", &headers, &body)
+}
+
+/// Every key id ListKeys shows (following `NextMarker`, pages of 1000).
+pub fn list_key_ids(sim: &Sim) -> std::collections::BTreeSet<String> {
+    let mut ids = std::collections::BTreeSet::new();
+    let mut body = serde_json::json!({"Limit": 1000});
+    for _ in 0..100 {
+        let r = kms_call(sim, "ListKeys", &body);
+        assert_eq!(r.status, 200, "{}: {}", r.json(), sim.log_text());
+        let page = r.json();
+        ids.extend(
+            page["Keys"]
+                .as_array()
+                .unwrap_or_else(|| panic!("no Keys in {page}"))
+                .iter()
+                .filter_map(|k| Some(k["KeyId"].as_str()?.to_owned())),
+        );
+        match page["NextMarker"].as_str() {
+            Some(marker) if page["Truncated"] == true => body["Marker"] = marker.into(),
+            _ => return ids,
+        }
+    }
+    panic!("more than 100 pages of keys")
+}
+
+/// Whether process `pid` exists and is not a zombie.
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            stat.rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .next()
+                .map(str::to_owned)
+        })
+        .is_some_and(|state| state != "Z")
+}
+
+/// Ids of the processes whose parent is `pid` (from `/proc`).
+pub fn child_pids(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            // /proc/P/stat: "P (comm) S PPID ..."; comm may hold spaces, so split after ')'.
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = stat.rsplit_once(')')?.1.to_owned();
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// Resident memory of process `pid` in KiB (`VmRSS` of `/proc/PID/status`).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no VmRSS for process {pid}"))
 }

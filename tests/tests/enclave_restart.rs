@@ -3,27 +3,12 @@
 //! refuses to serve from sealed state that does not authenticate instead of starting empty; a
 //! torn journal tail is dropped with a log line; a mutation whose persist fails changes nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use nitro_kms_proxy::state_store::{JOURNAL_FILE, SNAPSHOT_FILE};
-use nitro_kms_tests::enclave::{Enclave, alias_arn};
+use nitro_kms_tests::enclave::{Dirs, Enclave, alias_arn};
 use serde_json::{Value, json};
-
-struct Dirs {
-    _tmp: tempfile::TempDir,
-    world: PathBuf,
-    parent: PathBuf,
-}
-
-fn dirs() -> Dirs {
-    let tmp = tempfile::tempdir().unwrap();
-    Dirs {
-        world: tmp.path().join("world"),
-        parent: tmp.path().join("parent"),
-        _tmp: tmp,
-    }
-}
 
 async fn start(d: &Dirs) -> Enclave {
     Enclave::start(&d.world, &d.parent, &[]).await
@@ -44,7 +29,7 @@ fn flip_byte(path: &Path, offset: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_aliases_states_and_blobs_survive_a_kill_and_restart() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     let k1 = enclave.create_key().await;
     let k2 = enclave.create_key().await;
@@ -113,7 +98,7 @@ async fn keys_aliases_states_and_blobs_survive_a_kill_and_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_snapshot_makes_the_enclave_refuse_to_start() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     enclave.create_key().await;
     enclave.kill().await;
@@ -126,7 +111,7 @@ async fn a_tampered_snapshot_makes_the_enclave_refuse_to_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_sealed_under_another_key_is_refused_not_replaced() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     enclave.create_key().await;
     enclave.kill().await;
@@ -148,7 +133,7 @@ async fn state_sealed_under_another_key_is_refused_not_replaced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_journal_without_its_snapshot_is_refused() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     enclave.create_key().await;
     enclave.kill().await;
@@ -160,7 +145,7 @@ async fn a_journal_without_its_snapshot_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_torn_journal_tail_is_dropped_and_earlier_records_survive() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     let kept = enclave.create_key().await;
     let lost = enclave.create_key().await;
@@ -187,7 +172,7 @@ async fn a_torn_journal_tail_is_dropped_and_earlier_records_survive() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corruption_in_the_middle_of_the_journal_is_refused() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     enclave.create_key().await;
     enclave.create_key().await;
@@ -200,7 +185,7 @@ async fn corruption_in_the_middle_of_the_journal_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mutation_whose_persist_fails_is_internal_error_and_changes_nothing() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     let key = enclave.create_key().await;
     enclave.parent.fail_persist.store(true, Ordering::SeqCst);
@@ -244,7 +229,7 @@ async fn a_mutation_whose_persist_fails_is_internal_error_and_changes_nothing() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_that_cannot_deliver_the_state_yet_is_retried_not_fatal() {
-    let d = dirs();
+    let d = Dirs::new();
     let enclave = start(&d).await;
     let key = enclave.create_key().await;
     enclave.kill().await;
