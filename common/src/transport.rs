@@ -56,7 +56,7 @@ use std::str::FromStr;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream, UnixListener, UnixStream};
 use tokio_vsock::{VsockAddr, VsockListener, VsockStream};
 
 /// The vsock CID meaning "any" (`VMADDR_CID_ANY`), written `ANY`: what a listener binds to.
@@ -405,8 +405,23 @@ pub async fn listen(address: &Address) -> Result<Listener, TransportError> {
         }
         Address::Tcp { host, port } => ListenerInner::Tcp(
             match host {
-                Host::Ip(ip) => TcpListener::bind(SocketAddr::new(*ip, *port)).await,
-                Host::Name(name) => TcpListener::bind((name.as_str(), *port)).await,
+                Host::Ip(ip) => bind_tcp(SocketAddr::new(*ip, *port)),
+                Host::Name(name) => {
+                    let mut result = Err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "the name resolves to no address",
+                    ));
+                    for addr in tokio::net::lookup_host((name.as_str(), *port))
+                        .await
+                        .map_err(listen_error)?
+                    {
+                        result = bind_tcp(addr);
+                        if result.is_ok() {
+                            break;
+                        }
+                    }
+                    result
+                }
             }
             .map_err(listen_error)?,
         ),
@@ -415,6 +430,23 @@ pub async fn listen(address: &Address) -> Result<Listener, TransportError> {
         inner,
         address: address.clone(),
     })
+}
+
+/// Accept queue of TCP listeners. std's `TcpListener::bind` asks for 128; a burst of connects beyond
+/// that (a fleet of SDK clients starting at once) then loses SYNs, and each costs its client a 1 s
+/// retransmission. The kernel caps the request at `net.core.somaxconn`.
+pub const TCP_LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds and listens on `addr` with [`TCP_LISTEN_BACKLOG`] (and `SO_REUSEADDR`, as std does).
+fn bind_tcp(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(TCP_LISTEN_BACKLOG)
 }
 
 /// Makes way for binding a Unix socket at `path`: removes a socket nobody listens on, refuses
@@ -960,6 +992,26 @@ mod tests {
             matches!(peer, PeerAddr::Tcp(addr) if addr.ip() == IpAddr::V4(Ipv4Addr::LOCALHOST)),
             "{peer}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_tcp_listener_queues_a_burst_of_connects_beyond_std_s_128() {
+        // Nobody accepts: with std's backlog of 128 the connects past it lose their SYN and wait
+        // for retransmissions that are never answered; with ours every one is queued at once.
+        let listener = listen(&parse("tcp://127.0.0.1:0").unwrap()).await.unwrap();
+        let Address::Tcp { port, .. } = listener.local_addr().unwrap() else {
+            panic!("not TCP");
+        };
+        let mut held = Vec::new();
+        for i in 0..300 {
+            let connect = TcpStream::connect((Ipv4Addr::LOCALHOST, port));
+            let stream = tokio::time::timeout(std::time::Duration::from_secs(5), connect)
+                .await
+                .unwrap_or_else(|_| panic!("connect {i} was not queued"))
+                .unwrap();
+            held.push(stream);
+        }
+        drop(listener);
     }
 
     #[tokio::test]

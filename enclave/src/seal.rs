@@ -38,8 +38,11 @@
 //!
 //! # Rollback: what can and cannot be detected
 //!
-//! While it runs, the enclave knows the newest `(generation, seq)` it wrote and refuses older state
-//! ([`check_not_rolled_back`]). After a restart it knows nothing: a parent can hand back an older,
+//! The enclave reads the state only when it starts. While it runs it knows the newest
+//! `(generation, seq)` it wrote, and every append names the journal length it expects, so the
+//! parent cannot make it build on an older journal silently; [`check_not_rolled_back`] is the
+//! check for any later re-read of the state (several enclaves sharing one store, issue 8) — today
+//! nothing re-reads, so it has no caller yet. After a restart it knows nothing: a parent can hand back an older,
 //! complete and authentic snapshot and journal (or cut the journal at a record boundary), and that
 //! is indistinguishable from the real thing. Closing that gap needs a monotonic counter outside the
 //! parent's control — on AWS, e.g. a counter kept by KMS or a DynamoDB conditional write made
