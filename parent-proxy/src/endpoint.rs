@@ -48,6 +48,9 @@ pub struct Endpoint {
     pub header_timeout: Duration,
     /// Deadline for a request's body once its headers are in ([`BODY_READ_TIMEOUT`] unless set).
     pub body_timeout: Duration,
+    /// Client connections served at once; more are closed as soon as they are accepted
+    /// ([`DEFAULT_MAX_CONNECTIONS`] unless set). Bounds memory: an idle connection costs ~21 KiB.
+    pub max_connections: usize,
 }
 
 impl std::fmt::Debug for Endpoint {
@@ -201,6 +204,9 @@ impl Endpoint {
         response(relayed.status, relayed.body, "application/x-amz-json-1.1")
     }
 }
+
+/// Default cap on open client connections: 16,384 idle ones cost about 350 MiB.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
 
 /// Deadline for receiving a request's body once its headers are in (slowloris protection).
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);

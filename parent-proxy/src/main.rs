@@ -30,7 +30,7 @@ use nitro_kms_proxy::credentials::{
 };
 use nitro_kms_proxy::enclave_link::{EnclaveLink, LinkConfig};
 use nitro_kms_proxy::endpoint::{
-    BODY_READ_TIMEOUT, DEFAULT_MAX_BODY, Endpoint, HEADER_READ_TIMEOUT,
+    BODY_READ_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, Endpoint, HEADER_READ_TIMEOUT,
 };
 use nitro_kms_proxy::metrics::Metrics;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
@@ -87,6 +87,10 @@ struct Args {
     /// protection). Lowered by the fault-injection tests.
     #[arg(long, default_value_t = duration_ms(BODY_READ_TIMEOUT))]
     body_timeout_ms: u64,
+    /// Client connections served at once; more are closed as soon as they are accepted (and
+    /// counted in /metrics). Bounds the memory idle connections can take.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
     /// Log format.
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     log_format: String,
@@ -228,6 +232,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         pool_size: args.pool_size.max(1),
         header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
         body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
+        max_connections: args.max_connections.max(1),
     });
     let drain = Duration::from_millis(args.request_timeout_ms);
     let server = tokio::spawn(server::serve(listener, endpoint, stop_rx.clone(), drain));

@@ -36,6 +36,8 @@ pub struct Metrics {
     pub timeouts: AtomicU64,
     /// Times the simulated enclave was restarted after it died.
     pub enclave_restarts: AtomicU64,
+    /// Client connections closed at once because `--max-connections` were open.
+    pub connections_refused: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -50,6 +52,7 @@ impl Default for Metrics {
             connects: AtomicU64::new(0),
             timeouts: AtomicU64::new(0),
             enclave_restarts: AtomicU64::new(0),
+            connections_refused: AtomicU64::new(0),
         }
     }
 }
@@ -138,6 +141,12 @@ impl Metrics {
             );
         }
         for (name, help, kind, value) in [
+            (
+                "nitro_kms_connections_refused_total",
+                "Client connections closed at once because --max-connections were open.",
+                "counter",
+                self.connections_refused.load(Ordering::Relaxed),
+            ),
             (
                 "nitro_kms_rejected_total",
                 "Requests refused before reaching an operation (auth, target, size).",

@@ -1,8 +1,10 @@
-//! The HTTP accept loop: one task per connection, HTTP/1.1 keep-alive, a header-read deadline,
+//! The HTTP accept loop: one task per connection (at most `--max-connections`; more are closed as
+//! soon as they are accepted), HTTP/1.1 keep-alive, a header-read deadline,
 //! and a graceful shutdown that stops accepting, lets each connection finish the request it is
 //! answering, and closes it.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -27,10 +29,20 @@ pub async fn serve(
         tokio::select! {
             _ = crate::stopped(&mut stop) => break,
             accepted = listener.accept() => {
-                let Ok((stream, _peer)) = accepted else {
+                let Ok((stream, peer)) = accepted else {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                     continue;
                 };
+                if connections.len() >= endpoint.max_connections {
+                    // Closed at once: memory stays bounded whatever a client opens.
+                    drop(stream);
+                    let refused = endpoint.metrics.connections_refused.fetch_add(1, Ordering::Relaxed);
+                    if (refused + 1).is_power_of_two() {
+                        tracing::warn!(%peer, open = connections.len(), refused = refused + 1,
+                            "connection refused: --max-connections are open");
+                    }
+                    continue;
+                }
                 let endpoint = endpoint.clone();
                 let header_timeout = endpoint.header_timeout;
                 let mut stop = shutdown.clone();

@@ -466,3 +466,67 @@ fn a_body_declared_ten_gigabytes_long_is_refused_without_being_buffered() {
     assert_serves(&sim);
     assert_memory_bounded(&sim, "after a 10 GB declared body");
 }
+
+#[test]
+fn connections_beyond_max_connections_are_closed_at_once_and_counted() {
+    let sim = Sim::start(&["--max-connections", "8"]);
+    // Eight idle connections fill the proxy (within its 10 s header deadline).
+    let mut idle: Vec<TcpStream> = (0..8).map(|_| connect(&sim)).collect();
+    // Give the accept loop the moment it needs to take all eight.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !idle.iter_mut().all(is_open) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The ninth is accepted by the kernel and closed by the proxy without an answer.
+    let mut ninth = connect(&sim);
+    let closed = read_until_closed(&mut ninth, Duration::from_secs(5));
+    assert_eq!(
+        closed,
+        Some(Vec::new()),
+        "the ninth connection was not closed"
+    );
+    assert!(
+        idle.iter_mut().all(is_open),
+        "the first eight were disturbed"
+    );
+    assert_memory_bounded(&sim, "with the cap reached");
+
+    // Room again once they go: a normal client is served, and the refusal was counted.
+    drop(idle);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = nitro_kms_tests::proxy::try_kms_call(
+            sim.authority(),
+            "GenerateRandom",
+            &json!({"NumberOfBytes": 16}),
+        );
+        if matches!(&r, Ok(r) if r.status == 200) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not served after the idle ones left"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut s = connect(&sim);
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let metrics = send(
+        &mut s,
+        "GET",
+        "/metrics",
+        &[("host".into(), sim.authority().into())],
+        b"",
+    )
+    .unwrap();
+    let text = String::from_utf8_lossy(&metrics.body);
+    let refused = text
+        .lines()
+        .find_map(|l| l.strip_prefix("nitro_kms_connections_refused_total "))
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    assert!(refused >= Some(1), "{text}");
+    assert!(
+        sim.log_text()
+            .contains("connection refused: --max-connections are open")
+    );
+}
