@@ -7,6 +7,9 @@
 #   make example the example enclave application (examples/envelope-file) against the simulation
 #   make bench   the load generator against the simulated chain and moto_server; writes BENCHMARKS.md
 #   make deny    cargo-deny: licenses, bans, sources (and advisories when the RustSec DB is reachable)
+#   make fuzz    every cargo-fuzz target in fuzz/ for FUZZ_SECONDS (default 60) each, from the committed
+#                seeds; prints runs, coverage and crashes per target (not part of make test)
+#   make fuzz-seeds  rewrite the seed corpus fuzz/corpus/ (and the simulated root it needs)
 #   make clean   remove build output
 #
 # The tests and the demo use the AWS CLI, boto3 and cryptography from a virtualenv under
@@ -17,7 +20,7 @@ export CARGO_TERM_COLOR ?= never
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: all build test fmt-check clippy unit demo sim example bench deny test-venv clean
+.PHONY: all build test fmt-check clippy unit demo sim example bench deny fuzz fuzz-seeds test-venv clean
 
 VENV := target/test-venv
 PYTHON ?= python3
@@ -74,6 +77,21 @@ $(DENY):
 
 deny: $(DENY)
 	./scripts/deny.sh $(DENY)
+
+# cargo-fuzz, installed once under target/tools from crates.io (pinned). The toolchain is stable:
+# scripts/fuzz.sh sets RUSTC_BOOTSTRAP=1 for the nightly-only flags cargo-fuzz passes; the build
+# goes to fuzz/target (fuzz/ is its own workspace). Knobs at the top of scripts/fuzz.sh.
+FUZZ_VERSION := 0.13.2
+CARGO_FUZZ := target/tools/bin/cargo-fuzz
+FUZZ_SECONDS ?= 60
+$(CARGO_FUZZ):
+	$(CARGO) install cargo-fuzz --locked --version $(FUZZ_VERSION) --root target/tools
+
+fuzz: $(CARGO_FUZZ)
+	CARGO_FUZZ=$(CARGO_FUZZ) FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
+
+fuzz-seeds: $(CARGO_FUZZ)
+	CARGO_FUZZ=$(CARGO_FUZZ) ./scripts/fuzz.sh --seeds
 
 sim:
 	$(CARGO) build --workspace --locked

@@ -1,0 +1,653 @@
+//! Writes the committed seed corpus, `fuzz/corpus/<target>/`, and the simulated root the
+//! `attestation_document` target pins, `fuzz/fixtures/simulated_root.der`.
+//!
+//! Seeds come from the project's test vectors (`common/tests/vectors`, copied unchanged) and from
+//! the real encoders: frames and envelopes of every message kind, request bodies of every KMS
+//! operation, documents of a simulated NSM (in a temporary directory), envelopes, blobs and sealed
+//! state made with the fixed keys of `nitro_kms_fuzz`, policies, and correctly signed requests.
+//! Each target's directory is replaced as a whole; every seed must stay under 64 KiB and all of
+//! them under 2 MiB.
+//!
+//! Run it from the repository root (`make fuzz-seeds`), then rebuild the targets: the simulated
+//! root is compiled into them.
+
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use nitro_kms_common::kms::Operation;
+use nitro_kms_common::kms::types::{KeySpec, KeyUsageType};
+use nitro_kms_common::nsm::NsmExt;
+use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_common::recipient;
+use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_common::wire::hello::Hello;
+use nitro_kms_common::wire::{
+    Limits, Message, Persist, PersistAck, PersistAction, Request, Response, Status, encode,
+};
+use nitro_kms_enclave::blob;
+use nitro_kms_enclave::keystore::{
+    KeyMaterial, KeyStateRecord, Keystore, Mutation, StoredAlias, StoredKey,
+};
+use nitro_kms_enclave::policy::default_policy;
+use nitro_kms_enclave::seal::{self, JournalCursor};
+use nitro_kms_fuzz::{
+    BLOB_HEADER, BLOB_MATERIAL, REGION, SESSION_ACCESS_KEY_ID, SESSION_TOKEN, SNAPSHOT_HEADER,
+    SealedMode, SigV4Input, blob_contexts, join_raw_state, join_records, operation_selector,
+    recipient_key, sealing_key,
+};
+use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
+use nitro_kms_proxy::sigv4::signature;
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+const MAX_SEED_LEN: usize = 64 * 1024;
+const MAX_CORPUS_LEN: usize = 2 * 1024 * 1024;
+
+/// The seed directories being written, and their sizes.
+struct Corpus {
+    root: PathBuf,
+    total: usize,
+    counts: BTreeMap<String, (usize, usize)>,
+}
+
+impl Corpus {
+    fn put(&mut self, target: &str, name: &str, bytes: &[u8]) -> Result<()> {
+        if bytes.len() > MAX_SEED_LEN {
+            return Err(format!("seed {target}/{name} is {} bytes", bytes.len()).into());
+        }
+        let dir = self.root.join(target);
+        if !self.counts.contains_key(target) {
+            if dir.exists() {
+                fs::remove_dir_all(&dir)?;
+            }
+            fs::create_dir_all(&dir)?;
+        }
+        fs::write(dir.join(name), bytes)?;
+        let entry = self.counts.entry(target.to_owned()).or_default();
+        entry.0 += 1;
+        entry.1 += bytes.len();
+        self.total += bytes.len();
+        Ok(())
+    }
+}
+
+// The key, its ARN and the caller of the seed requests.
+const KEY_ID: &str = "1234abcd-12ab-34cd-56ef-1234567890ab";
+const KEY_ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const CALLER: &str = "arn:aws:iam::111122223333:user/simulation";
+
+fn main() -> Result<()> {
+    let fuzz_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let vectors = fuzz_dir.join("../common/tests/vectors");
+    let mut corpus = Corpus {
+        root: fuzz_dir.join("corpus"),
+        total: 0,
+        counts: BTreeMap::new(),
+    };
+    let documents = attestation_documents(&mut corpus, &vectors, &fuzz_dir)?;
+    let blobs = ciphertext_blobs(&mut corpus)?;
+    frames_and_envelopes(&mut corpus)?;
+    kms_requests(&mut corpus, &documents, &blobs)?;
+    cms_envelopes(&mut corpus, &vectors)?;
+    key_policies(&mut corpus)?;
+    sealed_state(&mut corpus)?;
+    signed_requests(&mut corpus)?;
+    for (target, (count, bytes)) in &corpus.counts {
+        println!("{target:<22} {count:>3} seeds {bytes:>8} bytes");
+    }
+    println!("{:<22} {:>3}       {:>8} bytes", "total", "", corpus.total);
+    if corpus.total > MAX_CORPUS_LEN {
+        return Err(format!("the corpus is {} bytes, over 2 MiB", corpus.total).into());
+    }
+    Ok(())
+}
+
+/// The real documents of the vectors and fresh ones of a simulated NSM; returns a simulated one
+/// with a public key (for the `Recipient` of request bodies).
+fn attestation_documents(corpus: &mut Corpus, vectors: &Path, fuzz_dir: &Path) -> Result<Vec<u8>> {
+    const TARGET: &str = "attestation_document";
+    for name in [
+        "anjuna_prod_with_rsa_public_key.cose",
+        "evervault_prod_with_nonce.cose",
+        "evervault_debug_mode.cose",
+    ] {
+        corpus.put(
+            TARGET,
+            name,
+            &fs::read(vectors.join("attestation").join(name))?,
+        )?;
+    }
+    let dir = tempfile::tempdir()?;
+    let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(dir.path()))?;
+    fs::write(
+        fuzz_dir.join("fixtures/simulated_root.der"),
+        nsm.root_certificate_der(),
+    )?;
+    let spki = recipient_key()
+        .ok_or("the recipient key does not load")?
+        .public_key_spki_der();
+    let with_key = nsm.attest(Some(spki), None, None)?;
+    corpus.put(TARGET, "simulated_public_key.cose", &with_key)?;
+    corpus.put(
+        TARGET,
+        "simulated_bare.cose",
+        &nsm.attest(None, None, None)?,
+    )?;
+    corpus.put(
+        TARGET,
+        "simulated_all_fields.cose",
+        &nsm.attest(Some(spki), Some(b"user data"), Some(&[7; 32]))?,
+    )?;
+    Ok(with_key)
+}
+
+/// Blobs sealed with the fixed material, under each context; returns one for request bodies.
+fn ciphertext_blobs(corpus: &mut Corpus) -> Result<Vec<u8>> {
+    let mut first = Vec::new();
+    for (c, context) in blob_contexts().iter().enumerate() {
+        for len in [1, 32, 300] {
+            let sealed = blob::seal(&BLOB_MATERIAL, &BLOB_HEADER, context, &vec![0xa5; len])?;
+            corpus.put(
+                "ciphertext_blob",
+                &format!("context{c}_len{len}.bin"),
+                &sealed,
+            )?;
+            if first.is_empty() {
+                first = sealed;
+            }
+        }
+    }
+    Ok(first)
+}
+
+/// One message of every kind, as envelopes (bodies) and as framed streams.
+fn frames_and_envelopes(corpus: &mut Corpus) -> Result<()> {
+    let mut messages = vec![
+        ("hello", Message::Hello(Hello::new(&Limits::default()))),
+        (
+            "request",
+            Message::Request(Request {
+                id: 1,
+                op: "GenerateDataKey".to_owned(),
+                caller: CALLER.to_owned(),
+                payload: format!(r#"{{"KeyId":"{KEY_ID}","KeySpec":"AES_256"}}"#).into_bytes(),
+            }),
+        ),
+        (
+            "response_ok",
+            Message::Response(Response::ok(
+                1,
+                format!(r#"{{"KeyId":"{KEY_ARN}"}}"#).into_bytes(),
+            )),
+        ),
+        (
+            "response_error",
+            Message::Response(Response::error(
+                2,
+                Status::BAD_REQUEST,
+                "ValidationException",
+                "1 validation error detected",
+            )),
+        ),
+        ("ping", Message::Ping { nonce: 7 }),
+        ("pong", Message::Pong { nonce: u64::MAX }),
+        (
+            "persist_ack",
+            Message::PersistAck(PersistAck {
+                id: 3,
+                status: Status::OK,
+                total: 1234,
+                payload: vec![1, 2, 3],
+            }),
+        ),
+        (
+            "persist_ack_failed",
+            Message::PersistAck(PersistAck::failed(4, "disk full")),
+        ),
+    ];
+    for action in PersistAction::ALL {
+        messages.push((
+            "persist",
+            Message::Persist(Persist {
+                id: 5 + action.code(),
+                action,
+                offset: 64,
+                total: 96,
+                payload: vec![0x5a; 32],
+            }),
+        ));
+    }
+    let mut stream = Vec::new();
+    for (i, (name, message)) in messages.iter().enumerate() {
+        let mut body = Vec::new();
+        message.encode_body(&mut body)?;
+        corpus.put("envelope_cbor", &format!("{i:02}_{name}.cbor"), &body)?;
+        let mut framed = vec![0x00];
+        encode(message, &mut framed)?;
+        corpus.put("frame_decoder", &format!("{i:02}_{name}.bin"), &framed)?;
+        encode(message, &mut stream)?;
+    }
+    // The whole conversation fed 1, 4 (small limit) and 128 bytes at a time, cut short, and the
+    // two header errors.
+    for (config, name) in [
+        (0x00, "stream_chunk1"),
+        (0x07, "stream_chunk4_small"),
+        (0xfe, "stream_chunk128"),
+    ] {
+        let mut input = vec![config];
+        input.extend_from_slice(&stream);
+        corpus.put("frame_decoder", &format!("{name}.bin"), &input)?;
+    }
+    let mut truncated = vec![0x10];
+    truncated.extend_from_slice(stream.get(..stream.len() / 2).unwrap_or_default());
+    corpus.put("frame_decoder", "stream_truncated.bin", &truncated)?;
+    corpus.put(
+        "frame_decoder",
+        "header_oversize.bin",
+        &[0x01, 0xff, 0xff, 0xff, 0xff],
+    )?;
+    corpus.put(
+        "frame_decoder",
+        "header_empty_frame.bin",
+        &[0x00, 0, 0, 0, 0],
+    )?;
+    Ok(())
+}
+
+/// A handful of bodies per operation (valid ones, and ones AWS refuses), plus `{}` for all.
+fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()> {
+    let recipient = format!(
+        r#"{{"KeyEncryptionAlgorithm":"RSAES_OAEP_SHA_256","AttestationDocument":"{}"}}"#,
+        BASE64.encode(document)
+    );
+    let blob = BASE64.encode(blob);
+    let context = r#"{"purpose":"test","team":"red"}"#;
+    let policy = serde_json::to_string(&default_policy("111122223333"))?;
+    let key = format!(r#""KeyId":"{KEY_ID}""#);
+    let bodies: Vec<(Operation, String)> = vec![
+        (Operation::GenerateDataKey, format!(r#"{{{key},"KeySpec":"AES_256"}}"#)),
+        (Operation::GenerateDataKey, format!(r#"{{"KeyId":"alias/demo","NumberOfBytes":32,"EncryptionContext":{context}}}"#)),
+        (Operation::GenerateDataKey, format!(r#"{{"KeyId":"{KEY_ARN}","KeySpec":"AES_128","GrantTokens":["token"],"DryRun":false}}"#)),
+        (Operation::GenerateDataKey, format!(r#"{{{key},"KeySpec":"AES_256","Recipient":{recipient}}}"#)),
+        (Operation::GenerateDataKey, format!(r#"{{{key},"KeySpec":"AES_256","NumberOfBytes":1025}}"#)),
+        (Operation::GenerateDataKeyWithoutPlaintext, format!(r#"{{{key},"KeySpec":"AES_256","EncryptionContext":{context}}}"#)),
+        (Operation::GenerateDataKeyWithoutPlaintext, format!(r#"{{{key},"NumberOfBytes":0}}"#)),
+        (Operation::Decrypt, format!(r#"{{"CiphertextBlob":"{blob}"}}"#)),
+        (Operation::Decrypt, format!(r#"{{"CiphertextBlob":"{blob}",{key},"EncryptionContext":{context},"EncryptionAlgorithm":"SYMMETRIC_DEFAULT"}}"#)),
+        (Operation::Decrypt, format!(r#"{{"CiphertextBlob":"{blob}","Recipient":{recipient},"DryRun":true,"DryRunModifiers":["IGNORE_CIPHERTEXT"]}}"#)),
+        (Operation::Decrypt, r#"{"CiphertextBlob": 5}"#.to_owned()),
+        (Operation::Decrypt, r#"{"CiphertextBlob":"not base64!"}"#.to_owned()),
+        (Operation::Encrypt, format!(r#"{{{key},"Plaintext":"aGVsbG8gd29ybGQ="}}"#)),
+        (Operation::Encrypt, format!(r#"{{"KeyId":"alias/demo","Plaintext":"AA==","EncryptionContext":{context},"EncryptionAlgorithm":"RSAES_OAEP_SHA_256"}}"#)),
+        (Operation::ReEncrypt, format!(r#"{{"CiphertextBlob":"{blob}","DestinationKeyId":"alias/other","SourceEncryptionContext":{context},"DestinationEncryptionContext":{{"a":"b"}}}}"#)),
+        (Operation::ReEncrypt, format!(r#"{{"CiphertextBlob":"{blob}","SourceKeyId":"{KEY_ARN}","DestinationKeyId":"{KEY_ID}","SourceEncryptionAlgorithm":"SYMMETRIC_DEFAULT","DestinationEncryptionAlgorithm":"SYMMETRIC_DEFAULT"}}"#)),
+        (Operation::GenerateRandom, r#"{"NumberOfBytes":32}"#.to_owned()),
+        (Operation::GenerateRandom, r#"{"NumberOfBytes":0}"#.to_owned()),
+        (Operation::GenerateRandom, format!(r#"{{"NumberOfBytes":1024,"Recipient":{recipient}}}"#)),
+        (Operation::GenerateRandom, r#"{"CustomKeyStoreId":"cks-1234567890abcdef0"}"#.to_owned()),
+        (Operation::CreateKey, r#"{"Description":"demo","KeyUsage":"ENCRYPT_DECRYPT","KeySpec":"SYMMETRIC_DEFAULT","Tags":[{"TagKey":"team","TagValue":"red"}]}"#.to_owned()),
+        (Operation::CreateKey, r#"{"KeySpec":"RSA_2048","KeyUsage":"ENCRYPT_DECRYPT","MultiRegion":false}"#.to_owned()),
+        (Operation::CreateKey, r#"{"KeySpec":"HMAC_256","KeyUsage":"GENERATE_VERIFY_MAC","Origin":"AWS_KMS"}"#.to_owned()),
+        (Operation::CreateKey, format!(r#"{{"Policy":{policy},"BypassPolicyLockoutSafetyCheck":true,"CustomerMasterKeySpec":"SYMMETRIC_DEFAULT"}}"#)),
+        (Operation::CreateKey, r#"{"Origin":"EXTERNAL","XksKeyId":"x","CustomKeyStoreId":"cks-1"}"#.to_owned()),
+        (Operation::DescribeKey, format!(r#"{{{key},"GrantTokens":[]}}"#)),
+        (Operation::DescribeKey, r#"{"KeyId":"arn:aws:kms:us-east-1:111122223333:alias/demo"}"#.to_owned()),
+        (Operation::DescribeKey, r#"{"KeyId":""}"#.to_owned()),
+        (Operation::ListKeys, r#"{"Limit":10}"#.to_owned()),
+        (Operation::ListKeys, r#"{"Limit":1,"Marker":"abc","ResourceOwners":["111122223333"]}"#.to_owned()),
+        (Operation::CreateAlias, format!(r#"{{"AliasName":"alias/demo","TargetKeyId":"{KEY_ID}"}}"#)),
+        (Operation::CreateAlias, format!(r#"{{"AliasName":"alias/aws/reserved","TargetKeyId":"{KEY_ARN}"}}"#)),
+        (Operation::CreateAlias, format!(r#"{{"AliasName":"demo","TargetKeyId":"{KEY_ID}"}}"#)),
+        (Operation::UpdateAlias, format!(r#"{{"AliasName":"alias/demo","TargetKeyId":"{KEY_ID}"}}"#)),
+        (Operation::DeleteAlias, r#"{"AliasName":"alias/demo"}"#.to_owned()),
+        (Operation::ListAliases, format!(r#"{{{key},"Limit":50,"Marker":"m"}}"#)),
+        (Operation::EnableKey, format!(r#"{{{key}}}"#)),
+        (Operation::DisableKey, format!(r#"{{"KeyId":"{KEY_ARN}"}}"#)),
+        (Operation::ScheduleKeyDeletion, format!(r#"{{{key},"PendingWindowInDays":7}}"#)),
+        (Operation::ScheduleKeyDeletion, format!(r#"{{{key},"PendingWindowInDays":31}}"#)),
+        (Operation::CancelKeyDeletion, format!(r#"{{{key}}}"#)),
+        (Operation::GetKeyPolicy, format!(r#"{{{key},"PolicyName":"default"}}"#)),
+        (Operation::PutKeyPolicy, format!(r#"{{{key},"PolicyName":"default","Policy":{policy},"BypassPolicyLockoutSafetyCheck":false}}"#)),
+        (Operation::GenerateDataKeyPair, format!(r#"{{{key},"KeyPairSpec":"RSA_2048","EncryptionContext":{context}}}"#)),
+        (Operation::GenerateDataKeyPair, format!(r#"{{{key},"KeyPairSpec":"ECC_NIST_P256","Recipient":{recipient}}}"#)),
+        (Operation::GenerateDataKeyPairWithoutPlaintext, format!(r#"{{{key},"KeyPairSpec":"ECC_NIST_P384","DryRun":true}}"#)),
+        (Operation::TagResource, format!(r#"{{{key},"Tags":[{{"TagKey":"a","TagValue":"b"}},{{"TagKey":"aws:x","TagValue":""}}]}}"#)),
+        (Operation::UntagResource, format!(r#"{{{key},"TagKeys":["a","b"]}}"#)),
+        (Operation::ListResourceTags, format!(r#"{{{key},"Limit":10}}"#)),
+    ];
+    let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
+    let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
+    for (op, body) in bodies.into_iter().chain(every_op) {
+        let n = per_op.entry(op.name()).or_default();
+        *n += 1;
+        let mut input = vec![operation_selector(op)];
+        input.extend_from_slice(body.as_bytes());
+        corpus.put(
+            "kms_json_request",
+            &format!("{}_{n}.json", op.name()),
+            &input,
+        )?;
+    }
+    Ok(())
+}
+
+/// The two CMS vectors, and envelopes built to the fixed recipient key.
+fn cms_envelopes(corpus: &mut Corpus, vectors: &Path) -> Result<()> {
+    const TARGET: &str = "cms_recipient";
+    for name in ["kms_cms_input_ber.bin", "enclaver_cms_hello_world.ber"] {
+        corpus.put(TARGET, name, &fs::read(vectors.join("cms").join(name))?)?;
+    }
+    let spki = recipient_key()
+        .ok_or("the recipient key does not load")?
+        .public_key_spki_der();
+    for len in [1, 32, 4096] {
+        let envelope = recipient::build(&vec![0x3c; len], spki)?;
+        corpus.put(TARGET, &format!("built_len{len}.ber"), &envelope)?;
+    }
+    Ok(())
+}
+
+/// The default policy and the statements of the policy tests (conditions of every kind).
+fn key_policies(corpus: &mut Corpus) -> Result<()> {
+    let pcr0 = "ab".repeat(48);
+    let statements = [
+        r#"{"Effect":"Allow","Principal":"*","Action":"KMS:decrypt","Resource":"*"}"#.to_owned(),
+        r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":"kms:*","Resource":"*"}"#.to_owned(),
+        r#"{"Effect":"Allow","Principal":"*","NotAction":["kms:Schedule*","kms:Put*"],"Resource":"*"}"#.to_owned(),
+        r#"{"Effect":"Deny","NotPrincipal":{"AWS":["111122223333","arn:aws:iam::111122223333:root"]},"Action":"kms:*","NotResource":"arn:aws:kms:*:*:key/????abcd-*"}"#.to_owned(),
+        format!(r#"{{"Sid":"enclave","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::111122223333:role/data-processing"}},"Action":["kms:Decrypt","kms:GenerateDataKey","kms:GenerateRandom"],"Resource":"*","Condition":{{"StringEqualsIgnoreCase":{{"kms:RecipientAttestation:ImageSha384":"{pcr0}"}}}}}}"#),
+        format!(r#"{{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{{"StringEquals":{{"kms:RecipientAttestation:PCR0":"{pcr0}","kms:recipientattestation:pcr8":"{pcr0}"}}}}}}"#),
+        r#"{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringEquals":{"kms:EncryptionContext:purpose":"backup"},"ForAllValues:StringEquals":{"kms:EncryptionContextKeys":["purpose","tenant"]}}}"#.to_owned(),
+        r#"{"Effect":"Deny","Principal":"*","Action":"kms:Decrypt","Resource":"*","Condition":{"Null":{"kms:RecipientAttestation:ImageSha384":"true"}}}"#.to_owned(),
+        r#"{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringLikeIfExists":{"kms:EncryptionContext:path":"/data/??/*"}}}"#.to_owned(),
+        r#"{"Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*","Condition":{"StringNotEquals":{"kms:EncryptionContext:tenant":"7"},"ForAnyValue:StringNotLike":{"kms:EncryptionContextKeys":"t*"},"Bool":{"aws:SecureTransport":"false"},"StringNotEqualsIgnoreCase":{"kms:CallerAccount":"111122223333"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/*"}}}"#.to_owned(),
+        r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"kms:*","Resource":"*"}"#.to_owned(),
+    ];
+    corpus.put(
+        "key_policy",
+        "default.json",
+        default_policy("111122223333").as_bytes(),
+    )?;
+    for (i, statement) in statements.iter().enumerate() {
+        let policy = format!(r#"{{"Version":"2012-10-17","Id":"p{i}","Statement":[{statement}]}}"#);
+        corpus.put(
+            "key_policy",
+            &format!("statement_{i:02}.json"),
+            policy.as_bytes(),
+        )?;
+    }
+    let one = format!(
+        r#"{{"Version":"2008-10-17","Statement":{}}}"#,
+        statements.join(",")
+    );
+    corpus.put("key_policy", "statement_object.json", one.as_bytes())?;
+    Ok(())
+}
+
+/// Every kind of mutation, for a keystore with one key of each material kind and an alias.
+fn mutations() -> Vec<Mutation> {
+    let key = |id: &str, spec, usage, secret: Option<Vec<u8>>| StoredKey {
+        key_id: id.to_owned(),
+        creation_date_ms: 1_700_000_000_000,
+        description: "seed".to_owned(),
+        key_spec: spec,
+        key_usage: usage,
+        state: KeyStateRecord::Enabled,
+        policy: default_policy("111122223333"),
+        tags: BTreeMap::from([("team".to_owned(), "red".to_owned())]),
+        material: secret.map(|s| KeyMaterial {
+            id: [0x5a; 32],
+            secret: SecretBytes::new(s),
+        }),
+    };
+    let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
+    vec![
+        Mutation::CreateKey(key(
+            KEY_ID,
+            KeySpec::SymmetricDefault,
+            KeyUsageType::EncryptDecrypt,
+            Some(vec![1; 32]),
+        )),
+        Mutation::CreateKey(key(
+            other,
+            KeySpec::Hmac256,
+            KeyUsageType::GenerateVerifyMac,
+            None,
+        )),
+        Mutation::CreateAlias(StoredAlias {
+            name: "alias/demo".to_owned(),
+            target_key_id: KEY_ID.to_owned(),
+            creation_date_ms: 1_700_000_000_000,
+            last_updated_ms: 1_700_000_000_000,
+        }),
+        Mutation::TagResource {
+            key_id: KEY_ID.to_owned(),
+            tags: BTreeMap::from([("a".to_owned(), "b".to_owned())]),
+        },
+        Mutation::UntagResource {
+            key_id: KEY_ID.to_owned(),
+            tag_keys: vec!["team".to_owned()],
+        },
+        Mutation::PutKeyPolicy {
+            key_id: KEY_ID.to_owned(),
+            policy: default_policy("444455556666"),
+        },
+        Mutation::SetKeyState {
+            key_id: KEY_ID.to_owned(),
+            state: KeyStateRecord::Disabled,
+        },
+        Mutation::UpdateAlias {
+            name: "alias/demo".to_owned(),
+            target_key_id: other.to_owned(),
+            at_ms: 1_700_000_100_000,
+        },
+        Mutation::SetKeyState {
+            key_id: other.to_owned(),
+            state: KeyStateRecord::PendingDeletion {
+                deletion_date_ms: 1_700_604_800_000,
+                window_days: 7,
+            },
+        },
+        Mutation::DeleteAlias {
+            name: "alias/demo".to_owned(),
+        },
+        Mutation::DeleteKey {
+            key_id: other.to_owned(),
+        },
+    ]
+}
+
+/// Sealed snapshots and journals as a parent hands them back, and their plaintexts.
+fn sealed_state(corpus: &mut Corpus) -> Result<()> {
+    const TARGET: &str = "sealed_state";
+    let key = sealing_key().ok_or("the sealing key does not load")?;
+    let mutations = mutations();
+    let records = mutations
+        .iter()
+        .map(Mutation::to_record_bytes)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let records: Vec<&[u8]> = records.iter().map(SecretBytes::expose).collect();
+    let (before, after) = records.split_at(3);
+    let mut keystore = Keystore::new();
+    for mutation in mutations.iter().take(3) {
+        keystore.apply(mutation)?;
+    }
+    let state = keystore.to_snapshot_bytes()?;
+    let snapshot = seal::seal_snapshot(&key, &SNAPSHOT_HEADER, state.expose())?;
+    let mut cursor = JournalCursor::after_snapshot(&SNAPSHOT_HEADER);
+    let mut journal = Vec::new();
+    for record in after {
+        let (framed, next) = seal::seal_record(&key, &cursor, record)?;
+        journal.extend(framed);
+        cursor = next;
+    }
+    let mode = |m: SealedMode, payload: &[u8]| {
+        let mut input = vec![m as u8];
+        input.extend_from_slice(payload);
+        input
+    };
+    let torn = journal
+        .get(..journal.len().saturating_sub(20))
+        .unwrap_or_default();
+    for (name, snapshot, journal) in [
+        (
+            "raw_snapshot_and_journal",
+            snapshot.as_slice(),
+            journal.as_slice(),
+        ),
+        ("raw_snapshot_only", &snapshot, &[]),
+        ("raw_journal_only", &[], &journal),
+        ("raw_torn_tail", &snapshot, torn),
+    ] {
+        corpus.put(
+            TARGET,
+            &format!("{name}.bin"),
+            &mode(SealedMode::Raw, &join_raw_state(snapshot, journal)),
+        )?;
+    }
+    corpus.put(
+        TARGET,
+        "plain_snapshot.bin",
+        &mode(SealedMode::PlainSnapshot, state.expose()),
+    )?;
+    corpus.put(
+        TARGET,
+        "plain_snapshot_empty.bin",
+        &mode(
+            SealedMode::PlainSnapshot,
+            Keystore::new().to_snapshot_bytes()?.expose(),
+        ),
+    )?;
+    corpus.put(
+        TARGET,
+        "plain_records.bin",
+        &mode(SealedMode::PlainRecords, &join_records(&records)),
+    )?;
+    corpus.put(
+        TARGET,
+        "plain_records_after_snapshot.bin",
+        &mode(SealedMode::PlainRecords, &join_records(before)),
+    )?;
+    corpus.put(
+        TARGET,
+        "torn_records.bin",
+        &mode(SealedMode::TornRecords, &join_records(&records)),
+    )?;
+    Ok(())
+}
+
+/// Requests signed as the AWS CLI signs them, with and without a session token, and broken ones.
+fn signed_requests(corpus: &mut Corpus) -> Result<()> {
+    const DATE: &str = "20231114T221320Z";
+    let sign = |access_key: &str, token: &str, path: &str, query: &str| -> Result<SigV4Input> {
+        let mut input = SigV4Input {
+            amz_date: DATE.to_owned(),
+            token: token.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            body: format!(r#"{{"KeyId":"{KEY_ID}","KeySpec":"AES_256"}}"#).into_bytes(),
+            ..SigV4Input::default()
+        };
+        let mut signed = vec!["content-type", "host", "x-amz-date", "x-amz-target"];
+        if !token.is_empty() {
+            signed.push("x-amz-security-token");
+        }
+        let request = nitro_kms_proxy::sigv4::SignedRequest {
+            method: "POST",
+            path: &input.path,
+            query: &input.query,
+            headers: input.headers(),
+            body: &input.body,
+        };
+        let sig = signature(
+            &request,
+            &signed,
+            SIMULATION_SECRET_ACCESS_KEY,
+            DATE,
+            REGION,
+            "kms",
+        )?;
+        input.authorization = format!(
+            "AWS4-HMAC-SHA256 Credential={access_key}/{}/{REGION}/kms/aws4_request, SignedHeaders={}, Signature={sig}",
+            DATE.get(..8).unwrap_or_default(),
+            signed.join(";")
+        );
+        Ok(input)
+    };
+    let good = sign(SIMULATION_ACCESS_KEY_ID, "", "/", "")?;
+    let cases = [
+        ("valid", good.clone()),
+        (
+            "valid_session_token",
+            sign(SESSION_ACCESS_KEY_ID, SESSION_TOKEN, "/", "")?,
+        ),
+        (
+            "valid_path_and_query",
+            sign(SIMULATION_ACCESS_KEY_ID, "", "/a%20b/c~d", "b=2&a=1&c")?,
+        ),
+        (
+            "wrong_signature",
+            SigV4Input {
+                authorization: good.authorization.replace("Signature=", "Signature=0"),
+                ..good.clone()
+            },
+        ),
+        (
+            "wrong_region",
+            SigV4Input {
+                authorization: good.authorization.replace(REGION, "eu-west-1"),
+                ..good.clone()
+            },
+        ),
+        (
+            "wrong_terminator",
+            SigV4Input {
+                authorization: good.authorization.replace("aws4_request", "aws4_reques"),
+                ..good.clone()
+            },
+        ),
+        (
+            "no_signed_host",
+            SigV4Input {
+                authorization: good.authorization.replace(";host", ""),
+                ..good.clone()
+            },
+        ),
+        (
+            "unknown_key",
+            SigV4Input {
+                authorization: good
+                    .authorization
+                    .replace(SIMULATION_ACCESS_KEY_ID, "AKIAUNKNOWN"),
+                ..good.clone()
+            },
+        ),
+        (
+            "bad_date",
+            SigV4Input {
+                amz_date: "2023-11-14T22:13:20Z".to_owned(),
+                ..good.clone()
+            },
+        ),
+        (
+            "missing_signature",
+            SigV4Input {
+                authorization:
+                    "AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request, SignedHeaders=host"
+                        .to_owned(),
+                ..good.clone()
+            },
+        ),
+    ];
+    for (name, input) in cases {
+        corpus.put("sigv4_header", &format!("{name}.txt"), &input.to_bytes())?;
+    }
+    Ok(())
+}
