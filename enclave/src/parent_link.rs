@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use nitro_kms_common::wire::{Message, Persist, PersistAck, PersistAction};
+use nitro_kms_common::wire::{Credentials, Message, Persist, PersistAck, PersistAction};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Room left in a frame for everything of a `Persist`/`PersistAck` but its payload.
@@ -51,6 +51,8 @@ pub struct ParentLink {
     /// Calls waiting for their ack: persist id -> (connection it went out on, waiter).
     waiters: Mutex<HashMap<u64, (u64, oneshot::Sender<PersistAck>)>>,
     connected: watch::Sender<usize>,
+    /// The newest AWS credentials the parent sent (for the seal root's AWS KMS calls).
+    credentials: watch::Sender<Option<Credentials>>,
     timeout: Duration,
 }
 
@@ -71,6 +73,7 @@ impl ParentLink {
             routes: Mutex::new(Vec::new()),
             waiters: Mutex::new(HashMap::new()),
             connected: watch::Sender::new(0),
+            credentials: watch::Sender::new(None),
             timeout,
         }
     }
@@ -101,6 +104,17 @@ impl ParentLink {
         if let Some((_, waiter)) = lock(&self.waiters).remove(&ack.id) {
             let _ = waiter.send(ack);
         }
+    }
+
+    /// Keeps `credentials` as the newest the parent sent (every connection sends them after its
+    /// Hello and again when they are renewed; the last one received wins).
+    pub fn deliver_credentials(&self, credentials: Credentials) {
+        self.credentials.send_replace(Some(credentials));
+    }
+
+    /// The parent's credentials as they arrive (`None` until the first).
+    pub fn credentials(&self) -> watch::Receiver<Option<Credentials>> {
+        self.credentials.subscribe()
     }
 
     /// Waits until at least one parent connection is attached.

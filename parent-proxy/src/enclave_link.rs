@@ -19,8 +19,8 @@ use std::time::Duration;
 use nitro_kms_common::kms::{KmsError, KmsErrorType};
 use nitro_kms_common::transport::{self, Address};
 use nitro_kms_common::wire::{
-    FramedReader, FramedWriter, Hello, Limits, Message, PersistAck, Request, Response, Status,
-    handshake,
+    Credentials, FramedReader, FramedWriter, Hello, Limits, Message, PersistAck, Request, Response,
+    Status, handshake,
 };
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 
@@ -40,6 +40,9 @@ pub struct LinkConfig {
     pub request_timeout: Duration,
     /// Frame limits offered in our Hello.
     pub limits: Limits,
+    /// AWS credentials to hand the enclave (`--enclave-credentials`): sent on every connection
+    /// after its Hello and again each time they change.
+    pub credentials: Option<watch::Receiver<Option<Credentials>>>,
 }
 
 /// The answer to a relayed request: HTTP status and JSON body.
@@ -241,7 +244,15 @@ async fn supervise(
                 backoff = Duration::from_millis(100);
                 metrics.connects.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(slot, address = %config.address, "connected to the enclave");
-                run_connection(stream, limits, &publish, &store, &mut shutdown).await;
+                run_connection(
+                    stream,
+                    limits,
+                    &publish,
+                    &store,
+                    config.credentials.clone(),
+                    &mut shutdown,
+                )
+                .await;
                 publish.send_replace(None);
                 tracing::warn!(slot, "enclave connection closed; reconnecting");
             }
@@ -259,11 +270,31 @@ async fn connect(config: &LinkConfig) -> Result<(transport::Stream, Limits), Str
     Ok((stream, limits))
 }
 
+/// Sends the current credentials, then every renewal, until the connection's queue closes.
+async fn forward_credentials(
+    mut credentials: watch::Receiver<Option<Credentials>>,
+    tx: mpsc::Sender<Message>,
+) {
+    loop {
+        let current = credentials.borrow_and_update().clone();
+        if let Some(c) = current {
+            if tx.send(Message::Credentials(c)).await.is_err() {
+                return;
+            }
+            tracing::debug!("credentials sent to the enclave");
+        }
+        if credentials.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 async fn run_connection(
     stream: transport::Stream,
     limits: Limits,
     publish: &watch::Sender<Option<Live>>,
     store: &Arc<Mutex<StateStore>>,
+    credentials: Option<watch::Receiver<Option<Credentials>>>,
     shutdown: &mut watch::Receiver<bool>,
 ) {
     let (read_half, write_half) = tokio::io::split(stream);
@@ -285,6 +316,7 @@ async fn run_connection(
         in_flight: Arc::new(Semaphore::new(limits.max_in_flight as usize)),
     }));
     let chunk = (limits.max_frame_len as usize).saturating_sub(256);
+    let forwarder = credentials.map(|rx| tokio::spawn(forward_credentials(rx, tx.clone())));
     loop {
         let message = tokio::select! {
             m = reader.read_message() => m,
@@ -331,6 +363,9 @@ async fn run_connection(
         }
     }
     publish.send_replace(None);
+    if let Some(forwarder) = forwarder {
+        forwarder.abort();
+    }
     // Fail every call still waiting on this connection (their senders drop).
     lock(&pending).clear();
     drop(tx);

@@ -8,6 +8,9 @@
 //!   `keystore.snapshot.partial`, fsync'd, renamed over, directory fsync'd);
 //! - `keystore.journal`: the mutations since that snapshot, appended and fsync'd before the ack.
 //!
+//! - `seal-root.blob`: with `--seal-root`, the AWS KMS ciphertext of the sealing key itself,
+//!   created once (never overwritten) and handed back at every start.
+//!
 //! Installing a new snapshot also empties the journal (the snapshot folds it in). The two renames
 //! cannot be one atomic step; a crash between them leaves the new snapshot with the old journal,
 //! whose records belong to an older generation and which the enclave recognises and skips.
@@ -30,6 +33,11 @@ pub const JOURNAL_FILE: &str = "keystore.journal";
 pub const PARTIAL_FILE: &str = "keystore.snapshot.partial";
 /// Largest snapshot the parent accepts (the enclave's own limit is lower).
 pub const MAX_SNAPSHOT_LEN: u64 = 256 << 20;
+/// File name of the seal-root blob: the AWS KMS `CiphertextBlob` of the enclave's sealing key
+/// (`--seal-root`). Written once, never replaced by the enclave: losing it loses every key.
+pub const SEAL_ROOT_FILE: &str = "seal-root.blob";
+/// Largest seal-root blob (an AWS KMS ciphertext blob is at most 6144 bytes).
+pub const MAX_SEAL_ROOT_LEN: u64 = 6144;
 
 /// A snapshot being received in chunks.
 struct Partial {
@@ -95,6 +103,8 @@ impl StateStore {
             PersistAction::WriteSnapshot => self
                 .write_snapshot_chunk(request.offset, request.total, &request.payload)
                 .map(|written| (written, Vec::new())),
+            PersistAction::ReadSealRoot => self.read_seal_root(),
+            PersistAction::CreateSealRoot => self.create_seal_root(&request.payload),
         };
         match result {
             Ok((total, payload)) => PersistAck {
@@ -105,6 +115,61 @@ impl StateStore {
             },
             Err(e) => PersistAck::failed(request.id, &e.to_string()),
         }
+    }
+
+    /// Path of the seal-root blob.
+    pub fn seal_root_path(&self) -> PathBuf {
+        self.dir.join(SEAL_ROOT_FILE)
+    }
+
+    fn read_seal_root(&self) -> io::Result<(u64, Vec<u8>)> {
+        let path = self.seal_root_path();
+        match fs::metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((0, Vec::new())),
+            Err(e) => return Err(e),
+            Ok(m) if m.len() > MAX_SEAL_ROOT_LEN => {
+                return Err(io::Error::other(format!(
+                    "{} is {} bytes, over the {MAX_SEAL_ROOT_LEN}-byte limit",
+                    path.display(),
+                    m.len()
+                )));
+            }
+            Ok(_) => {}
+        }
+        let blob = fs::read(&path)?;
+        Ok((blob.len() as u64, blob))
+    }
+
+    /// Stores `blob` unless a seal root exists (written to a temporary file, fsync'd, then
+    /// hard-linked into place: the link fails if the name exists, so two enclaves racing on
+    /// first start cannot both win). Answers with the blob now stored.
+    fn create_seal_root(&self, blob: &[u8]) -> io::Result<(u64, Vec<u8>)> {
+        if blob.is_empty() || blob.len() as u64 > MAX_SEAL_ROOT_LEN {
+            return Err(io::Error::other(format!(
+                "a seal-root blob of {} bytes is not 1..={MAX_SEAL_ROOT_LEN}",
+                blob.len()
+            )));
+        }
+        let existing = self.read_seal_root()?;
+        if existing.0 > 0 {
+            return Ok(existing);
+        }
+        let temporary = self
+            .dir
+            .join(format!("{SEAL_ROOT_FILE}.{}.new", std::process::id()));
+        {
+            let mut file = File::create(&temporary)?;
+            file.write_all(blob)?;
+            file.sync_all()?;
+        }
+        let linked = fs::hard_link(&temporary, self.seal_root_path());
+        let _ = fs::remove_file(&temporary);
+        match linked {
+            Ok(()) => sync_dir(&self.dir)?,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        self.read_seal_root()
     }
 
     fn append(&mut self, expected_len: u64, bytes: &[u8]) -> io::Result<u64> {
@@ -269,6 +334,53 @@ mod tests {
         assert_eq!(fs::read(store.snapshot_path()).unwrap(), b"newsnp");
         assert_eq!(fs::read(store.journal_path()).unwrap(), b"");
         assert!(!dir.path().join(PARTIAL_FILE).exists());
+    }
+
+    #[test]
+    fn the_seal_root_is_created_once_and_the_first_blob_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = StateStore::open(dir.path()).unwrap();
+        let ack = store.handle(&persist(PersistAction::ReadSealRoot, 0, 0, b""), 1024);
+        assert_eq!(
+            (ack.status, ack.total, ack.payload.len()),
+            (Status::OK, 0, 0)
+        );
+        let ack = store.handle(
+            &persist(PersistAction::CreateSealRoot, 0, 0, b"first"),
+            1024,
+        );
+        assert_eq!(
+            (ack.status, ack.payload.as_slice()),
+            (Status::OK, &b"first"[..])
+        );
+        // A second enclave (or a retry) gets the stored blob back, not its own.
+        let ack = store.handle(
+            &persist(PersistAction::CreateSealRoot, 0, 0, b"second"),
+            1024,
+        );
+        assert_eq!(
+            (ack.status, ack.payload.as_slice()),
+            (Status::OK, &b"first"[..])
+        );
+        let ack = store.handle(&persist(PersistAction::ReadSealRoot, 0, 0, b""), 1024);
+        assert_eq!((ack.total, ack.payload.as_slice()), (5, &b"first"[..]));
+        assert_eq!(fs::read(store.seal_root_path()).unwrap(), b"first");
+        // No temporary file is left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn an_empty_or_oversized_seal_root_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = StateStore::open(dir.path()).unwrap();
+        for blob in [Vec::new(), vec![1u8; MAX_SEAL_ROOT_LEN as usize + 1]] {
+            let ack = store.handle(&persist(PersistAction::CreateSealRoot, 0, 0, &blob), 1024);
+            assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
+        }
+        assert!(!store.seal_root_path().exists());
+        fs::write(store.seal_root_path(), vec![0u8; 7000]).unwrap();
+        let ack = store.handle(&persist(PersistAction::ReadSealRoot, 0, 0, b""), 1024);
+        assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

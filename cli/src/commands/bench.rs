@@ -246,6 +246,7 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
                     max_queue: args.concurrency.max(1) * 2,
                     request_timeout: Duration::from_secs(10),
                     limits: Limits::default(),
+                    credentials: None,
                 },
                 Arc::new(Mutex::new(store)),
                 Arc::new(Metrics::default()),

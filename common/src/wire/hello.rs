@@ -21,8 +21,9 @@ use super::message::Message;
 use super::{Limits, WireError};
 
 /// The protocol version this code speaks. Bumped by any change to the frame or body layout
-/// (version 2 added the `Persist` and `PersistAck` kinds).
-pub const PROTOCOL_VERSION: u32 = 2;
+/// (version 2 added the `Persist` and `PersistAck` kinds; version 3 the `Credentials`, `Sync` and
+/// `SyncAck` kinds and the seal-root persist actions).
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// A Hello: the version a side speaks and the limits it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -124,7 +125,7 @@ mod tests {
         ));
         assert_eq!(
             error.to_string(),
-            "protocol version mismatch: we speak 2, the peer speaks 3"
+            "protocol version mismatch: we speak 3, the peer speaks 4"
         );
     }
 

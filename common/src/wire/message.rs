@@ -44,12 +44,20 @@ pub mod keys {
     pub const OFFSET: u64 = 11;
     /// `total`: a file length (see [`Persist`] and [`PersistAck`]).
     pub const TOTAL: u64 = 12;
+    /// `access_key_id` of [`Credentials`] (text).
+    pub const ACCESS_KEY_ID: u64 = 13;
+    /// `secret_access_key` of [`Credentials`] (bytes).
+    pub const SECRET_ACCESS_KEY: u64 = 14;
+    /// `session_token` of [`Credentials`] (text; empty when there is none).
+    pub const SESSION_TOKEN: u64 = 15;
+    /// `expiration` of [`Credentials`] (uint, Unix seconds; 0 when they do not expire).
+    pub const EXPIRATION: u64 = 16;
 }
 
 /// The kind of a message: the value of its `kind` key (0).
 ///
 /// Code 7 (`Shutdown`) is reserved for a later version and decodes as [`WireError::UnknownKind`]
-/// until then.
+/// until then. Codes 8-10 are protocol version 3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Protocol version and limits; the first message each way.
@@ -66,11 +74,17 @@ pub enum Kind {
     Persist,
     /// The parent's answer to a [`Kind::Persist`].
     PersistAck,
+    /// AWS credentials for the enclave's own calls to AWS KMS, parent to enclave.
+    Credentials,
+    /// "The stored state changed: catch up", parent to a read-replica enclave.
+    Sync,
+    /// The enclave's answer to a [`Kind::Sync`].
+    SyncAck,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Hello,
         Kind::Request,
         Kind::Response,
@@ -78,6 +92,9 @@ impl Kind {
         Kind::Pong,
         Kind::Persist,
         Kind::PersistAck,
+        Kind::Credentials,
+        Kind::Sync,
+        Kind::SyncAck,
     ];
 
     /// The kind's code on the wire.
@@ -90,6 +107,9 @@ impl Kind {
             Kind::Pong => 4,
             Kind::Persist => 5,
             Kind::PersistAck => 6,
+            Kind::Credentials => 8,
+            Kind::Sync => 9,
+            Kind::SyncAck => 10,
         }
     }
 
@@ -103,6 +123,9 @@ impl Kind {
             4 => Some(Kind::Pong),
             5 => Some(Kind::Persist),
             6 => Some(Kind::PersistAck),
+            8 => Some(Kind::Credentials),
+            9 => Some(Kind::Sync),
+            10 => Some(Kind::SyncAck),
             _ => None,
         }
     }
@@ -117,6 +140,9 @@ impl Kind {
             Kind::Pong => "Pong",
             Kind::Persist => "Persist",
             Kind::PersistAck => "PersistAck",
+            Kind::Credentials => "Credentials",
+            Kind::Sync => "Sync",
+            Kind::SyncAck => "SyncAck",
         }
     }
 
@@ -147,6 +173,15 @@ impl Kind {
                 keys::STATUS,
                 keys::TOTAL,
             ],
+            Kind::Credentials => &[
+                keys::KIND,
+                keys::ACCESS_KEY_ID,
+                keys::SECRET_ACCESS_KEY,
+                keys::SESSION_TOKEN,
+                keys::EXPIRATION,
+            ],
+            Kind::Sync => &[keys::KIND, keys::ID],
+            Kind::SyncAck => &[keys::KIND, keys::ID, keys::PAYLOAD, keys::STATUS],
         }
     }
 }
@@ -184,6 +219,23 @@ pub enum Message {
     Persist(Persist),
     /// The parent's answer to a [`Message::Persist`].
     PersistAck(PersistAck),
+    /// AWS credentials the enclave signs its own AWS KMS calls with (the seal root).
+    Credentials(Credentials),
+    /// The parent tells a read replica that the stored state changed (see [`Kind::Sync`]).
+    Sync {
+        /// Chosen by the parent; the [`Message::SyncAck`] carries it back.
+        id: u64,
+    },
+    /// The replica's answer: it now serves everything stored when the Sync was sent (200), or
+    /// could not catch up (`payload` says why).
+    SyncAck {
+        /// The [`Message::Sync`] answered.
+        id: u64,
+        /// 200 when caught up.
+        status: Status,
+        /// Empty, or the UTF-8 reason of a failure.
+        payload: Vec<u8>,
+    },
 }
 
 impl Message {
@@ -197,6 +249,9 @@ impl Message {
             Message::Pong { .. } => Kind::Pong,
             Message::Persist(_) => Kind::Persist,
             Message::PersistAck(_) => Kind::PersistAck,
+            Message::Credentials(_) => Kind::Credentials,
+            Message::Sync { .. } => Kind::Sync,
+            Message::SyncAck { .. } => Kind::SyncAck,
         }
     }
 
@@ -254,15 +309,25 @@ pub enum PersistAction {
     /// When the last chunk arrives the parent makes the new snapshot durable, installs it in
     /// place of the old one and empties the journal (the snapshot includes it), then acks.
     WriteSnapshot,
+    /// Read the seal-root blob (the AWS KMS `CiphertextBlob` of the sealing key, see
+    /// `--seal-root`): the ack's payload is the whole blob, its `total` the blob's length (0, with
+    /// an empty payload, when there is none yet). The blob is small (at most 6144 bytes).
+    ReadSealRoot,
+    /// Store `payload` as the seal-root blob **unless one exists**, durably, then ack with the
+    /// blob now stored as payload: the enclave's own, or the one that was there first (another
+    /// enclave of the same image won the race; the caller must use that one).
+    CreateSealRoot,
 }
 
 impl PersistAction {
     /// Every action, in code order.
-    pub const ALL: [PersistAction; 4] = [
+    pub const ALL: [PersistAction; 6] = [
         PersistAction::ReadSnapshot,
         PersistAction::ReadJournal,
         PersistAction::AppendJournal,
         PersistAction::WriteSnapshot,
+        PersistAction::ReadSealRoot,
+        PersistAction::CreateSealRoot,
     ];
 
     /// The action's code on the wire (key 10).
@@ -272,6 +337,8 @@ impl PersistAction {
             PersistAction::ReadJournal => 1,
             PersistAction::AppendJournal => 2,
             PersistAction::WriteSnapshot => 3,
+            PersistAction::ReadSealRoot => 4,
+            PersistAction::CreateSealRoot => 5,
         }
     }
 
@@ -282,6 +349,8 @@ impl PersistAction {
             1 => Some(PersistAction::ReadJournal),
             2 => Some(PersistAction::AppendJournal),
             3 => Some(PersistAction::WriteSnapshot),
+            4 => Some(PersistAction::ReadSealRoot),
+            5 => Some(PersistAction::CreateSealRoot),
             _ => None,
         }
     }
@@ -348,6 +417,43 @@ impl fmt::Debug for PersistAck {
             .field("status", &self.status)
             .field("total", &self.total)
             .field("payload_len", &self.payload.len())
+            .finish()
+    }
+}
+
+/// AWS credentials handed to the enclave by the parent (kind 8), for the enclave's own calls to
+/// AWS KMS (the seal root): the enclave has no instance role of its own, the parent's role is the
+/// one the seal-root key policy names, and what makes the sealing key releasable to the enclave
+/// only is the policy's attestation condition, not the secrecy of these credentials.
+///
+/// Sent after the Hello on every connection and again whenever the parent's credentials are
+/// renewed; the enclave keeps the newest. `Debug` prints the access key id only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The access key id (`AKIA...`/`ASIA...`).
+    pub access_key_id: String,
+    /// The secret access key (zeroized when dropped).
+    pub secret_access_key: crate::secret::SecretBytes,
+    /// The session token of temporary credentials; empty for long-term keys.
+    pub session_token: String,
+    /// When they expire, in seconds since the Unix epoch; 0 when they do not.
+    pub expiration: u64,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"[REDACTED]")
+            .field(
+                "session_token",
+                &if self.session_token.is_empty() {
+                    "none"
+                } else {
+                    "[REDACTED]"
+                },
+            )
+            .field("expiration", &self.expiration)
             .finish()
     }
 }
@@ -533,6 +639,27 @@ impl Serialize for WireMessage<'_> {
                 map.serialize_entry(&keys::PAYLOAD, serde_bytes::Bytes::new(&a.payload))?;
                 map.serialize_entry(&keys::STATUS, &a.status.code())?;
                 map.serialize_entry(&keys::TOTAL, &a.total)?;
+            }
+            Message::Credentials(c) => {
+                map.serialize_entry(&keys::ACCESS_KEY_ID, &c.access_key_id)?;
+                map.serialize_entry(
+                    &keys::SECRET_ACCESS_KEY,
+                    serde_bytes::Bytes::new(c.secret_access_key.expose()),
+                )?;
+                map.serialize_entry(&keys::SESSION_TOKEN, &c.session_token)?;
+                map.serialize_entry(&keys::EXPIRATION, &c.expiration)?;
+            }
+            Message::Sync { id } => {
+                map.serialize_entry(&keys::ID, id)?;
+            }
+            Message::SyncAck {
+                id,
+                status,
+                payload,
+            } => {
+                map.serialize_entry(&keys::ID, id)?;
+                map.serialize_entry(&keys::PAYLOAD, serde_bytes::Bytes::new(payload))?;
+                map.serialize_entry(&keys::STATUS, &status.code())?;
             }
         }
         map.end()
@@ -749,6 +876,10 @@ struct Fields {
     action: Option<u64>,
     offset: Option<u64>,
     total: Option<u64>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<crate::secret::SecretBytes>,
+    session_token: Option<String>,
+    expiration: Option<u64>,
     /// The first problem found; it ends the walk over the map.
     error: Option<WireError>,
 }
@@ -770,12 +901,20 @@ impl Fields {
             keys::ACTION => put(&mut self.action, key, uint("action", value)?),
             keys::OFFSET => put(&mut self.offset, key, uint("offset", value)?),
             keys::TOTAL => put(&mut self.total, key, uint("total", value)?),
+            keys::ACCESS_KEY_ID => put(&mut self.access_key_id, key, text("access_key_id", value)?),
+            keys::SECRET_ACCESS_KEY => put(
+                &mut self.secret_access_key,
+                key,
+                crate::secret::SecretBytes::new(bytes("secret_access_key", value)?),
+            ),
+            keys::SESSION_TOKEN => put(&mut self.session_token, key, text("session_token", value)?),
+            keys::EXPIRATION => put(&mut self.expiration, key, uint("expiration", value)?),
             _ => Err(WireError::UnknownKey { key }),
         }
     }
 
     /// Which keys are present, for checking them against the kind's key list.
-    fn present_keys(&self) -> [(u64, bool); 13] {
+    fn present_keys(&self) -> [(u64, bool); 17] {
         [
             (keys::KIND, self.kind.is_some()),
             (keys::ID, self.id.is_some()),
@@ -790,6 +929,10 @@ impl Fields {
             (keys::ACTION, self.action.is_some()),
             (keys::OFFSET, self.offset.is_some()),
             (keys::TOTAL, self.total.is_some()),
+            (keys::ACCESS_KEY_ID, self.access_key_id.is_some()),
+            (keys::SECRET_ACCESS_KEY, self.secret_access_key.is_some()),
+            (keys::SESSION_TOKEN, self.session_token.is_some()),
+            (keys::EXPIRATION, self.expiration.is_some()),
         ]
     }
 
@@ -833,12 +976,7 @@ impl Fields {
                 let status = required(name, "status", self.status)?;
                 Message::Response(Response {
                     id: required(name, "id", self.id)?,
-                    status: u16::try_from(status).ok().and_then(Status::new).ok_or(
-                        WireError::OutOfRange {
-                            field: "status",
-                            value: status,
-                        },
-                    )?,
+                    status: status_field(status)?,
                     payload: required(name, "payload", self.payload)?,
                 })
             }
@@ -865,15 +1003,27 @@ impl Fields {
                 let status = required(name, "status", self.status)?;
                 Message::PersistAck(PersistAck {
                     id: required(name, "id", self.id)?,
-                    status: u16::try_from(status).ok().and_then(Status::new).ok_or(
-                        WireError::OutOfRange {
-                            field: "status",
-                            value: status,
-                        },
-                    )?,
+                    status: status_field(status)?,
                     total: required(name, "total", self.total)?,
                     payload: required(name, "payload", self.payload)?,
                 })
+            }
+            Kind::Credentials => Message::Credentials(Credentials {
+                access_key_id: required(name, "access_key_id", self.access_key_id)?,
+                secret_access_key: required(name, "secret_access_key", self.secret_access_key)?,
+                session_token: required(name, "session_token", self.session_token)?,
+                expiration: required(name, "expiration", self.expiration)?,
+            }),
+            Kind::Sync => Message::Sync {
+                id: required(name, "id", self.id)?,
+            },
+            Kind::SyncAck => {
+                let status = required(name, "status", self.status)?;
+                Message::SyncAck {
+                    id: required(name, "id", self.id)?,
+                    status: status_field(status)?,
+                    payload: required(name, "payload", self.payload)?,
+                }
             }
         })
     }
@@ -924,6 +1074,16 @@ fn bytes(field: &'static str, value: Scalar) -> Result<Vec<u8>, WireError> {
     }
 }
 
+fn status_field(value: u64) -> Result<Status, WireError> {
+    u16::try_from(value)
+        .ok()
+        .and_then(Status::new)
+        .ok_or(WireError::OutOfRange {
+            field: "status",
+            value,
+        })
+}
+
 fn u32_field(field: &'static str, value: u64) -> Result<u32, WireError> {
     u32::try_from(value).map_err(|_| WireError::OutOfRange { field, value })
 }
@@ -972,7 +1132,58 @@ pub(crate) mod tests {
                 total: 3 << 20,
                 payload: Vec::new(),
             }),
+            Message::Credentials(credentials()),
+            Message::Sync { id: 3 },
+            Message::SyncAck {
+                id: 3,
+                status: Status::SERVICE_UNAVAILABLE,
+                payload: b"cannot read the journal".to_vec(),
+            },
         ]
+    }
+
+    fn credentials() -> Credentials {
+        Credentials {
+            access_key_id: "ASIAEXAMPLEKEY".to_owned(),
+            secret_access_key: crate::secret::SecretBytes::copy_from(b"wJalrXUtnFEMI/K7MDENG"),
+            session_token: "IQoJb3JpZ2luX2VjEXAMPLE".to_owned(),
+            expiration: 1_800_000_000,
+        }
+    }
+
+    #[test]
+    fn credentials_debug_shows_the_key_id_only() {
+        let text = format!("{:?}", Message::Credentials(credentials()));
+        assert!(text.contains("ASIAEXAMPLEKEY"), "{text}");
+        assert!(!text.contains("wJalr"), "{text}");
+        assert!(!text.contains("IQoJb3"), "{text}");
+    }
+
+    #[test]
+    fn credentials_without_a_session_token_is_a_map_with_an_empty_text() {
+        let mut c = credentials();
+        c.session_token.clear();
+        c.expiration = 0;
+        let bytes = body(&Message::Credentials(c.clone()));
+        assert_eq!(
+            Message::decode_body(&bytes).unwrap(),
+            Message::Credentials(c)
+        );
+        // A secret sent as text (the easy mistake) is refused, not coerced.
+        let wrong = map(vec![
+            (keys::KIND, uint_value(8)),
+            (keys::ACCESS_KEY_ID, ciborium::Value::Text("A".into())),
+            (keys::SECRET_ACCESS_KEY, ciborium::Value::Text("s".into())),
+            (keys::SESSION_TOKEN, ciborium::Value::Text(String::new())),
+            (keys::EXPIRATION, uint_value(0)),
+        ]);
+        assert!(matches!(
+            Message::decode_body(&wrong),
+            Err(WireError::InvalidType {
+                field: "secret_access_key",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -984,7 +1195,7 @@ pub(crate) mod tests {
             (keys::KIND, uint_value(5)),
             (keys::ID, uint_value(1)),
             (keys::PAYLOAD, ciborium::Value::Bytes(Vec::new())),
-            (keys::ACTION, uint_value(4)),
+            (keys::ACTION, uint_value(6)),
             (keys::OFFSET, uint_value(0)),
             (keys::TOTAL, uint_value(0)),
         ]);
@@ -992,7 +1203,7 @@ pub(crate) mod tests {
             Message::decode_body(&bytes),
             Err(WireError::OutOfRange {
                 field: "action",
-                value: 4
+                value: 6
             })
         ));
     }
@@ -1064,7 +1275,7 @@ pub(crate) mod tests {
         for kind in Kind::ALL {
             assert_eq!(Kind::from_code(kind.code()), Some(kind));
         }
-        for reserved in [7, 8, u64::MAX] {
+        for reserved in [7, 11, u64::MAX] {
             assert_eq!(Kind::from_code(reserved), None);
         }
     }
@@ -1147,7 +1358,7 @@ pub(crate) mod tests {
 
     #[test]
     fn decode_rejects_unknown_and_reserved_kinds() {
-        for code in [7u64, 8, 1000] {
+        for code in [7u64, 11, 1000] {
             let bytes = map(vec![(keys::KIND, uint_value(code))]);
             assert!(matches!(
                 Message::decode_body(&bytes),
@@ -1195,10 +1406,10 @@ pub(crate) mod tests {
 
     #[test]
     fn decode_rejects_a_key_outside_the_key_table() {
-        let bytes = ping_with(vec![(13, uint_value(0))]);
+        let bytes = ping_with(vec![(17, uint_value(0))]);
         assert!(matches!(
             Message::decode_body(&bytes),
-            Err(WireError::UnknownKey { key: 13 })
+            Err(WireError::UnknownKey { key: 17 })
         ));
     }
 
@@ -1466,6 +1677,31 @@ pub(crate) mod tests {
             }),
             any::<u64>().prop_map(|nonce| Message::Ping { nonce }),
             any::<u64>().prop_map(|nonce| Message::Pong { nonce }),
+            (
+                ".*",
+                proptest::collection::vec(any::<u8>(), 0..64),
+                ".*",
+                any::<u64>()
+            )
+                .prop_map(|(access_key_id, secret, session_token, expiration)| {
+                    Message::Credentials(Credentials {
+                        access_key_id,
+                        secret_access_key: crate::secret::SecretBytes::new(secret),
+                        session_token,
+                        expiration,
+                    })
+                }),
+            any::<u64>().prop_map(|id| Message::Sync { id }),
+            (
+                any::<u64>(),
+                200u16..=599,
+                proptest::collection::vec(any::<u8>(), 0..64)
+            )
+                .prop_map(|(id, code, payload)| Message::SyncAck {
+                    id,
+                    status: Status::new(code).unwrap(),
+                    payload,
+                }),
         ]
     }
 

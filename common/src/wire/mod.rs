@@ -52,9 +52,13 @@
 //! | 7   | `max_frame_len` | unsigned integer (0), 32-bit      | `u32`                      |
 //! | 8   | `max_in_flight` | unsigned integer (0), 32-bit      | `u32`                      |
 //! | 9   | `nonce`         | unsigned integer (0), 64-bit      | `u64`                      |
-//! | 10  | `action`        | unsigned integer (0), 0..=3       | [`PersistAction`]          |
+//! | 10  | `action`        | unsigned integer (0), 0..=5       | [`PersistAction`]          |
 //! | 11  | `offset`        | unsigned integer (0), 64-bit      | `u64`                      |
 //! | 12  | `total`         | unsigned integer (0), 64-bit      | `u64`                      |
+//! | 13  | `access_key_id` | text string (3)                   | `String`                   |
+//! | 14  | `secret_access_key` | byte string (2)               | `SecretBytes`              |
+//! | 15  | `session_token` | text string (3), empty = none     | `String`                   |
+//! | 16  | `expiration`    | unsigned integer (0), Unix secs   | `u64` (0 = never)          |
 //!
 //! The `kind` (key 0) says which message the map is and therefore which other keys it has. Every
 //! listed key is required and no other key is allowed:
@@ -69,6 +73,9 @@
 //! | 5    | [`Persist`]               | 0, 1, 4, 10, 11, 12 | enclave                        |
 //! | 6    | [`PersistAck`]            | 0, 1, 4, 5, 12   | parent, answering a Persist       |
 //! | 7    | reserved (`Shutdown`)     |                  | a later version                   |
+//! | 8    | [`Credentials`]           | 0, 13, 14, 15, 16 | parent, after Hello and on renewal |
+//! | 9    | [`Message::Sync`]         | 0, 1             | parent, to a read replica         |
+//! | 10   | [`Message::SyncAck`]      | 0, 1, 4, 5       | enclave, answering a Sync         |
 //!
 //! What the fields mean:
 //!
@@ -90,7 +97,13 @@
 //!   [`PersistAction`]. The enclave has no disk: it asks the parent, over the connection the parent
 //!   opened, to read or append its (sealed, opaque) snapshot and journal files, and waits for the
 //!   [`PersistAck`] before answering the KMS request that changed its state. Persist ids are the
-//!   enclave's own, independent of request ids.
+//!   enclave's own, independent of request ids. Actions 4 and 5 read and create the seal-root
+//!   blob: the AWS KMS ciphertext of the sealing key, kept by the parent beside the state.
+//! - `access_key_id`, `secret_access_key`, `session_token`, `expiration`: [`Credentials`], the
+//!   AWS credentials the enclave signs its own AWS KMS calls with (`--seal-root`).
+//! - A [`Message::Sync`] makes the receiving enclave a read replica of state another enclave (the
+//!   leader) writes: it re-reads the stored state and answers [`Message::SyncAck`] with the same
+//!   `id` once it serves everything that was stored when the Sync was sent.
 //!
 //! ## Rules for encoders
 //!
@@ -151,7 +164,7 @@ pub use frame::{FrameDecoder, encode, encode_limited};
 pub use hello::{Hello, PROTOCOL_VERSION, handshake, negotiate};
 pub use io::{FramedReader, FramedWriter, read_message, write_message};
 pub use message::{
-    Kind, Message, Persist, PersistAck, PersistAction, Request, Response, Status, keys,
+    Credentials, Kind, Message, Persist, PersistAck, PersistAction, Request, Response, Status, keys,
 };
 
 /// Length of the frame header: a 4-byte big-endian body length.

@@ -100,11 +100,26 @@ impl Connection {
                     });
                 }
                 Message::PersistAck(ack) => self.link.deliver(ack),
+                Message::Credentials(credentials) => self.link.deliver_credentials(credentials),
+                Message::Sync { id } => {
+                    // Read replicas are not implemented yet: say so, the parent keeps routing
+                    // everything to this enclave as the leader.
+                    let _ = tx
+                        .send(Message::SyncAck {
+                            id,
+                            status: nitro_kms_common::wire::Status::SERVICE_UNAVAILABLE,
+                            payload: b"this enclave does not replicate".to_vec(),
+                        })
+                        .await;
+                }
                 Message::Ping { nonce } => {
                     let _ = tx.send(Message::Pong { nonce }).await;
                 }
                 Message::Pong { .. } => {}
-                other @ (Message::Hello(_) | Message::Response(_) | Message::Persist(_)) => {
+                other @ (Message::Hello(_)
+                | Message::Response(_)
+                | Message::Persist(_)
+                | Message::SyncAck { .. }) => {
                     break Err(WireError::UnexpectedMessage {
                         got: other.kind().name(),
                     });
