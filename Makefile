@@ -10,6 +10,11 @@
 #   make fuzz    every cargo-fuzz target in fuzz/ for FUZZ_SECONDS (default 60) each, from the committed
 #                seeds; prints runs, coverage and crashes per target (not part of make test)
 #   make fuzz-seeds  rewrite the seed corpus fuzz/corpus/ (and the simulated root it needs)
+#   make eif     the enclave image file for a real Nitro enclave (Dockerfile + nitro-cli, on an EC2
+#                host with Nitro Enclaves); prints PCR0/1/2. ENCLAVE_CONFIG, IMAGE, EIF,
+#                EIF_SIGNING_CERT/EIF_SIGNING_KEY: see scripts/eif.sh and docs/deploy-nitro.md
+#   make docker-check  what can be checked of the image and deploy/ without Docker or Nitro:
+#                release build, glibc/libraries vs distroless, Dockerfile, example configs, systemd units
 #   make clean   remove build output
 #
 # The tests and the demo use the AWS CLI, boto3 and cryptography from a virtualenv under
@@ -20,7 +25,7 @@ export CARGO_TERM_COLOR ?= never
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: all build test fmt-check clippy unit demo sim example bench deny fuzz fuzz-seeds test-venv clean
+.PHONY: all build test fmt-check clippy unit demo sim example bench deny fuzz fuzz-seeds test-venv eif docker-check clean
 
 VENV := target/test-venv
 PYTHON ?= python3
@@ -92,6 +97,15 @@ fuzz: $(CARGO_FUZZ)
 
 fuzz-seeds: $(CARGO_FUZZ)
 	CARGO_FUZZ=$(CARGO_FUZZ) ./scripts/fuzz.sh --seeds
+
+# The enclave image (Dockerfile) as an EIF, with its PCRs. Needs docker and nitro-cli (an EC2 instance
+# with Nitro Enclaves); the configuration baked into it is ENCLAVE_CONFIG (deploy/enclave.toml).
+eif:
+	./scripts/eif.sh
+
+# Not part of `make test`: a release build of the enclave plus the image and deployment checks.
+docker-check:
+	CARGO=$(CARGO) ./scripts/docker_check.sh
 
 sim:
 	$(CARGO) build --workspace --locked

@@ -14,6 +14,8 @@
 //! - [`kms`]: AWS KMS JSON shapes, their validation and AWS's error types.
 //! - [`client`]: an async, SigV4-signing KMS client with kept-alive connections.
 //! - [`transport`]: `vsock://`, `unix://` and `tcp://` addresses behind one type.
+//! - [`http_connect`]: the HTTP CONNECT exchange through which an enclave asks the parent's
+//!   egress relay for a TCP connection (to AWS KMS), both sides of it.
 //! - [`sigv4`]: AWS Signature Version 4 (canonical request, signature).
 //! - [`shutdown`]: SIGTERM/SIGINT and the stop flag both daemons use.
 
@@ -23,6 +25,7 @@
 pub mod attestation;
 pub mod client;
 pub mod crypto;
+pub mod http_connect;
 pub mod kms;
 pub mod nsm;
 pub mod recipient;

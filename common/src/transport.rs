@@ -114,6 +114,18 @@ impl fmt::Display for Host {
     }
 }
 
+/// An IPv4 address or a DNS name (lower-cased), with the same rules as the host of a `tcp://`
+/// address: IPv6 needs the brackets of an address, so a bare `::1` is refused here. Exposed so
+/// that other parsers of `host:port` text (the CONNECT target of [`crate::http_connect`]) judge
+/// host names exactly as addresses do.
+impl FromStr for Host {
+    type Err = AddressError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_host(s)
+    }
+}
+
 /// Why a string is not an [`Address`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {

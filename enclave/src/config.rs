@@ -10,12 +10,22 @@
 //! trust_simulated_root = "/var/lib/nitro-kms/root.pem"
 //! request_timeout_ms = 5000
 //! ```
+//!
+//! On Nitro the file is baked into the image (it is measured into PCR0), with the seal root:
+//!
+//! ```toml
+//! listen = "vsock://ANY:5000"
+//! seal_root = "kms:arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+//! seal_root_relay = "vsock://3:8000"
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Parser;
 use serde::Deserialize;
+
+use crate::seal_root::SealRoot;
 
 /// Command line (and environment) of `nitro-kms-enclave`. Every option is optional here so that
 /// the TOML file can supply it; [`Config::resolve`] applies the defaults.
@@ -38,10 +48,28 @@ pub struct Args {
     /// The simulated world's directory (simulated NSM state and sealing key).
     #[arg(long, env = "NITRO_KMS_ENCLAVE_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
-    /// Without --simulate: seal with a random key that dies with the process (until the AWS KMS
-    /// sealing root exists). Required explicitly so nobody loses keys by accident.
+    /// Without --simulate or --seal-root: seal with a random key that dies with the process.
+    /// Required explicitly so nobody loses keys by accident.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_EPHEMERAL_SEALING_KEY")]
     pub ephemeral_sealing_key: bool,
+    /// `kms:KEY-ARN`: get the sealing key from this AWS KMS key by attested GenerateDataKey
+    /// (first start) or Decrypt (later starts), through the parent's egress relay.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_SEAL_ROOT")]
+    pub seal_root: Option<String>,
+    /// The AWS KMS endpoint of the seal root (default `https://kms.REGION.amazonaws.com`).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_SEAL_ROOT_ENDPOINT")]
+    pub seal_root_endpoint: Option<String>,
+    /// The parent's CONNECT relay for the seal root (default `vsock://3:8000`; `direct` for none).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_SEAL_ROOT_RELAY")]
+    pub seal_root_relay: Option<String>,
+    /// PEM roots the seal-root endpoint's TLS certificate must chain to, instead of the built-in
+    /// Mozilla roots (a test CA).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_SEAL_ROOT_CA")]
+    pub seal_root_ca: Option<PathBuf>,
+    /// With --simulate: the file whose SHA-384 is the simulated PCR0 (default: this executable,
+    /// so a rebuilt enclave is a new image, as on Nitro).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_SIMULATED_IMAGE")]
+    pub simulated_image: Option<PathBuf>,
     /// The AWS region in key ARNs.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_REGION")]
     pub region: Option<String>,
@@ -82,6 +110,11 @@ pub struct FileConfig {
     simulate: Option<bool>,
     state_dir: Option<PathBuf>,
     ephemeral_sealing_key: Option<bool>,
+    seal_root: Option<String>,
+    seal_root_endpoint: Option<String>,
+    seal_root_relay: Option<String>,
+    seal_root_ca: Option<PathBuf>,
+    simulated_image: Option<PathBuf>,
     region: Option<String>,
     account: Option<String>,
     trust_simulated_root: Option<PathBuf>,
@@ -105,6 +138,10 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Random, non-persistent sealing key (without `simulate`).
     pub ephemeral_sealing_key: bool,
+    /// The sealing key from AWS KMS (`--seal-root`).
+    pub seal_root: Option<SealRoot>,
+    /// The simulated image measured into PCR0 (with `simulate`).
+    pub simulated_image: Option<PathBuf>,
     /// Region.
     pub region: String,
     /// Account.
@@ -150,6 +187,34 @@ impl Config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
         };
+        let seal_root = match args.seal_root.or(file.seal_root) {
+            Some(spec) => Some(
+                SealRoot::resolve(
+                    &spec,
+                    args.seal_root_endpoint
+                        .or(file.seal_root_endpoint)
+                        .as_deref(),
+                    args.seal_root_relay.or(file.seal_root_relay).as_deref(),
+                    args.seal_root_ca.or(file.seal_root_ca),
+                )
+                .map_err(ConfigError::Invalid)?,
+            ),
+            None => {
+                if args.seal_root_endpoint.is_some()
+                    || file.seal_root_endpoint.is_some()
+                    || args.seal_root_relay.is_some()
+                    || file.seal_root_relay.is_some()
+                    || args.seal_root_ca.is_some()
+                    || file.seal_root_ca.is_some()
+                {
+                    return Err(ConfigError::Invalid(
+                        "--seal-root-endpoint, --seal-root-relay and --seal-root-ca need                          --seal-root kms:ARN"
+                            .into(),
+                    ));
+                }
+                None
+            }
+        };
         let config = Config {
             listen: args
                 .listen
@@ -159,6 +224,8 @@ impl Config {
             state_dir: args.state_dir.or(file.state_dir),
             ephemeral_sealing_key: args.ephemeral_sealing_key
                 || file.ephemeral_sealing_key.unwrap_or(false),
+            seal_root,
+            simulated_image: args.simulated_image.or(file.simulated_image),
             region: args
                 .region
                 .or(file.region)
@@ -210,11 +277,23 @@ impl Config {
                     .into(),
             ));
         }
-        if !self.simulate && !self.ephemeral_sealing_key {
+        if self.seal_root.is_some() && self.ephemeral_sealing_key {
             return Err(ConfigError::Invalid(
-                "without --simulate there is no persistent sealing key yet (the AWS KMS sealing \
-                 root is a later milestone): pass --ephemeral-sealing-key to run with keys that \
-                 die with the process"
+                "--seal-root and --ephemeral-sealing-key exclude each other".into(),
+            ));
+        }
+        if !self.simulate && !self.ephemeral_sealing_key && self.seal_root.is_none() {
+            return Err(ConfigError::Invalid(
+                "without --simulate the sealing key comes from AWS KMS: pass --seal-root \
+                 kms:KEY-ARN (or --ephemeral-sealing-key to run with keys that die with the \
+                 process)"
+                    .into(),
+            ));
+        }
+        if self.simulated_image.is_some() && !self.simulate {
+            return Err(ConfigError::Invalid(
+                "--simulated-image needs --simulate (on Nitro the image is measured by the \
+                 hypervisor)"
                     .into(),
             ));
         }
@@ -298,6 +377,17 @@ mod tests {
         assert!(err.to_string().contains("simulte"), "{err}");
         let err = Config::resolve(args(&[])).unwrap_err();
         assert!(err.to_string().contains("--ephemeral-sealing-key"), "{err}");
+        let err = Config::resolve(args(&["--seal-root-relay", "direct"])).unwrap_err();
+        assert!(err.to_string().contains("need"), "{err}");
+        let arn = "kms:arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        let err =
+            Config::resolve(args(&["--seal-root", arn, "--ephemeral-sealing-key"])).unwrap_err();
+        assert!(err.to_string().contains("exclude"), "{err}");
+        let config = Config::resolve(args(&["--seal-root", arn])).unwrap();
+        assert_eq!(
+            config.seal_root.map(|r| r.endpoint),
+            Some("https://kms.us-east-1.amazonaws.com".to_owned())
+        );
         let err = Config::resolve(args(&["--simulate"])).unwrap_err();
         assert!(err.to_string().contains("--state-dir"), "{err}");
         let err =

@@ -4,6 +4,9 @@
 //! date has passed and commits a `DeleteKey` for each (which also removes their aliases), through
 //! the journal like any other change; [`run`] does it periodically. A key past its date but not
 //! yet swept still refuses every use, because it is still `PendingDeletion`.
+//!
+//! Only the leader sweeps: a read replica never writes the shared state, and it learns of the
+//! deletions the leader commits through the journal, like any other change.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +16,12 @@ use tokio::sync::watch;
 use crate::keystore::{KeyStateRecord, Mutation};
 use crate::service::Service;
 
-/// Deletes every key whose deletion date is at or before now; returns how many were deleted.
+/// Deletes every key whose deletion date is at or before now; returns how many were deleted
+/// (none on a read replica, which leaves the sweep to the leader).
 pub async fn sweep(svc: &Service) -> usize {
+    if svc.store.is_replica() {
+        return 0;
+    }
     let now = (svc.clock)();
     let due: Vec<String> = svc.store.read(|ks| {
         ks.keys()
@@ -79,6 +86,20 @@ mod tests {
         (reply.status.code(), json)
     }
 
+    /// Creates a key and schedules its deletion in 7 days; returns its id.
+    async fn key_scheduled_for_deletion(svc: &Arc<Service>) -> String {
+        let (_, created) = call(svc, "CreateKey", serde_json::json!({})).await;
+        let key = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+        let (status, _) = call(
+            svc,
+            "ScheduleKeyDeletion",
+            serde_json::json!({"KeyId": key, "PendingWindowInDays": 7}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        key
+    }
+
     #[tokio::test]
     async fn keys_are_deleted_with_their_aliases_only_after_the_window_passes() {
         let (svc, clock, _parent) = test_support::service().await;
@@ -117,19 +138,32 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_deletion_is_not_swept() {
         let (svc, clock, _parent) = test_support::service().await;
-        let (_, created) = call(&svc, "CreateKey", serde_json::json!({})).await;
-        let key = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
-        call(
-            &svc,
-            "ScheduleKeyDeletion",
-            serde_json::json!({"KeyId": key, "PendingWindowInDays": 7}),
-        )
-        .await;
+        let key = key_scheduled_for_deletion(&svc).await;
         let (status, _) = call(&svc, "CancelKeyDeletion", serde_json::json!({"KeyId": key})).await;
         assert_eq!(status, 200);
         clock.advance_ms(31 * 24 * 3600 * 1000);
         assert_eq!(sweep(&svc).await, 0);
         let (_, described) = call(&svc, "DescribeKey", serde_json::json!({"KeyId": key})).await;
         assert_eq!(described["KeyMetadata"]["KeyState"], "Disabled");
+    }
+
+    #[tokio::test]
+    async fn a_replica_leaves_the_sweep_to_the_leader_and_sees_its_deletions() {
+        let (leader, clock, parent) = test_support::service().await;
+        let key = key_scheduled_for_deletion(&leader).await;
+        let replica = test_support::replica(parent.clone()).await;
+        let journal = parent.lock().unwrap().journal.clone();
+        // The replica's clock is past the date too (it reads the same wall clock as the leader).
+        clock.advance_ms(8 * 24 * 3600 * 1000);
+        let replica = Arc::new(Service {
+            clock: leader.clock.clone(),
+            ..Arc::into_inner(replica).unwrap()
+        });
+        assert_eq!(sweep(&replica).await, 0);
+        assert_eq!(parent.lock().unwrap().journal, journal);
+        assert!(replica.store.read(|ks| ks.key(&key).is_some()));
+        assert_eq!(sweep(&leader).await, 1);
+        replica.store.catch_up().await.unwrap();
+        assert!(replica.store.read(|ks| ks.key(&key).is_none()));
     }
 }

@@ -8,7 +8,9 @@
 //! - [`policy`]: key policies and their evaluation; [`recipient`]: attested recipients;
 //! - [`keystore`]: keys and aliases in memory; [`blob`]: the ciphertext format;
 //! - [`sealed_store`]: the keystore made durable through the parent ([`parent_link`]) in the
-//!   sealed format of [`seal`], under the key from [`sealing_key`];
+//!   sealed format of [`seal`], under the key from [`sealing_key`] (simulation) or [`seal_root`]
+//!   (AWS KMS releases it to this image only);
+//! - [`read_replica`]: following another enclave's writes when the parent says so (`Sync`);
 //! - [`deletion`]: keys past their deletion window; [`config`]: flags, environment, TOML;
 //!   [`clock`]: injectable time.
 
@@ -24,8 +26,10 @@ pub mod ops;
 pub mod parent_link;
 pub mod policy;
 pub mod policy_cache;
+pub mod read_replica;
 pub mod recipient;
 pub mod seal;
+pub mod seal_root;
 pub mod sealed_store;
 pub mod sealing_key;
 pub mod server;

@@ -23,8 +23,10 @@ use std::sync::Arc;
 
 use clap::Parser;
 use nitro_kms_common::attestation::{TrustAnchor, Verifier};
-use nitro_kms_common::nsm::NsmExt;
+use nitro_kms_common::crypto;
+use nitro_kms_common::nsm::device::NsmDevice;
 use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_common::nsm::{Nsm, NsmExt};
 use nitro_kms_common::transport::{self, Address};
 use nitro_kms_common::wire::Limits;
 use nitro_kms_enclave::config::{Args, Config};
@@ -33,7 +35,7 @@ use nitro_kms_enclave::recipient::RecipientVerifier;
 use nitro_kms_enclave::sealed_store::{LoadError, LoadFailure, SealedKeystore};
 use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::{Identity, Service};
-use nitro_kms_enclave::{clock, deletion, seal, sealing_key};
+use nitro_kms_enclave::{clock, deletion, seal, seal_root, sealing_key};
 use tokio::sync::watch;
 
 fn main() -> ExitCode {
@@ -63,26 +65,98 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> Result<(), String> {
-    let key = if config.simulate {
+/// Opens the NSM (simulated, or `/dev/nsm`) and logs what it is and PCR0: the first line an
+/// operator compares with `nitro-cli build-enclave`'s output and the seal-root key policy.
+fn open_nsm(config: &Config) -> Result<Arc<dyn Nsm>, String> {
+    let (nsm, what): (Arc<dyn Nsm>, String) = if config.simulate {
         let dir = config.state_dir.clone().unwrap_or_default();
-        let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(&dir))
+        let image = match &config.simulated_image {
+            Some(path) => path.clone(),
+            None => std::env::current_exe().map_err(|e| format!("this executable: {e}"))?,
+        };
+        let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(&dir).with_image(&image))
             .map_err(|e| format!("simulated NSM in {}: {e}", dir.display()))?;
-        let described = nsm
-            .describe()
-            .map_err(|e| format!("simulated NSM: {e:?}"))?;
-        eprintln!(
-            "nitro-kms-enclave: SIMULATED NSM (module {}), state in {}",
-            described.module_id,
-            dir.display()
+        let what = format!(
+            "SIMULATED NSM, state in {}, image {}",
+            dir.display(),
+            image.display()
         );
-        sealing_key::simulated(&dir).map_err(|e| e.to_string())?
+        (Arc::new(nsm), what)
     } else {
-        eprintln!(
-            "nitro-kms-enclave: WARNING: ephemeral sealing key; every key is lost when this \
-             process stops"
-        );
-        seal::SealingKey::generate().map_err(|e| e.to_string())?
+        let nsm = NsmDevice::open().map_err(|e| format!("{e}"))?;
+        (
+            Arc::new(nsm),
+            format!("NSM {}", nitro_kms_common::nsm::device::DEVICE_PATH),
+        )
+    };
+    let described = nsm.describe().map_err(|e| format!("{what}: {e:?}"))?;
+    let pcr0 = nsm
+        .describe_pcr(0)
+        .map_err(|e| format!("{what}: PCR0: {e:?}"))?;
+    eprintln!(
+        "nitro-kms-enclave: {what}: module {}, NSM API {}.{}.{}, {} PCRs ({} locked), digest {:?}",
+        described.module_id,
+        described.version_major,
+        described.version_minor,
+        described.version_patch,
+        described.max_pcrs,
+        described.locked_pcrs.len(),
+        described.digest,
+    );
+    eprintln!(
+        "nitro-kms-enclave: PCR0 {}{}",
+        crypto::hex_lower(&pcr0.value),
+        if pcr0.value.iter().all(|b| *b == 0) {
+            " (all zero: a debug-mode enclave or an unmeasured simulation; \
+             kms:RecipientAttestation conditions on PCR0 will not match)"
+        } else {
+            ""
+        }
+    );
+    Ok(nsm)
+}
+
+/// Where the sealing key will come from, decided before listening.
+enum KeySource {
+    /// Known already (simulated world or ephemeral).
+    Ready(seal::SealingKey),
+    /// AWS KMS, through the parent: only once the parent has connected.
+    SealRoot(seal_root::SealRoot, Arc<dyn Nsm>),
+}
+
+async fn run(config: Config) -> Result<(), String> {
+    let nsm = match open_nsm(&config) {
+        Ok(nsm) => Some(nsm),
+        // Only an ephemeral-key enclave may run without an NSM (a development host).
+        Err(e) if config.ephemeral_sealing_key => {
+            eprintln!("nitro-kms-enclave: WARNING: no NSM ({e})");
+            None
+        }
+        Err(e) => return Err(format!("cannot open the NSM: {e}")),
+    };
+    let source = match (&config.seal_root, nsm) {
+        (Some(root), Some(nsm)) => {
+            eprintln!(
+                "nitro-kms-enclave: seal root {} via {} ({})",
+                root.key_arn,
+                root.endpoint,
+                root.relay
+                    .as_deref()
+                    .map_or("direct".to_owned(), |r| format!("relay {r}"))
+            );
+            KeySource::SealRoot(root.clone(), nsm)
+        }
+        _ if config.simulate => {
+            let dir = config.state_dir.clone().unwrap_or_default();
+            KeySource::Ready(sealing_key::simulated(&dir).map_err(|e| e.to_string())?)
+        }
+        _ => {
+            eprintln!(
+                "nitro-kms-enclave: WARNING: ephemeral sealing key; every key is lost when this \
+                 process stops"
+            );
+            KeySource::Ready(seal::SealingKey::generate().map_err(|e| e.to_string())?)
+        }
     };
 
     let mut verifiers = vec![
@@ -135,9 +209,23 @@ async fn run(config: Config) -> Result<(), String> {
         stop_rx.clone(),
     ));
 
+    let mut stop = stop_rx.clone();
+    let key = match source {
+        KeySource::Ready(key) => key,
+        KeySource::SealRoot(root, nsm) => {
+            let obtained = tokio::select! {
+                k = seal_root::obtain(&root, nsm, link.clone()) => k,
+                _ = server::stopped(&mut stop) => {
+                    let _ = server.await;
+                    return Ok(());
+                }
+            };
+            obtained.map_err(|e| format!("refusing to serve: {e}"))?
+        }
+    };
+
     // Load through the parent. A parent that goes away (or fails to read its files) is retried:
     // that is the parent's trouble, not the state's. State that fails to authenticate is final.
-    let mut stop = stop_rx.clone();
     let mut key = Some(key);
     let (store, report) = loop {
         let attempt = SealedKeystore::load(link.clone(), key.take().ok_or("sealing key lost")?);

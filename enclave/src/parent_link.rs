@@ -8,10 +8,14 @@
 //!
 //! Every call has a deadline: a parent that does not answer fails the one KMS request that needed
 //! the write (`KMSInternalException`), it never hangs the enclave.
+//!
+//! The link also remembers whether the parent made this enclave a **read replica** (its first
+//! `Sync`, see [`ParentLink::become_replica`]): from then on it refuses to send any write, so an
+//! enclave that is not the leader can never append to or replace the state the leader writes.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use nitro_kms_common::wire::{Credentials, Message, Persist, PersistAck, PersistAction};
@@ -35,6 +39,9 @@ pub enum LinkError {
     /// The parent answered with a failure.
     #[error("the parent failed the request: {0}")]
     Refused(String),
+    /// A write asked of a read replica: only the leader writes the shared state.
+    #[error("this enclave is a read replica: only the leader writes the sealed state")]
+    ReadReplica,
 }
 
 /// One open parent connection, as seen by the link.
@@ -53,6 +60,8 @@ pub struct ParentLink {
     connected: watch::Sender<usize>,
     /// The newest AWS credentials the parent sent (for the seal root's AWS KMS calls).
     credentials: watch::Sender<Option<Credentials>>,
+    /// Set by the parent's first `Sync`, never cleared: this enclave follows another's writes.
+    replica: AtomicBool,
     timeout: Duration,
 }
 
@@ -60,6 +69,7 @@ impl std::fmt::Debug for ParentLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParentLink")
             .field("connections", &*self.connected.borrow())
+            .field("replica", &self.is_replica())
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -74,8 +84,24 @@ impl ParentLink {
             waiters: Mutex::new(HashMap::new()),
             connected: watch::Sender::new(0),
             credentials: watch::Sender::new(None),
+            replica: AtomicBool::new(false),
             timeout,
         }
+    }
+
+    /// Makes this enclave a read replica, for good (until the process restarts).
+    ///
+    /// Called by a connection's reader the moment it reads a `Sync`, before it reads the next
+    /// frame. The parent sends a replica's `Sync` first on every connection, so the flag is set
+    /// before any `PersistAck` of that connection is delivered: a replica that is still loading
+    /// its state sees it before it decides whether to compact (a write it must not make).
+    pub fn become_replica(&self) {
+        self.replica.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the parent made this enclave a read replica.
+    pub fn is_replica(&self) -> bool {
+        self.replica.load(Ordering::SeqCst)
     }
 
     /// Registers a connection's outbound queue (after its Hello).
@@ -134,7 +160,8 @@ impl ParentLink {
         smallest.saturating_sub(FRAME_OVERHEAD).max(1024)
     }
 
-    /// Sends one `Persist` and waits for its ack (a successful one, else an error).
+    /// Sends one `Persist` and waits for its ack (a successful one, else an error). A read
+    /// replica's writes are refused here, without asking the parent ([`LinkError::ReadReplica`]).
     pub async fn call(
         &self,
         action: PersistAction,
@@ -142,6 +169,14 @@ impl ParentLink {
         total: u64,
         payload: Vec<u8>,
     ) -> Result<PersistAck, LinkError> {
+        if self.is_replica()
+            && matches!(
+                action,
+                PersistAction::AppendJournal | PersistAction::WriteSnapshot
+            )
+        {
+            return Err(LinkError::ReadReplica);
+        }
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let outbound = {
             let routes = lock(&self.routes);
@@ -191,29 +226,57 @@ impl ParentLink {
         action: PersistAction,
         max_len: usize,
     ) -> Result<Vec<u8>, LinkError> {
+        self.read_from(action, 0, max_len)
+            .await
+            .map(|(_, bytes)| bytes)
+    }
+
+    /// Reads a file (snapshot or journal) from `offset` to its end, in chunks, up to `max_len`
+    /// bytes; returns the file's length and the bytes.
+    ///
+    /// A read replica reads only the journal after what it already applied. A file now shorter
+    /// than `offset` (the leader started a new journal) is not an error here: the answer is its
+    /// length and no bytes, and the caller, seeing a length below its offset, reads the whole
+    /// state again.
+    pub async fn read_from(
+        &self,
+        action: PersistAction,
+        offset: u64,
+        max_len: usize,
+    ) -> Result<(u64, Vec<u8>), LinkError> {
         let mut out = Vec::new();
         loop {
-            let ack = self.call(action, out.len() as u64, 0, Vec::new()).await?;
-            let total = usize::try_from(ack.total).unwrap_or(usize::MAX);
-            if total > max_len {
+            let ack = self
+                .call(
+                    action,
+                    offset.saturating_add(out.len() as u64),
+                    0,
+                    Vec::new(),
+                )
+                .await?;
+            let Some(remaining) = ack.total.checked_sub(offset) else {
+                return Ok((ack.total, Vec::new()));
+            };
+            let remaining = usize::try_from(remaining).unwrap_or(usize::MAX);
+            if remaining > max_len {
                 return Err(LinkError::Refused(format!(
-                    "stored state of {total} bytes is over the {max_len}-byte limit"
+                    "stored state of {remaining} bytes is over the {max_len}-byte limit"
                 )));
             }
-            if ack.payload.len() > total.saturating_sub(out.len()) {
+            if ack.payload.len() > remaining.saturating_sub(out.len()) {
                 return Err(LinkError::Refused(
                     "read returned more than the file holds".into(),
                 ));
             }
             if ack.payload.is_empty() {
-                if out.len() == total {
-                    return Ok(out);
+                if out.len() == remaining {
+                    return Ok((ack.total, out));
                 }
                 return Err(LinkError::Refused("read returned no progress".into()));
             }
             out.extend_from_slice(&ack.payload);
-            if out.len() == total {
-                return Ok(out);
+            if out.len() == remaining {
+                return Ok((ack.total, out));
             }
         }
     }

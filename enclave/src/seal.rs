@@ -41,8 +41,9 @@
 //! The enclave reads the state only when it starts. While it runs it knows the newest
 //! `(generation, seq)` it wrote, and every append names the journal length it expects, so the
 //! parent cannot make it build on an older journal silently; [`check_not_rolled_back`] is the
-//! check for any later re-read of the state (several enclaves sharing one store, issue 8) — today
-//! nothing re-reads, so it has no caller yet. After a restart it knows nothing: a parent can hand back an older,
+//! check for any later re-read of the state: a read replica that reloads the whole state (several
+//! enclaves sharing one store, see `sealed_store` and `docs/horizontal-scale.md`) refuses one older
+//! than what it already served. After a restart it knows nothing: a parent can hand back an older,
 //! complete and authentic snapshot and journal (or cut the journal at a record boundary), and that
 //! is indistinguishable from the real thing. Closing that gap needs a monotonic counter outside the
 //! parent's control — on AWS, e.g. a counter kept by KMS or a DynamoDB conditional write made
@@ -330,7 +331,22 @@ pub fn replay(
     snapshot: &SnapshotHeader,
     journal: &[u8],
 ) -> Result<Replay, SealError> {
-    let mut cursor = JournalCursor::after_snapshot(snapshot);
+    replay_from(key, &JournalCursor::after_snapshot(snapshot), journal)
+}
+
+/// Replays journal bytes that continue from `cursor`, with every check of [`replay`].
+///
+/// A read replica catching up reads only the part of the journal after the records it already
+/// applied; its first new record must carry on exactly where the last one left off (sequence
+/// number, generation, store and chain), so bytes that belong to another journal (the leader
+/// installed a new snapshot meanwhile) are refused rather than applied. Offsets in errors and in
+/// [`TailDrop`] are relative to `journal`.
+pub fn replay_from(
+    key: &SealingKey,
+    cursor: &JournalCursor,
+    journal: &[u8],
+) -> Result<Replay, SealError> {
+    let mut cursor = *cursor;
     let mut records = Vec::new();
     let mut offset = 0usize;
     while offset < journal.len() {

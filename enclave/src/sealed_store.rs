@@ -14,9 +14,20 @@
 //!   does not authenticate, drops a torn final record, and writes a fresh snapshot (compaction,
 //!   one generation up) before serving. An empty parent (no snapshot, no journal) is a first start;
 //!   a journal without a snapshot is refused, never mistaken for one.
+//! - **Catch-up** ([`SealedKeystore::catch_up`]), on a read replica (an enclave the parent sent a
+//!   `Sync`, see [`crate::read_replica`]): another enclave, the leader, writes the shared state;
+//!   this one never writes (not even the start-up compaction) and follows. It reads the journal
+//!   after the records it applied and applies the new ones with the same checks as at start;
+//!   when the journal no longer continues its own (the leader installed a new snapshot) it reads
+//!   the whole state again with the start-up code, and refuses a state older than the one it
+//!   served. The new state is built aside and swapped in at once, so requests keep being served
+//!   from the old one meanwhile. Because the leader keeps writing while a replica reads, a
+//!   replica's reads of the whole state (at start and on reload) are tried again when the
+//!   snapshot and journal it got do not hold together.
 
 use std::sync::{Arc, RwLock};
 
+use nitro_kms_common::crypto::GCM_TAG_LEN;
 use nitro_kms_common::wire::PersistAction;
 
 use crate::keystore::{Keystore, KeystoreError, Mutation};
@@ -29,6 +40,12 @@ use crate::seal::{
 pub const COMPACT_AFTER_RECORDS: u64 = 1024;
 /// Largest journal the enclave reads back at start.
 pub const MAX_JOURNAL_LEN: usize = 256 << 20;
+/// Times a read replica reads the whole state again before it gives up on one catch-up: the
+/// leader may replace the snapshot between the replica's reads of the snapshot and the journal,
+/// which then do not belong together; the next attempt reads a consistent pair.
+pub const RELOAD_ATTEMPTS: u32 = 3;
+/// Pause before a read replica's next attempt, times the attempts made so far.
+const RELOAD_BACKOFF: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Why the sealed state could not be loaded: the enclave refuses to serve.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +86,10 @@ pub enum CommitError {
     /// The parent did not store it durably.
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// This enclave is a read replica: only the leader changes the shared state (the parent
+    /// routes mutations there; this is the safety net).
+    #[error("this enclave is a read replica and does not accept changes")]
+    ReadReplica,
 }
 
 /// What [`SealedKeystore::load`] found, for the start-up log.
@@ -86,22 +107,87 @@ pub struct LoadReport {
     pub keys: usize,
     /// Aliases loaded.
     pub aliases: usize,
-    /// The generation now in force (after compaction).
+    /// The generation now in force (after compaction; a read replica does not compact).
     pub generation: u64,
 }
 
-/// Writer-side state: where the next record goes.
-struct Writer {
+/// What one [`SealedKeystore::catch_up`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatchUpReport {
+    /// Journal records applied on top of the state already served.
+    pub applied: usize,
+    /// Whether the whole state was read again instead (the leader installed a new snapshot, or
+    /// the journal no longer continued this enclave's).
+    pub reloaded: bool,
+    /// `(generation, last sequence number)` of the state now served.
+    pub high_water: (u64, u64),
+}
+
+/// Identifies a stored snapshot cheaply: its length and its last [`GCM_TAG_LEN`] bytes, the
+/// AES-GCM tag. Every snapshot is sealed under a fresh random nonce, so two snapshots share a tag
+/// only by a 2^-128 chance. A read replica compares the parent's file with this by reading those
+/// 16 bytes instead of the whole snapshot, to learn whether the leader replaced it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct SnapshotMark {
+    len: u64,
+    tail: [u8; GCM_TAG_LEN],
+}
+
+impl SnapshotMark {
+    /// The mark of `sealed` (all zero for no snapshot).
+    fn of(sealed: &[u8]) -> SnapshotMark {
+        let tail = sealed
+            .len()
+            .checked_sub(GCM_TAG_LEN)
+            .and_then(|start| sealed.get(start..))
+            .and_then(|t| t.try_into().ok())
+            .unwrap_or_default();
+        SnapshotMark {
+            len: sealed.len() as u64,
+            tail,
+        }
+    }
+
+    /// Where its tail starts in the file.
+    fn tail_offset(&self) -> u64 {
+        self.len.saturating_sub(GCM_TAG_LEN as u64)
+    }
+
+    /// Whether the parent's answer to a read at [`Self::tail_offset`] (the file's length and
+    /// the bytes from there) is still this snapshot.
+    fn matches(&self, total: u64, from_tail: &[u8]) -> bool {
+        let expected = if self.len == 0 {
+            &[][..]
+        } else {
+            &self.tail[..]
+        };
+        total == self.len && from_tail == expected
+    }
+}
+
+/// Where this enclave stands in the stored state: the snapshot its state came from, how much of
+/// the journal after it is applied, and where the next record goes. The leader moves it by
+/// writing, a read replica by reading what the leader wrote.
+struct Position {
+    snapshot: SnapshotMark,
     cursor: JournalCursor,
     journal_len: u64,
     records_since_snapshot: u64,
     needs_snapshot: bool,
 }
 
+/// The stored state, read and authenticated: what start-up and a replica's reload share.
+struct StoredState {
+    keystore: Keystore,
+    position: Position,
+    report: LoadReport,
+}
+
 /// The durable keystore.
 pub struct SealedKeystore {
     keystore: RwLock<Keystore>,
-    writer: tokio::sync::Mutex<Writer>,
+    /// Serializes writes and catch-ups (held across their I/O; readers never take it).
+    position: tokio::sync::Mutex<Position>,
     link: Arc<ParentLink>,
     key: SealingKey,
 }
@@ -114,21 +200,22 @@ impl std::fmt::Debug for SealedKeystore {
 
 impl SealedKeystore {
     /// Loads the sealed state through `link` (waiting for the parent to connect), replays it, and
-    /// compacts it into a fresh snapshot. Any authentication failure is an error: the caller must
-    /// refuse to serve rather than start empty.
+    /// compacts it into a fresh snapshot — unless the parent made this enclave a read replica,
+    /// which serves the state as stored and never writes. Any authentication failure is an error:
+    /// the caller must refuse to serve rather than start empty.
     pub async fn load(
         link: Arc<ParentLink>,
         key: SealingKey,
     ) -> Result<(SealedKeystore, LoadReport), LoadFailure> {
         match Self::try_load(&link, &key).await {
-            Ok((keystore, writer, report)) => Ok((
+            Ok(stored) => Ok((
                 SealedKeystore {
-                    keystore: RwLock::new(keystore),
-                    writer: tokio::sync::Mutex::new(writer),
+                    keystore: RwLock::new(stored.keystore),
+                    position: tokio::sync::Mutex::new(stored.position),
                     link,
                     key,
                 },
-                report,
+                stored.report,
             )),
             Err(error) => {
                 let key = matches!(error, LoadError::Link(_)).then_some(key);
@@ -137,73 +224,32 @@ impl SealedKeystore {
         }
     }
 
-    async fn try_load(
-        link: &ParentLink,
-        key: &SealingKey,
-    ) -> Result<(Keystore, Writer, LoadReport), LoadError> {
+    async fn try_load(link: &ParentLink, key: &SealingKey) -> Result<StoredState, LoadError> {
         link.wait_connected().await;
-        let snapshot = link
-            .read_all(PersistAction::ReadSnapshot, MAX_STATE_LEN + 1024)
-            .await?;
-        let journal = link
-            .read_all(PersistAction::ReadJournal, MAX_JOURNAL_LEN)
-            .await?;
-        let mut report = LoadReport {
-            fresh: false,
-            replayed: 0,
-            dropped_tail_bytes: 0,
-            skipped_stale_journal: false,
-            keys: 0,
-            aliases: 0,
-            generation: 0,
-        };
-        let (header, keystore) = if snapshot.is_empty() {
-            if !journal.is_empty() {
-                return Err(LoadError::JournalWithoutSnapshot(journal.len()));
-            }
-            report.fresh = true;
-            let header = SnapshotHeader {
-                store_id: StoreId::random()?,
-                generation: 0,
-                last_seq: 0,
-            };
-            (header, Keystore::new())
-        } else {
-            let (header, state) = seal::open_snapshot(key, &snapshot)?;
-            let mut keystore = Keystore::from_snapshot_bytes(state.expose())?;
-            let stale = seal::journal_generation(&journal).is_some_and(|g| g < header.generation);
-            let mut last_seq = header.last_seq;
-            if stale {
-                report.skipped_stale_journal = true;
-            } else if !journal.is_empty() {
-                let replay = seal::replay(key, &header, &journal)?;
-                for record in &replay.records {
-                    keystore.apply(&Mutation::from_record_bytes(record.expose())?)?;
-                }
-                report.replayed = replay.records.len();
-                report.dropped_tail_bytes = replay.dropped_tail.map_or(0, |t| t.len);
-                last_seq = replay.cursor.next_seq.saturating_sub(1);
-            }
-            (SnapshotHeader { last_seq, ..header }, keystore)
-        };
+        let mut stored = read_consistent(link, key).await?;
+        if link.is_replica() {
+            return Ok(stored);
+        }
         // Compact: the new snapshot holds everything, the journal starts empty (and a torn tail
         // is gone with it).
+        let cursor = stored.position.cursor;
         let next = SnapshotHeader {
-            generation: header.generation.saturating_add(1),
-            ..header
+            store_id: cursor.store_id,
+            generation: cursor.generation.saturating_add(1),
+            last_seq: cursor.high_water().1,
         };
-        let sealed = seal::seal_snapshot(key, &next, keystore.to_snapshot_bytes()?.expose())?;
+        let sealed =
+            seal::seal_snapshot(key, &next, stored.keystore.to_snapshot_bytes()?.expose())?;
         link.write_snapshot(&sealed).await?;
-        report.keys = keystore.keys().count();
-        report.aliases = keystore.aliases().count();
-        report.generation = next.generation;
-        let writer = Writer {
+        stored.report.generation = next.generation;
+        stored.position = Position {
+            snapshot: SnapshotMark::of(&sealed),
             cursor: JournalCursor::after_snapshot(&next),
             journal_len: 0,
             records_since_snapshot: 0,
             needs_snapshot: false,
         };
-        Ok((keystore, writer, report))
+        Ok(stored)
     }
 
     /// Runs `f` on the current keystore under a short read lock. Never do I/O in `f`.
@@ -212,9 +258,17 @@ impl SealedKeystore {
         f(&guard)
     }
 
+    /// Whether this enclave is a read replica (it follows the leader and never writes).
+    pub fn is_replica(&self) -> bool {
+        self.link.is_replica()
+    }
+
     /// Makes `mutation` durable through the parent, then applies it. On any error nothing changed.
     pub async fn commit(&self, mutation: Mutation) -> Result<(), CommitError> {
-        let mut writer = self.writer.lock().await;
+        if self.is_replica() {
+            return Err(CommitError::ReadReplica);
+        }
+        let mut writer = self.position.lock().await;
         self.read(|k| k.check(&mutation))?;
         if writer.needs_snapshot || writer.records_since_snapshot >= COMPACT_AFTER_RECORDS {
             return self.commit_as_snapshot(&mut writer, &mutation).await;
@@ -244,7 +298,7 @@ impl SealedKeystore {
     /// Commits by writing a whole new snapshot that includes `mutation`.
     async fn commit_as_snapshot(
         &self,
-        writer: &mut Writer,
+        writer: &mut Position,
         mutation: &Mutation,
     ) -> Result<(), CommitError> {
         let mut next_state = self.read(Keystore::clone);
@@ -258,7 +312,8 @@ impl SealedKeystore {
             seal::seal_snapshot(&self.key, &header, next_state.to_snapshot_bytes()?.expose())?;
         match self.link.write_snapshot(&sealed).await {
             Ok(()) => {
-                *self.keystore.write().unwrap_or_else(|e| e.into_inner()) = next_state;
+                self.install(next_state);
+                writer.snapshot = SnapshotMark::of(&sealed);
                 writer.cursor = JournalCursor::after_snapshot(&header);
                 writer.journal_len = 0;
                 writer.records_since_snapshot = 0;
@@ -272,12 +327,214 @@ impl SealedKeystore {
         }
     }
 
+    /// Brings a read replica up to date with everything the parent stored before this call:
+    /// applies the journal records appended since its position or, when the journal no longer
+    /// continues it, reads the whole state again. On an error nothing changed and the state
+    /// served so far stays in force. Catch-ups and commits are serialized.
+    pub async fn catch_up(&self) -> Result<CatchUpReport, LoadError> {
+        let mut position = self.position.lock().await;
+        let (applied, reloaded) = match self.follow_journal(&mut position).await? {
+            Some(applied) => (applied, false),
+            None => {
+                self.reload(&mut position).await?;
+                (0, true)
+            }
+        };
+        Ok(CatchUpReport {
+            applied,
+            reloaded,
+            high_water: position.cursor.high_water(),
+        })
+    }
+
+    /// Applies the records appended after `position`, if the stored journal still continues
+    /// this enclave's; `Ok(None)` when it does not (the state must be read again).
+    async fn follow_journal(&self, position: &mut Position) -> Result<Option<usize>, LoadError> {
+        let journal = match self
+            .link
+            .read_from(
+                PersistAction::ReadJournal,
+                position.journal_len,
+                MAX_JOURNAL_LEN,
+            )
+            .await
+        {
+            Ok((total, bytes)) if total >= position.journal_len => bytes,
+            // Shorter than what was applied: a new journal (the parent refuses a read past the
+            // end of a file; the in-memory test parent answers its length).
+            Ok(_) | Err(LinkError::Refused(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        // Checked after reading the journal: if the snapshot is still the one this enclave's
+        // state came from, no new snapshot (which empties the journal) was installed before that
+        // read either, so those bytes continue this enclave's journal.
+        if !self.snapshot_unchanged(&position.snapshot).await? {
+            return Ok(None);
+        }
+        if journal.is_empty() {
+            return Ok(Some(0));
+        }
+        // Bytes that do not carry on the chain belong to another journal: read everything again
+        // (and let the start-up code judge them).
+        let Ok(replay) = seal::replay_from(&self.key, &position.cursor, &journal) else {
+            return Ok(None);
+        };
+        let applied = replay.records.len();
+        if applied > 0 {
+            let mut next = self.read(Keystore::clone);
+            for record in &replay.records {
+                let mutation = Mutation::from_record_bytes(record.expose());
+                if mutation.and_then(|m| next.apply(&m)).is_err() {
+                    return Ok(None);
+                }
+            }
+            self.install(next);
+        }
+        // A torn final record (a parent crash mid-append) was never acknowledged: stop before it.
+        let consumed = journal.len() - replay.dropped_tail.map_or(0, |t| t.len);
+        position.journal_len = position.journal_len.saturating_add(consumed as u64);
+        position.cursor = replay.cursor;
+        position.records_since_snapshot = position
+            .records_since_snapshot
+            .saturating_add(applied as u64);
+        Ok(Some(applied))
+    }
+
+    /// Whether the parent's snapshot is still the one `mark` identifies.
+    async fn snapshot_unchanged(&self, mark: &SnapshotMark) -> Result<bool, LoadError> {
+        match self
+            .link
+            .call(
+                PersistAction::ReadSnapshot,
+                mark.tail_offset(),
+                0,
+                Vec::new(),
+            )
+            .await
+        {
+            Ok(ack) => Ok(mark.matches(ack.total, &ack.payload)),
+            // A read past the end: the file is shorter, so another snapshot.
+            Err(LinkError::Refused(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reads the whole stored state again and installs it, unless it is older than the state
+    /// served so far (a parent rolling the files back).
+    async fn reload(&self, position: &mut Position) -> Result<(), LoadError> {
+        let stored = read_consistent(&self.link, &self.key).await?;
+        seal::check_not_rolled_back(
+            position.cursor.high_water(),
+            stored.position.cursor.high_water(),
+        )?;
+        self.install(stored.keystore);
+        *position = stored.position;
+        Ok(())
+    }
+
+    fn install(&self, keystore: Keystore) {
+        *self.keystore.write().unwrap_or_else(|e| e.into_inner()) = keystore;
+    }
+
     fn apply(&self, mutation: &Mutation) -> Result<(), KeystoreError> {
         self.keystore
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .apply(mutation)
     }
+}
+
+/// [`read_stored`], tried again on a read replica (up to [`RELOAD_ATTEMPTS`] times, a little later
+/// each time) when what it read does not hold together: the leader may have replaced the snapshot
+/// between the reads of the snapshot and of the journal, or between two chunks. A leader reads
+/// alone, so for it any failure is final; so is a link that is down, for anyone.
+async fn read_consistent(link: &ParentLink, key: &SealingKey) -> Result<StoredState, LoadError> {
+    let mut attempt = 1;
+    loop {
+        match read_stored(link, key).await {
+            Ok(stored) => return Ok(stored),
+            Err(
+                e @ LoadError::Link(
+                    LinkError::NotConnected | LinkError::Closed | LinkError::Timeout(_),
+                ),
+            ) => return Err(e),
+            Err(e) if attempt >= RELOAD_ATTEMPTS || !link.is_replica() => return Err(e),
+            Err(_) => {
+                tokio::time::sleep(RELOAD_BACKOFF * attempt).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// Reads the snapshot and then the journal from the parent and rebuilds the keystore from them,
+/// with every authentication check; writes nothing.
+async fn read_stored(link: &ParentLink, key: &SealingKey) -> Result<StoredState, LoadError> {
+    let snapshot = link
+        .read_all(PersistAction::ReadSnapshot, MAX_STATE_LEN + 1024)
+        .await?;
+    let journal = link
+        .read_all(PersistAction::ReadJournal, MAX_JOURNAL_LEN)
+        .await?;
+    let mut report = LoadReport {
+        fresh: false,
+        replayed: 0,
+        dropped_tail_bytes: 0,
+        skipped_stale_journal: false,
+        keys: 0,
+        aliases: 0,
+        generation: 0,
+    };
+    // Where the journal after the snapshot ends up: the next record, and how much was applied.
+    let (keystore, cursor, journal_len) = if snapshot.is_empty() {
+        if !journal.is_empty() {
+            return Err(LoadError::JournalWithoutSnapshot(journal.len()));
+        }
+        report.fresh = true;
+        let header = SnapshotHeader {
+            store_id: StoreId::random()?,
+            generation: 0,
+            last_seq: 0,
+        };
+        (Keystore::new(), JournalCursor::after_snapshot(&header), 0)
+    } else {
+        let (header, state) = seal::open_snapshot(key, &snapshot)?;
+        let mut keystore = Keystore::from_snapshot_bytes(state.expose())?;
+        report.generation = header.generation;
+        let stale = seal::journal_generation(&journal).is_some_and(|g| g < header.generation);
+        if stale {
+            // Already folded into the snapshot; nobody appends to it (the leader writes a
+            // snapshot first, which replaces it), so it counts as read.
+            report.skipped_stale_journal = true;
+            (
+                keystore,
+                JournalCursor::after_snapshot(&header),
+                journal.len(),
+            )
+        } else {
+            let replay = seal::replay(key, &header, &journal)?;
+            for record in &replay.records {
+                keystore.apply(&Mutation::from_record_bytes(record.expose())?)?;
+            }
+            report.replayed = replay.records.len();
+            report.dropped_tail_bytes = replay.dropped_tail.map_or(0, |t| t.len);
+            let applied = journal.len() - report.dropped_tail_bytes;
+            (keystore, replay.cursor, applied)
+        }
+    };
+    report.keys = keystore.keys().count();
+    report.aliases = keystore.aliases().count();
+    Ok(StoredState {
+        keystore,
+        position: Position {
+            snapshot: SnapshotMark::of(&snapshot),
+            cursor,
+            journal_len: journal_len as u64,
+            records_since_snapshot: report.replayed as u64,
+            needs_snapshot: false,
+        },
+        report,
+    })
 }
 
 #[cfg(test)]
@@ -333,5 +590,235 @@ mod tests {
         // CreateKey + 1023 tags filled the journal; tag 1024 went into a snapshot; 5 followed.
         assert_eq!(report.replayed, 5);
         assert_eq!(reloaded.read(Keystore::clone), before);
+    }
+
+    const ROOT: &str = "arn:aws:iam::111122223333:root";
+
+    /// Calls `op` on `svc` and returns the status and the JSON answer (`Null` when empty).
+    async fn call(
+        svc: &Arc<crate::service::Service>,
+        op: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let reply = svc.handle(op, ROOT, body.to_string().as_bytes()).await;
+        let json = serde_json::from_slice(&reply.body).unwrap_or(serde_json::Value::Null);
+        (reply.status.code(), json)
+    }
+
+    /// A loaded leader, a replica of its state that has caught up with a key the leader
+    /// created (that key's id), and their in-memory parent.
+    async fn leader_replica_and_key() -> (
+        Arc<crate::service::Service>,
+        Arc<crate::service::Service>,
+        String,
+        Arc<std::sync::Mutex<test_support::MemoryParent>>,
+    ) {
+        let (leader, _clock, parent) = test_support::service().await;
+        let replica = test_support::replica(parent.clone()).await;
+        let key = create_key(&leader).await;
+        replica.store.catch_up().await.unwrap();
+        (leader, replica, key, parent)
+    }
+
+    fn has_key(svc: &crate::service::Service, key_id: &str) -> bool {
+        svc.store.read(|ks| ks.key(key_id).is_some())
+    }
+
+    async fn create_key(svc: &Arc<crate::service::Service>) -> String {
+        let (status, created) = call(svc, "CreateKey", serde_json::json!({})).await;
+        assert_eq!(status, 200, "{created}");
+        created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_replica_loading_the_shared_state_writes_nothing() {
+        let (leader, _clock, parent) = test_support::service().await;
+        create_key(&leader).await;
+        let before = {
+            let files = parent.lock().unwrap();
+            (files.snapshot.clone(), files.journal.clone())
+        };
+        let replica = test_support::replica(parent.clone()).await;
+        let after = {
+            let files = parent.lock().unwrap();
+            (files.snapshot.clone(), files.journal.clone())
+        };
+        // No compaction: the leader's journal is still there, to be appended to.
+        assert_eq!(before, after);
+        assert_eq!(
+            replica.store.read(Keystore::clone),
+            leader.store.read(Keystore::clone)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_replica_catches_up_by_applying_the_records_the_leader_appended() {
+        let (leader, _clock, parent) = test_support::service().await;
+        let replica = test_support::replica(parent.clone()).await;
+        let key = create_key(&leader).await;
+        let (status, _) = call(&leader, "DisableKey", serde_json::json!({"KeyId": key})).await;
+        assert_eq!(status, 200);
+        // Not yet seen: the replica serves the state it had until it catches up.
+        assert!(!has_key(&replica, &key));
+
+        let report = replica.store.catch_up().await.unwrap();
+        assert_eq!((report.applied, report.reloaded), (2, false));
+        assert_eq!(
+            replica.store.read(Keystore::clone),
+            leader.store.read(Keystore::clone)
+        );
+        let (status, answer) = call(
+            &replica,
+            "GenerateDataKey",
+            serde_json::json!({"KeyId": key, "NumberOfBytes": 32}),
+        )
+        .await;
+        assert_eq!(
+            (status, &answer["__type"]),
+            (400, &"DisabledException".into())
+        );
+
+        // Nothing new: nothing applied, nothing read again.
+        let report = replica.store.catch_up().await.unwrap();
+        assert_eq!((report.applied, report.reloaded), (0, false));
+    }
+
+    #[tokio::test]
+    async fn a_replica_reloads_the_whole_state_after_the_leader_writes_a_snapshot() {
+        let (_leader, replica, first, parent) = leader_replica_and_key().await;
+        // The leader restarts: it loads and compacts into a new snapshot (and an empty journal),
+        // then appends to that. The replica's journal position means nothing any more.
+        let (restarted, _) = SealedKeystore::load(
+            test_support::memory_link(parent.clone()),
+            test_support::sealing_key(),
+        )
+        .await
+        .unwrap();
+        let second_key = crate::keystore::StoredKey {
+            key_id: "1234abcd-12ab-34cd-56ef-1234567890ab".to_owned(),
+            ..restarted.read(|ks| ks.key(&first).unwrap().clone())
+        };
+        restarted
+            .commit(Mutation::CreateKey(second_key.clone()))
+            .await
+            .unwrap();
+
+        let report = replica.store.catch_up().await.unwrap();
+        assert!(report.reloaded, "{report:?}");
+        assert_eq!(report.high_water.0, 2);
+        assert_eq!(
+            replica.store.read(Keystore::clone),
+            restarted.read(Keystore::clone)
+        );
+        assert!(has_key(&replica, &second_key.key_id));
+        // From there it follows the new journal record by record again.
+        restarted
+            .commit(Mutation::DeleteKey {
+                key_id: second_key.key_id.clone(),
+            })
+            .await
+            .unwrap();
+        let report = replica.store.catch_up().await.unwrap();
+        assert_eq!((report.applied, report.reloaded), (1, false));
+        assert!(!has_key(&replica, &second_key.key_id));
+    }
+
+    #[tokio::test]
+    async fn a_replica_sees_a_new_snapshot_even_when_the_new_journal_is_as_long_as_its_own() {
+        // The journal alone cannot tell: the replica's position is where the new journal also
+        // ends. The snapshot's tag shows it was replaced.
+        let (leader, replica, key, parent) = leader_replica_and_key().await;
+        let journal = parent.lock().unwrap().journal.clone();
+        let tag = |n: &str| Mutation::TagResource {
+            key_id: key.clone(),
+            tags: BTreeMap::from([("n".to_owned(), n.to_owned())]),
+        };
+        // A failed append makes the next write a snapshot; then the same record length again.
+        leader.store.position.lock().await.needs_snapshot = true;
+        leader.store.commit(tag("1")).await.unwrap();
+        assert!(parent.lock().unwrap().journal.is_empty());
+        {
+            let mut files = parent.lock().unwrap();
+            // Pad the new journal to the replica's position with a copy of the old one: garbage
+            // for this generation, and exactly as long.
+            files.journal = journal;
+        }
+        let report = replica.store.catch_up().await;
+        // The reload sees a journal of the old generation: skipped as stale; state = snapshot.
+        let report = report.unwrap();
+        assert!(report.reloaded, "{report:?}");
+        assert_eq!(
+            replica.store.read(|ks| ks.key(&key).unwrap().tags.clone()),
+            BTreeMap::from([("n".to_owned(), "1".to_owned())])
+        );
+    }
+
+    #[tokio::test]
+    async fn a_replica_refuses_a_stored_state_older_than_the_one_it_serves() {
+        let (leader, _clock, parent) = test_support::service().await;
+        let old = {
+            let files = parent.lock().unwrap();
+            (files.snapshot.clone(), files.journal.clone())
+        };
+        let replica = test_support::replica(parent.clone()).await;
+        // The leader moves on to a newer snapshot, and the replica follows.
+        let key = create_key(&leader).await;
+        leader.store.position.lock().await.needs_snapshot = true;
+        create_key(&leader).await;
+        replica.store.catch_up().await.unwrap();
+        let served = replica.store.read(Keystore::clone);
+        // The parent puts the old files back.
+        {
+            let mut files = parent.lock().unwrap();
+            (files.snapshot, files.journal) = old;
+        }
+        let error = replica.store.catch_up().await.unwrap_err();
+        assert!(
+            matches!(error, LoadError::Seal(SealError::RolledBack { .. })),
+            "{error}"
+        );
+        assert_eq!(replica.store.read(Keystore::clone), served);
+        assert!(has_key(&replica, &key));
+    }
+
+    #[tokio::test]
+    async fn a_replica_refuses_every_mutation_with_a_retryable_internal_error() {
+        let (leader, _clock, parent) = test_support::service().await;
+        let key = create_key(&leader).await;
+        let replica = test_support::replica(parent.clone()).await;
+        let journal = parent.lock().unwrap().journal.clone();
+        for (op, body) in [
+            ("CreateKey", serde_json::json!({})),
+            ("DisableKey", serde_json::json!({"KeyId": key})),
+            (
+                "CreateAlias",
+                serde_json::json!({"AliasName": "alias/nope", "TargetKeyId": key}),
+            ),
+            (
+                "TagResource",
+                serde_json::json!({"KeyId": key, "Tags": [{"TagKey": "a", "TagValue": "b"}]}),
+            ),
+        ] {
+            let (status, answer) = call(&replica, op, body).await;
+            assert_eq!(status, 500, "{op}: {answer}");
+            assert_eq!(answer["__type"], "KMSInternalException", "{op}");
+            assert_eq!(
+                answer["message"],
+                "This key store replica does not accept changes. The request can be retried.",
+                "{op}"
+            );
+        }
+        // Nothing reached the parent; reads still work.
+        assert_eq!(parent.lock().unwrap().journal, journal);
+        let (status, _) = call(&replica, "DescribeKey", serde_json::json!({"KeyId": key})).await;
+        assert_eq!(status, 200);
+        assert!(matches!(
+            replica
+                .store
+                .link
+                .call(PersistAction::AppendJournal, 0, 0, b"x".to_vec())
+                .await,
+            Err(LinkError::ReadReplica)
+        ));
     }
 }

@@ -40,6 +40,19 @@ pub async fn service() -> (Arc<Service>, Arc<TestClock>, Arc<Mutex<MemoryParent>
     let parent = Arc::new(Mutex::new(MemoryParent::default()));
     let link = memory_link(parent.clone());
     let (store, _) = SealedKeystore::load(link, sealing_key()).await.unwrap();
+    let (service, clock) = service_over(store);
+    (service, clock, parent)
+}
+
+/// A read replica of the state in `parent` (as if the parent had sent it a `Sync` first), loaded.
+pub async fn replica(parent: Arc<Mutex<MemoryParent>>) -> Arc<Service> {
+    let link = memory_link(parent);
+    link.become_replica();
+    let (store, _) = SealedKeystore::load(link, sealing_key()).await.unwrap();
+    service_over(store).0
+}
+
+fn service_over(store: SealedKeystore) -> (Arc<Service>, Arc<TestClock>) {
     let clock = Arc::new(TestClock(AtomicU64::new(1_700_000_000_000)));
     let reading = clock.clone();
     let service = Arc::new(Service {
@@ -52,7 +65,7 @@ pub async fn service() -> (Arc<Service>, Arc<TestClock>, Arc<Mutex<MemoryParent>
         clock: Arc::new(move || reading.0.load(Ordering::SeqCst)),
         policies: Default::default(),
     });
-    (service, clock, parent)
+    (service, clock)
 }
 
 /// A link whose parent is `parent`, answered by a task.
@@ -68,6 +81,8 @@ pub fn memory_link(parent: Arc<Mutex<MemoryParent>>) -> Arc<ParentLink> {
                 let mut files = parent.lock().unwrap();
                 let (total, payload) = match p.action {
                     PersistAction::ReadSnapshot => (files.snapshot.len(), files.snapshot.clone()),
+                    // No seal root in these fixtures (they hold the sealing key themselves).
+                    PersistAction::ReadSealRoot | PersistAction::CreateSealRoot => (0, Vec::new()),
                     PersistAction::ReadJournal => (files.journal.len(), files.journal.clone()),
                     PersistAction::AppendJournal => {
                         files.journal.extend_from_slice(&p.payload);

@@ -23,8 +23,8 @@ use nitro_kms_common::crypto;
 use nitro_kms_common::kms::{KmsError, Operation};
 
 use crate::credentials::CredentialStore;
-use crate::enclave_link::EnclaveLink;
 use crate::metrics::Metrics;
+use crate::router::Router;
 use crate::sigv4::{self, SignedRequest};
 
 /// Default largest request body.
@@ -32,8 +32,8 @@ pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 
 /// What the endpoint needs.
 pub struct Endpoint {
-    /// The enclave pool.
-    pub link: Arc<EnclaveLink>,
+    /// The enclaves (one pool each) and which of them answers what.
+    pub enclaves: Arc<Router>,
     /// Accepted access keys.
     pub credentials: Arc<CredentialStore>,
     /// The region requests must be signed for.
@@ -42,7 +42,7 @@ pub struct Endpoint {
     pub metrics: Arc<Metrics>,
     /// Largest body.
     pub max_body: usize,
-    /// Pool size (for /metrics).
+    /// Pool size per enclave (for /metrics).
     pub pool_size: usize,
     /// Deadline for a connection's request headers ([`HEADER_READ_TIMEOUT`] unless set).
     pub header_timeout: Duration,
@@ -105,7 +105,7 @@ impl Endpoint {
         let path = req.uri().path().to_owned();
         match (req.method(), path.as_str()) {
             (&Method::GET, "/healthz") => {
-                let up = self.link.connected() > 0;
+                let up = self.enclaves.connected() > 0;
                 let (status, text) = if up {
                     (200, "ok\n")
                 } else {
@@ -113,13 +113,18 @@ impl Endpoint {
                 };
                 Ok(response(status, text.as_bytes().to_vec(), "text/plain"))
             }
-            (&Method::GET, "/metrics") => Ok(response(
-                200,
+            (&Method::GET, "/metrics") => {
+                let mut text = self
+                    .metrics
+                    .render(self.enclaves.connected(), self.pool_size);
                 self.metrics
-                    .render(self.link.connected(), self.pool_size)
-                    .into_bytes(),
-                "text/plain; version=0.0.4",
-            )),
+                    .render_enclaves(&mut text, &self.enclaves.status());
+                Ok(response(
+                    200,
+                    text.into_bytes(),
+                    "text/plain; version=0.0.4",
+                ))
+            }
             (&Method::POST, _) => Ok(self.kms(req).await),
             _ => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
@@ -188,7 +193,7 @@ impl Endpoint {
         };
         self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
         let relayed = self
-            .link
+            .enclaves
             .call(op.name(), &verified.principal, body.to_vec())
             .await;
         self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);

@@ -22,17 +22,20 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{ArgAction, Parser};
 use nitro_kms_common::transport::{self, Address};
 use nitro_kms_common::wire::Limits;
 use nitro_kms_proxy::credentials::{
     CredentialStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
 };
-use nitro_kms_proxy::enclave_link::{EnclaveLink, LinkConfig};
+use nitro_kms_proxy::egress::{self, EgressSpec};
+use nitro_kms_proxy::enclave_credentials;
+use nitro_kms_proxy::enclave_link::LinkConfig;
 use nitro_kms_proxy::endpoint::{
     BODY_READ_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, Endpoint, HEADER_READ_TIMEOUT,
 };
 use nitro_kms_proxy::metrics::Metrics;
+use nitro_kms_proxy::router::Router;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
 use nitro_kms_proxy::state_store::StateStore;
 use nitro_kms_proxy::{server, stopped};
@@ -49,9 +52,11 @@ struct Args {
     /// HTTP listen address: `127.0.0.1:9600`, `tcp://HOST:PORT` or `unix:///path`.
     #[arg(long, env = "NITRO_KMS_PROXY_LISTEN", default_value = "127.0.0.1:9600")]
     listen: String,
-    /// The enclave: `vsock://CID:PORT` or `unix:///path` (not with --simulate).
-    #[arg(long, env = "NITRO_KMS_PROXY_ENCLAVE")]
-    enclave: Option<String>,
+    /// The enclave: `vsock://CID:PORT` or `unix:///path` (not with --simulate). Repeatable: the
+    /// first is the leader (every change goes there), the others read replicas of the sealed
+    /// state it writes (docs/horizontal-scale.md). The environment variable holds one address.
+    #[arg(long, env = "NITRO_KMS_PROXY_ENCLAVE", action = ArgAction::Append)]
+    enclave: Vec<String>,
     /// Start the whole simulated chain (spawns nitro-kms-enclave --simulate).
     #[arg(long)]
     simulate: bool,
@@ -91,9 +96,25 @@ struct Args {
     /// counted in /metrics). Bounds the memory idle connections can take.
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+    /// AWS credentials to hand the enclave for its own AWS KMS calls (`--seal-root`): `imds`
+    /// (the instance role), `imds:http://HOST:PORT`, `env`, or `file:PATH` (credential_process
+    /// JSON). Sent after every connection's Hello and again when renewed.
+    #[arg(long, env = "NITRO_KMS_PROXY_ENCLAVE_CREDENTIALS")]
+    enclave_credentials: Option<String>,
+    /// How often the --enclave-credentials source is read again, in seconds (sooner when the
+    /// credentials near their expiry).
+    #[arg(long, default_value_t = 60)]
+    enclave_credentials_refresh_secs: u64,
     /// Log format.
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     log_format: String,
+    /// An egress relay for the enclave (repeatable): HTTP CONNECT to allowed destinations only.
+    /// SPEC: `vsock-port=PORT` or `listen=ADDRESS`, one or more `allow=HOST:PORT` or
+    /// `allow=*.SUFFIX:PORT`, optional `max-connections=N` (64), `connect-timeout-ms=N` (5000),
+    /// `idle-timeout-ms=N` (300000), `head-timeout-ms=N` (5000), comma-separated. Example:
+    /// `vsock-port=8000,allow=kms.us-east-1.amazonaws.com:443`.
+    #[arg(long, value_name = "SPEC")]
+    egress: Vec<EgressSpec>,
 }
 
 fn main() -> ExitCode {
@@ -166,11 +187,16 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             "no credentials: pass --credentials FILE (or use --simulate)".into(),
         ));
     }
-    let enclave = match (&args.enclave, args.simulate) {
-        (Some(_), true) => return Err(usage("--enclave and --simulate exclude each other".into())),
-        (Some(a), false) => address(a).map_err(usage)?,
-        (None, true) => Address::Unix(simulation::socket_path(&state_dir)),
-        (None, false) => {
+    let enclaves: Vec<Address> = match (args.enclave.is_empty(), args.simulate) {
+        (false, true) => return Err(usage("--enclave and --simulate exclude each other".into())),
+        (false, false) => args
+            .enclave
+            .iter()
+            .map(|a| address(a))
+            .collect::<Result<_, _>>()
+            .map_err(usage)?,
+        (true, true) => vec![Address::Unix(simulation::socket_path(&state_dir))],
+        (true, false) => {
             return Err(usage(
                 "--enclave ADDRESS is required (or --simulate)".into(),
             ));
@@ -184,6 +210,9 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         let _ = stop_tx.send(true);
     });
     let metrics = Arc::new(Metrics::default());
+    egress::start(&args.egress, &metrics, &stop_rx)
+        .await
+        .map_err(|e| fail(format!("egress relay: {e}")))?;
     let mut child = None;
     if args.simulate {
         let config = ChildConfig {
@@ -199,21 +228,36 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             stop_rx.clone(),
         )));
     }
+    let enclave_credentials = match &args.enclave_credentials {
+        None => None,
+        Some(text) => {
+            let source: enclave_credentials::Source = text
+                .parse()
+                .map_err(|e| usage(format!("--enclave-credentials {e}")))?;
+            let refresh = Duration::from_secs(args.enclave_credentials_refresh_secs.max(1));
+            Some(
+                enclave_credentials::start(source, refresh, stop_rx.clone())
+                    .await
+                    .map_err(|e| fail(format!("--enclave-credentials {text}: {e}")))?,
+            )
+        }
+    };
     let store = Arc::new(Mutex::new(
         StateStore::open(&state_dir).map_err(|e| fail(format!("{}: {e}", state_dir.display())))?,
     ));
-    let link = EnclaveLink::start(
-        LinkConfig {
-            address: enclave.clone(),
+    let configs = enclaves
+        .iter()
+        .map(|address| LinkConfig {
+            address: address.clone(),
             pool_size: args.pool_size.max(1),
             max_queue: args.max_queue,
             request_timeout: Duration::from_millis(args.request_timeout_ms),
             limits: Limits::default(),
-        },
-        store,
-        metrics.clone(),
-        stop_rx.clone(),
-    );
+            credentials: enclave_credentials.clone(),
+        })
+        .collect();
+    let router = Router::start(configs, store, metrics.clone(), stop_rx.clone())
+        .map_err(|e| usage(e.to_string()))?;
     let listen = address(&args.listen).map_err(usage)?;
     let listener = transport::listen(&listen)
         .await
@@ -224,7 +268,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         other => other.to_string(),
     };
     let endpoint = Arc::new(Endpoint {
-        link: link.clone(),
+        enclaves: router.clone(),
         credentials: Arc::new(credentials),
         region: args.region.clone(),
         metrics,
@@ -236,11 +280,16 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
     });
     let drain = Duration::from_millis(args.request_timeout_ms);
     let server = tokio::spawn(server::serve(listener, endpoint, stop_rx.clone(), drain));
-    tracing::info!(listen = %endpoint_url, enclave = %enclave, "KMS endpoint listening");
+    let enclave_list = enclaves
+        .iter()
+        .map(Address::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    tracing::info!(listen = %endpoint_url, enclave = %enclave_list, "KMS endpoint listening");
     if args.simulate {
         let mut stop = stop_rx.clone();
         let ready = tokio::select! {
-            ready = link.wait_connected(Duration::from_secs(60)) => ready,
+            ready = router.wait_connected(Duration::from_secs(60)) => ready,
             _ = stopped(&mut stop) => false,
         };
         if ready {

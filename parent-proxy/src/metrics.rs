@@ -22,6 +22,124 @@ pub struct OpMetrics {
     sum_micros: AtomicU64,
 }
 
+/// How an egress relay connection ended up, the `result` label of
+/// `nitro_kms_egress_connections_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EgressResult {
+    /// Connected upstream and answered `200`: the tunnel was opened.
+    Relayed,
+    /// The destination is not in the allowlist (`403`).
+    Refused,
+    /// The name did not resolve, or connecting upstream failed or timed out (`502`, `504`).
+    Failed,
+    /// The relay's connection limit was reached (`503`, or closed at once).
+    Limited,
+    /// Malformed, not CONNECT, too large or too slow a request head (`400`).
+    BadRequest,
+}
+
+impl EgressResult {
+    /// Every result, in the order `/metrics` lists them.
+    pub const ALL: [EgressResult; 5] = [
+        EgressResult::Relayed,
+        EgressResult::Refused,
+        EgressResult::Failed,
+        EgressResult::Limited,
+        EgressResult::BadRequest,
+    ];
+
+    /// The label value.
+    pub fn label(self) -> &'static str {
+        match self {
+            EgressResult::Relayed => "relayed",
+            EgressResult::Refused => "refused",
+            EgressResult::Failed => "failed",
+            EgressResult::Limited => "limited",
+            EgressResult::BadRequest => "bad_request",
+        }
+    }
+}
+
+/// Counters of the egress relays (`--egress`), summed over all of them: what the enclave asked
+/// to reach and how much it sent, so that an operator sees refusals and traffic without reading
+/// logs.
+#[derive(Debug, Default)]
+pub struct EgressMetrics {
+    /// Connections by result, indexed by `EgressResult as usize` (the order of
+    /// [`EgressResult::ALL`]).
+    results: [AtomicU64; EgressResult::ALL.len()],
+    /// Relay connections open now (from accept to close, refusals included).
+    pub active: AtomicU64,
+    /// Bytes relayed from the enclave to upstream servers.
+    pub bytes_to_upstream: AtomicU64,
+    /// Bytes relayed from upstream servers to the enclave.
+    pub bytes_to_enclave: AtomicU64,
+}
+
+impl EgressMetrics {
+    /// Counts one connection that ended up as `result`.
+    pub fn count(&self, result: EgressResult) {
+        if let Some(counter) = self.results.get(result as usize) {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Connections counted as `result` so far.
+    pub fn get(&self, result: EgressResult) -> u64 {
+        self.results
+            .get(result as usize)
+            .map_or(0, |counter| counter.load(Ordering::Relaxed))
+    }
+
+    /// Appends the egress metrics to `out`, in Prometheus text.
+    fn render(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "# HELP nitro_kms_egress_connections_total Egress relay connections, by result."
+        );
+        let _ = writeln!(out, "# TYPE nitro_kms_egress_connections_total counter");
+        for result in EgressResult::ALL {
+            let _ = writeln!(
+                out,
+                "nitro_kms_egress_connections_total{{result=\"{}\"}} {}",
+                result.label(),
+                self.get(result)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP nitro_kms_egress_active_connections Egress relay connections open now.\n\
+             # TYPE nitro_kms_egress_active_connections gauge\n\
+             nitro_kms_egress_active_connections {}",
+            self.active.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP nitro_kms_egress_bytes_total Bytes relayed by the egress relays, by direction."
+        );
+        let _ = writeln!(out, "# TYPE nitro_kms_egress_bytes_total counter");
+        for (direction, counter) in [
+            ("to_upstream", &self.bytes_to_upstream),
+            ("to_enclave", &self.bytes_to_enclave),
+        ] {
+            let _ = writeln!(
+                out,
+                "nitro_kms_egress_bytes_total{{direction=\"{direction}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+    }
+}
+
+/// One enclave as `/metrics` shows it, read from the router when the page is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnclaveStatus {
+    /// KMS requests relayed to it so far.
+    pub requests: u64,
+    /// Whether it gets reads now: connected and, for a read replica, caught up.
+    pub serving: bool,
+}
+
 /// Everything the proxy counts.
 #[derive(Debug)]
 pub struct Metrics {
@@ -38,6 +156,12 @@ pub struct Metrics {
     pub enclave_restarts: AtomicU64,
     /// Client connections closed at once because `--max-connections` were open.
     pub connections_refused: AtomicU64,
+    /// The egress relays (`--egress`).
+    pub egress: EgressMetrics,
+    /// `Sync`s sent to read replicas.
+    pub syncs_sent: AtomicU64,
+    /// `SyncAck`s reporting that a replica could not catch up.
+    pub syncs_failed: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -53,6 +177,9 @@ impl Default for Metrics {
             timeouts: AtomicU64::new(0),
             enclave_restarts: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
+            egress: EgressMetrics::default(),
+            syncs_sent: AtomicU64::new(0),
+            syncs_failed: AtomicU64::new(0),
         }
     }
 }
@@ -190,11 +317,64 @@ impl Metrics {
                 self.enclave_restarts.load(Ordering::Relaxed),
             ),
         ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-            );
+            write_sample(&mut out, name, help, kind, value);
         }
+        self.egress.render(&mut out);
         out
     }
+
+    /// Appends the per-enclave and replication metrics to `out`: `enclaves[0]` is the leader (or
+    /// the only enclave), the others are read replicas.
+    pub fn render_enclaves(&self, out: &mut String, enclaves: &[EnclaveStatus]) {
+        let _ = writeln!(
+            out,
+            "# HELP nitro_kms_enclave_requests_total KMS requests relayed, by enclave (0 is the \
+             leader, the only one that takes mutations)."
+        );
+        let _ = writeln!(out, "# TYPE nitro_kms_enclave_requests_total counter");
+        for (index, enclave) in enclaves.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "nitro_kms_enclave_requests_total{{enclave=\"{index}\"}} {}",
+                enclave.requests
+            );
+        }
+        let replicas = enclaves.get(1..).unwrap_or_default();
+        for (name, help, kind, value) in [
+            (
+                "nitro_kms_replicas",
+                "Read replicas configured (every --enclave after the first).",
+                "gauge",
+                replicas.len() as u64,
+            ),
+            (
+                "nitro_kms_replicas_caught_up",
+                "Read replicas connected and caught up with every acknowledged write (serving reads).",
+                "gauge",
+                replicas.iter().filter(|r| r.serving).count() as u64,
+            ),
+            (
+                "nitro_kms_syncs_sent_total",
+                "Sync frames sent to read replicas.",
+                "counter",
+                self.syncs_sent.load(Ordering::Relaxed),
+            ),
+            (
+                "nitro_kms_syncs_failed_total",
+                "Read replica catch-ups that failed (the replica gets no requests until one succeeds).",
+                "counter",
+                self.syncs_failed.load(Ordering::Relaxed),
+            ),
+        ] {
+            write_sample(out, name, help, kind, value);
+        }
+    }
+}
+
+/// Appends one unlabelled sample with its `HELP` and `TYPE` lines.
+fn write_sample(out: &mut String, name: &str, help: &str, kind: &str, value: u64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+    );
 }

@@ -5,9 +5,11 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cluster;
 pub mod enclave;
 pub mod proxy;
 pub mod recipient;
+pub mod tls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -9,6 +9,7 @@ use nitro_kms_common::kms::ops::{
 use nitro_kms_common::kms::{KmsErrorType, Operation};
 use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{REGION, Sim};
+use nitro_kms_tests::tls::TlsFront;
 
 fn client(sim: &Sim) -> KmsClient {
     KmsClient::new(ClientConfig::new(
@@ -218,36 +219,10 @@ async fn an_attested_client_gets_plaintext_only_through_its_recipient_key() {
 
 /// A TLS terminator in front of the simulation, with a certificate for `kms.nitro.test`.
 async fn tls_front(sim: &Sim) -> (String, String) {
-    let certified = rcgen::generate_simple_self_signed(vec!["kms.nitro.test".to_owned()]).unwrap();
-    let cert_pem = certified.cert.pem();
-    let key =
-        rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![certified.cert.der().clone()], key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let upstream = sim.authority().to_owned();
-    tokio::spawn(async move {
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            let upstream = upstream.clone();
-            tokio::spawn(async move {
-                if let Ok(mut tls) = acceptor.accept(tcp).await
-                    && let Ok(mut plain) = tokio::net::TcpStream::connect(&upstream).await
-                {
-                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
-                }
-            });
-        }
-    });
-    (format!("tcp://127.0.0.1:{port}"), cert_pem)
+    let front = TlsFront::bind("kms.nitro.test").await;
+    let (port, root_pem) = (front.port, front.root_pem.clone());
+    front.forward_to(sim.authority().to_owned());
+    (format!("tcp://127.0.0.1:{port}"), root_pem)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,10 @@
 //! A call takes an idle connection (or opens one), sends its request, reads the answer and puts
 //! the connection back if it is still good. HTTP/1.1 has one request in flight per connection, so
 //! concurrent calls use as many connections as they need; at most `max_idle` are kept.
+//!
+//! Through an egress relay, a new connection first asks the relay for a tunnel with HTTP CONNECT
+//! ([`crate::http_connect`]); TLS and HTTP then run inside it as they would on a direct
+//! connection.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,10 +17,11 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_util::rt::TokioIo;
 
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use super::ClientError;
-use crate::transport::{self, Address};
+use crate::http_connect::{self, ConnectTarget};
+use crate::transport::{self, Address, Stream};
 
 /// A byte stream hyper can drive: plain or TLS.
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -37,6 +42,8 @@ const MAX_RESPONSE: usize = 4 << 20;
 /// The pool.
 pub(super) struct ConnectionPool {
     address: Address,
+    /// With an egress relay at `address`: the `host:port` to ask it for.
+    tunnel: Option<ConnectTarget>,
     tls: Option<Tls>,
     idle: Mutex<Vec<SendRequest<Full<Bytes>>>>,
     max_idle: usize,
@@ -53,9 +60,15 @@ impl std::fmt::Debug for ConnectionPool {
 }
 
 impl ConnectionPool {
-    pub(super) fn new(address: Address, tls: Option<Tls>, max_idle: usize) -> Self {
+    pub(super) fn new(
+        address: Address,
+        tunnel: Option<ConnectTarget>,
+        tls: Option<Tls>,
+        max_idle: usize,
+    ) -> Self {
         ConnectionPool {
             address,
+            tunnel,
             tls,
             idle: Mutex::new(Vec::new()),
             max_idle,
@@ -81,6 +94,10 @@ impl ConnectionPool {
         let stream = transport::connect(&self.address)
             .await
             .map_err(|e| ClientError::Transport(e.to_string()))?;
+        let stream: Box<dyn Io> = match &self.tunnel {
+            None => Box::new(stream),
+            Some(target) => Box::new(self.open_tunnel(stream, target).await?),
+        };
         let io: Box<dyn Io> = match &self.tls {
             None => Box::new(stream),
             Some(tls) => Box::new(
@@ -98,6 +115,35 @@ impl ConnectionPool {
         });
         self.opened.fetch_add(1, Ordering::Relaxed);
         Ok(sender)
+    }
+
+    /// Asks the egress relay on `stream` for a tunnel to `target`; after its `200` the stream
+    /// is the tunnel. The `BufReader` keeps whatever the relay sent after its answer (the first
+    /// bytes of the upstream's TLS), so nothing is lost.
+    async fn open_tunnel(
+        &self,
+        stream: Stream,
+        target: &ConnectTarget,
+    ) -> Result<BufReader<Stream>, ClientError> {
+        let relay = &self.address;
+        let failed =
+            |e: String| ClientError::Transport(format!("egress relay {relay} for {target}: {e}"));
+        let mut stream = BufReader::new(stream);
+        stream
+            .write_all(http_connect::request(target).as_bytes())
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        stream.flush().await.map_err(|e| failed(e.to_string()))?;
+        let head = http_connect::read_head(&mut stream, http_connect::MAX_HEAD)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let status = http_connect::parse_response(&head).map_err(|e| failed(e.to_string()))?;
+        if status.code != 200 {
+            return Err(ClientError::Transport(format!(
+                "egress relay refused {target}: {status}"
+            )));
+        }
+        Ok(stream)
     }
 
     /// POSTs `body` to `/` with `headers`; returns the status and body.

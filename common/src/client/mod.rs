@@ -13,7 +13,9 @@
 //! relay (an enclave reaching `kms.REGION.amazonaws.com:443` through a vsock port on its parent)
 //! while TLS still verifies the real host name — so against real AWS KMS the configuration is
 //! `https://kms.REGION.amazonaws.com` with real credentials, and against `nitro-kms-proxy` it is
-//! `http://127.0.0.1:9600` with the proxy's.
+//! `http://127.0.0.1:9600` with the proxy's. [`ClientConfig::egress_relay`] does the same through
+//! an HTTP CONNECT relay (the proxy's `--egress`, see [`crate::http_connect`]): each connection
+//! asks the relay for the URL's `host:port` first, and TLS runs inside the tunnel, end to end.
 //!
 //! Credentials come from [`ClientConfig::credentials`] or a [`CredentialsProvider`] (such as
 //! [`DefaultChain`]: environment, then shared file), renewed before they expire.
@@ -50,6 +52,7 @@ use serde::de::DeserializeOwned;
 pub use attested::Attestation;
 pub use credentials::{Credentials, CredentialsProvider, DefaultChain};
 
+use crate::http_connect::ConnectTarget;
 use crate::kms::ops::{
     DecryptRequest, DecryptResponse, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
     GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
@@ -95,6 +98,14 @@ pub struct ClientConfig {
     /// Connect here instead of the URL's host (e.g. `vsock://3:8000`, a relay on the parent),
     /// still sending the URL's host as `Host` and as the TLS server name.
     pub connect_to: Option<String>,
+    /// An HTTP CONNECT relay to go through (`vsock://3:8000`, `unix:///path`, `tcp://HOST:PORT`),
+    /// such as `nitro-kms-proxy --egress`: each new connection goes to the relay, asks it with
+    /// `CONNECT` for the URL's `host:port`, and only after a `200` runs TLS (verifying the URL's
+    /// host) and HTTP inside the tunnel. Unlike [`connect_to`](Self::connect_to), the relay
+    /// learns the destination from the request, so one relay serves several hosts, each of
+    /// which it can allow or refuse. Needs an `http://` or `https://` endpoint; excludes
+    /// `connect_to`.
+    pub egress_relay: Option<String>,
 }
 
 impl ClientConfig {
@@ -108,6 +119,7 @@ impl ClientConfig {
             max_idle: 8,
             tls_roots_pem: None,
             connect_to: None,
+            egress_relay: None,
         }
     }
 }
@@ -155,11 +167,13 @@ impl CredentialCache {
     }
 }
 
-/// The parts of an endpoint URL: where to connect, the `Host` header, TLS or not.
+/// The parts of an endpoint URL: where to connect, the `Host` header, TLS or not, and the
+/// CONNECT target when the connection goes through an egress relay.
 struct Endpoint {
     address: Address,
     host: String,
     tls_host: Option<String>,
+    tunnel: Option<ConnectTarget>,
 }
 
 /// `http://h[:p]`, `https://h[:p]`, or a transport address (`unix:///path`, `vsock://CID:PORT`).
@@ -171,11 +185,18 @@ fn parse_endpoint(config: &ClientConfig) -> Result<Endpoint, ClientError> {
     } else if let Some(rest) = endpoint.strip_prefix("http://") {
         (rest, false, 80)
     } else {
+        if config.egress_relay.is_some() {
+            return Err(bad(
+                "an egress relay needs an http:// or https:// endpoint (CONNECT names a host:port)"
+                    .to_owned(),
+            ));
+        }
         let address: Address = endpoint.parse().map_err(|e| bad(format!("{e}")))?;
         return Ok(Endpoint {
             address,
             host: "localhost".to_owned(),
             tls_host: None,
+            tunnel: None,
         });
     };
     let authority = authority.trim_end_matches('/');
@@ -183,14 +204,26 @@ fn parse_endpoint(config: &ClientConfig) -> Result<Endpoint, ClientError> {
         Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, p.to_owned()),
         _ => (authority, default_port.to_string()),
     };
-    let target = match &config.connect_to {
-        Some(relay) => relay.clone(),
-        None => format!("tcp://{hostname}:{port}"),
+    let (target, tunnel) = match (&config.connect_to, &config.egress_relay) {
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "connect_to and egress_relay exclude each other".to_owned()
+            ));
+        }
+        (Some(relay), None) => (relay.clone(), None),
+        (None, Some(relay)) => {
+            let tunnel: ConnectTarget = format!("{hostname}:{port}")
+                .parse()
+                .map_err(|e| bad(format!("{e}")))?;
+            (relay.clone(), Some(tunnel))
+        }
+        (None, None) => (format!("tcp://{hostname}:{port}"), None),
     };
     Ok(Endpoint {
         address: target.parse().map_err(|e| bad(format!("{e}")))?,
         host: authority.to_owned(),
         tls_host: tls.then(|| hostname.to_owned()),
+        tunnel,
     })
 }
 
@@ -231,7 +264,7 @@ impl KmsClient {
             None => None,
         };
         Ok(KmsClient {
-            pool: ConnectionPool::new(endpoint.address, tls, config.max_idle),
+            pool: ConnectionPool::new(endpoint.address, endpoint.tunnel, tls, config.max_idle),
             host: endpoint.host,
             credentials: CredentialCache {
                 provider: std::sync::Arc::new(config.credentials.clone()),
@@ -441,5 +474,62 @@ impl KmsClient {
             response.plaintext = Some(att.open(envelope)?);
         }
         Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(endpoint: &str) -> ClientConfig {
+        ClientConfig::new(
+            endpoint,
+            "us-east-1",
+            Credentials::new("AKIAEXAMPLEEXAMPLE00", "secret", None),
+        )
+    }
+
+    #[test]
+    fn an_egress_relay_tunnels_to_the_url_host_and_port() {
+        let mut https = config("https://KMS.us-east-1.amazonaws.com");
+        https.egress_relay = Some("vsock://3:8000".into());
+        let endpoint = parse_endpoint(&https).unwrap();
+        assert_eq!(endpoint.address.to_string(), "vsock://3:8000");
+        assert_eq!(
+            endpoint.tunnel.map(|t| t.to_string()).as_deref(),
+            Some("kms.us-east-1.amazonaws.com:443")
+        );
+        assert_eq!(
+            endpoint.tls_host.as_deref(),
+            Some("KMS.us-east-1.amazonaws.com")
+        );
+        let mut http = config("http://localhost:9600/");
+        http.egress_relay = Some("unix:///run/egress.sock".into());
+        let endpoint = parse_endpoint(&http).unwrap();
+        assert_eq!(
+            endpoint.tunnel.map(|t| t.to_string()).as_deref(),
+            Some("localhost:9600")
+        );
+        assert_eq!(endpoint.tls_host, None);
+    }
+
+    #[test]
+    fn an_egress_relay_with_connect_to_or_a_socket_endpoint_is_a_configuration_error() {
+        let mut both = config("https://kms.example.com");
+        both.connect_to = Some("unix:///tmp/a".into());
+        both.egress_relay = Some("unix:///tmp/b".into());
+        assert!(matches!(KmsClient::new(both), Err(ClientError::Config(_))));
+        let mut socket = config("unix:///tmp/kms.sock");
+        socket.egress_relay = Some("unix:///tmp/b".into());
+        assert!(matches!(
+            KmsClient::new(socket),
+            Err(ClientError::Config(_))
+        ));
+        let mut bad_relay = config("https://kms.example.com");
+        bad_relay.egress_relay = Some("vsock:3:8000".into());
+        assert!(matches!(
+            KmsClient::new(bad_relay),
+            Err(ClientError::Config(_))
+        ));
     }
 }

@@ -43,6 +43,7 @@ use nitro_kms_common::kms::{KmsError, KmsErrorType, KmsRequest};
 use serde::Serialize;
 
 use crate::keystore::{Mutation, StoredKey};
+use crate::parent_link::LinkError;
 use crate::sealed_store::CommitError;
 use crate::service::Service;
 
@@ -122,6 +123,10 @@ pub(crate) async fn commit(svc: &Service, mutation: Mutation) -> Result<(), KmsE
     svc.store.commit(mutation).await.map_err(|e| match e {
         // Lost a race with another writer (the key or alias vanished or appeared meanwhile).
         CommitError::Keystore(k) => KmsError::new(KmsErrorType::Conflict, k.to_string()),
+        // The parent routes mutations to the leader; one that reaches a read replica is retried.
+        CommitError::ReadReplica | CommitError::Link(LinkError::ReadReplica) => KmsError::internal(
+            "This key store replica does not accept changes. The request can be retried.",
+        ),
         CommitError::Seal(_) | CommitError::Link(_) => {
             KmsError::internal("The request could not be completed: the key store is unavailable.")
         }

@@ -1,4 +1,5 @@
-//! One parent connection: Hello, then requests in, responses and `Persist` frames out.
+//! One parent connection: Hello, then requests in, responses and `Persist` frames out (and, on a
+//! read replica, `Sync`s in and `SyncAck`s out: see [`crate::read_replica`]).
 //!
 //! The reader never blocks on work: a request is spawned as its own task (refused with
 //! `ThrottlingException` if the connection already has `max_in_flight` requests running), because
@@ -18,6 +19,7 @@ use tokio::task::JoinSet;
 
 use super::{ServerConfig, ServiceSlot};
 use crate::parent_link::ParentLink;
+use crate::read_replica::ReplicaSync;
 use crate::service::Reply;
 
 /// Depth of a connection's outbound queue.
@@ -31,6 +33,8 @@ pub struct Connection {
     pub service: ServiceSlot,
     /// Where `PersistAck`s go and where `Persist`s come from.
     pub link: Arc<ParentLink>,
+    /// Runs the catch-ups the parent's `Sync`s ask for (one per enclave, shared by connections).
+    pub replica: Arc<ReplicaSync>,
     /// Limits and deadlines.
     pub config: ServerConfig,
     /// Flips to true on SIGTERM.
@@ -101,16 +105,11 @@ impl Connection {
                 }
                 Message::PersistAck(ack) => self.link.deliver(ack),
                 Message::Credentials(credentials) => self.link.deliver_credentials(credentials),
+                // Marks the enclave a replica before the next frame is read; the catch-up and its
+                // SyncAck happen in a task (they need this reader to deliver PersistAcks).
                 Message::Sync { id } => {
-                    // Read replicas are not implemented yet: say so, the parent keeps routing
-                    // everything to this enclave as the leader.
-                    let _ = tx
-                        .send(Message::SyncAck {
-                            id,
-                            status: nitro_kms_common::wire::Status::SERVICE_UNAVAILABLE,
-                            payload: b"this enclave does not replicate".to_vec(),
-                        })
-                        .await;
+                    self.replica
+                        .request(id, tx.clone(), &self.link, self.service.clone());
                 }
                 Message::Ping { nonce } => {
                     let _ = tx.send(Message::Pong { nonce }).await;

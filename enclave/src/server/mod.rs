@@ -22,6 +22,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::parent_link::ParentLink;
+use crate::read_replica::ReplicaSync;
 use crate::service::Service;
 
 /// How the server treats connections and requests.
@@ -51,6 +52,7 @@ pub async fn serve(
     let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let mut connections = JoinSet::new();
     let mut next_conn_id = 0u64;
+    let replica = ReplicaSync::new();
     let mut stop = shutdown.clone();
     loop {
         tokio::select! {
@@ -74,6 +76,7 @@ pub async fn serve(
                     id: next_conn_id,
                     service: service.clone(),
                     link: link.clone(),
+                    replica: replica.clone(),
                     config: config.clone(),
                     shutdown: shutdown.clone(),
                 };
