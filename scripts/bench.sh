@@ -410,13 +410,13 @@ STEAL_PCT=$(awk -v t=$((CPU_T1 - CPU_T0)) -v s=$((CPU_S1 - CPU_S0)) 'BEGIN { pri
 echo '{}' | record series=cpu_steal steal_pct:="$STEAL_PCT"
 echo "   CPU stolen by the host during the load series: ${STEAL_PCT}%"
 
-step "6. Criterion micro-benchmarks (cargo bench -p nitro-kms-common --bench micro; -p nitro-kms-enclave --bench blob)"
+step "6. Criterion micro-benchmarks (cargo bench -p nitro-kms-tests --bench micro; -p nitro-kms-enclave --bench blob)"
 if [ "$BENCH_SKIP_CRITERION" = 1 ]; then
   echo "   skipped (BENCH_SKIP_CRITERION=1); the report uses what target/criterion holds"
   echo '{}' | record series=criterion status=skipped
 else
   echo "   running (1-2 minutes); log in $BENCH_OUT/criterion.log"
-  if ${CARGO:-cargo} bench -p nitro-kms-common --bench micro --locked -- --noplot \
+  if ${CARGO:-cargo} bench -p nitro-kms-tests --bench micro --locked -- --noplot \
       >"$BENCH_OUT/criterion.log" 2>&1 &&
     ${CARGO:-cargo} bench -p nitro-kms-enclave --bench blob --locked -- --noplot \
       >>"$BENCH_OUT/criterion.log" 2>&1; then

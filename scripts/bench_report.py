@@ -655,7 +655,7 @@ def moto_section(data):
 
 def criterion_section(crit, status):
     if not crit:
-        return "No criterion results in target/criterion (run `cargo bench -p nitro-kms-common " \
+        return "No criterion results in target/criterion (run `cargo bench -p nitro-kms-tests " \
                "--bench micro`).\n"
     rows = []
     for name in sorted(crit):
@@ -676,7 +676,7 @@ def criterion_section(crit, status):
                    "earlier run",
         "failed": "`cargo bench` failed in this run: these are from an earlier run",
     }.get(status, "from target/criterion")
-    return ("`cargo bench -p nitro-kms-common --bench micro` (common/benches/micro.rs), one core, "
+    return ("`cargo bench -p nitro-kms-tests --bench micro` (tests/benches/micro.rs), one core, "
             "%s (%s).\n\n" % (note, when)
             + md_table(["benchmark", "mean µs", "95% interval µs", "ops/s per core"], rows,
                        [":---", "---:", "---:", "---:"]) + "\n")

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-const MODEL_JSON: &str = include_str!("../../common/tests/spec/kms-service-2.json");
+const MODEL_JSON: &str = nitro_kms_api::SERVICE_MODEL;
 
 /// A JSON object read in document order (the model's member order is the CLI's option order).
 #[derive(Debug)]
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn the_embedded_model_has_every_served_operation() {
-        for op in nitro_kms_common::kms::Operation::ALL {
+        for op in nitro_kms_api::Operation::ALL {
             assert!(model().operations.contains_key(op.name()), "{op}");
         }
     }

@@ -26,8 +26,8 @@
 
 use std::collections::BTreeMap;
 
-use nitro_kms_common::crypto;
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_crypto as crypto;
+use nitro_kms_crypto::secret::SecretBytes;
 
 /// The only blob version this enclave writes and reads.
 pub const VERSION: u8 = 1;
@@ -57,7 +57,7 @@ impl BlobHeader {
 
     /// The key-material id as KMS writes it: 64 lower-case hex digits.
     pub fn key_material_id_hex(&self) -> String {
-        nitro_kms_common::crypto::hex_lower(&self.key_material_id)
+        nitro_kms_crypto::hex_lower(&self.key_material_id)
     }
 }
 

@@ -253,11 +253,11 @@ impl Config {
             max_in_flight: args
                 .max_in_flight
                 .or(file.max_in_flight)
-                .unwrap_or(nitro_kms_common::wire::DEFAULT_MAX_IN_FLIGHT),
+                .unwrap_or(nitro_kms_wire::DEFAULT_MAX_IN_FLIGHT),
             max_frame_len: args
                 .max_frame_len
                 .or(file.max_frame_len)
-                .unwrap_or(nitro_kms_common::wire::DEFAULT_MAX_FRAME_LEN),
+                .unwrap_or(nitro_kms_wire::DEFAULT_MAX_FRAME_LEN),
             max_connections: args.max_connections.or(file.max_connections).unwrap_or(64),
             deletion_sweep: Duration::from_secs(
                 args.deletion_sweep_secs

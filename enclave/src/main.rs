@@ -22,13 +22,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use nitro_kms_common::attestation::{TrustAnchor, Verifier};
-use nitro_kms_common::crypto;
-use nitro_kms_common::nsm::device::NsmDevice;
-use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
-use nitro_kms_common::nsm::{Nsm, NsmExt};
-use nitro_kms_common::transport::{self, Address};
-use nitro_kms_common::wire::Limits;
+use nitro_kms_attest::attestation::{TrustAnchor, Verifier};
+use nitro_kms_attest::nsm::device::NsmDevice;
+use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_attest::nsm::{Nsm, NsmExt};
+use nitro_kms_crypto as crypto;
 use nitro_kms_enclave::config::{Args, Config};
 use nitro_kms_enclave::parent_link::ParentLink;
 use nitro_kms_enclave::recipient::RecipientVerifier;
@@ -36,6 +34,8 @@ use nitro_kms_enclave::sealed_store::{LoadError, LoadFailure, SealedKeystore};
 use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::{Identity, Service};
 use nitro_kms_enclave::{clock, deletion, seal, seal_root, sealing_key};
+use nitro_kms_wire::Limits;
+use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
 
 fn main() -> ExitCode {
@@ -86,7 +86,7 @@ fn open_nsm(config: &Config) -> Result<Arc<dyn Nsm>, String> {
         let nsm = NsmDevice::open().map_err(|e| format!("{e}"))?;
         (
             Arc::new(nsm),
-            format!("NSM {}", nitro_kms_common::nsm::device::DEVICE_PATH),
+            format!("NSM {}", nitro_kms_attest::nsm::device::DEVICE_PATH),
         )
     };
     let described = nsm.describe().map_err(|e| format!("{what}: {e:?}"))?;
@@ -186,7 +186,7 @@ async fn run(config: Config) -> Result<(), String> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        nitro_kms_common::shutdown::wait_for_signal().await;
+        nitro_kms_wire::shutdown::wait_for_signal().await;
         eprintln!("nitro-kms-enclave: shutting down");
         let _ = stop_tx.send(true);
     });

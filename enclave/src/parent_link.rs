@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use nitro_kms_common::wire::{Credentials, Message, Persist, PersistAck, PersistAction};
+use nitro_kms_wire::{Credentials, Message, Persist, PersistAck, PersistAction};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Room left in a frame for everything of a `Persist`/`PersistAck` but its payload.
@@ -156,7 +156,7 @@ impl ParentLink {
             .iter()
             .map(|r| r.max_frame_len)
             .min()
-            .unwrap_or(nitro_kms_common::wire::DEFAULT_MAX_FRAME_LEN as usize);
+            .unwrap_or(nitro_kms_wire::DEFAULT_MAX_FRAME_LEN as usize);
         smallest.saturating_sub(FRAME_OVERHEAD).max(1024)
     }
 

@@ -21,7 +21,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use nitro_kms_common::wire::{Message, Status};
+use nitro_kms_wire::{Message, Status};
 use tokio::sync::mpsc;
 
 use crate::parent_link::ParentLink;

@@ -11,10 +11,11 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use nitro_kms_common::attestation::{AttestationError, Verifier};
-use nitro_kms_common::kms::types::RecipientInfo;
-use nitro_kms_common::kms::{Blob, KmsError};
-use nitro_kms_common::{crypto, recipient};
+use nitro_kms_api::types::RecipientInfo;
+use nitro_kms_api::{Blob, KmsError};
+use nitro_kms_attest::attestation::{AttestationError, Verifier};
+use nitro_kms_attest::recipient;
+use nitro_kms_crypto as crypto;
 
 use crate::policy::AttestationFacts;
 
@@ -65,7 +66,7 @@ impl RecipientVerifier {
                         .clone()
                         .ok_or_else(|| invalid("the document has no public_key to encrypt to"))?;
                     // Refuse a key we cannot wrap for before any work is done.
-                    nitro_kms_common::crypto::RsaPublicKey::from_spki_der(&spki)
+                    nitro_kms_crypto::RsaPublicKey::from_spki_der(&spki)
                         .ok()
                         .filter(|k| k.bits() >= recipient::MIN_RECIPIENT_KEY_BITS)
                         .ok_or_else(|| {

@@ -49,8 +49,8 @@
 //! parent's control — on AWS, e.g. a counter kept by KMS or a DynamoDB conditional write made
 //! through the attested channel — which is future work.
 
-use nitro_kms_common::crypto;
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_crypto as crypto;
+use nitro_kms_crypto::secret::SecretBytes;
 
 const SNAPSHOT_MAGIC: &[u8; 4] = b"NKSS";
 const JOURNAL_MAGIC: &[u8; 4] = b"NKSJ";

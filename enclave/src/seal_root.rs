@@ -29,16 +29,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nitro_kms_common::client::{
-    ClientConfig, ClientError, Credentials, CredentialsProvider, KmsClient,
-};
-use nitro_kms_common::crypto::RsaKeySize;
-use nitro_kms_common::kms::key_id::KeyRef;
-use nitro_kms_common::kms::ops::{DecryptRequest, GenerateDataKeyRequest};
-use nitro_kms_common::kms::{Blob, KmsError, KmsErrorType};
-use nitro_kms_common::nsm::Nsm;
-use nitro_kms_common::secret::SecretBytes;
-use nitro_kms_common::wire::{self, PersistAction};
+use nitro_kms_api::key_id::KeyRef;
+use nitro_kms_api::ops::{DecryptRequest, GenerateDataKeyRequest};
+use nitro_kms_api::{Blob, KmsError, KmsErrorType};
+use nitro_kms_attest::nsm::Nsm;
+use nitro_kms_client::{ClientConfig, ClientError, Credentials, CredentialsProvider, KmsClient};
+use nitro_kms_crypto::RsaKeySize;
+use nitro_kms_crypto::secret::SecretBytes;
+use nitro_kms_wire::{self as wire, PersistAction};
 use tokio::sync::watch;
 
 use crate::parent_link::{LinkError, ParentLink};

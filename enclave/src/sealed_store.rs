@@ -27,8 +27,8 @@
 
 use std::sync::{Arc, RwLock};
 
-use nitro_kms_common::crypto::GCM_TAG_LEN;
-use nitro_kms_common::wire::PersistAction;
+use nitro_kms_crypto::GCM_TAG_LEN;
+use nitro_kms_wire::PersistAction;
 
 use crate::keystore::{Keystore, KeystoreError, Mutation};
 use crate::parent_link::{LinkError, ParentLink};

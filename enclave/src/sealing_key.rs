@@ -12,8 +12,8 @@ use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use nitro_kms_common::crypto;
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_crypto as crypto;
+use nitro_kms_crypto::secret::SecretBytes;
 
 use crate::seal::SealingKey;
 

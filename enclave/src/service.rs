@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::types::RecipientInfo;
-use nitro_kms_common::kms::{KmsError, KmsRequest, Operation, key_id};
-use nitro_kms_common::wire::Status;
+use nitro_kms_api::types::RecipientInfo;
+use nitro_kms_api::{KmsError, KmsRequest, Operation, key_id};
+use nitro_kms_wire::Status;
 
 use crate::clock::Clock;
 use crate::recipient::{AttestedRecipient, RecipientVerifier};

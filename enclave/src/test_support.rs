@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nitro_kms_common::wire::{Message, PersistAck, PersistAction, Status};
+use nitro_kms_wire::{Message, PersistAck, PersistAction, Status};
 use tokio::sync::mpsc;
 
 use crate::parent_link::ParentLink;
@@ -32,7 +32,7 @@ impl TestClock {
 
 /// The fixed sealing key of these fixtures (so a test can load the same state twice).
 pub fn sealing_key() -> SealingKey {
-    SealingKey::new(nitro_kms_common::secret::SecretBytes::copy_from(&[9; 32])).unwrap()
+    SealingKey::new(nitro_kms_crypto::secret::SecretBytes::copy_from(&[9; 32])).unwrap()
 }
 
 /// A loaded service over an in-memory parent, with a clock the test moves.

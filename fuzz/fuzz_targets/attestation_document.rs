@@ -10,7 +10,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use libfuzzer_sys::fuzz_target;
-use nitro_kms_common::attestation::{
+use nitro_kms_attest::attestation::{
     DEFAULT_MAX_AGE, TrustAnchor, Verifier, VerifyOptions, parse_unverified, verify,
 };
 use nitro_kms_fuzz::simulated_root;

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nitro_kms_common::recipient;
+use nitro_kms_attest::recipient;
 use nitro_kms_fuzz::recipient_key;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nitro_kms_common::wire::{Limits, Message, encode_limited};
+use nitro_kms_wire::{Limits, Message, encode_limited};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(message) = Message::decode_body(data) {

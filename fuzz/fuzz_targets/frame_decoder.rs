@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nitro_kms_common::wire::hello::{Hello, negotiate};
-use nitro_kms_common::wire::{FrameDecoder, Limits, MIN_MAX_FRAME_LEN, Message};
+use nitro_kms_wire::hello::{Hello, negotiate};
+use nitro_kms_wire::{FrameDecoder, Limits, MIN_MAX_FRAME_LEN, Message};
 use nitro_kms_fuzz::frame_config;
 
 fuzz_target!(|data: &[u8]| {

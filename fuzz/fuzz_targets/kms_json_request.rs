@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nitro_kms_common::kms::KmsRequest;
+use nitro_kms_api::KmsRequest;
 use nitro_kms_fuzz::operation;
 
 fuzz_target!(|data: &[u8]| {

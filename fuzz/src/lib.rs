@@ -11,10 +11,10 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use nitro_kms_common::attestation::TrustAnchor;
-use nitro_kms_common::crypto::RsaPrivateKey;
-use nitro_kms_common::kms::Operation;
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_attest::attestation::TrustAnchor;
+use nitro_kms_crypto::RsaPrivateKey;
+use nitro_kms_api::Operation;
+use nitro_kms_crypto::secret::SecretBytes;
 use nitro_kms_enclave::blob::BlobHeader;
 use nitro_kms_enclave::seal::{SealingKey, SnapshotHeader, StoreId};
 use nitro_kms_proxy::credentials::{
@@ -25,10 +25,10 @@ use nitro_kms_proxy::credentials::{
 /// (written by `make_seeds` together with them; only the certificate, no key, is kept).
 pub const SIMULATED_ROOT_DER: &[u8] = include_bytes!("../fixtures/simulated_root.der");
 
-/// The RSA-2048 key of the `enclaver` CMS vector (`common/tests/vectors/cms`, Apache-2.0), the
+/// The RSA-2048 key of the `enclaver` CMS vector (`common/attest/tests/vectors/cms`, Apache-2.0), the
 /// recipient `cms_recipient` decrypts with and `make_seeds` builds envelopes to.
 pub const RECIPIENT_KEY_PKCS8: &[u8] =
-    include_bytes!("../../common/tests/vectors/cms/enclaver_cms_hello_world_rsa2048_pkcs8.der");
+    include_bytes!("../../common/attest/tests/vectors/cms/enclaver_cms_hello_world_rsa2048_pkcs8.der");
 
 /// The recipient key, parsed once.
 pub fn recipient_key() -> Option<&'static RsaPrivateKey> {

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_crypto::secret::SecretBytes;
 use serde::Deserialize;
 
 /// Access key id of the simulation's built-in credential (20 characters, as AWS's are).

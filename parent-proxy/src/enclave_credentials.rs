@@ -25,9 +25,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use nitro_kms_common::secret::SecretBytes;
-use nitro_kms_common::transport::{self, Address};
-use nitro_kms_common::wire::Credentials;
+use nitro_kms_crypto::secret::SecretBytes;
+use nitro_kms_wire::Credentials;
+use nitro_kms_wire::transport::{self, Address};
 use serde::Deserialize;
 use tokio::sync::watch;
 
@@ -182,7 +182,7 @@ pub fn parse_expiration(text: &str) -> Option<u64> {
         text.get(14..16)?,
         text.get(17..19)?
     );
-    u64::try_from(nitro_kms_common::sigv4::parse_amz_date(&compact)?).ok()
+    u64::try_from(nitro_kms_api::sigv4::parse_amz_date(&compact)?).ok()
 }
 
 impl Source {

@@ -22,9 +22,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nitro_kms_common::kms::{KmsError, KmsErrorType};
-use nitro_kms_common::transport::{self, Address};
-use nitro_kms_common::wire::{
+use nitro_kms_api::{KmsError, KmsErrorType};
+use nitro_kms_wire::transport::{self, Address};
+use nitro_kms_wire::{
     Credentials, FramedReader, FramedWriter, Hello, Limits, Message, PersistAck, PersistAction,
     Request, Response, Status, handshake,
 };

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
-use nitro_kms_common::crypto;
-use nitro_kms_common::kms::{KmsError, Operation};
+use nitro_kms_api::{KmsError, Operation};
+use nitro_kms_crypto as crypto;
 
 use crate::credentials::CredentialStore;
 use crate::metrics::Metrics;

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use nitro_kms_common::transport::{self, Address, Listener};
-use nitro_kms_common::wire::{
+use nitro_kms_wire::transport::{self, Address, Listener};
+use nitro_kms_wire::{
     FramedReader, FramedWriter, Hello, Limits, Message, Persist, PersistAck, PersistAction, Status,
     handshake,
 };

@@ -30,4 +30,4 @@ pub mod sigv4;
 pub mod simulation;
 pub mod state_store;
 
-pub use nitro_kms_common::shutdown::stopped;
+pub use nitro_kms_wire::shutdown::stopped;

@@ -23,8 +23,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{ArgAction, Parser};
-use nitro_kms_common::transport::{self, Address};
-use nitro_kms_common::wire::Limits;
 use nitro_kms_proxy::credentials::{
     CredentialStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
 };
@@ -39,6 +37,8 @@ use nitro_kms_proxy::router::Router;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
 use nitro_kms_proxy::state_store::StateStore;
 use nitro_kms_proxy::{server, stopped};
+use nitro_kms_wire::Limits;
+use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
 
 /// Command line of the proxy.
@@ -205,7 +205,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        nitro_kms_common::shutdown::wait_for_signal().await;
+        nitro_kms_wire::shutdown::wait_for_signal().await;
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
     });

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use nitro_kms_common::kms::Operation;
+use nitro_kms_api::Operation;
 
 /// Upper bounds of the latency histogram buckets, in seconds.
 pub const BUCKETS: [f64; 12] = [

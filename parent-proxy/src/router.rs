@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nitro_kms_common::kms::Operation;
+use nitro_kms_api::Operation;
 use tokio::sync::watch;
 
 use crate::enclave_link::{EnclaveLink, LinkConfig, Relayed, Role};
@@ -242,8 +242,8 @@ impl Router {
 
 #[cfg(test)]
 mod tests {
-    use nitro_kms_common::transport::{self, Address};
-    use nitro_kms_common::wire::{Message, PersistAction, Status};
+    use nitro_kms_wire::transport::{self, Address};
+    use nitro_kms_wire::{Message, PersistAction, Status};
     use tempfile::TempDir;
 
     use super::*;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use nitro_kms_common::transport::Listener;
+use nitro_kms_wire::transport::Listener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 

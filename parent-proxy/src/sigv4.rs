@@ -13,9 +13,9 @@
 //!
 //! Parsing is bounded: the header is limited in size and every field is checked before use.
 
-use nitro_kms_common::crypto;
-use nitro_kms_common::kms::{KmsError, KmsErrorType};
-pub use nitro_kms_common::sigv4::{SignedRequest, format_amz_date, parse_amz_date, signature};
+pub use nitro_kms_api::sigv4::{SignedRequest, format_amz_date, parse_amz_date, signature};
+use nitro_kms_api::{KmsError, KmsErrorType};
+use nitro_kms_crypto as crypto;
 
 use crate::credentials::{Credential, CredentialStore};
 
@@ -23,7 +23,7 @@ use crate::credentials::{Credential, CredentialStore};
 pub const MAX_AUTHORIZATION_LEN: usize = 4096;
 /// How far a request's date may be from the proxy's clock, in seconds (AWS: 5 minutes).
 pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
-use nitro_kms_common::sigv4::ALGORITHM;
+use nitro_kms_api::sigv4::ALGORITHM;
 
 /// Who signed a verified request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use nitro_kms_common::wire::{Persist, PersistAck, PersistAction, Status};
+use nitro_kms_wire::{Persist, PersistAck, PersistAction, Status};
 
 /// File name of the sealed snapshot.
 pub const SNAPSHOT_FILE: &str = "keystore.snapshot";

@@ -13,11 +13,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nitro_kms_common::transport::{self, Address};
-use nitro_kms_common::wire::{
+use nitro_kms_proxy::state_store::StateStore;
+use nitro_kms_wire::transport::{self, Address};
+use nitro_kms_wire::{
     FramedReader, FramedWriter, Hello, Limits, Message, PersistAck, Request, Response, handshake,
 };
-use nitro_kms_proxy::state_store::StateStore;
 use serde_json::Value;
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};

@@ -45,9 +45,9 @@ pub fn nitro_kms(args: &[&str]) -> Output {
     }
 }
 
-/// The folder of test vectors made by others (`common/tests/vectors`).
+/// The folder of test vectors made by others (`common/attest/tests/vectors`).
 pub fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../common/tests/vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../common/attest/tests/vectors")
 }
 
 /// Standard output of a successful run, as text; panics with stderr if the run failed.

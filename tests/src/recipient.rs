@@ -6,9 +6,9 @@ use std::fmt::Display;
 use std::path::Path;
 
 use base64::Engine;
-use nitro_kms_common::crypto::{self, RsaKeySize, RsaPrivateKey};
-use nitro_kms_common::nsm::NsmExt;
-use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_attest::nsm::NsmExt;
+use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_crypto::{self as crypto, RsaKeySize, RsaPrivateKey};
 use serde_json::{Value, json};
 
 /// Standard base64, as KMS JSON carries blobs.

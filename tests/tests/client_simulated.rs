@@ -2,11 +2,11 @@
 //! `common::client::KmsClient` against the simulated chain: typed calls, AWS errors mapped to
 //! `KmsError`, and connection reuse (one connection for 100 sequential calls).
 
-use nitro_kms_common::client::{ClientConfig, ClientError, Credentials, KmsClient};
-use nitro_kms_common::kms::ops::{
+use nitro_kms_api::ops::{
     CreateKeyRequest, CreateKeyResponse, DecryptRequest, GenerateDataKeyRequest,
 };
-use nitro_kms_common::kms::{KmsErrorType, Operation};
+use nitro_kms_api::{KmsErrorType, Operation};
+use nitro_kms_client::{ClientConfig, ClientError, Credentials, KmsClient};
 use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{REGION, Sim};
 use nitro_kms_tests::tls::TlsFront;
@@ -147,9 +147,9 @@ async fn service_errors_come_back_as_typed_kms_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_attested_client_gets_plaintext_only_through_its_recipient_key() {
-    use nitro_kms_common::crypto::RsaKeySize;
-    use nitro_kms_common::kms::ops::GenerateRandomRequest;
-    use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+    use nitro_kms_api::ops::GenerateRandomRequest;
+    use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+    use nitro_kms_crypto::RsaKeySize;
 
     let sim = Sim::start(&[]);
     let plain = client(&sim);
@@ -198,7 +198,7 @@ async fn an_attested_client_gets_plaintext_only_through_its_recipient_key() {
     assert!(random.ciphertext_for_recipient.is_some());
     assert_eq!(random.plaintext.unwrap().len(), 16);
     let pair = attested
-        .generate_data_key_pair(&nitro_kms_common::kms::ops::GenerateDataKeyPairRequest {
+        .generate_data_key_pair(&nitro_kms_api::ops::GenerateDataKeyPairRequest {
             key_id: Some(key.clone()),
             key_pair_spec: Some("ECC_NIST_P256".into()),
             ..Default::default()
@@ -227,7 +227,7 @@ async fn tls_front(sim: &Sim) -> (String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_endpoints_verify_the_server_name_through_a_relay() {
-    use nitro_kms_common::kms::ops::GenerateRandomRequest;
+    use nitro_kms_api::ops::GenerateRandomRequest;
     let sim = Sim::start(&[]);
     let (relay, root_pem) = tls_front(&sim).await;
     let creds = Credentials::new(SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY, None);
@@ -269,7 +269,7 @@ struct Expiring {
     calls: std::sync::atomic::AtomicUsize,
 }
 
-impl nitro_kms_common::client::CredentialsProvider for Expiring {
+impl nitro_kms_client::CredentialsProvider for Expiring {
     fn provide(&self) -> Result<(Credentials, Option<std::time::SystemTime>), ClientError> {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok((
@@ -281,7 +281,7 @@ impl nitro_kms_common::client::CredentialsProvider for Expiring {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_are_refreshed_before_they_expire_and_reused_until_then() {
-    use nitro_kms_common::kms::ops::GenerateRandomRequest;
+    use nitro_kms_api::ops::GenerateRandomRequest;
     use std::sync::atomic::Ordering;
     let sim = Sim::start(&[]);
     let request = GenerateRandomRequest {

@@ -15,11 +15,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nitro_kms_common::attestation::build::{DocumentFields, build_document};
-use nitro_kms_common::attestation::{TrustAnchor, parse_unverified};
-use nitro_kms_common::crypto::{self, EcdsaP384KeyPair, RsaKeySize, RsaPrivateKey};
-use nitro_kms_common::nsm::simulated::SimulatedNsm;
-use nitro_kms_common::recipient::{self, RecipientError};
+use nitro_kms_attest::attestation::build::{DocumentFields, build_document};
+use nitro_kms_attest::attestation::{TrustAnchor, parse_unverified};
+use nitro_kms_attest::nsm::simulated::SimulatedNsm;
+use nitro_kms_attest::recipient::{self, RecipientError};
+use nitro_kms_crypto::{self as crypto, EcdsaP384KeyPair, RsaKeySize, RsaPrivateKey};
 use nitro_kms_tests::enclave::{ALICE, Enclave, Reply, key_arn};
 use nitro_kms_tests::openssl;
 use nitro_kms_tests::recipient::{

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use nitro_kms_common::crypto;
+use nitro_kms_crypto as crypto;
 use nitro_kms_tests::enclave::{ACCOUNT, ALICE, Enclave, alias_arn, key_arn};
 use serde_json::{Value, json};
 

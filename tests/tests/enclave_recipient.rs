@@ -4,7 +4,7 @@
 //! the secret for that key in `CiphertextForRecipient` and never returns `Plaintext`; a key
 //! policy conditioned on PCR0 admits the matching image only.
 
-use nitro_kms_common::recipient;
+use nitro_kms_attest::recipient;
 use nitro_kms_tests::enclave::{ALICE, Enclave, key_arn};
 use nitro_kms_tests::recipient::{app, attested_only_policy, recipient_member};
 use serde_json::json;

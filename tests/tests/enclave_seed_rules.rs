@@ -7,10 +7,10 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use base64::Engine;
-use nitro_kms_common::crypto::{RsaKeySize, RsaPrivateKey};
-use nitro_kms_common::nsm::NsmExt;
-use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
-use nitro_kms_common::recipient;
+use nitro_kms_attest::nsm::NsmExt;
+use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_attest::recipient;
+use nitro_kms_crypto::{RsaKeySize, RsaPrivateKey};
 use nitro_kms_tests::enclave::{ACCOUNT, ALICE, Enclave, MALLORY, REGION, alias_arn, key_arn};
 use serde_json::{Value, json};
 

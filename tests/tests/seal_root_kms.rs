@@ -234,7 +234,7 @@ async fn the_sealing_key_comes_from_kms_survives_restarts_and_is_refused_to_anot
     let (tls_port, ca_pem) = (front.port, front.root_pem.clone());
     front.forward_to(upstream.authority().to_owned());
     let enclave_binary = binary("nitro-kms-enclave");
-    let pcr0 = nitro_kms_common::crypto::hex_lower(&nitro_kms_common::crypto::sha384(
+    let pcr0 = nitro_kms_crypto::hex_lower(&nitro_kms_crypto::sha384(
         &std::fs::read(&enclave_binary).unwrap(),
     ));
     let key_arn = create_seal_root_key(&upstream, &pcr0);

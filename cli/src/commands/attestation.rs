@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
-use nitro_kms_common::attestation::{self, TrustAnchor, VerifiedDocument, VerifyOptions};
-use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
-use nitro_kms_common::nsm::{NsmExt, PCR_LEN};
+use nitro_kms_attest::attestation::{self, TrustAnchor, VerifiedDocument, VerifyOptions};
+use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_attest::nsm::{NsmExt, PCR_LEN};
 
 use super::recipient::print_json;
 use crate::error::CliError;

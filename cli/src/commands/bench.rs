@@ -41,18 +41,16 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use hdrhistogram::Histogram;
-use nitro_kms_common::client::{
-    Attestation, ClientConfig, CredentialsProvider, DefaultChain, KmsClient,
-};
-use nitro_kms_common::crypto::RsaKeySize;
-use nitro_kms_common::kms::Operation;
-use nitro_kms_common::kms::ops::GenerateDataKeyRequest;
-use nitro_kms_common::nsm::Nsm;
-use nitro_kms_common::transport::Address;
-use nitro_kms_common::wire::Limits;
+use nitro_kms_api::Operation;
+use nitro_kms_api::ops::GenerateDataKeyRequest;
+use nitro_kms_attest::nsm::Nsm;
+use nitro_kms_client::{Attestation, ClientConfig, CredentialsProvider, DefaultChain, KmsClient};
+use nitro_kms_crypto::RsaKeySize;
 use nitro_kms_proxy::enclave_link::{EnclaveLink, LinkConfig};
 use nitro_kms_proxy::metrics::Metrics;
 use nitro_kms_proxy::state_store::StateStore;
+use nitro_kms_wire::Limits;
+use nitro_kms_wire::transport::Address;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
@@ -270,13 +268,13 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
 fn open_nsm(spec: &str) -> Result<Arc<dyn Nsm>, CliError> {
     Ok(match spec.strip_prefix("simulated:") {
         Some(dir) => Arc::new(
-            nitro_kms_common::nsm::simulated::SimulatedNsm::open(
-                nitro_kms_common::nsm::simulated::SimulatedNsmConfig::new(dir),
+            nitro_kms_attest::nsm::simulated::SimulatedNsm::open(
+                nitro_kms_attest::nsm::simulated::SimulatedNsmConfig::new(dir),
             )
             .map_err(other)?,
         ),
         None if spec == "nsm" => Arc::new(
-            nitro_kms_common::nsm::device::NsmDevice::open()
+            nitro_kms_attest::nsm::device::NsmDevice::open()
                 .map_err(|e| other(format!("{e:?}")))?,
         ),
         None => {

@@ -19,8 +19,8 @@
 use std::sync::Arc;
 
 use base64::Engine;
-use nitro_kms_common::client::{ClientConfig, ClientError, Credentials, KmsClient};
-use nitro_kms_common::kms::Operation;
+use nitro_kms_api::Operation;
+use nitro_kms_client::{ClientConfig, ClientError, Credentials, KmsClient};
 use serde_json::{Map, Value};
 
 use crate::model::{Shape, kebab, model};
@@ -572,20 +572,20 @@ async fn call(op: Operation, g: &Globals, body: Value) -> Result<Option<Value>, 
                 "--recipient is not supported by {op}"
             )));
         }
-        let nsm: Arc<dyn nitro_kms_common::nsm::Nsm> = match recipient.strip_prefix("simulated:") {
+        let nsm: Arc<dyn nitro_kms_attest::nsm::Nsm> = match recipient.strip_prefix("simulated:") {
             Some(dir) => Arc::new(
-                nitro_kms_common::nsm::simulated::SimulatedNsm::open(
-                    nitro_kms_common::nsm::simulated::SimulatedNsmConfig::new(dir),
+                nitro_kms_attest::nsm::simulated::SimulatedNsm::open(
+                    nitro_kms_attest::nsm::simulated::SimulatedNsmConfig::new(dir),
                 )
                 .map_err(|e| KmsOutcome::Other(format!("simulated NSM in {dir}: {e}")))?,
             ),
             None => Arc::new(
-                nitro_kms_common::nsm::device::NsmDevice::open()
+                nitro_kms_attest::nsm::device::NsmDevice::open()
                     .map_err(|e| KmsOutcome::Other(format!("/dev/nsm: {e:?}")))?,
             ),
         };
         client = client
-            .attested(nsm, nitro_kms_common::crypto::RsaKeySize::Rsa2048)
+            .attested(nsm, nitro_kms_crypto::RsaKeySize::Rsa2048)
             .map_err(|e| KmsOutcome::Other(e.to_string()))?;
         let parse_err =
             |e: serde_json::Error| KmsOutcome::Usage(format!("invalid parameters: {e}"));

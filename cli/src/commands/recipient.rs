@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use nitro_kms_common::{crypto::RsaPrivateKey, recipient};
+use nitro_kms_attest::recipient;
+use nitro_kms_crypto::RsaPrivateKey;
 use serde_json::json;
 
 use super::attestation::{TrustArgs, verify_document};

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use nitro_kms_common::kms::types::{KeySpec, KeyUsageType};
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_api::types::{KeySpec, KeyUsageType};
+use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{KeystoreError, Mutation};
@@ -253,7 +253,7 @@ impl Keystore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nitro_kms_common::kms::types::{KeySpec, KeyUsageType};
+    use nitro_kms_api::types::{KeySpec, KeyUsageType};
 
     fn key(id: &str) -> StoredKey {
         StoredKey {

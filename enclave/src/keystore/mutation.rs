@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Serialize};
 
 use super::{KeyStateRecord, KeystoreError, StoredAlias, StoredKey};

@@ -12,8 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use nitro_kms_common::kms::types::{KeySpec, KeyUsageType};
-use nitro_kms_common::kms::{KeyRef, KmsError, Operation};
+use nitro_kms_api::types::{KeySpec, KeyUsageType};
+use nitro_kms_api::{KeyRef, KmsError, Operation};
 
 use crate::keystore::{KeyMaterial, KeyStateRecord, Keystore, StoredKey};
 use crate::policy::{self, AttestationFacts, RequestContext};
@@ -151,7 +151,7 @@ pub fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
 
 /// Tags from a request as the keystore keeps them (tag key -> value; a later duplicate wins, but
 /// duplicates were already refused by validation).
-pub fn tag_map(tags: Option<Vec<nitro_kms_common::kms::types::Tag>>) -> BTreeMap<String, String> {
+pub fn tag_map(tags: Option<Vec<nitro_kms_api::types::Tag>>) -> BTreeMap<String, String> {
     tags.unwrap_or_default()
         .into_iter()
         .map(|t| {

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{CancelKeyDeletionRequest, CancelKeyDeletionResponse};
-use nitro_kms_common::kms::{KmsError, KmsErrorType, Operation};
+use nitro_kms_api::ops::{CancelKeyDeletionRequest, CancelKeyDeletionResponse};
+use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 
 use super::access::{self, Aliases};
 use crate::keystore::{KeyStateRecord, Mutation};

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use nitro_kms_common::kms::{Blob, KmsError};
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_api::{Blob, KmsError};
+use nitro_kms_crypto::secret::SecretBytes;
 
 use crate::blob::{self, BlobHeader};
 use crate::keystore::{KeyMaterial, StoredKey};
@@ -53,5 +53,5 @@ pub fn open_under(
 
 /// `KeyMaterialId` as responses render it (64 lower-case hex digits).
 pub fn material_id_hex(material: &KeyMaterial) -> String {
-    nitro_kms_common::crypto::hex_lower(&material.id)
+    nitro_kms_crypto::hex_lower(&material.id)
 }

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::CreateAliasRequest;
-use nitro_kms_common::kms::{KmsError, Operation};
+use nitro_kms_api::ops::CreateAliasRequest;
+use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use crate::keystore::{Mutation, StoredAlias};

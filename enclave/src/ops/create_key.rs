@@ -10,10 +10,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use nitro_kms_common::crypto;
-use nitro_kms_common::kms::ops::{CreateKeyRequest, CreateKeyResponse};
-use nitro_kms_common::kms::types::{KeySpec, KeyUsageType, OriginType};
-use nitro_kms_common::kms::{KmsError, KmsErrorType, Operation};
+use nitro_kms_api::ops::{CreateKeyRequest, CreateKeyResponse};
+use nitro_kms_api::types::{KeySpec, KeyUsageType, OriginType};
+use nitro_kms_api::{KmsError, KmsErrorType, Operation};
+use nitro_kms_crypto as crypto;
 
 use super::access;
 use super::describe_key::metadata;

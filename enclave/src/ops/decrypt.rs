@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{DecryptRequest, DecryptResponse};
-use nitro_kms_common::kms::types::EncryptionAlgorithmSpec;
-use nitro_kms_common::kms::{KmsError, Operation};
+use nitro_kms_api::ops::{DecryptRequest, DecryptResponse};
+use nitro_kms_api::types::EncryptionAlgorithmSpec;
+use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::ciphertext;

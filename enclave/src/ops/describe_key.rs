@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{DescribeKeyRequest, DescribeKeyResponse};
-use nitro_kms_common::kms::types::{
+use nitro_kms_api::ops::{DescribeKeyRequest, DescribeKeyResponse};
+use nitro_kms_api::types::{
     CustomerMasterKeySpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeyManagerType,
     KeyMetadata, KeySpec, KeyState, KeyUsageType, MacAlgorithmSpec, OriginType,
     SigningAlgorithmSpec,
 };
-use nitro_kms_common::kms::{KmsError, Operation, Timestamp};
+use nitro_kms_api::{KmsError, Operation, Timestamp};
 
 use super::access::{self, Aliases};
 use super::ciphertext;

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::DisableKeyRequest;
-use nitro_kms_common::kms::{KmsError, Operation};
+use nitro_kms_api::ops::DisableKeyRequest;
+use nitro_kms_api::{KmsError, Operation};
 
 use super::enable_key::set_enabled;
 use crate::keystore::KeyStateRecord;

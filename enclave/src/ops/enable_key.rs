@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::EnableKeyRequest;
-use nitro_kms_common::kms::{KmsError, Operation};
+use nitro_kms_api::ops::EnableKeyRequest;
+use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use crate::keystore::{KeyStateRecord, Mutation};

@@ -7,11 +7,11 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::crypto::{self, EcCurve, RsaKeySize};
-use nitro_kms_common::kms::ops::{GenerateDataKeyPairRequest, GenerateDataKeyPairResponse};
-use nitro_kms_common::kms::types::DataKeyPairSpec;
-use nitro_kms_common::kms::{Blob, KmsError, KmsErrorType, Operation};
-use nitro_kms_common::secret::SecretBytes;
+use nitro_kms_api::ops::{GenerateDataKeyPairRequest, GenerateDataKeyPairResponse};
+use nitro_kms_api::types::DataKeyPairSpec;
+use nitro_kms_api::{Blob, KmsError, KmsErrorType, Operation};
+use nitro_kms_crypto::secret::SecretBytes;
+use nitro_kms_crypto::{self as crypto, EcCurve, RsaKeySize};
 
 use super::access::{self, Aliases};
 use super::ciphertext;

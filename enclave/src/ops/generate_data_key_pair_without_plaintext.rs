@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{
+use nitro_kms_api::ops::{
     GenerateDataKeyPairWithoutPlaintextRequest, GenerateDataKeyPairWithoutPlaintextResponse,
 };
-use nitro_kms_common::kms::{Blob, KmsError, Operation};
+use nitro_kms_api::{Blob, KmsError, Operation};
 
 use super::access;
 use super::generate_data_key_pair::{generate_pair, precheck, seal_private_key};

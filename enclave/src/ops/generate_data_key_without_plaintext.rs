@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::crypto;
-use nitro_kms_common::kms::ops::{
+use nitro_kms_api::ops::{
     GenerateDataKeyWithoutPlaintextRequest, GenerateDataKeyWithoutPlaintextResponse,
 };
-use nitro_kms_common::kms::{KmsError, Operation};
+use nitro_kms_api::{KmsError, Operation};
+use nitro_kms_crypto as crypto;
 
 use super::access::{self, Aliases};
 use super::ciphertext;

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::crypto;
-use nitro_kms_common::kms::KmsError;
-use nitro_kms_common::kms::ops::{GenerateRandomRequest, GenerateRandomResponse};
+use nitro_kms_api::KmsError;
+use nitro_kms_api::ops::{GenerateRandomRequest, GenerateRandomResponse};
+use nitro_kms_crypto as crypto;
 
 use crate::service::Service;
 
@@ -18,7 +18,7 @@ pub async fn run(
 ) -> Result<GenerateRandomResponse, KmsError> {
     if req.custom_key_store_id.is_some() {
         return Err(KmsError::new(
-            nitro_kms_common::kms::KmsErrorType::CustomKeyStoreNotFound,
+            nitro_kms_api::KmsErrorType::CustomKeyStoreNotFound,
             "",
         ));
     }

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{GetKeyPolicyRequest, GetKeyPolicyResponse};
-use nitro_kms_common::kms::{KmsError, KmsErrorType, Operation};
+use nitro_kms_api::ops::{GetKeyPolicyRequest, GetKeyPolicyResponse};
+use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 
 use super::access::{self, Aliases};
 use crate::service::Service;

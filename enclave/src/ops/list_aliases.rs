@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{ListAliasesRequest, ListAliasesResponse};
-use nitro_kms_common::kms::types::AliasListEntry;
-use nitro_kms_common::kms::{KmsError, Operation, Timestamp};
+use nitro_kms_api::ops::{ListAliasesRequest, ListAliasesResponse};
+use nitro_kms_api::types::AliasListEntry;
+use nitro_kms_api::{KmsError, Operation, Timestamp};
 
 use super::access::{self, Aliases};
 use super::paging;

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::KmsError;
-use nitro_kms_common::kms::ops::{ListKeysRequest, ListKeysResponse};
-use nitro_kms_common::kms::types::KeyListEntry;
+use nitro_kms_api::KmsError;
+use nitro_kms_api::ops::{ListKeysRequest, ListKeysResponse};
+use nitro_kms_api::types::KeyListEntry;
 
 use super::paging;
 use crate::service::Service;

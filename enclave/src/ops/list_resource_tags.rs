@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{ListResourceTagsRequest, ListResourceTagsResponse};
-use nitro_kms_common::kms::types::Tag;
-use nitro_kms_common::kms::{KmsError, Operation};
+use nitro_kms_api::ops::{ListResourceTagsRequest, ListResourceTagsResponse};
+use nitro_kms_api::types::Tag;
+use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::paging;

@@ -38,8 +38,8 @@ pub mod update_alias;
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::types::EncryptionAlgorithmSpec;
-use nitro_kms_common::kms::{KmsError, KmsErrorType, KmsRequest};
+use nitro_kms_api::types::EncryptionAlgorithmSpec;
+use nitro_kms_api::{KmsError, KmsErrorType, KmsRequest};
 use serde::Serialize;
 
 use crate::keystore::{Mutation, StoredKey};

@@ -3,7 +3,7 @@
 //! The marker is the position of the next item, base64-free decimal text wrapped so it looks
 //! opaque (clients must treat it as such); a marker we did not issue is `InvalidMarkerException`.
 
-use nitro_kms_common::kms::{KmsError, KmsErrorType};
+use nitro_kms_api::{KmsError, KmsErrorType};
 
 /// Default page size of the List operations.
 pub const DEFAULT_LIMIT: usize = 100;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::PutKeyPolicyRequest;
-use nitro_kms_common::kms::{KmsError, KmsErrorType, Operation};
+use nitro_kms_api::ops::PutKeyPolicyRequest;
+use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 
 use super::access::{self, Aliases};
 use super::create_key::check_new_policy;

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use nitro_kms_common::kms::ops::{ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse};
-use nitro_kms_common::kms::types::KeyState;
-use nitro_kms_common::kms::{KmsError, Operation, Timestamp};
+use nitro_kms_api::ops::{ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse};
+use nitro_kms_api::types::KeyState;
+use nitro_kms_api::{KmsError, Operation, Timestamp};
 
 use super::access::{self, Aliases};
 use crate::keystore::{KeyStateRecord, Mutation};

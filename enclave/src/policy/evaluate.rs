@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use nitro_kms_common::kms::KmsError;
-use nitro_kms_common::kms::error::DenyReason;
+use nitro_kms_api::KmsError;
+use nitro_kms_api::error::DenyReason;
 
 use super::condition::{evaluate, glob};
 use super::document::{Condition, Effect, Policy, Principals, Statement};

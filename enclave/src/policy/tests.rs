@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use nitro_kms_common::kms::KmsErrorType;
+use nitro_kms_api::KmsErrorType;
 use proptest::prelude::*;
 
 use super::*;

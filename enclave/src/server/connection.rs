@@ -9,9 +9,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use nitro_kms_common::kms::{KmsError, KmsErrorType};
-use nitro_kms_common::transport::Stream;
-use nitro_kms_common::wire::{
+use nitro_kms_api::{KmsError, KmsErrorType};
+use nitro_kms_wire::transport::Stream;
+use nitro_kms_wire::{
     FramedReader, FramedWriter, Hello, Limits, Message, Response, WireError, handshake,
 };
 use tokio::sync::{Semaphore, mpsc, watch};

@@ -16,8 +16,8 @@ pub mod connection;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nitro_kms_common::transport::Listener;
-use nitro_kms_common::wire::Limits;
+use nitro_kms_wire::Limits;
+use nitro_kms_wire::transport::Listener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -97,4 +97,4 @@ pub async fn serve(
     .await;
 }
 
-pub use nitro_kms_common::shutdown::stopped;
+pub use nitro_kms_wire::shutdown::stopped;

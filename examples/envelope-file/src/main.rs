@@ -22,13 +22,13 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use nitro_kms_common::client::{ClientConfig, Credentials, KmsClient};
-use nitro_kms_common::crypto::{self, RsaKeySize};
-use nitro_kms_common::kms::Blob;
-use nitro_kms_common::kms::ops::{DecryptRequest, GenerateDataKeyRequest};
-use nitro_kms_common::nsm::Nsm;
-use nitro_kms_common::nsm::device::NsmDevice;
-use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_api::Blob;
+use nitro_kms_api::ops::{DecryptRequest, GenerateDataKeyRequest};
+use nitro_kms_attest::nsm::Nsm;
+use nitro_kms_attest::nsm::device::NsmDevice;
+use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_client::{ClientConfig, Credentials, KmsClient};
+use nitro_kms_crypto::{self as crypto, RsaKeySize};
 
 const USAGE: &str = "usage: envelope-file encrypt IN OUT --key-id KEY --endpoint-url URL --recipient simulated:DIR|nsm\n       envelope-file decrypt OUT BACK --endpoint-url URL --recipient simulated:DIR|nsm";
 

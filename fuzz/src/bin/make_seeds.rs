@@ -1,7 +1,7 @@
 //! Writes the committed seed corpus, `fuzz/corpus/<target>/`, and the simulated root the
 //! `attestation_document` target pins, `fuzz/fixtures/simulated_root.der`.
 //!
-//! Seeds come from the project's test vectors (`common/tests/vectors`, copied unchanged) and from
+//! Seeds come from the project's test vectors (`common/attest/tests/vectors`, copied unchanged) and from
 //! the real encoders: frames and envelopes of every message kind, request bodies of every KMS
 //! operation, documents of a simulated NSM (in a temporary directory), envelopes, blobs and sealed
 //! state made with the fixed keys of `nitro_kms_fuzz`, policies, and correctly signed requests.
@@ -21,14 +21,14 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use nitro_kms_common::kms::Operation;
-use nitro_kms_common::kms::types::{KeySpec, KeyUsageType};
-use nitro_kms_common::nsm::NsmExt;
-use nitro_kms_common::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
-use nitro_kms_common::recipient;
-use nitro_kms_common::secret::SecretBytes;
-use nitro_kms_common::wire::hello::Hello;
-use nitro_kms_common::wire::{
+use nitro_kms_api::Operation;
+use nitro_kms_api::types::{KeySpec, KeyUsageType};
+use nitro_kms_attest::nsm::NsmExt;
+use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_attest::recipient;
+use nitro_kms_crypto::secret::SecretBytes;
+use nitro_kms_wire::hello::Hello;
+use nitro_kms_wire::{
     Limits, Message, Persist, PersistAck, PersistAction, Request, Response, Status, encode,
 };
 use nitro_kms_enclave::blob;
@@ -85,7 +85,7 @@ const CALLER: &str = "arn:aws:iam::111122223333:user/simulation";
 
 fn main() -> Result<()> {
     let fuzz_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let vectors = fuzz_dir.join("../common/tests/vectors");
+    let vectors = fuzz_dir.join("../common/attest/tests/vectors");
     let mut corpus = Corpus {
         root: fuzz_dir.join("corpus"),
         total: 0,

@@ -13,8 +13,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use nitro_kms_common::http_connect::{ConnectTarget, TargetError};
-use nitro_kms_common::transport::Host;
+use nitro_kms_wire::http_connect::{ConnectTarget, TargetError};
+use nitro_kms_wire::transport::Host;
 
 /// One `allow=` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]

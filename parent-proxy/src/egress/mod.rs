@@ -7,7 +7,7 @@
 //! relay opens a TCP connection there and moves bytes both ways.
 //!
 //! - **Why HTTP CONNECT.** The enclave must say where to go, and CONNECT
-//!   ([`nitro_kms_common::http_connect`]) is the standard minimal way: one head naming
+//!   ([`nitro_kms_wire::http_connect`]) is the standard minimal way: one head naming
 //!   `host:port`, one status line back (`200`, or `400`/`403`/`502`/`503`/`504` saying exactly
 //!   why not), then a raw stream. One relay can serve several destinations, and any HTTP tool
 //!   can probe it.
@@ -30,7 +30,7 @@
 //!
 //! Limits: at most `max-connections` connections per relay (`503` past it), a deadline for the
 //! request head (`400`), for resolving and connecting (`504`), and an idle timeout on tunnels.
-//! Upstream sockets have `TCP_NODELAY`. Listening uses [`nitro_kms_common::transport`], so a
+//! Upstream sockets have `TCP_NODELAY`. Listening uses [`nitro_kms_wire::transport`], so a
 //! relay serves vsock (production), a Unix socket or TCP (simulation, tests) alike.
 //!
 //! - [`spec`]: the `--egress SPEC` syntax;
@@ -46,7 +46,7 @@ mod relay_tests;
 
 use std::sync::Arc;
 
-use nitro_kms_common::transport::{self, Address, TransportError};
+use nitro_kms_wire::transport::{self, Address, TransportError};
 use tokio::sync::watch;
 
 use crate::metrics::Metrics;

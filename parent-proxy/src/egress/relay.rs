@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use nitro_kms_common::http_connect::{self, ConnectError, ConnectTarget, RelayStatus};
-use nitro_kms_common::transport::{Host, Listener, PeerAddr, Stream};
+use nitro_kms_wire::http_connect::{self, ConnectError, ConnectTarget, RelayStatus};
+use nitro_kms_wire::transport::{Host, Listener, PeerAddr, Stream};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};

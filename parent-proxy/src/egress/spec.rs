@@ -24,7 +24,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use nitro_kms_common::transport::{Address, AddressError, VSOCK_CID_ANY};
+use nitro_kms_wire::transport::{Address, AddressError, VSOCK_CID_ANY};
 
 use super::allowlist::{Allowlist, Pattern, PatternError};
 

@@ -1,0 +1,200 @@
+//! Request and response structs of the KMS operations nitro-kms serves, one file per family.
+//!
+//! Conventions shared by every struct here:
+//! - member names are the model's, exactly (`#[serde(rename_all = "PascalCase")]`, checked
+//!   against the model by a test);
+//! - every member is an `Option`: required members are enforced by validation, so a missing one
+//!   earns AWS's `Value null at '...' failed to satisfy constraint: Member must not be null`
+//!   rather than a parse error; `None` members are omitted when serializing;
+//! - enum members of requests are `String`s with typed accessors, so unknown values reach
+//!   validation and are quoted back as AWS quotes them;
+//! - response fields are declared in ASCII order of their names, the order AWS writes them in;
+//! - secret members (`Plaintext`, `PrivateKeyPlaintext`) are [`nitro_kms_crypto::secret::SecretBytes`].
+//!
+//! [`KmsRequest`] ties them to [`Operation`]: one call turns an `X-Amz-Target` and a body into
+//! a typed, validated request or the error AWS would send.
+
+pub mod aliases;
+pub mod data_key;
+pub mod data_key_pair;
+pub mod encrypt_decrypt;
+pub mod keys;
+pub mod policy;
+pub mod random;
+pub mod tags;
+
+pub use aliases::{
+    CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse,
+    UpdateAliasRequest,
+};
+pub use data_key::{
+    GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
+    GenerateDataKeyWithoutPlaintextResponse,
+};
+pub use data_key_pair::{
+    GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
+    GenerateDataKeyPairWithoutPlaintextRequest, GenerateDataKeyPairWithoutPlaintextResponse,
+};
+pub use encrypt_decrypt::{
+    DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, ReEncryptRequest,
+    ReEncryptResponse,
+};
+pub use keys::{
+    CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
+    DescribeKeyRequest, DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, ListKeysRequest,
+    ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
+};
+pub use policy::{GetKeyPolicyRequest, GetKeyPolicyResponse, PutKeyPolicyRequest};
+pub use random::{GenerateRandomRequest, GenerateRandomResponse};
+pub use tags::{
+    ListResourceTagsRequest, ListResourceTagsResponse, TagResourceRequest, UntagResourceRequest,
+};
+
+use crate::Operation;
+use crate::error::KmsError;
+use crate::json;
+
+/// Declares [`KmsRequest`] with one variant per operation, named after it.
+macro_rules! requests {
+    ($($op:ident => $request:ty,)+) => {
+        /// A parsed, validated request of any served operation.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum KmsRequest {
+            $(
+                #[doc = concat!("A `", stringify!($op), "` request.")]
+                $op($request),
+            )+
+        }
+
+        impl KmsRequest {
+            /// Reads and validates `body` as a request of `operation`, exactly as AWS would:
+            /// member types and base64 first (`SerializationException`), then model
+            /// constraints and service rules (`ValidationException` and friends).
+            pub fn parse(operation: Operation, body: &[u8]) -> Result<Self, KmsError> {
+                Ok(match operation {
+                    $( Operation::$op => KmsRequest::$op(json::parse::<$request>(body)?), )+
+                })
+            }
+
+            /// The operation of this request.
+            pub fn operation(&self) -> Operation {
+                match self {
+                    $( KmsRequest::$op(_) => Operation::$op, )+
+                }
+            }
+
+            /// The request as a JSON body, as a client sends it.
+            pub fn to_json(&self) -> Result<String, KmsError> {
+                let text = match self {
+                    $( KmsRequest::$op(request) => serde_json::to_string(request), )+
+                };
+                text.map_err(|e| KmsError::internal(format!("request serialization failed: {e}")))
+            }
+        }
+    };
+}
+
+requests! {
+    GenerateDataKey => GenerateDataKeyRequest,
+    GenerateDataKeyWithoutPlaintext => GenerateDataKeyWithoutPlaintextRequest,
+    Decrypt => DecryptRequest,
+    Encrypt => EncryptRequest,
+    ReEncrypt => ReEncryptRequest,
+    GenerateRandom => GenerateRandomRequest,
+    CreateKey => CreateKeyRequest,
+    DescribeKey => DescribeKeyRequest,
+    ListKeys => ListKeysRequest,
+    CreateAlias => CreateAliasRequest,
+    UpdateAlias => UpdateAliasRequest,
+    DeleteAlias => DeleteAliasRequest,
+    ListAliases => ListAliasesRequest,
+    EnableKey => EnableKeyRequest,
+    DisableKey => DisableKeyRequest,
+    ScheduleKeyDeletion => ScheduleKeyDeletionRequest,
+    CancelKeyDeletion => CancelKeyDeletionRequest,
+    GetKeyPolicy => GetKeyPolicyRequest,
+    PutKeyPolicy => PutKeyPolicyRequest,
+    GenerateDataKeyPair => GenerateDataKeyPairRequest,
+    GenerateDataKeyPairWithoutPlaintext => GenerateDataKeyPairWithoutPlaintextRequest,
+    TagResource => TagResourceRequest,
+    UntagResource => UntagResourceRequest,
+    ListResourceTags => ListResourceTagsRequest,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::KmsErrorType;
+
+    #[test]
+    fn parse_routes_each_operation_to_its_request_type() {
+        let request = KmsRequest::parse(
+            Operation::from_target("TrentService.GenerateDataKey").unwrap(),
+            br#"{"KeyId":"alias/x","KeySpec":"AES_256"}"#,
+        )
+        .unwrap();
+        assert_eq!(request.operation(), Operation::GenerateDataKey);
+        let KmsRequest::GenerateDataKey(inner) = &request else {
+            panic!("wrong variant: {request:?}");
+        };
+        assert_eq!(inner.data_key_len(), Some(32));
+        assert_eq!(
+            request.to_json().unwrap(),
+            r#"{"KeyId":"alias/x","KeySpec":"AES_256"}"#
+        );
+    }
+
+    #[test]
+    fn parse_returns_the_aws_error_for_a_bad_body() {
+        let err = KmsRequest::parse(Operation::GenerateRandom, b"{}").unwrap_err();
+        assert_eq!(err.message(), "NumberOfBytes is required.");
+        let err =
+            KmsRequest::parse(Operation::Decrypt, br#"{"CiphertextBlob":"abc"}"#).unwrap_err();
+        assert_eq!(err.kind(), KmsErrorType::Serialization);
+        assert_eq!(
+            err.message(),
+            "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3"
+        );
+    }
+
+    #[test]
+    fn every_operation_parses_its_minimal_valid_body() {
+        let key = "1234abcd-12ab-34cd-56ef-1234567890ab";
+        for &op in Operation::ALL {
+            let body = match op {
+                Operation::GenerateDataKey | Operation::GenerateDataKeyWithoutPlaintext => {
+                    format!(r#"{{"KeyId":"{key}","KeySpec":"AES_256"}}"#)
+                }
+                Operation::Decrypt => r#"{"CiphertextBlob":"AQID"}"#.to_owned(),
+                Operation::Encrypt => format!(r#"{{"KeyId":"{key}","Plaintext":"AQID"}}"#),
+                Operation::ReEncrypt => {
+                    format!(r#"{{"CiphertextBlob":"AQID","DestinationKeyId":"{key}"}}"#)
+                }
+                Operation::GenerateRandom => r#"{"NumberOfBytes":32}"#.to_owned(),
+                Operation::CreateKey | Operation::ListKeys | Operation::ListAliases => {
+                    "{}".to_owned()
+                }
+                Operation::CreateAlias | Operation::UpdateAlias => {
+                    format!(r#"{{"AliasName":"alias/a","TargetKeyId":"{key}"}}"#)
+                }
+                Operation::DeleteAlias => r#"{"AliasName":"alias/a"}"#.to_owned(),
+                Operation::PutKeyPolicy => format!(r#"{{"KeyId":"{key}","Policy":"{{}}"}}"#),
+                Operation::GenerateDataKeyPair | Operation::GenerateDataKeyPairWithoutPlaintext => {
+                    format!(r#"{{"KeyId":"{key}","KeyPairSpec":"RSA_2048"}}"#)
+                }
+                Operation::TagResource => format!(r#"{{"KeyId":"{key}","Tags":[]}}"#),
+                Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
+                Operation::DescribeKey
+                | Operation::EnableKey
+                | Operation::DisableKey
+                | Operation::ScheduleKeyDeletion
+                | Operation::CancelKeyDeletion
+                | Operation::GetKeyPolicy
+                | Operation::ListResourceTags => format!(r#"{{"KeyId":"{key}"}}"#),
+            };
+            let request =
+                KmsRequest::parse(op, body.as_bytes()).unwrap_or_else(|e| panic!("{op}: {e}"));
+            assert_eq!(request.operation(), op);
+        }
+    }
+}

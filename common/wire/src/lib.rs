@@ -1,0 +1,409 @@
+//! # nitro-kms-wire: how the parent and the enclave talk, and the streams they talk over.
+//!
+//! Two jobs that every process of the chain shares and nothing else needs: the control link's
+//! format (length-prefixed CBOR frames, described below) and the byte streams under it —
+//! [`transport`] (`vsock://`, `unix://`, `tcp://` addresses behind one type), [`http_connect`]
+//! (the HTTP CONNECT exchange of the parent's egress relay, both sides) and [`shutdown`] (the
+//! stop signal of every accept loop). It knows neither KMS nor attestation.
+//!
+//! # Where this crate sits
+//!
+//! The shared crates under `common/` depend on each other in one direction only:
+//!
+//! ```text
+//! nitro-kms-crypto   <- nitro-kms-wire, nitro-kms-api, nitro-kms-attest, nitro-kms-client
+//! nitro-kms-wire     <- nitro-kms-client                (and the enclave, the proxy)
+//! nitro-kms-api      <- nitro-kms-client                (and the enclave, the proxy)
+//! nitro-kms-attest   <- nitro-kms-client                (and the enclave, the CLI)
+//! nitro-kms-client   <- the enclave (seal root), the CLI, the example
+//! ```
+//!
+//! # The control link
+//!
+//!
+//! The parent instance terminates the AWS KMS HTTP API, authenticates the caller, and relays each
+//! KMS operation to the enclave over one stream (vsock in production, a Unix socket or loopback TCP
+//! in simulation). This module is that relay's format, and nothing more: it knows neither what a
+//! KMS operation does nor who is allowed to call it. A KMS request's JSON body is carried as opaque
+//! bytes, exactly as the KMS JSON 1.1 protocol has it, so the proxy never re-models an operation.
+//!
+//! The module is split by responsibility:
+//!
+//! - this file: the format specification below, [`Limits`] and the error type [`WireError`];
+//! - [`frame`]: the length prefix: [`encode`] and the incremental, allocation-bounded
+//!   [`FrameDecoder`] (sync, usable over any buffer);
+//! - [`message`]: the envelopes ([`Message`], [`Request`], [`Response`], [`Status`]) and their CBOR
+//!   encoding;
+//! - [`hello`]: the opening [`Hello`] exchange, version check and limit negotiation;
+//! - [`io`]: async helpers over tokio's `AsyncRead`/`AsyncWrite` ([`read_message`],
+//!   [`write_message`], [`FramedReader`], [`FramedWriter`]).
+//!
+//! # Frames
+//!
+//! A stream is a sequence of frames, with nothing before, between or after them:
+//!
+//! ```text
+//! frame = length || body
+//! length: 4 bytes, unsigned, big-endian: the number of bytes in body
+//! body:   exactly `length` bytes holding exactly one CBOR data item (RFC 8949)
+//! ```
+//!
+//! `length` must be at least 1 and at most the receiver's `max_frame_len` (before the [`Hello`]
+//! exchange, the receiver's own configured limit; afterwards, the negotiated one). A receiver checks
+//! `length` **before** it allocates or reads anything for the body and answers a violation with
+//! [`WireError::FrameTooLarge`] or [`WireError::EmptyFrame`]. Either error leaves the stream
+//! unsynchronised, so the receiver closes the connection. A sender never emits a frame larger than
+//! the negotiated limit: it would cost every request in flight on that connection.
+//!
+//! # Bodies
+//!
+//! A body is one CBOR **map** whose keys are small unsigned integers (keeping frames compact
+//! without a schema, as COSE and CTAP2 do). Every key has one meaning and one CBOR type across all
+//! message kinds:
+//!
+//! | key | name            | CBOR type (major type)            | Rust field                 |
+//! |-----|-----------------|-----------------------------------|----------------------------|
+//! | 0   | `kind`          | unsigned integer (0)              | [`Kind`]                   |
+//! | 1   | `id`            | unsigned integer (0), 64-bit      | `u64`                      |
+//! | 2   | `op`            | text string (3)                   | `String`                   |
+//! | 3   | `caller`        | text string (3)                   | `String`                   |
+//! | 4   | `payload`       | byte string (2)                   | `Vec<u8>`                  |
+//! | 5   | `status`        | unsigned integer (0), 200..=599   | [`Status`]                 |
+//! | 6   | `version`       | unsigned integer (0), 32-bit      | `u32`                      |
+//! | 7   | `max_frame_len` | unsigned integer (0), 32-bit      | `u32`                      |
+//! | 8   | `max_in_flight` | unsigned integer (0), 32-bit      | `u32`                      |
+//! | 9   | `nonce`         | unsigned integer (0), 64-bit      | `u64`                      |
+//! | 10  | `action`        | unsigned integer (0), 0..=5       | [`PersistAction`]          |
+//! | 11  | `offset`        | unsigned integer (0), 64-bit      | `u64`                      |
+//! | 12  | `total`         | unsigned integer (0), 64-bit      | `u64`                      |
+//! | 13  | `access_key_id` | text string (3)                   | `String`                   |
+//! | 14  | `secret_access_key` | byte string (2)               | `SecretBytes`              |
+//! | 15  | `session_token` | text string (3), empty = none     | `String`                   |
+//! | 16  | `expiration`    | unsigned integer (0), Unix secs   | `u64` (0 = never)          |
+//!
+//! The `kind` (key 0) says which message the map is and therefore which other keys it has. Every
+//! listed key is required and no other key is allowed:
+//!
+//! | kind | message                   | keys             | sent by                           |
+//! |------|---------------------------|------------------|-----------------------------------|
+//! | 0    | [`Hello`]                 | 0, 6, 7, 8       | both sides, first frame each way  |
+//! | 1    | [`Request`]               | 0, 1, 2, 3, 4    | parent                            |
+//! | 2    | [`Response`]              | 0, 1, 4, 5       | enclave                           |
+//! | 3    | [`Message::Ping`]         | 0, 9             | either side                       |
+//! | 4    | [`Message::Pong`]         | 0, 9             | the side that received the Ping   |
+//! | 5    | [`Persist`]               | 0, 1, 4, 10, 11, 12 | enclave                        |
+//! | 6    | [`PersistAck`]            | 0, 1, 4, 5, 12   | parent, answering a Persist       |
+//! | 7    | reserved (`Shutdown`)     |                  | a later version                   |
+//! | 8    | [`Credentials`]           | 0, 13, 14, 15, 16 | parent, after Hello and on renewal |
+//! | 9    | [`Message::Sync`]         | 0, 1             | parent, to a read replica         |
+//! | 10   | [`Message::SyncAck`]      | 0, 1, 4, 5       | enclave, answering a Sync         |
+//!
+//! What the fields mean:
+//!
+//! - `id`: chosen by the parent, unique among its requests in flight on the connection. The
+//!   enclave's response carries the same `id`. Connections are multiplexed: many requests may be in
+//!   flight (up to the negotiated `max_in_flight`) and responses come back in any order.
+//! - `op`: the KMS operation name, the part of the `X-Amz-Target` header after
+//!   `TrentService.` (for example `"Encrypt"`).
+//! - `caller`: the ARN of the principal the parent authenticated; the enclave authorises it.
+//! - `payload`: in a request, the operation's JSON request body; in a successful response, its
+//!   JSON response body; in an error response, `{"__type": "<ErrorType>", "message": "<text>"}`
+//!   (see [`Response::error`]). Always the JSON's UTF-8 bytes, as a CBOR **byte** string.
+//! - `status`: the HTTP status code the parent returns to its client; 2xx means `payload` is the
+//!   operation's result, anything else an error body (see [`Status`] for why a number and not an
+//!   enum).
+//! - `version`, `max_frame_len`, `max_in_flight`: see [`hello`].
+//! - `nonce`: chosen by the side sending a `Ping`; the `Pong` echoes it.
+//! - `action`, `offset`, `total`: the enclave's sealed-state storage requests, see
+//!   [`PersistAction`]. The enclave has no disk: it asks the parent, over the connection the parent
+//!   opened, to read or append its (sealed, opaque) snapshot and journal files, and waits for the
+//!   [`PersistAck`] before answering the KMS request that changed its state. Persist ids are the
+//!   enclave's own, independent of request ids. Actions 4 and 5 read and create the seal-root
+//!   blob: the AWS KMS ciphertext of the sealing key, kept by the parent beside the state.
+//! - `access_key_id`, `secret_access_key`, `session_token`, `expiration`: [`Credentials`], the
+//!   AWS credentials the enclave signs its own AWS KMS calls with (`--seal-root`).
+//! - A [`Message::Sync`] makes the receiving enclave a read replica of state another enclave (the
+//!   leader) writes: it re-reads the stored state and answers [`Message::SyncAck`] with the same
+//!   `id` once it serves everything that was stored when the Sync was sent.
+//!
+//! ## Rules for encoders
+//!
+//! Our encoder output is deterministic, which is what lets tests pin exact bytes: definite-length
+//! maps and strings, integers in their shortest form, keys in ascending order, no tags (RFC 8949
+//! §4.2.1, core deterministic encoding). Another implementation should do the same.
+//!
+//! ## Rules for decoders
+//!
+//! Decoding is strict, because the two peers are always built and deployed together (the enclave
+//! image and its proxy are one release) and because a silently ignored field is a bug waiting to
+//! happen. A body is rejected with a typed [`WireError`] when it is:
+//!
+//! - not well-formed CBOR, or followed by trailing bytes inside the frame ([`WireError::Cbor`],
+//!   [`WireError::TrailingBytes`]);
+//! - not a map ([`WireError::InvalidType`] with field `"message"`);
+//! - missing `kind` or a key its kind requires ([`WireError::MissingField`]);
+//! - of an unknown or reserved kind ([`WireError::UnknownKind`]);
+//! - carrying a key outside the table above ([`WireError::UnknownKey`]), a key its kind does not
+//!   use ([`WireError::UnexpectedKey`]), or the same key twice ([`WireError::DuplicateKey`]);
+//! - carrying a value of the wrong CBOR type ([`WireError::InvalidType`]; tags, negative integers,
+//!   bignums, floats, arrays and maps are never valid values) or out of range
+//!   ([`WireError::OutOfRange`]).
+//!
+//! Keys may arrive in any order, and indefinite-length strings and maps are accepted. Any change to
+//! this layout (a new kind, a new key) comes with a new [`PROTOCOL_VERSION`], so a peer never has
+//! to guess what an unfamiliar key meant.
+//!
+//! ## Example
+//!
+//! `Request { id: 1, op: "Encrypt", caller: "arn:aws:iam::111122223333:root", payload: b"{}" }`
+//! is this 55-byte frame (pinned by a test in [`frame`]):
+//!
+//! ```text
+//! 00 00 00 33                      length = 51
+//! a5                               map(5)
+//!    00 01                         kind (0) = 1 (Request)
+//!    01 01                         id (1) = 1
+//!    02 67 456e6372797074          op (2) = "Encrypt"
+//!    03 78 1e 61726e3a...726f6f74  caller (3) = text(30) "arn:aws:iam::111122223333:root"
+//!    04 42 7b7d                    payload (4) = bytes(2) "{}"
+//! ```
+//!
+//! # Bounded decoding
+//!
+//! Nothing here allocates in proportion to a number the peer wrote without checking it first: the
+//! frame length is checked against the limit before the body buffer exists, and the CBOR decoder
+//! grows strings only as their bytes are actually read from the (already bounded) body. Nesting is
+//! bounded by construction: no valid value is an array or a map, and decoding stops at the first
+//! one.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod frame;
+pub mod hello;
+pub mod http_connect;
+pub mod io;
+pub mod message;
+pub mod shutdown;
+pub mod transport;
+
+pub use frame::{FrameDecoder, encode, encode_limited};
+pub use hello::{Hello, PROTOCOL_VERSION, handshake, negotiate};
+pub use io::{FramedReader, FramedWriter, read_message, write_message};
+pub use message::{
+    Credentials, Kind, Message, Persist, PersistAck, PersistAction, Request, Response, Status, keys,
+};
+
+/// Length of the frame header: a 4-byte big-endian body length.
+pub const FRAME_HEADER_LEN: usize = 4;
+
+/// Default largest frame body accepted (and sent), 1 MiB.
+///
+/// KMS caps plaintexts at 4 KiB and ciphertexts and policies at a few tens of KiB, so even with
+/// base64 and JSON overhead a legitimate request is far below this. The limit exists so that a
+/// misbehaving peer cannot make the other side allocate an arbitrary amount of memory.
+pub const DEFAULT_MAX_FRAME_LEN: u32 = 1 << 20;
+
+/// Default largest number of requests one connection may have in flight.
+///
+/// An enclave has a handful of vCPUs; more concurrency than this only queues up inside it, where
+/// the memory is scarcer than on the parent.
+pub const DEFAULT_MAX_IN_FLIGHT: u32 = 64;
+
+/// Smallest `max_frame_len` a peer may advertise.
+///
+/// Below this, not even a [`Hello`] or a short error response could be relied on to fit, so a
+/// connection would be unusable; [`negotiate`] refuses it up front with a clear error instead.
+pub const MIN_MAX_FRAME_LEN: u32 = 4096;
+
+/// Per-connection limits: what one side accepts, or, after [`negotiate`], what both sides honour.
+///
+/// The codec enforces `max_frame_len` itself (on read and on write). `max_in_flight` is a promise
+/// between the peers that the codec cannot see: the parent must not have more requests outstanding
+/// on a connection, and the enclave may treat more as a protocol violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// Largest frame body, in bytes, excluding the 4-byte header.
+    pub max_frame_len: u32,
+    /// Largest number of requests awaiting their response on one connection.
+    pub max_in_flight: u32,
+}
+
+impl Limits {
+    /// The defaults: [`DEFAULT_MAX_FRAME_LEN`] and [`DEFAULT_MAX_IN_FLIGHT`].
+    pub const DEFAULT: Limits = Limits {
+        max_frame_len: DEFAULT_MAX_FRAME_LEN,
+        max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+    };
+
+    /// Checks that these limits allow a usable connection: `max_frame_len` at least
+    /// [`MIN_MAX_FRAME_LEN`] and `max_in_flight` at least 1.
+    pub fn validate(&self) -> Result<(), WireError> {
+        if self.max_frame_len < MIN_MAX_FRAME_LEN {
+            return Err(WireError::InvalidLimit {
+                name: "max_frame_len",
+                value: self.max_frame_len,
+            });
+        }
+        if self.max_in_flight == 0 {
+            return Err(WireError::InvalidLimit {
+                name: "max_in_flight",
+                value: self.max_in_flight,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Everything that can go wrong reading, writing or negotiating frames.
+///
+/// The variants fall in three groups, and the group tells a caller what to do:
+///
+/// - framing errors ([`FrameTooLarge`](Self::FrameTooLarge) on read, [`EmptyFrame`](Self::EmptyFrame),
+///   [`Truncated`](Self::Truncated), [`Io`](Self::Io)): the stream is unusable; close it;
+/// - body errors (the CBOR and field variants): the frame was consumed and the stream is still in
+///   sync, but the peer is speaking something else than this protocol; closing is the safe answer,
+///   because the request id of a malformed body cannot be trusted for an error response;
+/// - handshake errors ([`VersionMismatch`](Self::VersionMismatch),
+///   [`InvalidLimit`](Self::InvalidLimit), [`ExpectedHello`](Self::ExpectedHello),
+///   [`Closed`](Self::Closed)): no connection was established.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WireError {
+    /// A frame length exceeds the limit. On read it was refused before anything was allocated for
+    /// the body; on write nothing was sent.
+    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
+    FrameTooLarge {
+        /// The length announced by the header (on read) or of the encoded body (on write).
+        len: u64,
+        /// The limit in force.
+        max: u32,
+    },
+
+    /// A frame header announced a body of zero bytes, which no message can have.
+    #[error("empty frame (zero-length body)")]
+    EmptyFrame,
+
+    /// The stream ended inside a frame.
+    #[error("stream ended inside a frame: {received} of {expected} bytes received")]
+    Truncated {
+        /// Bytes of the frame (header included) received before the end of the stream.
+        received: usize,
+        /// Bytes the frame needed (the header only, if the header itself was cut short).
+        expected: usize,
+    },
+
+    /// The peer closed the connection where a message was required (for example, before its Hello).
+    #[error("the peer closed the connection")]
+    Closed,
+
+    /// The body is not one well-formed CBOR data item (or could not be encoded).
+    #[error("invalid CBOR: {0}")]
+    Cbor(String),
+
+    /// The body holds more bytes after its CBOR data item.
+    #[error("{count} trailing bytes after the CBOR item in a frame body")]
+    TrailingBytes {
+        /// How many bytes were left over.
+        count: usize,
+    },
+
+    /// The `kind` is not one this version knows (including reserved kinds).
+    #[error("unknown message kind {0}")]
+    UnknownKind(u64),
+
+    /// A map key outside the key table of this protocol version.
+    #[error("unknown map key {key}")]
+    UnknownKey {
+        /// The key.
+        key: u64,
+    },
+
+    /// A known map key that the message's kind does not use.
+    #[error("map key {key} is not allowed in a {kind} message")]
+    UnexpectedKey {
+        /// The message kind.
+        kind: &'static str,
+        /// The key.
+        key: u64,
+    },
+
+    /// The same map key appeared twice.
+    #[error("duplicate map key {key}")]
+    DuplicateKey {
+        /// The key.
+        key: u64,
+    },
+
+    /// A required field is absent.
+    #[error("{kind} message lacks its `{field}` field")]
+    MissingField {
+        /// The message kind (`"message"` when `kind` itself is missing).
+        kind: &'static str,
+        /// The field name.
+        field: &'static str,
+    },
+
+    /// A field (or the body itself, as `"message"`) has the wrong CBOR type.
+    #[error("`{field}` must be {expected}, found {found}")]
+    InvalidType {
+        /// The field name, or `"message"` for the top-level item, or `"key"` for a map key.
+        field: &'static str,
+        /// The CBOR type required.
+        expected: &'static str,
+        /// The CBOR type found.
+        found: &'static str,
+    },
+
+    /// An integer field is outside its allowed range.
+    #[error("`{field}` value {value} is out of range")]
+    OutOfRange {
+        /// The field name.
+        field: &'static str,
+        /// The value found.
+        value: u64,
+    },
+
+    /// The peer speaks another protocol version.
+    #[error("protocol version mismatch: we speak {ours}, the peer speaks {theirs}")]
+    VersionMismatch {
+        /// Our [`PROTOCOL_VERSION`].
+        ours: u32,
+        /// The version in the peer's Hello.
+        theirs: u32,
+    },
+
+    /// A Hello carried a limit that would make the connection unusable (see [`Limits::validate`]).
+    #[error("unusable limit {name} = {value}")]
+    InvalidLimit {
+        /// The limit's name.
+        name: &'static str,
+        /// Its value.
+        value: u32,
+    },
+
+    /// The first message of a connection was not a Hello.
+    #[error("expected a Hello as the first message, got a {got}")]
+    ExpectedHello {
+        /// The kind of message received instead.
+        got: &'static str,
+    },
+
+    /// A message of a kind this side never receives (a second Hello, or a Response sent to the
+    /// enclave): the peer is confused, so the connection is closed.
+    #[error("unexpected {got} message")]
+    UnexpectedMessage {
+        /// The kind of message received.
+        got: &'static str,
+    },
+
+    /// The underlying stream failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
