@@ -18,14 +18,23 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-const CRATES: [&str; 6] = [
-    "common",
-    "enclave",
-    "parent-proxy",
-    "cli",
-    "tests",
-    "examples/envelope-file",
-];
+/// The workspace's members, read from the root `Cargo.toml`, so that a crate added later is held
+/// to the same rules without anyone remembering to list it here.
+fn crates() -> Vec<String> {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let members = manifest
+        .split("\nmembers = [")
+        .nth(1)
+        .expect("a members list in [workspace]");
+    let members = members.split(']').next().unwrap();
+    let crates: Vec<String> = members
+        .split(',')
+        .map(|m| m.trim().trim_matches('"').to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    assert!(crates.len() >= 6, "found only {crates:?}");
+    crates
+}
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -50,8 +59,8 @@ fn the_workspace_forbids_unsafe_and_every_crate_inherits_its_lints() {
         table.contains("unsafe_code = \"forbid\""),
         "[workspace.lints.rust] must forbid unsafe_code:\n{table}"
     );
-    for krate in CRATES {
-        let manifest = std::fs::read_to_string(root().join(krate).join("Cargo.toml")).unwrap();
+    for krate in crates() {
+        let manifest = std::fs::read_to_string(root().join(&krate).join("Cargo.toml")).unwrap();
         assert!(
             manifest.contains("[lints]\nworkspace = true"),
             "{krate}/Cargo.toml must inherit the workspace lints"
@@ -62,9 +71,9 @@ fn the_workspace_forbids_unsafe_and_every_crate_inherits_its_lints() {
 #[test]
 fn no_source_file_contains_unsafe_code() {
     let mut files = Vec::new();
-    for krate in CRATES {
+    for krate in crates() {
         for dir in ["src", "tests", "benches"] {
-            let dir = root().join(krate).join(dir);
+            let dir = root().join(&krate).join(dir);
             if dir.is_dir() {
                 rust_files(&dir, &mut files);
             }
@@ -97,16 +106,32 @@ fn no_source_file_contains_unsafe_code() {
 
 #[test]
 fn every_shipped_crate_root_denies_unwrap_and_expect() {
-    for root_file in [
-        "common/src/lib.rs",
+    let mut roots = Vec::new();
+    // Every member ships except the end-to-end test crate.
+    for krate in crates().into_iter().filter(|k| k != "tests") {
+        for root_file in ["src/lib.rs", "src/main.rs"] {
+            let path = root().join(&krate).join(root_file);
+            if path.is_file() {
+                roots.push(format!("{krate}/{root_file}"));
+            }
+        }
+    }
+    for must in [
         "enclave/src/lib.rs",
         "enclave/src/main.rs",
         "parent-proxy/src/lib.rs",
         "parent-proxy/src/main.rs",
         "cli/src/main.rs",
+        "common/crypto/src/lib.rs",
         "examples/envelope-file/src/main.rs",
     ] {
-        let text = std::fs::read_to_string(root().join(root_file)).unwrap();
+        assert!(
+            roots.iter().any(|r| r == must),
+            "{must} not found among {roots:?}"
+        );
+    }
+    for root_file in roots {
+        let text = std::fs::read_to_string(root().join(&root_file)).unwrap();
         assert!(
             text.contains("#![deny(clippy::unwrap_used, clippy::expect_used)]"),
             "{root_file} must deny clippy::unwrap_used and clippy::expect_used"
