@@ -1,12 +1,12 @@
 //! The parent's connections to the enclave: a small pool of long-lived, multiplexed frame
 //! connections, reconnected with backoff, that also serve the enclave's `Persist` frames.
 //!
-//! - Each pool slot has a supervisor task ([`supervisor`]): connect, Hello, then a reader
-//!   ([`connection`]) that hands each frame to the handler of its family — [`responses`] routes
-//!   `Response`s to the callers waiting for them, [`persist`] answers `Persist` with the
-//!   [`StateStore`](crate::StateStore) (on the blocking pool: it fsyncs), [`sync`] sends a
-//!   replica its `Sync`s and records its `SyncAck`s, [`ping`] answers `Ping` with `Pong`, and
-//!   [`credentials`] forwards the AWS credentials. When the connection drops, every call waiting
+//! - Each pool slot has a supervisor task (`supervisor`): connect, Hello, then a reader
+//!   (`connection`) that hands each frame to the handler of its family — `responses` routes
+//!   `Response`s to the callers waiting for them, `persist` answers `Persist` with the
+//!   [`StateStore`](crate::StateStore) (on the blocking pool: it fsyncs), `sync` sends a
+//!   replica its `Sync`s and records its `SyncAck`s, `ping` answers `Ping` with `Pong`, and
+//!   `credentials` forwards the AWS credentials. When the connection drops, every call waiting
 //!   on it fails at once with a retryable error and the slot reconnects (100 ms doubling to 2 s).
 //! - [`EnclaveLink::call`] waits for a free place in the bounded in-flight queue, picks a connected
 //!   slot round-robin (respecting its negotiated `max_in_flight`), sends the request and waits for
