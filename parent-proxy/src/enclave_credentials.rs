@@ -3,9 +3,10 @@
 //! With `--seal-root` the enclave calls AWS KMS itself (attested GenerateDataKey / Decrypt of its
 //! sealing key). It has no instance role of its own: it signs with the parent's, which the proxy
 //! reads here and sends in `Credentials` frames after every Hello and again whenever they change
-//! (see [`crate::enclave_link`]). Instance-role credentials expire (about every six hours, renewed
-//! by EC2 well before): the source is polled every `refresh` and sooner when the current ones are
-//! within [`RENEW_BEFORE_EXPIRY`] of expiring, so the enclave always holds valid ones.
+//! (see [`nitro_kms_parent_link::enclave_link`]). Instance-role credentials expire (about every
+//! six hours, renewed by EC2 well before): the source is polled every `refresh` and sooner when
+//! the current ones are within [`RENEW_BEFORE_EXPIRY`] of expiring, so the enclave always holds
+//! valid ones.
 //!
 //! Sources:
 //! - `imds`: the EC2 instance role through IMDSv2 (`imds:http://HOST:PORT` for another endpoint,

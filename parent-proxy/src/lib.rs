@@ -4,13 +4,14 @@
 //!   accept loop with keep-alive and graceful shutdown;
 //! - [`sigv4`] and [`credentials`]: who is calling; [`enclave_credentials`]: the AWS credentials
 //!   handed to the enclave for its own AWS KMS calls (the seal root);
-//! - [`enclave_link`]: the pool of frame connections to an enclave, which also serves the
-//!   enclave's `Persist` frames with [`state_store`];
 //! - [`router`]: which enclave answers a request (mutations to the leader, reads round-robin over
-//!   caught-up enclaves); [`replication`]: how far each read replica has caught up;
+//!   caught-up enclaves), each through its own link ([`nitro_kms_parent_link`]: the pool of frame
+//!   connections to an enclave, its `Persist` frames served from the sealed-state store, and how
+//!   far each read replica has caught up — shared with `nitro-kms bench --enclave`);
 //! - [`simulation`]: `--simulate`, the enclave as a supervised child process;
 //! - [`egress`]: `--egress`, the HTTP CONNECT relays through which the enclave reaches AWS KMS;
-//! - [`metrics`]: counters and histograms in Prometheus text.
+//! - [`metrics`]: counters and histograms in Prometheus text (the links count into them through
+//!   [`nitro_kms_parent_link::LinkMetrics`]).
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -18,16 +19,11 @@
 pub mod credentials;
 pub mod egress;
 pub mod enclave_credentials;
-pub mod enclave_link;
 pub mod endpoint;
-#[cfg(test)]
-mod fake_enclave;
 pub mod metrics;
-pub mod replication;
 pub mod router;
 pub mod server;
 pub mod sigv4;
 pub mod simulation;
-pub mod state_store;
 
 pub use nitro_kms_wire::shutdown::stopped;

@@ -23,19 +23,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{ArgAction, Parser};
+use nitro_kms_parent_link::LinkConfig;
+use nitro_kms_parent_link::state_store::StateStore;
 use nitro_kms_proxy::credentials::{
     CredentialStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
 };
 use nitro_kms_proxy::egress::{self, EgressSpec};
 use nitro_kms_proxy::enclave_credentials;
-use nitro_kms_proxy::enclave_link::LinkConfig;
 use nitro_kms_proxy::endpoint::{
     BODY_READ_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, Endpoint, HEADER_READ_TIMEOUT,
 };
 use nitro_kms_proxy::metrics::Metrics;
 use nitro_kms_proxy::router::Router;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
-use nitro_kms_proxy::state_store::StateStore;
 use nitro_kms_proxy::{server, stopped};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::transport::{self, Address};

@@ -1,11 +1,13 @@
 //! Counters for `GET /metrics`, in Prometheus text format. All atomics: recording a request
-//! takes no lock.
+//! takes no lock. The enclave links report their events through
+//! [`LinkMetrics`], implemented here over the same counters.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use nitro_kms_api::Operation;
+use nitro_kms_parent_link::LinkMetrics;
 
 /// Upper bounds of the latency histogram buckets, in seconds.
 pub const BUCKETS: [f64; 12] = [
@@ -181,6 +183,27 @@ impl Default for Metrics {
             syncs_sent: AtomicU64::new(0),
             syncs_failed: AtomicU64::new(0),
         }
+    }
+}
+
+/// The links' events land in the counters `/metrics` shows (`nitro_kms_enclave_connects_total`,
+/// `nitro_kms_enclave_timeouts_total`, `nitro_kms_syncs_sent_total`,
+/// `nitro_kms_syncs_failed_total`).
+impl LinkMetrics for Metrics {
+    fn connected(&self) {
+        self.connects.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn timed_out(&self) {
+        self.timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn sync_sent(&self) {
+        self.syncs_sent.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn sync_failed(&self) {
+        self.syncs_failed.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -4,7 +4,7 @@
 //! given more than once; see `docs/horizontal-scale.md`). One of them, the first, is the
 //! **leader**: the only writer of the shared state, so every operation that changes it goes there
 //! ([`Access::Write`]). The others are read replicas that follow the leader's journal
-//! ([`crate::replication`]); the data plane and the read-only control plane ([`Access::Read`])
+//! ([`nitro_kms_parent_link::replication`]); the data plane and the read-only control plane ([`Access::Read`])
 //! go round-robin over the leader and every replica that is connected and caught up. A replica
 //! that has not yet applied the latest acknowledged write is skipped, so a client that just
 //! changed a key (DisableKey, PutKeyPolicy, CreateAlias...) sees the change on its next request
@@ -19,12 +19,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nitro_kms_api::Operation;
+use nitro_kms_parent_link::replication::Replication;
+use nitro_kms_parent_link::state_store::StateStore;
+use nitro_kms_parent_link::{EnclaveLink, LinkConfig, Relayed, Role};
 use tokio::sync::watch;
 
-use crate::enclave_link::{EnclaveLink, LinkConfig, Relayed, Role};
 use crate::metrics::{EnclaveStatus, Metrics};
-use crate::replication::Replication;
-use crate::state_store::StateStore;
 
 /// Whether an operation changes the keystore (leader only) or only reads it (any caught-up
 /// enclave).
@@ -247,7 +247,7 @@ mod tests {
     use tempfile::TempDir;
 
     use super::*;
-    use crate::fake_enclave::{FakeEnclave, link_config};
+    use nitro_kms_parent_link::fake_enclave::{FakeEnclave, link_config};
 
     #[test]
     fn every_operation_is_classified_and_only_mutations_go_to_the_leader() {

@@ -2,7 +2,7 @@
 //!
 //! [`Enclave::start`] spawns the binary on a Unix socket (vsock has no loopback here), connects,
 //! does the Hello, and plays the parent: it relays requests ([`Enclave::call`]) and stores the
-//! enclave's sealed state with the proxy's own [`StateStore`] in `parent_dir`, so restart tests see
+//! enclave's sealed state with the real parent's [`StateStore`] in `parent_dir`, so restart tests see
 //! exactly what the real parent would keep. [`Parent::fail_persist`] makes every storage request
 //! fail, to test that a mutation whose persist fails changes nothing.
 
@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nitro_kms_proxy::state_store::StateStore;
+use nitro_kms_parent_link::state_store::StateStore;
 use nitro_kms_wire::transport::{self, Address};
 use nitro_kms_wire::{
     FramedReader, FramedWriter, Hello, Limits, Message, PersistAck, Request, Response, handshake,

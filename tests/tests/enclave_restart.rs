@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
-use nitro_kms_proxy::state_store::{JOURNAL_FILE, SNAPSHOT_FILE};
+use nitro_kms_parent_link::state_store::{JOURNAL_FILE, SNAPSHOT_FILE};
 use nitro_kms_tests::enclave::{Dirs, Enclave, alias_arn};
 use serde_json::{Value, json};
 

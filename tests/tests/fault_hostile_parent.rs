@@ -18,7 +18,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use nitro_kms_proxy::state_store::{JOURNAL_FILE, SNAPSHOT_FILE};
+use nitro_kms_parent_link::state_store::{JOURNAL_FILE, SNAPSHOT_FILE};
 use nitro_kms_tests::enclave::{Dirs, Enclave};
 use nitro_kms_tests::proxy::rss_kib;
 use nitro_kms_wire::{Hello, Limits, Message, Response, Status, encode, handshake};

@@ -46,9 +46,8 @@ use nitro_kms_api::ops::GenerateDataKeyRequest;
 use nitro_kms_attest::nsm::Nsm;
 use nitro_kms_client::{Attestation, ClientConfig, CredentialsProvider, DefaultChain, KmsClient};
 use nitro_kms_crypto::RsaKeySize;
-use nitro_kms_proxy::enclave_link::{EnclaveLink, LinkConfig};
-use nitro_kms_proxy::metrics::Metrics;
-use nitro_kms_proxy::state_store::StateStore;
+use nitro_kms_parent_link::state_store::StateStore;
+use nitro_kms_parent_link::{EnclaveLink, LinkConfig, LinkCounters};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::transport::Address;
 use serde_json::{Value, json};
@@ -247,7 +246,7 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
                     credentials: None,
                 },
                 Arc::new(Mutex::new(store)),
-                Arc::new(Metrics::default()),
+                Arc::new(LinkCounters::default()),
                 stop_rx,
             );
             if !link.wait_connected(Duration::from_secs(10)).await {

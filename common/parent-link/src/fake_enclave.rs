@@ -1,5 +1,9 @@
-//! A scripted enclave for the proxy's unit tests: accepts one connection from a link, does the
-//! Hello, and then sends and receives whatever frames a test dictates.
+//! A scripted enclave for unit tests of a link and of what is built on it (the proxy's router,
+//! through the `test-support` feature): accepts one connection from a link, does the Hello, and
+//! then sends and receives whatever frames a test dictates. Test code: it panics on anything
+//! unexpected.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 

@@ -1,0 +1,114 @@
+//! One connection's life: start its writer, announce it (a replica's `Sync` first), read frames
+//! and hand each to the handler of its family until the connection ends, then fail whatever still
+//! waits on it.
+//!
+//! The reader handles a connection's frames in order; only `Persist` work leaves the loop (it
+//! runs on the blocking pool), so an answer to anything else is queued before the next frame is
+//! read.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use nitro_kms_wire::shutdown::stopped;
+use nitro_kms_wire::transport;
+use nitro_kms_wire::{Credentials, FramedReader, FramedWriter, Limits, Message};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::credentials::forward_credentials;
+use super::slot::{Live, Pending, SlotContext};
+use super::{persist, ping, responses, sync};
+use crate::lock::lock;
+
+/// Room left in a frame for a `PersistAck`'s other fields: a read's chunk is the negotiated frame
+/// limit minus this.
+const PERSIST_ACK_OVERHEAD: usize = 256;
+
+/// Serves one connection until it closes, fails, sends something unexpected, or shutdown.
+pub(super) async fn run_connection(
+    stream: transport::Stream,
+    limits: Limits,
+    context: &SlotContext,
+    credentials: Option<watch::Receiver<Option<Credentials>>>,
+    shutdown: &mut watch::Receiver<bool>,
+) {
+    let SlotContext {
+        publish,
+        live,
+        role,
+        store,
+        metrics,
+    } = context;
+    let (read_half, write_half) = tokio::io::split(stream);
+    let mut reader = FramedReader::new(read_half, &limits);
+    let (tx, writer_task) = spawn_writer(FramedWriter::new(write_half, &limits));
+    let pending: Pending = Arc::default();
+    sync::announce(role, &tx, metrics.as_ref()).await;
+    publish.send_replace(Some(Live {
+        tx: tx.clone(),
+        pending: pending.clone(),
+        in_flight: Arc::new(Semaphore::new(limits.max_in_flight as usize)),
+    }));
+    live.fetch_add(1, Ordering::SeqCst);
+    let chunk = (limits.max_frame_len as usize).saturating_sub(PERSIST_ACK_OVERHEAD);
+    let forwarder = credentials.map(|rx| tokio::spawn(forward_credentials(rx, tx.clone())));
+    loop {
+        let message = tokio::select! {
+            m = reader.read_message() => m,
+            _ = stopped(shutdown) => break,
+        };
+        let next = match message {
+            Ok(Some(Message::Response(r))) => responses::route(&pending, r),
+            Ok(Some(Message::Persist(p))) => persist::serve(p, role, store, chunk, &tx).await,
+            Ok(Some(Message::Ping { nonce })) => ping::answer(nonce, &tx).await,
+            Ok(Some(Message::SyncAck {
+                id,
+                status,
+                payload,
+            })) => sync::acknowledged(role, id, status, &payload, metrics.as_ref()),
+            Ok(Some(other)) => {
+                tracing::warn!(
+                    kind = other.kind().name(),
+                    "unexpected message from the enclave"
+                );
+                ControlFlow::Break(())
+            }
+            Ok(None) => ControlFlow::Break(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "bad frame from the enclave");
+                ControlFlow::Break(())
+            }
+        };
+        if next.is_break() {
+            break;
+        }
+    }
+    publish.send_replace(None);
+    live.fetch_sub(1, Ordering::SeqCst);
+    if let Some(forwarder) = forwarder {
+        forwarder.abort();
+    }
+    // Fail every call still waiting on this connection (their senders drop).
+    lock(&pending).clear();
+    drop(tx);
+    let _ = writer_task.await;
+}
+
+/// Starts the task that writes the connection's outgoing frames in order; it shuts the stream's
+/// write side down once every sender is gone, and stops at the first failed write.
+fn spawn_writer<W>(mut writer: FramedWriter<W>) -> (mpsc::Sender<Message>, JoinHandle<()>)
+where
+    W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::channel::<Message>(1024);
+    let task = tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            if writer.write_message(&m).await.is_err() {
+                return;
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    (tx, task)
+}

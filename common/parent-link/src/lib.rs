@@ -1,0 +1,52 @@
+//! # nitro-kms-parent-link: the parent's side of the control link, and the enclave's state on disk.
+//!
+//! An enclave has no disk and no network of its own; whatever plays its parent keeps a pool of
+//! frame connections to it, relays requests over them, and stores the enclave's sealed keystore
+//! when it asks (`Persist` frames). Two programs play that parent: the proxy (`nitro-kms-proxy`,
+//! behind its KMS HTTP endpoint) and the load generator (`nitro-kms bench --enclave`, with no HTTP
+//! at all). This crate is what they share, so that the CLI an enclave application ships never
+//! links the proxy:
+//!
+//! - [`enclave_link`]: [`EnclaveLink`], the pool of long-lived multiplexed frame connections to
+//!   one enclave (reconnected with backoff), and one handler per message family it serves;
+//!   [`Role`] says whether the enclave is the only one, the leader or a read replica;
+//! - [`state_store`]: [`StateStore`], the sealed snapshot, journal and seal-root blob under a
+//!   state directory, which answers the enclave's `Persist` frames;
+//! - [`replication`]: [`Replication`], the sync generation and how far each read replica caught
+//!   up (the leader's link bumps it, replicas' links report their `SyncAck`s);
+//! - [`metrics`]: [`LinkMetrics`], the few events a link counts, implemented by the proxy's
+//!   `/metrics` counters, and [`LinkCounters`] for parents that keep them to themselves.
+//!
+//! It knows nothing of HTTP, SigV4 or the proxy's endpoint: a relayed request is an operation
+//! name, a caller and opaque JSON bytes, and the answer is a status and bytes ([`Relayed`]).
+//!
+//! # Where this crate sits
+//!
+//! The shared crates under `common/` depend on each other in one direction only:
+//!
+//! ```text
+//! nitro-kms-crypto       <- nitro-kms-wire, nitro-kms-api, nitro-kms-attest, nitro-kms-client
+//! nitro-kms-wire         <- nitro-kms-client, nitro-kms-parent-link  (and the enclave, the proxy)
+//! nitro-kms-api          <- nitro-kms-client, nitro-kms-parent-link  (and the enclave, the proxy)
+//! nitro-kms-attest       <- nitro-kms-client                (and the enclave, the CLI)
+//! nitro-kms-client       <- the enclave (seal root), the CLI, the example
+//! nitro-kms-parent-link  <- the proxy, the CLI (`bench --enclave`), the end-to-end tests
+//! ```
+//!
+//! The enclave never links it: it is the other end of the same link.
+
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod enclave_link;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fake_enclave;
+mod lock;
+pub mod metrics;
+pub mod replication;
+pub mod state_store;
+
+pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role};
+pub use metrics::{LinkCounters, LinkMetrics};
+pub use replication::Replication;
+pub use state_store::StateStore;
