@@ -22,6 +22,7 @@ mod input;
 mod model;
 mod output;
 mod table;
+mod text;
 
 use std::process::ExitCode;
 
