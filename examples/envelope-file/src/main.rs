@@ -68,8 +68,10 @@ fn parse() -> Result<Args, String> {
 }
 
 fn client(args: &Args) -> Result<KmsClient, String> {
-    let nsm =
-        (args.recipient.open()).map_err(|e| format!("--recipient {}: {e}", args.recipient))?;
+    let nsm = args
+        .recipient
+        .open()
+        .map_err(|e| format!("--recipient {}: {e}", args.recipient))?;
     let region = std::env::var("AWS_DEFAULT_REGION").unwrap_or_else(|_| "us-east-1".into());
     let credentials = Credentials::from_env().map_err(|e| e.to_string())?;
     KmsClient::new(ClientConfig::new(&args.endpoint, &region, credentials))
