@@ -23,4 +23,9 @@ impl CliError {
             CliError::Other(_) => 255,
         }
     }
+
+    /// A failure to write stdout (a closed pipe is not one: [`crate::output`] drops it).
+    pub fn stdout(e: std::io::Error) -> Self {
+        CliError::Other(format!("cannot write to stdout: {e}"))
+    }
 }

@@ -12,7 +12,17 @@
 //! - `nitro-kms recipient inspect|decrypt|encrypt` — KMS `CiphertextForRecipient` envelopes.
 //!
 //! Exit codes follow the AWS CLI where it has one: 0 success, 252 usage error, 255 other failure;
-//! a failed verification or decryption exits 1 with one line naming what failed.
+//! a failed verification or decryption exits 1 with one line naming what failed. A closed pipe on
+//! standard output (`nitro-kms list-keys | head -c1`) is a normal end: status 0, no message.
+//!
+//! The layout:
+//!
+//! - `commands/`: one module per subcommand — `kms/` (the model-driven KMS subcommands: arguments,
+//!   settings, the call), `attestation.rs`, `recipient.rs`, `bench.rs`;
+//! - `model.rs`: the embedded KMS service model the KMS subcommands are derived from;
+//! - `input.rs`: reading files and base64 arguments; `error.rs`: [`error::CliError`] and exit codes;
+//! - `output.rs`: the one writer to standard output (every result is printed through it, JSON
+//!   included), with `text.rs` and `table.rs` rendering `--output text` and `--output table`.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
@@ -22,6 +32,7 @@ mod input;
 mod model;
 mod output;
 mod table;
+mod text;
 
 use std::process::ExitCode;
 

@@ -16,9 +16,9 @@ use nitro_kms_attest::attestation::{self, TrustAnchor, VerifiedDocument, VerifyO
 use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_attest::nsm::{NsmExt, PCR_LEN};
 
-use super::recipient::print_json;
 use crate::error::CliError;
 use crate::input::{b64, base64_arg, read_blob, read_file};
+use crate::output::{self, JsonStyle, print_json};
 
 /// `nitro-kms attestation` subcommands.
 #[derive(Subcommand, Debug)]
@@ -88,14 +88,13 @@ pub fn run(cmd: AttestationCommand) -> Result<(), CliError> {
     match cmd {
         AttestationCommand::Verify { file, trust } => {
             let doc = verify_document(&read_blob(&file)?, &trust)?;
-            print_json(&document_json(&doc))
+            print_json(&document_json(&doc), JsonStyle::Pretty).map_err(CliError::stdout)
         }
         AttestationCommand::Simulate(args) => simulate(args),
         AttestationCommand::SimulatedRoot { state_dir } => {
             let nsm = SimulatedNsm::open(SimulatedNsmConfig::new(state_dir))
                 .map_err(|e| CliError::Other(format!("simulated NSM: {e}")))?;
-            crate::output::write(nsm.root_certificate_pem())
-                .map_err(super::recipient::stdout_error)?;
+            output::write(nsm.root_certificate_pem()).map_err(CliError::stdout)?;
             Ok(())
         }
     }

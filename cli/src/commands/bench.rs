@@ -44,6 +44,7 @@ use hdrhistogram::Histogram;
 use nitro_kms_api::Operation;
 use nitro_kms_api::ops::GenerateDataKeyRequest;
 use nitro_kms_attest::nsm::Nsm;
+use nitro_kms_attest::nsm::source::NsmSource;
 use nitro_kms_client::{Attestation, ClientConfig, CredentialsProvider, DefaultChain, KmsClient};
 use nitro_kms_crypto::RsaKeySize;
 use nitro_kms_parent_link::state_store::StateStore;
@@ -265,23 +266,9 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
 }
 
 fn open_nsm(spec: &str) -> Result<Arc<dyn Nsm>, CliError> {
-    Ok(match spec.strip_prefix("simulated:") {
-        Some(dir) => Arc::new(
-            nitro_kms_attest::nsm::simulated::SimulatedNsm::open(
-                nitro_kms_attest::nsm::simulated::SimulatedNsmConfig::new(dir),
-            )
-            .map_err(other)?,
-        ),
-        None if spec == "nsm" => Arc::new(
-            nitro_kms_attest::nsm::device::NsmDevice::open()
-                .map_err(|e| other(format!("{e:?}")))?,
-        ),
-        None => {
-            return Err(CliError::Usage(format!(
-                "--recipient {spec}: expected simulated:DIR or nsm"
-            )));
-        }
-    })
+    let source =
+        NsmSource::parse(spec).map_err(|e| CliError::Usage(format!("--recipient {spec}: {e}")))?;
+    source.open().map_err(other)
 }
 
 /// What each request sends.

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::attestation::{TrustArgs, verify_document};
 use crate::error::CliError;
 use crate::input::{b64, base64_arg, read_blob, read_file};
+use crate::output::{self, JsonStyle, print_json};
 
 /// `nitro-kms recipient` subcommands.
 #[derive(Subcommand, Debug)]
@@ -72,7 +73,7 @@ pub fn run(cmd: RecipientCommand) -> Result<(), CliError> {
                 "iv": hex::encode(env.iv),
                 "ciphertext": hex::encode(&env.ciphertext),
             });
-            print_json(&out)
+            print_json(&out, JsonStyle::Pretty).map_err(CliError::stdout)
         }
         RecipientCommand::Decrypt { file, key } => {
             let envelope = read_blob(&file)?;
@@ -80,7 +81,7 @@ pub fn run(cmd: RecipientCommand) -> Result<(), CliError> {
                 .map_err(|e| CliError::Usage(format!("--key: not an RSA PKCS#8 DER key: {e}")))?;
             let plaintext = recipient::decrypt(&envelope, &key)
                 .map_err(|e| CliError::Check(format!("cannot decrypt envelope: {e}")))?;
-            crate::output::line(&b64(plaintext.expose())).map_err(stdout_error)?;
+            output::line(&b64(plaintext.expose())).map_err(CliError::stdout)?;
             Ok(())
         }
         RecipientCommand::Encrypt(args) => encrypt(args),
@@ -109,20 +110,8 @@ fn encrypt(args: EncryptArgs) -> Result<(), CliError> {
         Some(path) => std::fs::write(&path, &envelope)
             .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display()))),
         None => {
-            crate::output::line(&b64(&envelope)).map_err(stdout_error)?;
+            output::line(&b64(&envelope)).map_err(CliError::stdout)?;
             Ok(())
         }
     }
-}
-
-/// Prints a JSON value pretty, as the AWS CLI does.
-pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| CliError::Other(format!("cannot render JSON: {e}")))?;
-    crate::output::line(&text).map_err(stdout_error)
-}
-
-/// A failure to write stdout (other than a closed pipe).
-pub fn stdout_error(e: std::io::Error) -> CliError {
-    CliError::Other(format!("cannot write to stdout: {e}"))
 }

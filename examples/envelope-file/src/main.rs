@@ -20,13 +20,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use nitro_kms_api::Blob;
 use nitro_kms_api::ops::{DecryptRequest, GenerateDataKeyRequest};
-use nitro_kms_attest::nsm::Nsm;
-use nitro_kms_attest::nsm::device::NsmDevice;
-use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
+use nitro_kms_attest::nsm::source::NsmSource;
 use nitro_kms_client::{ClientConfig, Credentials, KmsClient};
 use nitro_kms_crypto::{self as crypto, RsaKeySize};
 
@@ -38,7 +35,7 @@ struct Args {
     output: String,
     key_id: Option<String>,
     endpoint: String,
-    recipient: String,
+    recipient: NsmSource,
 }
 
 fn parse() -> Result<Args, String> {
@@ -65,17 +62,16 @@ fn parse() -> Result<Args, String> {
         output: output.clone(),
         key_id,
         endpoint: endpoint.ok_or(USAGE)?,
-        recipient: recipient.ok_or(USAGE)?,
+        recipient: NsmSource::parse(&recipient.ok_or(USAGE)?)
+            .map_err(|e| format!("--recipient: {e}\n{USAGE}"))?,
     })
 }
 
 fn client(args: &Args) -> Result<KmsClient, String> {
-    let nsm: Arc<dyn Nsm> = match args.recipient.strip_prefix("simulated:") {
-        Some(dir) => {
-            Arc::new(SimulatedNsm::open(SimulatedNsmConfig::new(dir)).map_err(|e| e.to_string())?)
-        }
-        None => Arc::new(NsmDevice::open().map_err(|e| format!("/dev/nsm: {e:?}"))?),
-    };
+    let nsm = args
+        .recipient
+        .open()
+        .map_err(|e| format!("--recipient {}: {e}", args.recipient))?;
     let region = std::env::var("AWS_DEFAULT_REGION").unwrap_or_else(|_| "us-east-1".into());
     let credentials = Credentials::from_env().map_err(|e| e.to_string())?;
     KmsClient::new(ClientConfig::new(&args.endpoint, &region, credentials))

@@ -41,6 +41,7 @@ use nitro_kms_crypto::secret::SecretBytes;
 #[cfg(all(feature = "nsm-device", target_os = "linux"))]
 pub mod device;
 pub mod simulated;
+pub mod source;
 
 /// Number of PCRs the NSM exposes (`max_pcrs` in `DescribeNSM`).
 pub const MAX_PCRS: u16 = 32;
