@@ -22,7 +22,7 @@
 //!
 //! The parent instance terminates the AWS KMS HTTP API, authenticates the caller, and relays each
 //! KMS operation to the enclave over one stream (vsock in production, a Unix socket or loopback TCP
-//! in simulation). This module is that relay's format, and nothing more: it knows neither what a
+//! in simulation). The modules below are that relay's format, and nothing more: it knows neither what a
 //! KMS operation does nor who is allowed to call it. A KMS request's JSON body is carried as opaque
 //! bytes, exactly as the KMS JSON 1.1 protocol has it, so the proxy never re-models an operation.
 //!
