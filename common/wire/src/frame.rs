@@ -9,8 +9,9 @@
 //! buffers) the body. An oversize header is refused as soon as its 4 bytes are in, before a single
 //! body byte is read.
 
-use super::message::Message;
-use super::{FRAME_HEADER_LEN, Limits, WireError};
+use crate::error::WireError;
+use crate::limits::{FRAME_HEADER_LEN, Limits};
+use crate::message::Message;
 
 /// Appends one frame (4-byte length, then the CBOR body) for `message` to `out`.
 ///

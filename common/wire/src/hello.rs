@@ -13,47 +13,18 @@
 //!
 //! [`handshake`] does all of this over a stream. A Hello anywhere but first is a protocol violation
 //! for the caller to treat as such.
+//!
+//! The [`Hello`] message itself (its fields and their encoding) is in [`crate::message::hello`];
+//! it is re-exported here, where the exchange that uses it is.
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use super::io::{read_message, write_message};
-use super::message::Message;
-use super::{Limits, WireError};
+pub use crate::message::{Hello, PROTOCOL_VERSION};
 
-/// The protocol version this code speaks. Bumped by any change to the frame or body layout
-/// (version 2 added the `Persist` and `PersistAck` kinds; version 3 the `Credentials`, `Sync` and
-/// `SyncAck` kinds and the seal-root persist actions).
-pub const PROTOCOL_VERSION: u32 = 3;
-
-/// A Hello: the version a side speaks and the limits it accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Hello {
-    /// The sender's [`PROTOCOL_VERSION`].
-    pub version: u32,
-    /// The largest frame body the sender accepts.
-    pub max_frame_len: u32,
-    /// The largest number of requests the sender accepts in flight on this connection.
-    pub max_in_flight: u32,
-}
-
-impl Hello {
-    /// Our Hello: [`PROTOCOL_VERSION`] and the given limits.
-    pub fn new(limits: &Limits) -> Hello {
-        Hello {
-            version: PROTOCOL_VERSION,
-            max_frame_len: limits.max_frame_len,
-            max_in_flight: limits.max_in_flight,
-        }
-    }
-
-    /// The limits this Hello advertises.
-    pub fn limits(&self) -> Limits {
-        Limits {
-            max_frame_len: self.max_frame_len,
-            max_in_flight: self.max_in_flight,
-        }
-    }
-}
+use crate::error::WireError;
+use crate::io::{read_message, write_message};
+use crate::limits::Limits;
+use crate::message::Message;
 
 /// Checks the peer's Hello against ours and returns the limits both sides now honour: the smaller
 /// of each.
@@ -80,7 +51,7 @@ pub fn negotiate(ours: &Hello, theirs: &Hello) -> Result<Limits, WireError> {
 /// Performs the Hello exchange on a freshly opened stream and returns the negotiated limits.
 ///
 /// Sends `ours`, then reads exactly one frame (never more: the stream is left at the boundary of
-/// the peer's next frame, ready for a [`super::FramedReader`]), which must be the peer's Hello,
+/// the peer's next frame, ready for a [`crate::FramedReader`]), which must be the peer's Hello,
 /// accepted under our own `max_frame_len`.
 ///
 /// Errors: [`WireError::Closed`] if the peer closed the stream first, [`WireError::ExpectedHello`]

@@ -18,9 +18,10 @@
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::frame::{FrameDecoder, check_frame_len, encode_limited};
-use super::message::Message;
-use super::{FRAME_HEADER_LEN, Limits, WireError};
+use crate::error::WireError;
+use crate::frame::{FrameDecoder, check_frame_len, encode_limited};
+use crate::limits::{FRAME_HEADER_LEN, Limits};
+use crate::message::Message;
 
 /// How much a [`FramedReader`] asks its stream for at a time, at least.
 const READ_CHUNK: usize = 8 * 1024;

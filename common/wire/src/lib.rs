@@ -20,23 +20,42 @@
 //!
 //! # The control link
 //!
-//!
 //! The parent instance terminates the AWS KMS HTTP API, authenticates the caller, and relays each
 //! KMS operation to the enclave over one stream (vsock in production, a Unix socket or loopback TCP
-//! in simulation). This module is that relay's format, and nothing more: it knows neither what a
+//! in simulation). The modules below are that relay's format, and nothing more: it knows neither what a
 //! KMS operation does nor who is allowed to call it. A KMS request's JSON body is carried as opaque
 //! bytes, exactly as the KMS JSON 1.1 protocol has it, so the proxy never re-models an operation.
 //!
-//! The module is split by responsibility:
+//! The crate is split by responsibility; this file holds the specification below and only
+//! declares and re-exports the modules:
 //!
-//! - this file: the format specification below, [`Limits`] and the error type [`WireError`];
+//! - [`limits`](Limits): [`Limits`], their defaults and floor, and [`FRAME_HEADER_LEN`];
+//! - [`error`](WireError): the error type [`WireError`];
 //! - [`frame`]: the length prefix: [`encode`] and the incremental, allocation-bounded
 //!   [`FrameDecoder`] (sync, usable over any buffer);
-//! - [`message`]: the envelopes ([`Message`], [`Request`], [`Response`], [`Status`]) and their CBOR
-//!   encoding;
-//! - [`hello`]: the opening [`Hello`] exchange, version check and limit negotiation;
+//! - [`message`]: the envelopes and their CBOR encoding, one module per message family, each
+//!   declaring its own fields (key, name, type) once and encoding and decoding them:
+//!   - [`message::envelope`]: [`Message`] and the dispatch from the `kind` key to a family;
+//!   - [`message::kind`]: [`Kind`], each kind's code, name and key list; [`keys`]: the key
+//!     numbers by name;
+//!   - [`message::hello`] ([`Hello`], [`PROTOCOL_VERSION`]), [`message::relay`] ([`Request`],
+//!     [`Response`], [`Status`]), [`message::ping`] (Ping, Pong), [`message::persist`]
+//!     ([`Persist`], [`PersistAck`], [`PersistAction`]), [`message::credentials`]
+//!     ([`Credentials`]), [`message::sync`] (Sync, SyncAck);
+//!   - two private helpers: `message::field` (the field descriptor, the fields several families
+//!     share, the checked collection of a body's entries) and `message::cbor` (the single pass
+//!     over a body's CBOR map);
+//! - [`hello`]: the opening [`Hello`] exchange ([`handshake`]), version check and limit
+//!   negotiation ([`negotiate`]);
 //! - [`io`]: async helpers over tokio's `AsyncRead`/`AsyncWrite` ([`read_message`],
 //!   [`write_message`], [`FramedReader`], [`FramedWriter`]).
+//!
+//! The byte streams are [`transport`] ([`transport::address`]: addresses and their parsing;
+//! [`transport::listener`]: listening and accepting; [`transport::stream`]: connecting and the
+//! stream type; [`transport::error`]: its errors), [`http_connect`] and [`shutdown`].
+//!
+//! Modules depend on each other in one direction: `error` <- `limits` <- `message` <- `frame` <-
+//! `io` <- `hello`, and `transport` <- `http_connect`.
 //!
 //! # Frames
 //!
@@ -179,231 +198,24 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+mod error;
 pub mod frame;
 pub mod hello;
 pub mod http_connect;
 pub mod io;
+mod limits;
 pub mod message;
 pub mod shutdown;
 pub mod transport;
 
+pub use error::WireError;
 pub use frame::{FrameDecoder, encode, encode_limited};
-pub use hello::{Hello, PROTOCOL_VERSION, handshake, negotiate};
+pub use hello::{handshake, negotiate};
 pub use io::{FramedReader, FramedWriter, read_message, write_message};
-pub use message::{
-    Credentials, Kind, Message, Persist, PersistAck, PersistAction, Request, Response, Status, keys,
+pub use limits::{
+    DEFAULT_MAX_FRAME_LEN, DEFAULT_MAX_IN_FLIGHT, FRAME_HEADER_LEN, Limits, MIN_MAX_FRAME_LEN,
 };
-
-/// Length of the frame header: a 4-byte big-endian body length.
-pub const FRAME_HEADER_LEN: usize = 4;
-
-/// Default largest frame body accepted (and sent), 1 MiB.
-///
-/// KMS caps plaintexts at 4 KiB and ciphertexts and policies at a few tens of KiB, so even with
-/// base64 and JSON overhead a legitimate request is far below this. The limit exists so that a
-/// misbehaving peer cannot make the other side allocate an arbitrary amount of memory.
-pub const DEFAULT_MAX_FRAME_LEN: u32 = 1 << 20;
-
-/// Default largest number of requests one connection may have in flight.
-///
-/// An enclave has a handful of vCPUs; more concurrency than this only queues up inside it, where
-/// the memory is scarcer than on the parent.
-pub const DEFAULT_MAX_IN_FLIGHT: u32 = 64;
-
-/// Smallest `max_frame_len` a peer may advertise.
-///
-/// Below this, not even a [`Hello`] or a short error response could be relied on to fit, so a
-/// connection would be unusable; [`negotiate`] refuses it up front with a clear error instead.
-pub const MIN_MAX_FRAME_LEN: u32 = 4096;
-
-/// Per-connection limits: what one side accepts, or, after [`negotiate`], what both sides honour.
-///
-/// The codec enforces `max_frame_len` itself (on read and on write). `max_in_flight` is a promise
-/// between the peers that the codec cannot see: the parent must not have more requests outstanding
-/// on a connection, and the enclave may treat more as a protocol violation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Limits {
-    /// Largest frame body, in bytes, excluding the 4-byte header.
-    pub max_frame_len: u32,
-    /// Largest number of requests awaiting their response on one connection.
-    pub max_in_flight: u32,
-}
-
-impl Limits {
-    /// The defaults: [`DEFAULT_MAX_FRAME_LEN`] and [`DEFAULT_MAX_IN_FLIGHT`].
-    pub const DEFAULT: Limits = Limits {
-        max_frame_len: DEFAULT_MAX_FRAME_LEN,
-        max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-    };
-
-    /// Checks that these limits allow a usable connection: `max_frame_len` at least
-    /// [`MIN_MAX_FRAME_LEN`] and `max_in_flight` at least 1.
-    pub fn validate(&self) -> Result<(), WireError> {
-        if self.max_frame_len < MIN_MAX_FRAME_LEN {
-            return Err(WireError::InvalidLimit {
-                name: "max_frame_len",
-                value: self.max_frame_len,
-            });
-        }
-        if self.max_in_flight == 0 {
-            return Err(WireError::InvalidLimit {
-                name: "max_in_flight",
-                value: self.max_in_flight,
-            });
-        }
-        Ok(())
-    }
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
-
-/// Everything that can go wrong reading, writing or negotiating frames.
-///
-/// The variants fall in three groups, and the group tells a caller what to do:
-///
-/// - framing errors ([`FrameTooLarge`](Self::FrameTooLarge) on read, [`EmptyFrame`](Self::EmptyFrame),
-///   [`Truncated`](Self::Truncated), [`Io`](Self::Io)): the stream is unusable; close it;
-/// - body errors (the CBOR and field variants): the frame was consumed and the stream is still in
-///   sync, but the peer is speaking something else than this protocol; closing is the safe answer,
-///   because the request id of a malformed body cannot be trusted for an error response;
-/// - handshake errors ([`VersionMismatch`](Self::VersionMismatch),
-///   [`InvalidLimit`](Self::InvalidLimit), [`ExpectedHello`](Self::ExpectedHello),
-///   [`Closed`](Self::Closed)): no connection was established.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WireError {
-    /// A frame length exceeds the limit. On read it was refused before anything was allocated for
-    /// the body; on write nothing was sent.
-    #[error("frame of {len} bytes exceeds the limit of {max} bytes")]
-    FrameTooLarge {
-        /// The length announced by the header (on read) or of the encoded body (on write).
-        len: u64,
-        /// The limit in force.
-        max: u32,
-    },
-
-    /// A frame header announced a body of zero bytes, which no message can have.
-    #[error("empty frame (zero-length body)")]
-    EmptyFrame,
-
-    /// The stream ended inside a frame.
-    #[error("stream ended inside a frame: {received} of {expected} bytes received")]
-    Truncated {
-        /// Bytes of the frame (header included) received before the end of the stream.
-        received: usize,
-        /// Bytes the frame needed (the header only, if the header itself was cut short).
-        expected: usize,
-    },
-
-    /// The peer closed the connection where a message was required (for example, before its Hello).
-    #[error("the peer closed the connection")]
-    Closed,
-
-    /// The body is not one well-formed CBOR data item (or could not be encoded).
-    #[error("invalid CBOR: {0}")]
-    Cbor(String),
-
-    /// The body holds more bytes after its CBOR data item.
-    #[error("{count} trailing bytes after the CBOR item in a frame body")]
-    TrailingBytes {
-        /// How many bytes were left over.
-        count: usize,
-    },
-
-    /// The `kind` is not one this version knows (including reserved kinds).
-    #[error("unknown message kind {0}")]
-    UnknownKind(u64),
-
-    /// A map key outside the key table of this protocol version.
-    #[error("unknown map key {key}")]
-    UnknownKey {
-        /// The key.
-        key: u64,
-    },
-
-    /// A known map key that the message's kind does not use.
-    #[error("map key {key} is not allowed in a {kind} message")]
-    UnexpectedKey {
-        /// The message kind.
-        kind: &'static str,
-        /// The key.
-        key: u64,
-    },
-
-    /// The same map key appeared twice.
-    #[error("duplicate map key {key}")]
-    DuplicateKey {
-        /// The key.
-        key: u64,
-    },
-
-    /// A required field is absent.
-    #[error("{kind} message lacks its `{field}` field")]
-    MissingField {
-        /// The message kind (`"message"` when `kind` itself is missing).
-        kind: &'static str,
-        /// The field name.
-        field: &'static str,
-    },
-
-    /// A field (or the body itself, as `"message"`) has the wrong CBOR type.
-    #[error("`{field}` must be {expected}, found {found}")]
-    InvalidType {
-        /// The field name, or `"message"` for the top-level item, or `"key"` for a map key.
-        field: &'static str,
-        /// The CBOR type required.
-        expected: &'static str,
-        /// The CBOR type found.
-        found: &'static str,
-    },
-
-    /// An integer field is outside its allowed range.
-    #[error("`{field}` value {value} is out of range")]
-    OutOfRange {
-        /// The field name.
-        field: &'static str,
-        /// The value found.
-        value: u64,
-    },
-
-    /// The peer speaks another protocol version.
-    #[error("protocol version mismatch: we speak {ours}, the peer speaks {theirs}")]
-    VersionMismatch {
-        /// Our [`PROTOCOL_VERSION`].
-        ours: u32,
-        /// The version in the peer's Hello.
-        theirs: u32,
-    },
-
-    /// A Hello carried a limit that would make the connection unusable (see [`Limits::validate`]).
-    #[error("unusable limit {name} = {value}")]
-    InvalidLimit {
-        /// The limit's name.
-        name: &'static str,
-        /// Its value.
-        value: u32,
-    },
-
-    /// The first message of a connection was not a Hello.
-    #[error("expected a Hello as the first message, got a {got}")]
-    ExpectedHello {
-        /// The kind of message received instead.
-        got: &'static str,
-    },
-
-    /// A message of a kind this side never receives (a second Hello, or a Response sent to the
-    /// enclave): the peer is confused, so the connection is closed.
-    #[error("unexpected {got} message")]
-    UnexpectedMessage {
-        /// The kind of message received.
-        got: &'static str,
-    },
-
-    /// The underlying stream failed.
-    #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
-}
+pub use message::{
+    Credentials, Hello, Kind, Message, PROTOCOL_VERSION, Persist, PersistAck, PersistAction,
+    Request, Response, Status, keys,
+};
