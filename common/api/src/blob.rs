@@ -204,7 +204,14 @@ impl<'de> Deserialize<'de> for Blob {
 /// Both the decoded bytes and the base64 text are held in zeroizing buffers, so serializing a
 /// plaintext data key leaves no stray copy behind.
 pub mod secret_base64 {
-    use super::*;
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, Visitor};
+    use serde::{Deserialize, Serializer};
+    use zeroize::Zeroizing;
+
+    use crate::blob::{decode_base64, encode_base64};
+    use nitro_kms_crypto::secret::SecretBytes;
 
     /// Writes the secret as base64.
     pub fn serialize<S: Serializer>(
@@ -237,7 +244,9 @@ pub mod secret_base64 {
 
     /// The same for `Option<SecretBytes>` (with `#[serde(default, with = ".., option")]`).
     pub mod option {
-        use super::*;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use nitro_kms_crypto::secret::SecretBytes;
 
         /// Writes `Some` as base64 (pair with `skip_serializing_if = "Option::is_none"`).
         pub fn serialize<S: Serializer>(
@@ -245,7 +254,7 @@ pub mod secret_base64 {
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
             match secret {
-                Some(secret) => super::serialize(secret, serializer),
+                Some(secret) => crate::blob::secret_base64::serialize(secret, serializer),
                 None => serializer.serialize_none(),
             }
         }
