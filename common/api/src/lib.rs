@@ -36,7 +36,7 @@
 //!   structures ([`types::structures`]) shared by several operations.
 //! - [`ops`]: request and response structs per operation family.
 //! - [`sigv4`]: AWS Signature Version 4: the canonical request and signature
-//!   ([`sigv4::signature`]), `X-Amz-Date` ([`sigv4::amz_date`]), signing a request
+//!   ([`sigv4::signature`](mod@sigv4::signature)), `X-Amz-Date` ([`sigv4::amz_date`]), signing a request
 //!   ([`sigv4::sign`]), verifying one ([`sigv4::verify`](mod@sigv4::verify)) and the access keys a
 //!   verifier accepts ([`sigv4::access_keys`]).
 //! - [`service_model`]: [`SERVICE_MODEL`], botocore's service model, the source every shape here

@@ -1,7 +1,7 @@
 //! The access keys a SigV4 verifier accepts ([`AccessKeyStore`]), and the principal each one
 //! stands for.
 //!
-//! [`crate::sigv4::verify`] looks the access key of a request up here, recomputes the signature
+//! [`crate::sigv4::verify()`] looks the access key of a request up here, recomputes the signature
 //! with its secret, and answers with its principal, which is what the enclave's key policies
 //! judge. The parent proxy reads the store from a TOML file (`--credentials FILE`):
 //!

@@ -1,7 +1,7 @@
 //! AWS Signature Version 4 for KMS requests: signing (clients), verifying (the endpoint) and the
 //! access keys a verifier accepts.
 //!
-//! - [`signature`]: the canonical request and the HMAC-SHA256 signature, shared by both sides;
+//! - [`signature`](mod@signature): the canonical request and the HMAC-SHA256 signature, shared by both sides;
 //! - [`amz_date`]: the `X-Amz-Date` format to and from Unix seconds;
 //! - [`sign`]: [`sign_request`], the headers a signed request carries (`Authorization`,
 //!   `X-Amz-Date`, `X-Amz-Security-Token`), used by the client, the tests and the fuzz seeds;

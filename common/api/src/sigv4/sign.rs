@@ -4,7 +4,7 @@
 //! headers SigV4 adds to it: `X-Amz-Date`, `X-Amz-Security-Token` (for temporary credentials) and
 //! `Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/kms/aws4_request,
 //! SignedHeaders=..., Signature=...`. The client, the end-to-end tests and the fuzz seed writer
-//! all sign through it, so what they send is what [`crate::sigv4::verify`] checks.
+//! all sign through it, so what they send is what [`crate::sigv4::verify()`] checks.
 
 use std::fmt;
 

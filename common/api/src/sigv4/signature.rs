@@ -1,6 +1,6 @@
 //! The core of AWS Signature Version 4: the canonical request of an HTTP request and its
 //! signature, shared by the signing side ([`crate::sigv4::sign`]) and the verifying side
-//! ([`crate::sigv4::verify`]), so both compute exactly the same bytes.
+//! ([`crate::sigv4::verify`](mod@crate::sigv4::verify)), so both compute exactly the same bytes.
 //!
 //! Only what SigV4 needs for KMS's JSON protocol is here: header canonicalization (lower-case
 //! names, values trimmed with inner whitespace collapsed, repeated headers joined by commas), the
