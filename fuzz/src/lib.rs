@@ -17,8 +17,8 @@ use nitro_kms_api::Operation;
 use nitro_kms_crypto::secret::SecretBytes;
 use nitro_kms_enclave::blob::BlobHeader;
 use nitro_kms_enclave::seal::{SealingKey, SnapshotHeader, StoreId};
-use nitro_kms_proxy::credentials::{
-    Credential, CredentialStore, SIMULATION_PRINCIPAL, SIMULATION_SECRET_ACCESS_KEY,
+use nitro_kms_api::sigv4::{
+    AccessKey, AccessKeyStore, SIMULATION_PRINCIPAL, SIMULATION_SECRET_ACCESS_KEY,
 };
 
 /// The root of the simulated NSM that signed the simulated seeds of `attestation_document`
@@ -157,13 +157,13 @@ pub fn join_records(records: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-/// The credentials `sigv4_header` verifies against: the simulation's access key, and one with a
+/// The access keys `sigv4_header` verifies against: the simulation's access key, and one with a
 /// session token.
-pub fn credential_store() -> CredentialStore {
-    let mut store = CredentialStore::simulation();
+pub fn access_key_store() -> AccessKeyStore {
+    let mut store = AccessKeyStore::simulation();
     store.insert(
         SESSION_ACCESS_KEY_ID,
-        Credential::new(
+        AccessKey::new(
             SIMULATION_SECRET_ACCESS_KEY,
             Some(SESSION_TOKEN.to_owned()),
             SIMULATION_PRINCIPAL,
@@ -172,7 +172,7 @@ pub fn credential_store() -> CredentialStore {
     store
 }
 
-/// The access key of [`credential_store`] that needs a session token.
+/// The access key of [`access_key_store`] that needs a session token.
 pub const SESSION_ACCESS_KEY_ID: &str = "ASIANITROKMSFUZZ0000";
 /// Its session token.
 pub const SESSION_TOKEN: &str = "fuzz-session-token";

@@ -1,7 +1,7 @@
 //! The AWS KMS HTTP endpoint: KMS JSON 1.1 over HTTP/1.1 with keep-alive.
 //!
 //! `POST /` with `X-Amz-Target: TrentService.<Operation>` and a JSON body, signed with SigV4, is
-//! authenticated ([`crate::sigv4`]), checked for a served target, and relayed to the enclave with
+//! authenticated ([`nitro_kms_api::sigv4`]), checked for a served target, and relayed to the enclave with
 //! the verified principal; the enclave's JSON answer and status go back unchanged, with
 //! `Content-Type: application/x-amz-json-1.1` and a fresh `x-amzn-RequestId` on every response
 //! (errors included). `GET /healthz` says whether the enclave is reachable; `GET /metrics` is
@@ -22,10 +22,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use nitro_kms_api::{KmsError, Operation};
 use nitro_kms_crypto as crypto;
 
-use crate::credentials::CredentialStore;
+use nitro_kms_api::sigv4::{self, AccessKeyStore, SignedRequest};
+
 use crate::metrics::Metrics;
 use crate::router::Router;
-use crate::sigv4::{self, SignedRequest};
 
 /// Default largest request body.
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -34,8 +34,8 @@ pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 pub struct Endpoint {
     /// The enclaves (one pool each) and which of them answers what.
     pub enclaves: Arc<Router>,
-    /// Accepted access keys.
-    pub credentials: Arc<CredentialStore>,
+    /// Accepted access keys (what SigV4 signatures are verified against).
+    pub access_keys: Arc<AccessKeyStore>,
     /// The region requests must be signed for.
     pub region: String,
     /// Counters.
@@ -171,7 +171,7 @@ impl Endpoint {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let verified = match sigv4::verify(&signed, &self.credentials, &self.region, now) {
+        let verified = match sigv4::verify(&signed, &self.access_keys, &self.region, now) {
             Ok(v) => v,
             Err(e) => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);

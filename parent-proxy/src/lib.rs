@@ -2,7 +2,9 @@
 //!
 //! - [`endpoint`]: KMS JSON 1.1 over HTTP (plus `/healthz` and `/metrics`); [`server`]: the
 //!   accept loop with keep-alive and graceful shutdown;
-//! - [`sigv4`] and [`credentials`]: who is calling; [`enclave_credentials`]: the AWS credentials
+//! - who is calling: [`endpoint`] verifies each request's SigV4 signature against the access keys
+//!   of `--credentials` with [`nitro_kms_api::sigv4`] ([`nitro_kms_api::sigv4::verify()`],
+//!   [`nitro_kms_api::sigv4::AccessKeyStore`]); [`enclave_credentials`]: the AWS credentials
 //!   handed to the enclave for its own AWS KMS calls (the seal root);
 //! - [`router`]: which enclave answers a request (mutations to the leader, reads round-robin over
 //!   caught-up enclaves), each through its own link ([`nitro_kms_parent_link`]: the pool of frame
@@ -16,14 +18,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod credentials;
 pub mod egress;
 pub mod enclave_credentials;
 pub mod endpoint;
 pub mod metrics;
 pub mod router;
 pub mod server;
-pub mod sigv4;
 pub mod simulation;
 
 pub use nitro_kms_wire::shutdown::stopped;

@@ -23,11 +23,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{ArgAction, Parser};
+use nitro_kms_api::sigv4::{
+    AccessKeyStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
+};
 use nitro_kms_parent_link::LinkConfig;
 use nitro_kms_parent_link::state_store::StateStore;
-use nitro_kms_proxy::credentials::{
-    CredentialStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
-};
 use nitro_kms_proxy::egress::{self, EgressSpec};
 use nitro_kms_proxy::enclave_credentials;
 use nitro_kms_proxy::endpoint::{
@@ -169,20 +169,20 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
     })?;
     std::fs::create_dir_all(&state_dir)
         .map_err(|e| fail(format!("{}: {e}", state_dir.display())))?;
-    let mut credentials = if args.simulate {
-        CredentialStore::simulation()
+    let mut access_keys = if args.simulate {
+        AccessKeyStore::simulation()
     } else {
-        CredentialStore::default()
+        AccessKeyStore::default()
     };
     if let Some(path) = &args.credentials {
-        let loaded = CredentialStore::load(path).map_err(|e| usage(e.to_string()))?;
+        let loaded = AccessKeyStore::load(path).map_err(|e| usage(e.to_string()))?;
         for id in loaded.access_key_ids() {
             if let Some(c) = loaded.take_clone(&id) {
-                credentials.insert(&id, c);
+                access_keys.insert(&id, c);
             }
         }
     }
-    if credentials.is_empty() {
+    if access_keys.is_empty() {
         return Err(usage(
             "no credentials: pass --credentials FILE (or use --simulate)".into(),
         ));
@@ -269,7 +269,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
     };
     let endpoint = Arc::new(Endpoint {
         enclaves: router.clone(),
-        credentials: Arc::new(credentials),
+        access_keys: Arc::new(access_keys),
         region: args.region.clone(),
         metrics,
         max_body: args.max_body,

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nitro_kms_proxy::credentials::{
+use nitro_kms_api::sigv4::{
     SIMULATION_ACCESS_KEY_ID, SIMULATION_PRINCIPAL, SIMULATION_SECRET_ACCESS_KEY,
 };
 

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
-use nitro_kms_proxy::sigv4::{self, SignedRequest};
+use nitro_kms_api::sigv4::{
+    SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY, SignedRequest, SigningKey, sign_request,
+};
 
 /// The region of the simulation.
 pub const REGION: &str = "us-east-1";
@@ -287,9 +288,6 @@ pub fn kms_headers(
         ("x-amz-target".to_owned(), format!("TrentService.{op}")),
     ];
     if let Some(s) = signing {
-        let amz_date = sigv4::format_amz_date(s.at);
-        headers.push(("x-amz-date".to_owned(), amz_date.clone()));
-        let signed = ["content-type", "host", "x-amz-date", "x-amz-target"];
         let req = SignedRequest {
             method: "POST",
             path: "/",
@@ -297,18 +295,14 @@ pub fn kms_headers(
             headers: headers.clone(),
             body,
         };
-        let signature = sigv4::signature(&req, &signed, &s.secret, &amz_date, &s.region, "kms")
+        let key = SigningKey {
+            access_key_id: &s.access_key_id,
+            secret_access_key: &s.secret,
+            session_token: None,
+        };
+        let signed = sign_request(&req, &key, &s.region, s.at)
             .unwrap_or_else(|e| panic!("cannot sign: {e}"));
-        headers.push((
-            "authorization".to_owned(),
-            format!(
-                "AWS4-HMAC-SHA256 Credential={}/{}/{}/kms/aws4_request, SignedHeaders={}, Signature={signature}",
-                s.access_key_id,
-                &amz_date[..8],
-                s.region,
-                signed.join(";")
-            ),
-        ));
+        headers.extend(signed.into_pairs());
     }
     headers
 }

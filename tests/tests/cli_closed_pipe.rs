@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 
-use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{REGION, Sim, kms_call};
 
 /// Linux's default pipe buffer: output larger than this cannot sit in the pipe whole, so the

@@ -6,7 +6,7 @@
 use std::process::{Command, Output};
 
 use nitro_kms_api::Operation;
-use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{REGION, Sim, venv};
 use serde_json::Value;
 

@@ -5,9 +5,9 @@
 use nitro_kms_api::ops::{
     CreateKeyRequest, CreateKeyResponse, DecryptRequest, GenerateDataKeyRequest,
 };
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_api::{KmsErrorType, Operation};
 use nitro_kms_client::{ClientConfig, ClientError, Credentials, KmsClient};
-use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{REGION, Sim};
 use nitro_kms_tests::tls::TlsFront;
 

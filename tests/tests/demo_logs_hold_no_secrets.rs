@@ -143,7 +143,7 @@ fn a_trace_level_demo_run_logs_no_plaintext_key_private_key_or_credential() {
     secrets.extend(world);
     secrets.push(Secret {
         what: "the caller's secret access key".into(),
-        bytes: nitro_kms_proxy::credentials::SIMULATION_SECRET_ACCESS_KEY
+        bytes: nitro_kms_api::sigv4::SIMULATION_SECRET_ACCESS_KEY
             .as_bytes()
             .to_vec(),
     });

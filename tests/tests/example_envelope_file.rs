@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{Sim, kms_call};
 use serde_json::json;
 

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use nitro_kms_api::ops::GenerateRandomRequest;
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_client::{ClientConfig, ClientError, Credentials, KmsClient};
-use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{REGION, Sim, send};
 use nitro_kms_tests::tls::TlsFront;
 

@@ -240,5 +240,5 @@ fn json_logs_are_one_json_object_per_line() {
         "{log}"
     );
     // No secret ever reaches the log.
-    assert!(!log.contains(nitro_kms_proxy::credentials::SIMULATION_SECRET_ACCESS_KEY));
+    assert!(!log.contains(nitro_kms_api::sigv4::SIMULATION_SECRET_ACCESS_KEY));
 }

@@ -6,7 +6,8 @@
 //! Covered: `SecretBytes`; the KMS shapes with a secret member (GenerateDataKey, Decrypt,
 //! GenerateRandom and GenerateDataKeyPair responses, the Encrypt request); RSA and P-384 private
 //! keys; client credentials; the simulated NSM (which holds its CA keys). The enclave's
-//! `KeyMaterial` and `SealingKey` and the proxy's `Credential` have the same test beside their code.
+//! `KeyMaterial` and `SealingKey` and the SigV4 `AccessKey` and `SigningKey` of
+//! `nitro_kms_api::sigv4` have the same test beside their code.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

@@ -3,7 +3,7 @@
 //! - Blobs are base64 strings (standard alphabet, padded). [`decode_base64`] checks them the way
 //!   AWS's Coral framework does and reports failures with its wording, so a bad `CiphertextBlob`
 //!   earns the same `SerializationException` text as from AWS.
-//! - Secret blobs (`Plaintext`, `PrivateKeyPlaintext`) are [`SecretBytes`]; [`secret_base64`]
+//! - Secret blobs (`Plaintext`, `PrivateKeyPlaintext`) are [`SecretBytes`](nitro_kms_crypto::secret::SecretBytes); [`secret_base64`]
 //!   gives them serde support without an unzeroized copy of the bytes or their base64 text.
 //! - Dates are epoch seconds as JSON numbers. AWS writes them as Java renders a `double`
 //!   (`1.655753311082E9`), and [`Timestamp`] writes them the same way.
@@ -15,9 +15,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
-use zeroize::Zeroizing;
-
-use nitro_kms_crypto::secret::SecretBytes;
 
 /// Why a base64 string was rejected, worded as AWS words it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -199,12 +196,19 @@ impl<'de> Deserialize<'de> for Blob {
     }
 }
 
-/// Serde support for [`SecretBytes`] as base64 (use with `#[serde(with = "...")]`).
+/// Serde support for [`SecretBytes`](nitro_kms_crypto::secret::SecretBytes) as base64 (use with `#[serde(with = "...")]`).
 ///
 /// Both the decoded bytes and the base64 text are held in zeroizing buffers, so serializing a
 /// plaintext data key leaves no stray copy behind.
 pub mod secret_base64 {
-    use super::*;
+    use std::fmt;
+
+    use serde::Serializer;
+    use serde::de::{self, Deserializer, Visitor};
+    use zeroize::Zeroizing;
+
+    use crate::blob::{decode_base64, encode_base64};
+    use nitro_kms_crypto::secret::SecretBytes;
 
     /// Writes the secret as base64.
     pub fn serialize<S: Serializer>(
@@ -237,7 +241,9 @@ pub mod secret_base64 {
 
     /// The same for `Option<SecretBytes>` (with `#[serde(default, with = ".., option")]`).
     pub mod option {
-        use super::*;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        use nitro_kms_crypto::secret::SecretBytes;
 
         /// Writes `Some` as base64 (pair with `skip_serializing_if = "Option::is_none"`).
         pub fn serialize<S: Serializer>(
@@ -245,7 +251,7 @@ pub mod secret_base64 {
             serializer: S,
         ) -> Result<S::Ok, S::Error> {
             match secret {
-                Some(secret) => super::serialize(secret, serializer),
+                Some(secret) => crate::blob::secret_base64::serialize(secret, serializer),
                 None => serializer.serialize_none(),
             }
         }
@@ -403,6 +409,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nitro_kms_crypto::secret::SecretBytes;
     use proptest::prelude::*;
 
     /// The character-by-character statement of the rules that the table-driven

@@ -20,22 +20,36 @@
 //!
 //! # Layout (one file per responsibility, one per operation family)
 //!
-//! - [`error`]: [`KmsError`], [`KmsErrorType`], the standard messages, `__type` JSON bodies.
+//! This file only declares the modules and re-exports their most used items; each module's own
+//! documentation says what it holds.
+//!
+//! - [`operation`]: [`Operation`], the served operations and their `X-Amz-Target` names.
+//! - [`error`]: [`KmsError`] ([`error::kms_error`]), the table of [`KmsErrorType`]s
+//!   ([`error::error_type`]), the messages recorded from AWS ([`error::messages`]), `__type` JSON
+//!   bodies.
 //! - [`blob`]: base64 blobs ([`Blob`]), secret blobs (via [`nitro_kms_crypto::secret::SecretBytes`]) and
 //!   epoch-second [`Timestamp`]s rendered the way AWS renders them.
 //! - [`json`]: the shape schema ([`json::Shape`]) and Coral-style type checking of request bodies.
 //! - [`validate`]: constraint checks and AWS's validation message format.
 //! - [`key_id`]: key IDs, key ARNs, alias names and alias ARNs.
-//! - [`types`]: enums and structures shared by several operations.
+//! - [`types`]: what every model enum is ([`types::kms_enum`]), the enums ([`types::enums`]) and
+//!   structures ([`types::structures`]) shared by several operations.
 //! - [`ops`]: request and response structs per operation family.
-//! - [`sigv4`]: AWS Signature Version 4 (canonical request, signing key, signature).
-//! - [`SERVICE_MODEL`]: botocore's service model, the source every shape here is pinned to.
+//! - [`sigv4`]: AWS Signature Version 4: the canonical request and signature
+//!   ([`sigv4::signature`](mod@sigv4::signature)), `X-Amz-Date` ([`sigv4::amz_date`]), signing a request
+//!   ([`sigv4::sign`]), verifying one ([`sigv4::verify`](mod@sigv4::verify)) and the access keys a
+//!   verifier accepts ([`sigv4::access_keys`]).
+//! - [`service_model`]: [`SERVICE_MODEL`], botocore's service model, the source every shape here
+//!   is pinned to.
+//!
+//! The modules depend on each other in one direction: `error`, `blob`, `types::kms_enum` and
+//! `sigv4` at the bottom, then `validate`, `json`, `types`, `ops`; nothing imports this file.
 //!
 //! Wire details pinned here (each one has a test): member names exactly as in botocore's model,
 //! `None` members omitted, response members in ASCII order (AWS's serializer sorts them), dates as
 //! Java renders doubles (`1.655753311082E9`), errors as `{"__type":..,"message":..}` with the
 //! message omitted when empty (as AWS does for `InvalidCiphertextException`).
-
+//!
 //! # Where this crate sits
 //!
 //! The shared crates under `common/` depend on each other in one direction only:
@@ -55,7 +69,9 @@ pub mod blob;
 pub mod error;
 pub mod json;
 pub mod key_id;
+pub mod operation;
 pub mod ops;
+pub mod service_model;
 pub mod sigv4;
 pub mod types;
 pub mod validate;
@@ -66,185 +82,7 @@ mod model_tests;
 pub use blob::{Blob, Timestamp};
 pub use error::{KmsError, KmsErrorType};
 pub use key_id::KeyRef;
+pub use operation::{Operation, TARGET_PREFIX};
 pub use ops::KmsRequest;
+pub use service_model::SERVICE_MODEL;
 pub use validate::Validate;
-
-/// botocore's AWS KMS service model (`spec/kms-service-2.json`, Apache-2.0, copied unchanged):
-/// the tests pin every shape here to it and the CLI builds its subcommands from it, so both read
-/// this one copy.
-pub const SERVICE_MODEL: &str = include_str!("../spec/kms-service-2.json");
-
-/// The prefix of every KMS `X-Amz-Target` header value (the service's internal name).
-pub const TARGET_PREFIX: &str = "TrentService.";
-
-/// Declares [`Operation`] from one list, so the name table and `ALL` cannot drift apart.
-macro_rules! operations {
-    ($( $(#[$doc:meta])* $variant:ident ),+ $(,)?) => {
-        /// A KMS operation this project serves, as named in `X-Amz-Target` and the service model.
-        ///
-        /// Only the operations nitro-kms implements are listed; any other target (including real
-        /// KMS operations we do not serve, such as `Sign`) is answered with
-        /// `UnknownOperationException`, which is what AWS answers for a target it does not know.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Operation {
-            $( $(#[$doc])* $variant, )+
-        }
-
-        impl Operation {
-            /// Every operation, in the order they are declared.
-            pub const ALL: &'static [Operation] = &[$(Operation::$variant),+];
-
-            /// The operation name exactly as the model and `X-Amz-Target` spell it.
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $( Operation::$variant => stringify!($variant), )+
-                }
-            }
-        }
-    };
-}
-
-operations! {
-    /// Returns a data key in plaintext and encrypted under a KMS key.
-    GenerateDataKey,
-    /// Returns a data key encrypted under a KMS key, without the plaintext.
-    GenerateDataKeyWithoutPlaintext,
-    /// Decrypts a ciphertext blob (or re-wraps it for an attested recipient).
-    Decrypt,
-    /// Encrypts up to 4096 bytes under a KMS key.
-    Encrypt,
-    /// Decrypts and re-encrypts under another key (or context) without exposing plaintext.
-    ReEncrypt,
-    /// Returns random bytes (optionally wrapped for an attested recipient).
-    GenerateRandom,
-    /// Creates a KMS key.
-    CreateKey,
-    /// Returns a key's metadata.
-    DescribeKey,
-    /// Lists the keys of the account and region.
-    ListKeys,
-    /// Creates an alias for a key.
-    CreateAlias,
-    /// Points an alias at another key.
-    UpdateAlias,
-    /// Deletes an alias.
-    DeleteAlias,
-    /// Lists aliases.
-    ListAliases,
-    /// Enables a key.
-    EnableKey,
-    /// Disables a key.
-    DisableKey,
-    /// Schedules a key for deletion after a waiting period.
-    ScheduleKeyDeletion,
-    /// Cancels a scheduled deletion.
-    CancelKeyDeletion,
-    /// Returns a key policy.
-    GetKeyPolicy,
-    /// Replaces a key policy.
-    PutKeyPolicy,
-    /// Returns an asymmetric data key pair with the private key in plaintext and encrypted.
-    GenerateDataKeyPair,
-    /// Returns an asymmetric data key pair with the private key encrypted only.
-    GenerateDataKeyPairWithoutPlaintext,
-    /// Adds or overwrites tags on a key.
-    TagResource,
-    /// Removes tags from a key.
-    UntagResource,
-    /// Lists the tags of a key.
-    ListResourceTags,
-}
-
-impl Operation {
-    /// Parses an `X-Amz-Target` header value such as `TrentService.GenerateDataKey`.
-    ///
-    /// The match is exact and case-sensitive, as AWS's is. Anything else yields
-    /// `UnknownOperationException` (HTTP 400), so the proxy can answer it directly.
-    pub fn from_target(target: &str) -> Result<Self, KmsError> {
-        target
-            .strip_prefix(TARGET_PREFIX)
-            .and_then(Self::from_name)
-            .ok_or_else(KmsError::unknown_operation)
-    }
-
-    /// Looks an operation up by its bare name (`GenerateDataKey`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|op| op.name() == name)
-    }
-
-    /// The `X-Amz-Target` header value for this operation (what a client sends).
-    pub fn target(self) -> String {
-        format!("{TARGET_PREFIX}{}", self.name())
-    }
-
-    /// The IAM action that authorizes this operation (`kms:GenerateDataKey`), as key policies and
-    /// `AccessDeniedException` messages name it.
-    pub fn iam_action(self) -> String {
-        format!("kms:{}", self.name())
-    }
-
-    /// Whether the model gives this operation an output shape. Operations without one (such as
-    /// `CreateAlias`) answer HTTP 200 with an empty body.
-    pub const fn has_output(self) -> bool {
-        !matches!(
-            self,
-            Operation::CreateAlias
-                | Operation::UpdateAlias
-                | Operation::DeleteAlias
-                | Operation::EnableKey
-                | Operation::DisableKey
-                | Operation::PutKeyPolicy
-                | Operation::TagResource
-                | Operation::UntagResource
-        )
-    }
-}
-
-impl std::fmt::Display for Operation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn from_target_routes_every_operation_by_its_header_value() {
-        for &op in Operation::ALL {
-            let header = format!("TrentService.{}", op.name());
-            assert_eq!(Operation::from_target(&header).unwrap(), op);
-            assert_eq!(op.target(), header);
-        }
-        assert_eq!(
-            Operation::from_target("TrentService.GenerateDataKey").unwrap(),
-            Operation::GenerateDataKey
-        );
-    }
-
-    #[test]
-    fn from_target_rejects_unknown_or_misspelled_targets_with_unknown_operation() {
-        for bad in [
-            "TrentService.Sign",
-            "TrentService.generateDataKey",
-            "trentservice.GenerateDataKey",
-            "GenerateDataKey",
-            "TrentService.",
-            "",
-            "DynamoDB_20120810.GetItem",
-        ] {
-            let err = Operation::from_target(bad).unwrap_err();
-            assert_eq!(err.kind(), KmsErrorType::UnknownOperation, "{bad}");
-            assert_eq!(err.http_status(), 400);
-        }
-    }
-
-    #[test]
-    fn iam_action_prefixes_kms() {
-        assert_eq!(
-            Operation::GenerateDataKey.iam_action(),
-            "kms:GenerateDataKey"
-        );
-    }
-}

@@ -34,7 +34,7 @@ use std::fmt;
 
 use crate::blob::Blob;
 use crate::error::KmsError;
-use crate::types::KmsEnum;
+use crate::types::kms_enum::KmsEnum;
 use nitro_kms_crypto::secret::SecretBytes;
 
 /// A request that can be checked the way AWS checks it.

@@ -1,4 +1,4 @@
-//! The attested mode of [`super::KmsClient`]: requests carry a `Recipient` and answers are
+//! The attested mode of [`crate::KmsClient`]: requests carry a `Recipient` and answers are
 //! unwrapped locally.
 //!
 //! The client keeps one RSA key (2048 bits by default) for its lifetime. For every
@@ -17,7 +17,7 @@ use nitro_kms_attest::recipient;
 use nitro_kms_crypto::secret::SecretBytes;
 use nitro_kms_crypto::{RsaKeySize, RsaPrivateKey};
 
-use super::ClientError;
+use crate::error::ClientError;
 
 /// The recipient side: the NSM and the client's RSA key.
 pub struct Attestation {

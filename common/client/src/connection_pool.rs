@@ -19,7 +19,7 @@ use hyper_util::rt::TokioIo;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
-use super::ClientError;
+use crate::error::ClientError;
 use nitro_kms_wire::http_connect::{self, ConnectTarget};
 use nitro_kms_wire::transport::{self, Address, Stream};
 

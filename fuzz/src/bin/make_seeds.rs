@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use nitro_kms_api::Operation;
+use nitro_kms_api::sigv4::{
+    SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY, SignedRequest, SigningKey, sign_request,
+};
 use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use nitro_kms_attest::nsm::NsmExt;
 use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
@@ -42,8 +45,6 @@ use nitro_kms_fuzz::{
     SealedMode, SigV4Input, blob_contexts, join_raw_state, join_records, operation_selector,
     recipient_key, sealing_key,
 };
-use nitro_kms_proxy::credentials::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
-use nitro_kms_proxy::sigv4::signature;
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
@@ -545,40 +546,31 @@ fn sealed_state(corpus: &mut Corpus) -> Result<()> {
 
 /// Requests signed as the AWS CLI signs them, with and without a session token, and broken ones.
 fn signed_requests(corpus: &mut Corpus) -> Result<()> {
-    const DATE: &str = "20231114T221320Z";
+    /// 2023-11-14T22:13:20Z, the fixed time `sigv4_header` also verifies at.
+    const NOW: i64 = 1_700_000_000;
     let sign = |access_key: &str, token: &str, path: &str, query: &str| -> Result<SigV4Input> {
         let mut input = SigV4Input {
-            amz_date: DATE.to_owned(),
             token: token.to_owned(),
             path: path.to_owned(),
             query: query.to_owned(),
             body: format!(r#"{{"KeyId":"{KEY_ID}","KeySpec":"AES_256"}}"#).into_bytes(),
             ..SigV4Input::default()
         };
-        let mut signed = vec!["content-type", "host", "x-amz-date", "x-amz-target"];
-        if !token.is_empty() {
-            signed.push("x-amz-security-token");
-        }
-        let request = nitro_kms_proxy::sigv4::SignedRequest {
+        let request = SignedRequest {
             method: "POST",
             path: &input.path,
             query: &input.query,
             headers: input.headers(),
             body: &input.body,
         };
-        let sig = signature(
-            &request,
-            &signed,
-            SIMULATION_SECRET_ACCESS_KEY,
-            DATE,
-            REGION,
-            "kms",
-        )?;
-        input.authorization = format!(
-            "AWS4-HMAC-SHA256 Credential={access_key}/{}/{REGION}/kms/aws4_request, SignedHeaders={}, Signature={sig}",
-            DATE.get(..8).unwrap_or_default(),
-            signed.join(";")
-        );
+        let key = SigningKey {
+            access_key_id: access_key,
+            secret_access_key: SIMULATION_SECRET_ACCESS_KEY,
+            session_token: (!token.is_empty()).then_some(token),
+        };
+        let signed = sign_request(&request, &key, REGION, NOW)?;
+        input.amz_date = signed.amz_date;
+        input.authorization = signed.authorization;
         Ok(input)
     };
     let good = sign(SIMULATION_ACCESS_KEY_ID, "", "/", "")?;

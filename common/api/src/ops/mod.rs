@@ -50,9 +50,9 @@ pub use tags::{
     ListResourceTagsRequest, ListResourceTagsResponse, TagResourceRequest, UntagResourceRequest,
 };
 
-use crate::Operation;
 use crate::error::KmsError;
 use crate::json;
+use crate::operation::Operation;
 
 /// Declares [`KmsRequest`] with one variant per operation, named after it.
 macro_rules! requests {

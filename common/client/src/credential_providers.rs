@@ -1,9 +1,11 @@
-//! AWS credentials for signing: an access key id, its secret (zeroizing, redacted) and an optional
-//! session token.
+//! The AWS credentials a client signs with and where they come from: [`Credentials`] (an access key
+//! id, its secret (zeroizing, redacted) and an optional session token), and the
+//! [`CredentialsProvider`]s that supply and renew them ([`DefaultChain`]: environment, then the
+//! shared credentials file). Signing itself is [`nitro_kms_api::sigv4::sign_request`].
 
 use nitro_kms_crypto::secret::SecretBytes;
 
-use super::ClientError;
+use crate::error::ClientError;
 
 /// Credentials that sign requests.
 #[derive(Clone)]

@@ -1,10 +1,11 @@
-//! AWS Signature Version 4 verification of incoming KMS requests.
+//! AWS Signature Version 4 verification of incoming KMS requests (today done by the parent
+//! proxy for every request to its endpoint).
 //!
-//! Every request to the endpoint must be signed the way the AWS SDKs and CLI sign it
+//! Every request must be signed the way the AWS SDKs and CLI sign it
 //! (`Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/kms/aws4_request,
-//! SignedHeaders=..., Signature=...`). The proxy recomputes the signature with the secret it holds
-//! for that access key and compares in constant time; the access key's configured principal is then
-//! what the enclave's key policies judge.
+//! SignedHeaders=..., Signature=...`). [`verify`] recomputes the signature with the secret the
+//! [`AccessKeyStore`] holds for that access key and compares in constant time; the access key's
+//! configured principal is then what the enclave's key policies judge.
 //!
 //! Errors are AWS's: no `Authorization` at all is `MissingAuthenticationTokenException`; an
 //! unknown access key (or session token) `UnrecognizedClientException`; a malformed header
@@ -13,17 +14,17 @@
 //!
 //! Parsing is bounded: the header is limited in size and every field is checked before use.
 
-pub use nitro_kms_api::sigv4::{SignedRequest, format_amz_date, parse_amz_date, signature};
-use nitro_kms_api::{KmsError, KmsErrorType};
 use nitro_kms_crypto as crypto;
 
-use crate::credentials::{Credential, CredentialStore};
+use crate::error::{KmsError, KmsErrorType};
+use crate::sigv4::access_keys::{AccessKey, AccessKeyStore};
+use crate::sigv4::amz_date::{format_amz_date, parse_amz_date};
+use crate::sigv4::signature::{ALGORITHM, SignedRequest, signature};
 
 /// Largest `Authorization` header accepted.
 pub const MAX_AUTHORIZATION_LEN: usize = 4096;
-/// How far a request's date may be from the proxy's clock, in seconds (AWS: 5 minutes).
+/// How far a request's date may be from the verifier's clock, in seconds (AWS: 5 minutes).
 pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
-use nitro_kms_api::sigv4::ALGORITHM;
 
 /// Who signed a verified request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +111,7 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, KmsError> {
 /// Verifies `req` against `store` as of `now` (Unix seconds) for `region`.
 pub fn verify(
     req: &SignedRequest<'_>,
-    store: &CredentialStore,
+    store: &AccessKeyStore,
     region: &str,
     now: i64,
 ) -> Result<Verified, KmsError> {
@@ -124,7 +125,7 @@ pub fn verify(
         return Err(KmsError::missing_authentication_token());
     };
     let auth = parse_authorization(authorization)?;
-    let credential: &Credential = store
+    let credential: &AccessKey = store
         .get(auth.access_key_id)
         .ok_or_else(KmsError::unrecognized_client)?;
     if let Some(token) = header("x-amz-security-token")
@@ -195,3 +196,6 @@ pub fn verify(
         principal: credential.principal.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,183 @@
+//! KMS operations: the [`Operation`]s nitro-kms serves and their `X-Amz-Target` names.
+//!
+//! An operation is named once, in the list below; its `X-Amz-Target` header value, its IAM action
+//! and whether the model gives it an output shape all derive from that name, so the proxy's
+//! routing, the enclave's policy checks and the client's requests cannot disagree about it.
+
+use crate::error::KmsError;
+
+/// The prefix of every KMS `X-Amz-Target` header value (the service's internal name).
+pub const TARGET_PREFIX: &str = "TrentService.";
+
+/// Declares [`Operation`] from one list, so the name table and `ALL` cannot drift apart.
+macro_rules! operations {
+    ($( $(#[$doc:meta])* $variant:ident ),+ $(,)?) => {
+        /// A KMS operation this project serves, as named in `X-Amz-Target` and the service model.
+        ///
+        /// Only the operations nitro-kms implements are listed; any other target (including real
+        /// KMS operations we do not serve, such as `Sign`) is answered with
+        /// `UnknownOperationException`, which is what AWS answers for a target it does not know.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation {
+            $( $(#[$doc])* $variant, )+
+        }
+
+        impl Operation {
+            /// Every operation, in the order they are declared.
+            pub const ALL: &'static [Operation] = &[$(Operation::$variant),+];
+
+            /// The operation name exactly as the model and `X-Amz-Target` spell it.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( Operation::$variant => stringify!($variant), )+
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    /// Returns a data key in plaintext and encrypted under a KMS key.
+    GenerateDataKey,
+    /// Returns a data key encrypted under a KMS key, without the plaintext.
+    GenerateDataKeyWithoutPlaintext,
+    /// Decrypts a ciphertext blob (or re-wraps it for an attested recipient).
+    Decrypt,
+    /// Encrypts up to 4096 bytes under a KMS key.
+    Encrypt,
+    /// Decrypts and re-encrypts under another key (or context) without exposing plaintext.
+    ReEncrypt,
+    /// Returns random bytes (optionally wrapped for an attested recipient).
+    GenerateRandom,
+    /// Creates a KMS key.
+    CreateKey,
+    /// Returns a key's metadata.
+    DescribeKey,
+    /// Lists the keys of the account and region.
+    ListKeys,
+    /// Creates an alias for a key.
+    CreateAlias,
+    /// Points an alias at another key.
+    UpdateAlias,
+    /// Deletes an alias.
+    DeleteAlias,
+    /// Lists aliases.
+    ListAliases,
+    /// Enables a key.
+    EnableKey,
+    /// Disables a key.
+    DisableKey,
+    /// Schedules a key for deletion after a waiting period.
+    ScheduleKeyDeletion,
+    /// Cancels a scheduled deletion.
+    CancelKeyDeletion,
+    /// Returns a key policy.
+    GetKeyPolicy,
+    /// Replaces a key policy.
+    PutKeyPolicy,
+    /// Returns an asymmetric data key pair with the private key in plaintext and encrypted.
+    GenerateDataKeyPair,
+    /// Returns an asymmetric data key pair with the private key encrypted only.
+    GenerateDataKeyPairWithoutPlaintext,
+    /// Adds or overwrites tags on a key.
+    TagResource,
+    /// Removes tags from a key.
+    UntagResource,
+    /// Lists the tags of a key.
+    ListResourceTags,
+}
+
+impl Operation {
+    /// Parses an `X-Amz-Target` header value such as `TrentService.GenerateDataKey`.
+    ///
+    /// The match is exact and case-sensitive, as AWS's is. Anything else yields
+    /// `UnknownOperationException` (HTTP 400), so the proxy can answer it directly.
+    pub fn from_target(target: &str) -> Result<Self, KmsError> {
+        target
+            .strip_prefix(TARGET_PREFIX)
+            .and_then(Self::from_name)
+            .ok_or_else(KmsError::unknown_operation)
+    }
+
+    /// Looks an operation up by its bare name (`GenerateDataKey`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|op| op.name() == name)
+    }
+
+    /// The `X-Amz-Target` header value for this operation (what a client sends).
+    pub fn target(self) -> String {
+        format!("{TARGET_PREFIX}{}", self.name())
+    }
+
+    /// The IAM action that authorizes this operation (`kms:GenerateDataKey`), as key policies and
+    /// `AccessDeniedException` messages name it.
+    pub fn iam_action(self) -> String {
+        format!("kms:{}", self.name())
+    }
+
+    /// Whether the model gives this operation an output shape. Operations without one (such as
+    /// `CreateAlias`) answer HTTP 200 with an empty body.
+    pub const fn has_output(self) -> bool {
+        !matches!(
+            self,
+            Operation::CreateAlias
+                | Operation::UpdateAlias
+                | Operation::DeleteAlias
+                | Operation::EnableKey
+                | Operation::DisableKey
+                | Operation::PutKeyPolicy
+                | Operation::TagResource
+                | Operation::UntagResource
+        )
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::KmsErrorType;
+
+    #[test]
+    fn from_target_routes_every_operation_by_its_header_value() {
+        for &op in Operation::ALL {
+            let header = format!("TrentService.{}", op.name());
+            assert_eq!(Operation::from_target(&header).unwrap(), op);
+            assert_eq!(op.target(), header);
+        }
+        assert_eq!(
+            Operation::from_target("TrentService.GenerateDataKey").unwrap(),
+            Operation::GenerateDataKey
+        );
+    }
+
+    #[test]
+    fn from_target_rejects_unknown_or_misspelled_targets_with_unknown_operation() {
+        for bad in [
+            "TrentService.Sign",
+            "TrentService.generateDataKey",
+            "trentservice.GenerateDataKey",
+            "GenerateDataKey",
+            "TrentService.",
+            "",
+            "DynamoDB_20120810.GetItem",
+        ] {
+            let err = Operation::from_target(bad).unwrap_err();
+            assert_eq!(err.kind(), KmsErrorType::UnknownOperation, "{bad}");
+            assert_eq!(err.http_status(), 400);
+        }
+    }
+
+    #[test]
+    fn iam_action_prefixes_kms() {
+        assert_eq!(
+            Operation::GenerateDataKey.iam_action(),
+            "kms:GenerateDataKey"
+        );
+    }
+}

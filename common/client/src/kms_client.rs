@@ -1,0 +1,456 @@
+//! [`KmsClient`]: the configuration ([`ClientConfig`]), the endpoint it reaches, the credentials
+//! it caches and renews, and the calls, each signed with [`nitro_kms_api::sigv4::sign_request`].
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::attested::Attestation;
+use crate::connection_pool::{self, ConnectionPool};
+use crate::credential_providers::{Credentials, CredentialsProvider};
+use crate::error::ClientError;
+use nitro_kms_api::ops::{
+    DecryptRequest, DecryptResponse, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
+    GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
+    GenerateDataKeyWithoutPlaintextResponse, GenerateRandomRequest, GenerateRandomResponse,
+};
+use nitro_kms_api::sigv4::{SignedRequest, SigningKey, sign_request};
+use nitro_kms_api::{KmsError, Operation};
+use nitro_kms_wire::http_connect::ConnectTarget;
+use nitro_kms_wire::transport::Address;
+
+/// Where and as whom to call.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// `http://HOST:PORT`, `unix:///path` or `vsock://CID:PORT`.
+    pub endpoint: String,
+    /// The region requests are signed for.
+    pub region: String,
+    /// Who signs.
+    pub credentials: Credentials,
+    /// Deadline of one call.
+    pub timeout: Duration,
+    /// Idle connections kept.
+    pub max_idle: usize,
+    /// For `https://`: trust these PEM roots instead of the Mozilla roots (webpki-roots).
+    pub tls_roots_pem: Option<Vec<u8>>,
+    /// Connect here instead of the URL's host (e.g. `vsock://3:8000`, a relay on the parent),
+    /// still sending the URL's host as `Host` and as the TLS server name.
+    pub connect_to: Option<String>,
+    /// An HTTP CONNECT relay to go through (`vsock://3:8000`, `unix:///path`, `tcp://HOST:PORT`),
+    /// such as `nitro-kms-proxy --egress`: each new connection goes to the relay, asks it with
+    /// `CONNECT` for the URL's `host:port`, and only after a `200` runs TLS (verifying the URL's
+    /// host) and HTTP inside the tunnel. Unlike [`connect_to`](Self::connect_to), the relay
+    /// learns the destination from the request, so one relay serves several hosts, each of
+    /// which it can allow or refuse. Needs an `http://` or `https://` endpoint; excludes
+    /// `connect_to`.
+    pub egress_relay: Option<String>,
+}
+
+impl ClientConfig {
+    /// A configuration with a 30-second timeout and up to 8 idle connections.
+    pub fn new(endpoint: &str, region: &str, credentials: Credentials) -> Self {
+        ClientConfig {
+            endpoint: endpoint.to_owned(),
+            region: region.to_owned(),
+            credentials,
+            timeout: Duration::from_secs(30),
+            max_idle: 8,
+            tls_roots_pem: None,
+            connect_to: None,
+            egress_relay: None,
+        }
+    }
+}
+
+/// The KMS client. Cheap to share (`Arc`), safe to call concurrently.
+#[derive(Debug)]
+pub struct KmsClient {
+    config: ClientConfig,
+    host: String,
+    pool: ConnectionPool,
+    attestation: Option<Attestation>,
+    credentials: CredentialCache,
+}
+
+/// How long before expiry credentials are refreshed.
+pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// The current credentials and the provider that renews them.
+struct CredentialCache {
+    provider: std::sync::Arc<dyn CredentialsProvider>,
+    current: std::sync::Mutex<Option<(Credentials, Option<SystemTime>)>>,
+}
+
+impl std::fmt::Debug for CredentialCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialCache").finish_non_exhaustive()
+    }
+}
+
+impl CredentialCache {
+    /// Credentials valid for at least [`REFRESH_BEFORE_EXPIRY`] (asking the provider if needed).
+    fn get(&self) -> Result<Credentials, ClientError> {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh = |expiry: &Option<SystemTime>| {
+            expiry.is_none_or(|t| t > SystemTime::now() + REFRESH_BEFORE_EXPIRY)
+        };
+        if let Some((creds, expiry)) = current.as_ref()
+            && fresh(expiry)
+        {
+            return Ok(creds.clone());
+        }
+        let (creds, expiry) = self.provider.provide()?;
+        *current = Some((creds.clone(), expiry));
+        Ok(creds)
+    }
+}
+
+/// The parts of an endpoint URL: where to connect, the `Host` header, TLS or not, and the
+/// CONNECT target when the connection goes through an egress relay.
+struct Endpoint {
+    address: Address,
+    host: String,
+    tls_host: Option<String>,
+    tunnel: Option<ConnectTarget>,
+}
+
+/// `http://h[:p]`, `https://h[:p]`, or a transport address (`unix:///path`, `vsock://CID:PORT`).
+fn parse_endpoint(config: &ClientConfig) -> Result<Endpoint, ClientError> {
+    let endpoint = config.endpoint.as_str();
+    let bad = |e: String| ClientError::Config(format!("{endpoint}: {e}"));
+    let (authority, tls, default_port) = if let Some(rest) = endpoint.strip_prefix("https://") {
+        (rest, true, 443)
+    } else if let Some(rest) = endpoint.strip_prefix("http://") {
+        (rest, false, 80)
+    } else {
+        if config.egress_relay.is_some() {
+            return Err(bad(
+                "an egress relay needs an http:// or https:// endpoint (CONNECT names a host:port)"
+                    .to_owned(),
+            ));
+        }
+        let address: Address = endpoint.parse().map_err(|e| bad(format!("{e}")))?;
+        return Ok(Endpoint {
+            address,
+            host: "localhost".to_owned(),
+            tls_host: None,
+            tunnel: None,
+        });
+    };
+    let authority = authority.trim_end_matches('/');
+    let (hostname, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (h, p.to_owned()),
+        _ => (authority, default_port.to_string()),
+    };
+    let (target, tunnel) = match (&config.connect_to, &config.egress_relay) {
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "connect_to and egress_relay exclude each other".to_owned()
+            ));
+        }
+        (Some(relay), None) => (relay.clone(), None),
+        (None, Some(relay)) => {
+            let tunnel: ConnectTarget = format!("{hostname}:{port}")
+                .parse()
+                .map_err(|e| bad(format!("{e}")))?;
+            (relay.clone(), Some(tunnel))
+        }
+        (None, None) => (format!("tcp://{hostname}:{port}"), None),
+    };
+    Ok(Endpoint {
+        address: target.parse().map_err(|e| bad(format!("{e}")))?,
+        host: authority.to_owned(),
+        tls_host: tls.then(|| hostname.to_owned()),
+        tunnel,
+    })
+}
+
+fn tls_settings(config: &ClientConfig, host: &str) -> Result<connection_pool::Tls, ClientError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &config.tls_roots_pem {
+        Some(pem) => {
+            use rustls::pki_types::pem::PemObject;
+            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| ClientError::Config(format!("TLS roots: {e}")))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| ClientError::Config(format!("TLS roots: {e}")))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ClientError::Config(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let server_name = rustls::pki_types::ServerName::try_from(host.to_owned())
+        .map_err(|e| ClientError::Config(format!("TLS server name {host}: {e}")))?;
+    Ok(connection_pool::Tls {
+        config: std::sync::Arc::new(tls),
+        server_name,
+    })
+}
+
+impl KmsClient {
+    /// A client for `config` (no connection is made until the first call).
+    pub fn new(config: ClientConfig) -> Result<KmsClient, ClientError> {
+        let endpoint = parse_endpoint(&config)?;
+        let tls = match &endpoint.tls_host {
+            Some(h) => Some(tls_settings(&config, h)?),
+            None => None,
+        };
+        Ok(KmsClient {
+            pool: ConnectionPool::new(endpoint.address, endpoint.tunnel, tls, config.max_idle),
+            host: endpoint.host,
+            credentials: CredentialCache {
+                provider: std::sync::Arc::new(config.credentials.clone()),
+                current: std::sync::Mutex::new(None),
+            },
+            config,
+            attestation: None,
+        })
+    }
+
+    /// Takes credentials from `provider` instead of the configuration's, asking it again
+    /// [`REFRESH_BEFORE_EXPIRY`] before the ones it gave expire.
+    pub fn with_credentials_provider(
+        mut self,
+        provider: std::sync::Arc<dyn CredentialsProvider>,
+    ) -> Self {
+        self.credentials = CredentialCache {
+            provider,
+            current: std::sync::Mutex::new(None),
+        };
+        self
+    }
+
+    /// Makes this client attested: its GenerateDataKey, Decrypt and GenerateRandom calls carry a
+    /// `Recipient` (a fresh document from `nsm` binding an RSA key of `size` kept for the client's
+    /// life) and their plaintext is unwrapped locally from `CiphertextForRecipient`.
+    pub fn attested(
+        mut self,
+        nsm: std::sync::Arc<dyn nitro_kms_attest::nsm::Nsm>,
+        size: nitro_kms_crypto::RsaKeySize,
+    ) -> Result<Self, ClientError> {
+        self.attestation = Some(Attestation::new(nsm, size)?);
+        Ok(self)
+    }
+
+    /// Connections opened so far (for tests of reuse).
+    pub fn connections_opened(&self) -> u64 {
+        self.pool.opened()
+    }
+
+    /// Calls `op` with a typed request and decodes the typed response.
+    pub async fn call<Req: Serialize, Resp: DeserializeOwned>(
+        &self,
+        op: Operation,
+        request: &Req,
+    ) -> Result<Resp, ClientError> {
+        let body = serde_json::to_vec(request)
+            .map_err(|e| ClientError::Protocol(format!("cannot encode the request: {e}")))?;
+        let answer = self.call_raw(op, body).await?;
+        let text = if answer.is_empty() {
+            b"{}".as_slice()
+        } else {
+            &answer
+        };
+        serde_json::from_slice(text)
+            .map_err(|e| ClientError::Protocol(format!("cannot decode the {op} response: {e}")))
+    }
+
+    /// Calls `op` with a raw JSON body; returns the raw JSON answer (errors decoded).
+    pub async fn call_raw(&self, op: Operation, body: Vec<u8>) -> Result<Vec<u8>, ClientError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let headers = self.signed_headers(op, &body, now)?;
+        let (status, answer) =
+            tokio::time::timeout(self.config.timeout, self.pool.post(headers, body))
+                .await
+                .map_err(|_| {
+                    ClientError::Transport(format!("no answer within {:?}", self.config.timeout))
+                })??;
+        if (200..300).contains(&status) {
+            return Ok(answer);
+        }
+        let err = KmsError::from_json(&answer).map_err(|e| {
+            ClientError::Protocol(format!(
+                "HTTP {status} with a body that is not a KMS error: {e}"
+            ))
+        })?;
+        Err(ClientError::Service(err))
+    }
+
+    fn signed_headers(
+        &self,
+        op: Operation,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Vec<(String, String)>, ClientError> {
+        let mut headers = vec![
+            (
+                "content-type".to_owned(),
+                "application/x-amz-json-1.1".to_owned(),
+            ),
+            ("host".to_owned(), self.host.clone()),
+            ("x-amz-target".to_owned(), op.target()),
+        ];
+        let creds = &self.credentials.get()?;
+        let key = SigningKey {
+            access_key_id: &creds.access_key_id,
+            secret_access_key: creds.secret_access_key(),
+            session_token: creds.session_token.as_deref(),
+        };
+        let req = SignedRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: headers.clone(),
+            body,
+        };
+        let signed =
+            sign_request(&req, &key, &self.config.region, now).map_err(ClientError::Service)?;
+        headers.extend(signed.into_pairs());
+        Ok(headers)
+    }
+
+    /// GenerateDataKey (attested when the client is; `Plaintext` is filled either way).
+    pub async fn generate_data_key(
+        &self,
+        request: &GenerateDataKeyRequest,
+    ) -> Result<GenerateDataKeyResponse, ClientError> {
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::GenerateDataKey, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: GenerateDataKeyResponse =
+            self.call(Operation::GenerateDataKey, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
+    }
+
+    /// GenerateDataKeyWithoutPlaintext.
+    pub async fn generate_data_key_without_plaintext(
+        &self,
+        request: &GenerateDataKeyWithoutPlaintextRequest,
+    ) -> Result<GenerateDataKeyWithoutPlaintextResponse, ClientError> {
+        self.call(Operation::GenerateDataKeyWithoutPlaintext, request)
+            .await
+    }
+
+    /// GenerateDataKeyPair (attested when the client is; `PrivateKeyPlaintext` is filled either
+    /// way).
+    pub async fn generate_data_key_pair(
+        &self,
+        request: &GenerateDataKeyPairRequest,
+    ) -> Result<GenerateDataKeyPairResponse, ClientError> {
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::GenerateDataKeyPair, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: GenerateDataKeyPairResponse =
+            self.call(Operation::GenerateDataKeyPair, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.private_key_plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
+    }
+
+    /// Decrypt (attested when the client is; `Plaintext` is filled either way).
+    pub async fn decrypt(&self, request: &DecryptRequest) -> Result<DecryptResponse, ClientError> {
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::Decrypt, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: DecryptResponse = self.call(Operation::Decrypt, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
+    }
+
+    /// GenerateRandom (attested when the client is; `Plaintext` is filled either way).
+    pub async fn generate_random(
+        &self,
+        request: &GenerateRandomRequest,
+    ) -> Result<GenerateRandomResponse, ClientError> {
+        let Some(att) = &self.attestation else {
+            return self.call(Operation::GenerateRandom, request).await;
+        };
+        let mut request = request.clone();
+        request.recipient = Some(att.recipient()?);
+        let mut response: GenerateRandomResponse =
+            self.call(Operation::GenerateRandom, &request).await?;
+        if let Some(envelope) = &response.ciphertext_for_recipient {
+            response.plaintext = Some(att.open(envelope)?);
+        }
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(endpoint: &str) -> ClientConfig {
+        ClientConfig::new(
+            endpoint,
+            "us-east-1",
+            Credentials::new("AKIAEXAMPLEEXAMPLE00", "secret", None),
+        )
+    }
+
+    #[test]
+    fn an_egress_relay_tunnels_to_the_url_host_and_port() {
+        let mut https = config("https://KMS.us-east-1.amazonaws.com");
+        https.egress_relay = Some("vsock://3:8000".into());
+        let endpoint = parse_endpoint(&https).unwrap();
+        assert_eq!(endpoint.address.to_string(), "vsock://3:8000");
+        assert_eq!(
+            endpoint.tunnel.map(|t| t.to_string()).as_deref(),
+            Some("kms.us-east-1.amazonaws.com:443")
+        );
+        assert_eq!(
+            endpoint.tls_host.as_deref(),
+            Some("KMS.us-east-1.amazonaws.com")
+        );
+        let mut http = config("http://localhost:9600/");
+        http.egress_relay = Some("unix:///run/egress.sock".into());
+        let endpoint = parse_endpoint(&http).unwrap();
+        assert_eq!(
+            endpoint.tunnel.map(|t| t.to_string()).as_deref(),
+            Some("localhost:9600")
+        );
+        assert_eq!(endpoint.tls_host, None);
+    }
+
+    #[test]
+    fn an_egress_relay_with_connect_to_or_a_socket_endpoint_is_a_configuration_error() {
+        let mut both = config("https://kms.example.com");
+        both.connect_to = Some("unix:///tmp/a".into());
+        both.egress_relay = Some("unix:///tmp/b".into());
+        assert!(matches!(KmsClient::new(both), Err(ClientError::Config(_))));
+        let mut socket = config("unix:///tmp/kms.sock");
+        socket.egress_relay = Some("unix:///tmp/b".into());
+        assert!(matches!(
+            KmsClient::new(socket),
+            Err(ClientError::Config(_))
+        ));
+        let mut bad_relay = config("https://kms.example.com");
+        bad_relay.egress_relay = Some("vsock:3:8000".into());
+        assert!(matches!(
+            KmsClient::new(bad_relay),
+            Err(ClientError::Config(_))
+        ));
+    }
+}
