@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use nitro_kms_enclave::blob::{self, BlobHeader};
+use nitro_kms_enclave::ciphertext_blob::{self, BlobHeader};
 
 fn benches(c: &mut Criterion) {
     let material = [9u8; 32];
@@ -21,7 +21,7 @@ fn benches(c: &mut Criterion) {
     ]);
     c.bench_function("blob_seal_32_bytes", |b| {
         b.iter(|| {
-            blob::seal(
+            ciphertext_blob::seal(
                 &material,
                 &header,
                 black_box(&context),
@@ -30,9 +30,9 @@ fn benches(c: &mut Criterion) {
             .unwrap()
         })
     });
-    let sealed = blob::seal(&material, &header, &context, &[5u8; 32]).unwrap();
+    let sealed = ciphertext_blob::seal(&material, &header, &context, &[5u8; 32]).unwrap();
     c.bench_function("blob_open_32_bytes", |b| {
-        b.iter(|| blob::open(&material, black_box(&sealed), &context).unwrap())
+        b.iter(|| ciphertext_blob::open(&material, black_box(&sealed), &context).unwrap())
     });
 }
 

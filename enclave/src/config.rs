@@ -25,7 +25,7 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 
-use crate::seal_root::SealRoot;
+use crate::storage::seal_root::SealRoot;
 
 /// Command line (and environment) of `nitro-kms-enclave`. Every option is optional here so that
 /// the TOML file can supply it; [`Config::resolve`] applies the defaults.

@@ -4,36 +4,34 @@
 //!
 //! - [`server`]: accepts the parent's connections, runs the Hello, multiplexes requests;
 //! - [`service`]: one request in, one reply out — parse, dispatch to [`ops`], render;
-//! - [`ops`]: one module per KMS operation, plus the shared key access checks;
-//! - [`policy`]: key policies and their evaluation; [`recipient`]: attested recipients;
-//! - [`keystore`]: keys and aliases in memory; [`blob`]: the ciphertext format;
-//! - [`sealed_store`]: the keystore made durable through the parent ([`parent_link`]) in the
-//!   sealed format of [`seal`], under the key from [`sealing_key`] (simulation) or [`seal_root`]
-//!   (AWS KMS releases it to this image only);
-//! - [`read_replica`]: following another enclave's writes when the parent says so (`Sync`);
+//! - [`ops`]: one module per KMS operation, plus the shared key access checks; each runs against
+//!   the [`context`] (identity, keystore, recipient verifier, clock, policy cache);
+//! - [`policy`]: key policies, their evaluation and the cache of parsed ones;
+//!   [`recipient`]: attested recipients;
+//! - [`keystore`]: keys and aliases in memory; [`ciphertext_blob`]: the ciphertext format;
+//! - [`storage`]: the keystore made durable through the parent ([`storage::parent_link`]) in the
+//!   sealed format of [`storage::seal`] ([`storage::sealed_store`]), under the key from
+//!   [`storage::sealing_key`] (simulation) or [`storage::seal_root`] (AWS KMS releases it to this
+//!   image only); [`storage::read_replica`]: following another enclave's writes when the parent
+//!   says so (`Sync`);
 //! - [`deletion`]: keys past their deletion window; [`config`]: flags, environment, TOML;
 //!   [`clock`]: injectable time.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod blob;
+pub mod ciphertext_blob;
 pub mod clock;
 pub mod config;
+pub mod context;
 pub mod deletion;
 pub mod keystore;
 pub mod ops;
-pub mod parent_link;
 pub mod policy;
-pub mod policy_cache;
-pub mod read_replica;
 pub mod recipient;
-pub mod seal;
-pub mod seal_root;
-pub mod sealed_store;
-pub mod sealing_key;
 pub mod server;
 pub mod service;
+pub mod storage;
 
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -3,67 +3,29 @@
 //!
 //! [`Service::handle`] is the single entry point the frame server calls. It parses and validates
 //! the body exactly as AWS does ([`KmsRequest::parse`]), hands the typed request to the operation's
-//! module under [`crate::ops`], and renders the result or the [`KmsError`] as the body the parent
-//! relays to its HTTP client unchanged.
+//! module under [`crate::ops`] ([`dispatch`]) with the [`Context`] the operations run against, and
+//! renders the result or the [`KmsError`] as the body the parent relays to its HTTP client
+//! unchanged.
 
 use std::sync::Arc;
 
-use nitro_kms_api::types::RecipientInfo;
-use nitro_kms_api::{KmsError, KmsRequest, Operation, key_id};
+use nitro_kms_api::{KmsError, KmsRequest, Operation};
 use nitro_kms_wire::Status;
+use serde::Serialize;
 
-use crate::clock::Clock;
-use crate::recipient::{AttestedRecipient, RecipientVerifier};
-use crate::sealed_store::SealedKeystore;
+use crate::context::Context;
+use crate::ops::{
+    cancel_key_deletion, create_alias, create_key, decrypt, delete_alias, describe_key,
+    disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
+    generate_data_key_pair_without_plaintext, generate_data_key_without_plaintext, generate_random,
+    get_key_policy, list_aliases, list_keys, list_resource_tags, put_key_policy, re_encrypt,
+    schedule_key_deletion, tag_resource, untag_resource, update_alias,
+};
 
-/// Who and where this service is: AWS's notion of the region and account that own its keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// The region in key ARNs (`us-east-1`).
-    pub region: String,
-    /// The 12-digit account in key ARNs and the default key policy.
-    pub account: String,
-}
-
-impl Identity {
-    /// The partition of the region (`aws`, `aws-cn`, ...).
-    pub fn partition(&self) -> &'static str {
-        key_id::partition_for_region(&self.region)
-    }
-
-    /// `arn:PARTITION:kms:REGION:ACCOUNT:key/ID`.
-    pub fn key_arn(&self, key_id: &str) -> String {
-        key_id::key_arn(&self.region, &self.account, key_id)
-    }
-
-    /// `arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME` (`alias_name` includes `alias/`).
-    pub fn alias_arn(&self, alias_name: &str) -> String {
-        key_id::alias_arn(&self.region, &self.account, alias_name)
-    }
-}
-
-/// Everything an operation may use: identity, the durable keystore, the attestation verifier
-/// and the clock.
-pub struct Service {
-    /// Region and account.
-    pub identity: Identity,
-    /// The keys, aliases, policies and tags.
-    pub store: SealedKeystore,
-    /// Verifies `Recipient` attestation documents.
-    pub recipients: RecipientVerifier,
-    /// Wall-clock time (injected so tests can move it).
-    pub clock: Clock,
-    /// Parsed key policies.
-    pub policies: crate::policy_cache::PolicyCache,
-}
-
-impl std::fmt::Debug for Service {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service")
-            .field("identity", &self.identity)
-            .finish_non_exhaustive()
-    }
-}
+/// The KMS service: its [`Context`] (identity, keystore, verifier, clock, policies), answering
+/// requests through [`Service::handle`]. One type under two names, so the operations can take the
+/// context without depending on the service that dispatches to them.
+pub type Service = Context;
 
 /// An operation's outcome as the parent relays it: HTTP status and JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,25 +47,12 @@ impl Reply {
 }
 
 impl Service {
-    /// Verifies a request's `Recipient`, if it has one, as of the service clock's now.
-    pub fn verify_recipient(
-        &self,
-        recipient: Option<&RecipientInfo>,
-    ) -> Result<Option<AttestedRecipient>, KmsError> {
-        recipient
-            .map(|info| {
-                self.recipients
-                    .verify(info, crate::clock::to_system_time((self.clock)()))
-            })
-            .transpose()
-    }
-
     /// Answers one request. `caller` is the principal ARN the parent authenticated.
     pub async fn handle(self: &Arc<Self>, op: &str, caller: &str, body: &[u8]) -> Reply {
         let result = match Operation::from_name(op) {
             None => Err(KmsError::unknown_operation()),
             Some(op) => match KmsRequest::parse(op, body) {
-                Ok(request) => crate::ops::dispatch(self, caller, request).await,
+                Ok(request) => dispatch(self, caller, request).await,
                 Err(e) => Err(e),
             },
         };
@@ -115,4 +64,56 @@ impl Service {
             Err(e) => Reply::error(&e),
         }
     }
+}
+
+/// Runs `request` for `caller` and renders the response body (empty for operations without an
+/// output shape, as AWS answers them).
+pub async fn dispatch(
+    svc: &Arc<Context>,
+    caller: &str,
+    request: KmsRequest,
+) -> Result<Vec<u8>, KmsError> {
+    match request {
+        KmsRequest::GenerateDataKey(r) => json(generate_data_key::run(svc, caller, r).await?),
+        KmsRequest::GenerateDataKeyWithoutPlaintext(r) => {
+            json(generate_data_key_without_plaintext::run(svc, caller, r).await?)
+        }
+        KmsRequest::Decrypt(r) => json(decrypt::run(svc, caller, r).await?),
+        KmsRequest::Encrypt(r) => json(encrypt::run(svc, caller, r).await?),
+        KmsRequest::ReEncrypt(r) => json(re_encrypt::run(svc, caller, r).await?),
+        KmsRequest::GenerateRandom(r) => json(generate_random::run(svc, caller, r).await?),
+        KmsRequest::CreateKey(r) => json(create_key::run(svc, caller, r).await?),
+        KmsRequest::DescribeKey(r) => json(describe_key::run(svc, caller, r).await?),
+        KmsRequest::ListKeys(r) => json(list_keys::run(svc, caller, r).await?),
+        KmsRequest::CreateAlias(r) => empty(create_alias::run(svc, caller, r).await?),
+        KmsRequest::UpdateAlias(r) => empty(update_alias::run(svc, caller, r).await?),
+        KmsRequest::DeleteAlias(r) => empty(delete_alias::run(svc, caller, r).await?),
+        KmsRequest::ListAliases(r) => json(list_aliases::run(svc, caller, r).await?),
+        KmsRequest::EnableKey(r) => empty(enable_key::run(svc, caller, r).await?),
+        KmsRequest::DisableKey(r) => empty(disable_key::run(svc, caller, r).await?),
+        KmsRequest::ScheduleKeyDeletion(r) => {
+            json(schedule_key_deletion::run(svc, caller, r).await?)
+        }
+        KmsRequest::CancelKeyDeletion(r) => json(cancel_key_deletion::run(svc, caller, r).await?),
+        KmsRequest::GetKeyPolicy(r) => json(get_key_policy::run(svc, caller, r).await?),
+        KmsRequest::PutKeyPolicy(r) => empty(put_key_policy::run(svc, caller, r).await?),
+        KmsRequest::GenerateDataKeyPair(r) => {
+            json(generate_data_key_pair::run(svc, caller, r).await?)
+        }
+        KmsRequest::GenerateDataKeyPairWithoutPlaintext(r) => {
+            json(generate_data_key_pair_without_plaintext::run(svc, caller, r).await?)
+        }
+        KmsRequest::TagResource(r) => empty(tag_resource::run(svc, caller, r).await?),
+        KmsRequest::UntagResource(r) => empty(untag_resource::run(svc, caller, r).await?),
+        KmsRequest::ListResourceTags(r) => json(list_resource_tags::run(svc, caller, r).await?),
+    }
+}
+
+fn json<T: Serialize>(response: T) -> Result<Vec<u8>, KmsError> {
+    serde_json::to_vec(&response)
+        .map_err(|e| KmsError::internal(format!("response serialization failed: {e}")))
+}
+
+fn empty(_: ()) -> Result<Vec<u8>, KmsError> {
+    Ok(Vec::new())
 }

@@ -7,11 +7,12 @@ use std::time::Duration;
 use nitro_kms_wire::{Message, PersistAck, PersistAction, Status};
 use tokio::sync::mpsc;
 
-use crate::parent_link::ParentLink;
+use crate::context::Identity;
 use crate::recipient::RecipientVerifier;
-use crate::seal::SealingKey;
-use crate::sealed_store::SealedKeystore;
-use crate::service::{Identity, Service};
+use crate::service::Service;
+use crate::storage::parent_link::ParentLink;
+use crate::storage::seal::SealingKey;
+use crate::storage::sealed_store::SealedKeystore;
 
 /// The in-memory parent's files.
 #[derive(Default)]

@@ -10,7 +10,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use nitro_kms_enclave::keystore::{Keystore, Mutation};
-use nitro_kms_enclave::seal::{self, JournalCursor, SealingKey, SnapshotHeader};
+use nitro_kms_enclave::storage::seal::{self, JournalCursor, SealingKey, SnapshotHeader};
 use nitro_kms_fuzz::{SNAPSHOT_HEADER, SealedMode, sealing_key, split_raw_state, split_records};
 
 /// Replays `journal` after `header` onto `keystore`, as the load does.

@@ -15,8 +15,8 @@ use nitro_kms_attest::attestation::TrustAnchor;
 use nitro_kms_crypto::RsaPrivateKey;
 use nitro_kms_api::Operation;
 use nitro_kms_crypto::secret::SecretBytes;
-use nitro_kms_enclave::blob::BlobHeader;
-use nitro_kms_enclave::seal::{SealingKey, SnapshotHeader, StoreId};
+use nitro_kms_enclave::ciphertext_blob::BlobHeader;
+use nitro_kms_enclave::storage::seal::{SealingKey, SnapshotHeader, StoreId};
 use nitro_kms_api::sigv4::{
     AccessKey, AccessKeyStore, SIMULATION_PRINCIPAL, SIMULATION_SECRET_ACCESS_KEY,
 };

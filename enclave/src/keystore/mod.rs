@@ -7,33 +7,19 @@
 //!
 //! The serialized forms ([`Keystore::to_snapshot_bytes`], [`Mutation::to_record_bytes`]) are
 //! CBOR; they hold key material, so they are returned in zeroizing buffers and only ever leave the
-//! enclave sealed (see the `seal` module).
+//! enclave sealed (see `crate::storage::seal`).
+//!
+//! The parts, from the bottom up: `records` (the stored [`StoredKey`]s with their
+//! [`KeyMaterial`] and [`KeyStateRecord`], and [`StoredAlias`]es), `mutation` (the [`Mutation`]s
+//! that change them), `model` (the [`Keystore`] holding them, checking and applying mutations)
+//! and `error` ([`KeystoreError`]); this module only declares them and re-exports their types.
 
+mod error;
 mod model;
 mod mutation;
+mod records;
 
-pub use model::{KeyMaterial, KeyStateRecord, Keystore, StoredAlias, StoredKey};
+pub use error::KeystoreError;
+pub use model::Keystore;
 pub use mutation::Mutation;
-
-/// Why a mutation or a serialized state was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeystoreError {
-    /// The mutation names a key that does not exist.
-    #[error("no key {0}")]
-    NoSuchKey(String),
-    /// The mutation creates a key that already exists.
-    #[error("key {0} already exists")]
-    KeyExists(String),
-    /// The mutation names an alias that does not exist.
-    #[error("no alias {0}")]
-    NoSuchAlias(String),
-    /// The mutation creates an alias that already exists.
-    #[error("alias {0} already exists")]
-    AliasExists(String),
-    /// A serialized snapshot or record could not be decoded.
-    #[error("cannot decode keystore state: {0}")]
-    Decode(String),
-    /// Serializing failed.
-    #[error("cannot encode keystore state: {0}")]
-    Encode(String),
-}
+pub use records::{KeyMaterial, KeyStateRecord, StoredAlias, StoredKey};

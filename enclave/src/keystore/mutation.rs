@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Serialize};
 
-use super::{KeyStateRecord, KeystoreError, StoredAlias, StoredKey};
+use super::error::KeystoreError;
+use super::records::{KeyStateRecord, StoredAlias, StoredKey};
 
 /// One change to the keystore. Everything it needs (ids, dates, material) is inside, so applying
 /// it is deterministic and replaying the journal rebuilds the same state.

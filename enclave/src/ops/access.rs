@@ -8,16 +8,17 @@
 //! 2. [`authorize`]: the key policy, with the request's encryption context and attestation.
 //! 3. [`require_usable`]: `DisabledException` / `KMSInvalidStateException` for cryptographic use.
 //! 4. [`symmetric_material`]: `InvalidKeyUsageException` unless it is a SYMMETRIC_DEFAULT
-//!    ENCRYPT_DECRYPT key with material.
+//!    ENCRYPT_DECRYPT key with material; [`require_symmetric_algorithm`]: and unless the
+//!    request's algorithm is SYMMETRIC_DEFAULT.
 
 use std::collections::BTreeMap;
 
-use nitro_kms_api::types::{KeySpec, KeyUsageType};
-use nitro_kms_api::{KeyRef, KmsError, Operation};
+use nitro_kms_api::types::{EncryptionAlgorithmSpec, KeySpec, KeyUsageType};
+use nitro_kms_api::{KeyRef, KmsError, KmsErrorType, Operation};
 
+use crate::context::Context;
 use crate::keystore::{KeyMaterial, KeyStateRecord, Keystore, StoredKey};
 use crate::policy::{self, AttestationFacts, RequestContext};
-use crate::service::Service;
 
 /// Whether an operation's `KeyId` may name an alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +31,7 @@ pub enum Aliases {
 
 /// Finds the key `input` names. See the module docs for the errors.
 pub fn resolve<'k>(
-    svc: &Service,
+    svc: &Context,
     ks: &'k Keystore,
     caller: &str,
     op: Operation,
@@ -67,7 +68,7 @@ pub fn resolve<'k>(
 /// Evaluates `key`'s policy for this request. An unparsable stored policy denies (it cannot be
 /// stored through PutKeyPolicy, so only a bug gets here).
 pub fn authorize(
-    svc: &Service,
+    svc: &Context,
     key: &StoredKey,
     caller: &str,
     op: Operation,
@@ -93,7 +94,7 @@ pub fn authorize(
 }
 
 /// Refuses a key that is not enabled, as cryptographic operations do.
-pub fn require_usable(svc: &Service, key: &StoredKey) -> Result<(), KmsError> {
+pub fn require_usable(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
     match key.state {
         KeyStateRecord::Enabled => Ok(()),
         KeyStateRecord::Disabled => Err(KmsError::disabled(&svc.identity.key_arn(&key.key_id))),
@@ -104,7 +105,7 @@ pub fn require_usable(svc: &Service, key: &StoredKey) -> Result<(), KmsError> {
 }
 
 /// Refuses a key pending deletion (key management operations that work on disabled keys).
-pub fn require_not_pending_deletion(svc: &Service, key: &StoredKey) -> Result<(), KmsError> {
+pub fn require_not_pending_deletion(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
     match key.state {
         KeyStateRecord::PendingDeletion { .. } => Err(KmsError::pending_deletion(
             &svc.identity.key_arn(&key.key_id),
@@ -115,7 +116,7 @@ pub fn require_not_pending_deletion(svc: &Service, key: &StoredKey) -> Result<()
 
 /// The material of a symmetric encryption key, or `InvalidKeyUsageException` for `op`.
 pub fn symmetric_material<'k>(
-    svc: &Service,
+    svc: &Context,
     key: &'k StoredKey,
     op: Operation,
 ) -> Result<&'k KeyMaterial, KmsError> {
@@ -161,4 +162,23 @@ pub fn tag_map(tags: Option<Vec<nitro_kms_api::types::Tag>>) -> BTreeMap<String,
             )
         })
         .collect()
+}
+
+/// Symmetric keys only do SYMMETRIC_DEFAULT; an RSAES algorithm with one is a usage error.
+pub fn require_symmetric_algorithm(
+    svc: &Context,
+    key: &StoredKey,
+    algorithm: Option<EncryptionAlgorithmSpec>,
+) -> Result<(), KmsError> {
+    match algorithm {
+        None | Some(EncryptionAlgorithmSpec::SymmetricDefault) => Ok(()),
+        Some(other) => Err(KmsError::new(
+            KmsErrorType::InvalidKeyUsage,
+            format!(
+                "The encryption algorithm {} is not compatible with the key spec of {}.",
+                other.as_str(),
+                svc.identity.key_arn(&key.key_id)
+            ),
+        )),
+    }
 }

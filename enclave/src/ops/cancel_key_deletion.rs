@@ -7,14 +7,14 @@ use nitro_kms_api::ops::{CancelKeyDeletionRequest, CancelKeyDeletionResponse};
 use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 
 use super::access::{self, Aliases};
+use crate::context::Context;
 use crate::keystore::{KeyStateRecord, Mutation};
-use crate::service::Service;
 
 const OP: Operation = Operation::CancelKeyDeletion;
 
 /// Runs CancelKeyDeletion for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: CancelKeyDeletionRequest,
 ) -> Result<CancelKeyDeletionResponse, KmsError> {
@@ -37,7 +37,7 @@ pub async fn run(
             key_arn,
         ))
     })?;
-    super::commit(svc, mutation).await?;
+    super::commit::commit(svc, mutation).await?;
     Ok(CancelKeyDeletionResponse {
         key_id: Some(key_arn),
     })

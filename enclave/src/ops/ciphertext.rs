@@ -1,6 +1,7 @@
 //! Ciphertext blobs as operations use them: seal under a key, find a blob's key, open it.
 //!
-//! The byte format lives in [`crate::blob`]; this module ties it to stored keys and AWS errors.
+//! The byte format lives in [`crate::ciphertext_blob`]; this module ties it to stored keys and AWS
+//! errors.
 //! Every failure to open — unknown key, other key material, tampering, another encryption
 //! context — is the same `InvalidCiphertextException` with an empty message, as AWS answers.
 
@@ -9,7 +10,7 @@ use std::collections::BTreeMap;
 use nitro_kms_api::{Blob, KmsError};
 use nitro_kms_crypto::secret::SecretBytes;
 
-use crate::blob::{self, BlobHeader};
+use crate::ciphertext_blob::{self, BlobHeader};
 use crate::keystore::{KeyMaterial, StoredKey};
 
 /// Seals `plaintext` under `key`'s current material, binding `context`.
@@ -19,20 +20,20 @@ pub fn seal_under(
     context: &BTreeMap<String, String>,
     plaintext: &[u8],
 ) -> Result<Blob, KmsError> {
-    let key_id = blob::parse_key_id(&key.key_id)
+    let key_id = ciphertext_blob::parse_key_id(&key.key_id)
         .ok_or_else(|| KmsError::internal("stored key id is not a UUID"))?;
     let header = BlobHeader {
         key_id,
         key_material_id: material.id,
     };
-    blob::seal(material.secret.expose(), &header, context, plaintext)
+    ciphertext_blob::seal(material.secret.expose(), &header, context, plaintext)
         .map(Blob::new)
         .map_err(|e| KmsError::internal(format!("cannot encrypt: {e}")))
 }
 
 /// The key id a blob names (unauthenticated until [`open_under`] succeeds).
 pub fn key_id_of(ciphertext: &[u8]) -> Result<String, KmsError> {
-    blob::peek_header(ciphertext)
+    ciphertext_blob::peek_header(ciphertext)
         .map(|h| h.key_id_string())
         .map_err(|_| KmsError::invalid_ciphertext())
 }
@@ -43,11 +44,12 @@ pub fn open_under(
     ciphertext: &[u8],
     context: &BTreeMap<String, String>,
 ) -> Result<SecretBytes, KmsError> {
-    let header = blob::peek_header(ciphertext).map_err(|_| KmsError::invalid_ciphertext())?;
+    let header =
+        ciphertext_blob::peek_header(ciphertext).map_err(|_| KmsError::invalid_ciphertext())?;
     if header.key_material_id != material.id {
         return Err(KmsError::invalid_ciphertext());
     }
-    blob::open(material.secret.expose(), ciphertext, context)
+    ciphertext_blob::open(material.secret.expose(), ciphertext, context)
         .map_err(|_| KmsError::invalid_ciphertext())
 }
 

@@ -8,14 +8,14 @@ use nitro_kms_api::ops::CreateAliasRequest;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
+use crate::context::Context;
 use crate::keystore::{Mutation, StoredAlias};
-use crate::service::Service;
 
 const OP: Operation = Operation::CreateAlias;
 
 /// Runs CreateAlias for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: CreateAliasRequest,
 ) -> Result<(), KmsError> {
@@ -38,5 +38,5 @@ pub async fn run(
             last_updated_ms: now,
         }))
     })?;
-    super::commit(svc, mutation).await
+    super::commit::commit(svc, mutation).await
 }

@@ -17,14 +17,14 @@ use nitro_kms_crypto as crypto;
 
 use super::access;
 use super::describe_key::metadata;
-use crate::blob;
+use crate::ciphertext_blob;
+use crate::context::Context;
 use crate::keystore::{KeyMaterial, KeyStateRecord, Mutation, StoredKey};
 use crate::policy;
-use crate::service::Service;
 
 /// Runs CreateKey for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, KmsError> {
@@ -80,7 +80,7 @@ pub async fn run(
         material: new_material(spec, usage)?,
     };
     let described = metadata(svc, &key);
-    super::commit(svc, Mutation::CreateKey(key)).await?;
+    super::commit::commit(svc, Mutation::CreateKey(key)).await?;
     Ok(CreateKeyResponse {
         key_metadata: Some(described),
     })
@@ -92,7 +92,7 @@ fn new_key_id() -> Result<String, KmsError> {
         crypto::random_array().map_err(|_| KmsError::internal("no randomness available"))?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    Ok(blob::format_key_id(&bytes))
+    Ok(ciphertext_blob::format_key_id(&bytes))
 }
 
 /// Material for the specs that have it here.

@@ -14,13 +14,13 @@ use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::Decrypt;
 
 /// Runs Decrypt for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: DecryptRequest,
 ) -> Result<DecryptResponse, KmsError> {
@@ -62,7 +62,7 @@ pub async fn run(
                 e
             }
         })?;
-        super::require_symmetric_algorithm(svc, key, req.encryption_algorithm())?;
+        access::require_symmetric_algorithm(svc, key, req.encryption_algorithm())?;
         if req.ignores_ciphertext() {
             access::dry_run(req.dry_run)?;
         }

@@ -7,14 +7,14 @@ use nitro_kms_api::ops::DeleteAliasRequest;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::access;
+use crate::context::Context;
 use crate::keystore::Mutation;
-use crate::service::Service;
 
 const OP: Operation = Operation::DeleteAlias;
 
 /// Runs DeleteAlias for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: DeleteAliasRequest,
 ) -> Result<(), KmsError> {
@@ -28,5 +28,5 @@ pub async fn run(
         }
         Ok(Mutation::DeleteAlias { name: name.clone() })
     })?;
-    super::commit(svc, mutation).await
+    super::commit::commit(svc, mutation).await
 }

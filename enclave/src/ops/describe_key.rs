@@ -13,14 +13,14 @@ use nitro_kms_api::{KmsError, Operation, Timestamp};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
+use crate::context::Context;
 use crate::keystore::{KeyStateRecord, StoredKey};
-use crate::service::Service;
 
 const OP: Operation = Operation::DescribeKey;
 
 /// Runs DescribeKey for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: DescribeKeyRequest,
 ) -> Result<DescribeKeyResponse, KmsError> {
@@ -35,7 +35,7 @@ pub async fn run(
 }
 
 /// The `KeyMetadata` AWS returns for `key`.
-pub fn metadata(svc: &Service, key: &StoredKey) -> KeyMetadata {
+pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
     use KeySpec::*;
     let (key_state, enabled, deletion_date, window) = match key.state {
         KeyStateRecord::Enabled => (KeyState::Enabled, true, None, None),

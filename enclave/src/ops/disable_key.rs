@@ -7,11 +7,11 @@ use nitro_kms_api::ops::DisableKeyRequest;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::enable_key::set_enabled;
+use crate::context::Context;
 use crate::keystore::KeyStateRecord;
-use crate::service::Service;
 
 /// Runs DisableKey for `caller`.
-pub async fn run(svc: &Arc<Service>, caller: &str, req: DisableKeyRequest) -> Result<(), KmsError> {
+pub async fn run(svc: &Arc<Context>, caller: &str, req: DisableKeyRequest) -> Result<(), KmsError> {
     set_enabled(
         svc,
         caller,

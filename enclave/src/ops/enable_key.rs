@@ -7,11 +7,11 @@ use nitro_kms_api::ops::EnableKeyRequest;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
+use crate::context::Context;
 use crate::keystore::{KeyStateRecord, Mutation};
-use crate::service::Service;
 
 /// Runs EnableKey for `caller`.
-pub async fn run(svc: &Arc<Service>, caller: &str, req: EnableKeyRequest) -> Result<(), KmsError> {
+pub async fn run(svc: &Arc<Context>, caller: &str, req: EnableKeyRequest) -> Result<(), KmsError> {
     set_enabled(
         svc,
         caller,
@@ -25,7 +25,7 @@ pub async fn run(svc: &Arc<Service>, caller: &str, req: EnableKeyRequest) -> Res
 /// Moves a key between Enabled and Disabled for `op`; a no-op (nothing journaled) when it is
 /// already there, as AWS answers success without a change.
 pub async fn set_enabled(
-    svc: &Service,
+    svc: &Context,
     caller: &str,
     op: Operation,
     key_id: &str,
@@ -41,7 +41,7 @@ pub async fn set_enabled(
         }))
     })?;
     match mutation {
-        Some(m) => super::commit(svc, m).await,
+        Some(m) => super::commit::commit(svc, m).await,
         None => Ok(()),
     }
 }

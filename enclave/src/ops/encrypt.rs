@@ -11,13 +11,13 @@ use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::Encrypt;
 
 /// Runs Encrypt for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: EncryptRequest,
 ) -> Result<EncryptResponse, KmsError> {
@@ -33,7 +33,7 @@ pub async fn run(
         access::authorize(svc, key, caller, OP, &context, None)?;
         access::require_usable(svc, key)?;
         let material = access::symmetric_material(svc, key, OP)?;
-        super::require_symmetric_algorithm(svc, key, req.encryption_algorithm())?;
+        access::require_symmetric_algorithm(svc, key, req.encryption_algorithm())?;
         access::dry_run(req.dry_run)?;
         Ok(EncryptResponse {
             ciphertext_blob: Some(ciphertext::seal_under(key, material, &context, plaintext)?),

@@ -13,13 +13,13 @@ use nitro_kms_crypto as crypto;
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::GenerateDataKey;
 
 /// Runs GenerateDataKey for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: GenerateDataKeyRequest,
 ) -> Result<GenerateDataKeyResponse, KmsError> {

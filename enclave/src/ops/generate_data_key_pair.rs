@@ -15,7 +15,7 @@ use nitro_kms_crypto::{self as crypto, EcCurve, RsaKeySize};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::GenerateDataKeyPair;
 
@@ -70,7 +70,7 @@ pub async fn generate_pair(spec: DataKeyPairSpec) -> Result<KeyPair, KmsError> {
 
 /// Runs GenerateDataKeyPair for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: GenerateDataKeyPairRequest,
 ) -> Result<GenerateDataKeyPairResponse, KmsError> {
@@ -117,7 +117,7 @@ pub async fn run(
 /// Everything that can refuse the request, checked before the (slow) generation: key, policy,
 /// state, usage, DryRun.
 pub fn precheck(
-    svc: &Service,
+    svc: &Context,
     caller: &str,
     op: Operation,
     key_id: &str,
@@ -136,7 +136,7 @@ pub fn precheck(
 
 /// Seals the private key under the KMS key (re-resolved: it may have changed during generation).
 pub fn seal_private_key(
-    svc: &Service,
+    svc: &Context,
     caller: &str,
     key_id: &str,
     context: &std::collections::BTreeMap<String, String>,

@@ -10,13 +10,13 @@ use nitro_kms_api::{Blob, KmsError, Operation};
 
 use super::access;
 use super::generate_data_key_pair::{generate_pair, precheck, seal_private_key};
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::GenerateDataKeyPairWithoutPlaintext;
 
 /// Runs GenerateDataKeyPairWithoutPlaintext for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: GenerateDataKeyPairWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, KmsError> {

@@ -11,13 +11,13 @@ use nitro_kms_crypto as crypto;
 
 use super::access::{self, Aliases};
 use super::ciphertext;
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::GenerateDataKeyWithoutPlaintext;
 
 /// Runs GenerateDataKeyWithoutPlaintext for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: GenerateDataKeyWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {

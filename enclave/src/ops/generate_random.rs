@@ -8,11 +8,11 @@ use nitro_kms_api::KmsError;
 use nitro_kms_api::ops::{GenerateRandomRequest, GenerateRandomResponse};
 use nitro_kms_crypto as crypto;
 
-use crate::service::Service;
+use crate::context::Context;
 
 /// Runs GenerateRandom.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     _caller: &str,
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, KmsError> {

@@ -7,13 +7,13 @@ use nitro_kms_api::ops::{GetKeyPolicyRequest, GetKeyPolicyResponse};
 use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 
 use super::access::{self, Aliases};
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::GetKeyPolicy;
 
 /// Runs GetKeyPolicy for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: GetKeyPolicyRequest,
 ) -> Result<GetKeyPolicyResponse, KmsError> {

@@ -9,13 +9,13 @@ use nitro_kms_api::{KmsError, Operation, Timestamp};
 
 use super::access::{self, Aliases};
 use super::paging;
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::ListAliases;
 
 /// Runs ListAliases for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: ListAliasesRequest,
 ) -> Result<ListAliasesResponse, KmsError> {

@@ -8,12 +8,12 @@ use nitro_kms_api::ops::{ListKeysRequest, ListKeysResponse};
 use nitro_kms_api::types::KeyListEntry;
 
 use super::paging;
-use crate::service::Service;
+use crate::context::Context;
 
 /// Runs ListKeys. Listing is authorized by the caller's IAM identity on AWS, which here is the
 /// parent's authentication: there is no key policy to consult.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     _caller: &str,
     req: ListKeysRequest,
 ) -> Result<ListKeysResponse, KmsError> {

@@ -8,13 +8,13 @@ use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::paging;
-use crate::service::Service;
+use crate::context::Context;
 
 const OP: Operation = Operation::ListResourceTags;
 
 /// Runs ListResourceTags for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: ListResourceTagsRequest,
 ) -> Result<ListResourceTagsResponse, KmsError> {

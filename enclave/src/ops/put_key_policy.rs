@@ -9,14 +9,14 @@ use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 
 use super::access::{self, Aliases};
 use super::create_key::check_new_policy;
+use crate::context::Context;
 use crate::keystore::Mutation;
-use crate::service::Service;
 
 const OP: Operation = Operation::PutKeyPolicy;
 
 /// Runs PutKeyPolicy for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: PutKeyPolicyRequest,
 ) -> Result<(), KmsError> {
@@ -40,5 +40,5 @@ pub async fn run(
             policy: text.clone(),
         })
     })?;
-    super::commit(svc, mutation).await
+    super::commit::commit(svc, mutation).await
 }

@@ -10,14 +10,14 @@ use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
+use crate::context::Context;
 use crate::policy::{self, RequestContext};
-use crate::service::Service;
 
 const OP: Operation = Operation::ReEncrypt;
 
 /// Runs ReEncrypt for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: ReEncryptRequest,
 ) -> Result<ReEncryptResponse, KmsError> {
@@ -46,7 +46,7 @@ pub async fn run(
         authorize_action(svc, source, caller, "kms:ReEncryptFrom", &source_context)?;
         access::require_usable(svc, source)?;
         let source_material = access::symmetric_material(svc, source, OP)?;
-        super::require_symmetric_algorithm(svc, source, req.source_encryption_algorithm())?;
+        access::require_symmetric_algorithm(svc, source, req.source_encryption_algorithm())?;
         let destination = access::resolve(svc, ks, caller, OP, destination_id, Aliases::Allowed)?;
         authorize_action(
             svc,
@@ -57,7 +57,7 @@ pub async fn run(
         )?;
         access::require_usable(svc, destination)?;
         let destination_material = access::symmetric_material(svc, destination, OP)?;
-        super::require_symmetric_algorithm(
+        access::require_symmetric_algorithm(
             svc,
             destination,
             req.destination_encryption_algorithm(),
@@ -83,7 +83,7 @@ pub async fn run(
 
 /// ReEncrypt is authorized per side with its own IAM action.
 fn authorize_action(
-    svc: &Service,
+    svc: &Context,
     key: &crate::keystore::StoredKey,
     caller: &str,
     action: &str,

@@ -9,15 +9,15 @@ use nitro_kms_api::types::KeyState;
 use nitro_kms_api::{KmsError, Operation, Timestamp};
 
 use super::access::{self, Aliases};
+use crate::context::Context;
 use crate::keystore::{KeyStateRecord, Mutation};
-use crate::service::Service;
 
 const OP: Operation = Operation::ScheduleKeyDeletion;
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// Runs ScheduleKeyDeletion for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: ScheduleKeyDeletionRequest,
 ) -> Result<ScheduleKeyDeletionResponse, KmsError> {
@@ -40,7 +40,7 @@ pub async fn run(
             svc.identity.key_arn(&key.key_id),
         ))
     })?;
-    super::commit(svc, mutation).await?;
+    super::commit::commit(svc, mutation).await?;
     Ok(ScheduleKeyDeletionResponse {
         deletion_date: Some(Timestamp::from_epoch_millis(
             i64::try_from(deletion_date_ms).unwrap_or(i64::MAX),

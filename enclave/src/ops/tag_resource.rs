@@ -7,8 +7,8 @@ use nitro_kms_api::ops::TagResourceRequest;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
+use crate::context::Context;
 use crate::keystore::Mutation;
-use crate::service::Service;
 
 const OP: Operation = Operation::TagResource;
 /// Most tags one key may carry.
@@ -16,7 +16,7 @@ pub const MAX_TAGS_PER_KEY: usize = 50;
 
 /// Runs TagResource for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: TagResourceRequest,
 ) -> Result<(), KmsError> {
@@ -40,5 +40,5 @@ pub async fn run(
             tags: tags.clone(),
         })
     })?;
-    super::commit(svc, mutation).await
+    super::commit::commit(svc, mutation).await
 }

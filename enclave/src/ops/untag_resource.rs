@@ -6,14 +6,14 @@ use nitro_kms_api::ops::UntagResourceRequest;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
+use crate::context::Context;
 use crate::keystore::Mutation;
-use crate::service::Service;
 
 const OP: Operation = Operation::UntagResource;
 
 /// Runs UntagResource for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: UntagResourceRequest,
 ) -> Result<(), KmsError> {
@@ -28,5 +28,5 @@ pub async fn run(
             tag_keys: tag_keys.clone(),
         })
     })?;
-    super::commit(svc, mutation).await
+    super::commit::commit(svc, mutation).await
 }

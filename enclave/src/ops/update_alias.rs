@@ -8,14 +8,14 @@ use nitro_kms_api::ops::UpdateAliasRequest;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
+use crate::context::Context;
 use crate::keystore::Mutation;
-use crate::service::Service;
 
 const OP: Operation = Operation::UpdateAlias;
 
 /// Runs UpdateAlias for `caller`.
 pub async fn run(
-    svc: &Arc<Service>,
+    svc: &Arc<Context>,
     caller: &str,
     req: UpdateAliasRequest,
 ) -> Result<(), KmsError> {
@@ -38,5 +38,5 @@ pub async fn run(
             at_ms: now,
         })
     })?;
-    super::commit(svc, mutation).await
+    super::commit::commit(svc, mutation).await
 }

@@ -18,11 +18,15 @@
 //! principal is an account (`arn:aws:iam::ACCOUNT:root` or `ACCOUNT`) — which on AWS delegates to
 //! the account's IAM policies — admits every principal of that account. Evaluation order is
 //! AWS's: an explicit `Deny` wins, then any `Allow`, else the request is implicitly denied.
+//!
+//! Parsing is the expensive part, so [`cache`] keeps each key's parsed policy between requests.
 
+pub mod cache;
 mod condition;
 mod document;
 mod evaluate;
 
+pub use cache::PolicyCache;
 pub use document::{MAX_POLICY_LEN, Policy, PolicyError, default_policy};
 pub use evaluate::{AttestationFacts, Decision, RequestContext, authorize};
 

@@ -1,5 +1,5 @@
 //! One parent connection: Hello, then requests in, responses and `Persist` frames out (and, on a
-//! read replica, `Sync`s in and `SyncAck`s out: see [`crate::read_replica`]).
+//! read replica, `Sync`s in and `SyncAck`s out: see [`crate::storage::read_replica`]).
 //!
 //! The reader never blocks on work: a request is spawned as its own task (refused with
 //! `ThrottlingException` if the connection already has `max_in_flight` requests running), because
@@ -17,10 +17,11 @@ use nitro_kms_wire::{
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::{ServerConfig, ServiceSlot};
-use crate::parent_link::ParentLink;
-use crate::read_replica::ReplicaSync;
+use super::ServerConfig;
+use crate::context::ServiceSlot;
 use crate::service::Reply;
+use crate::storage::parent_link::ParentLink;
+use crate::storage::read_replica::ReplicaSync;
 
 /// Depth of a connection's outbound queue.
 const OUTBOUND_QUEUE: usize = 1024;

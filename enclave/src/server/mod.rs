@@ -21,9 +21,9 @@ use nitro_kms_wire::transport::Listener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::parent_link::ParentLink;
-use crate::read_replica::ReplicaSync;
-use crate::service::Service;
+use crate::context::ServiceSlot;
+use crate::storage::parent_link::ParentLink;
+use crate::storage::read_replica::ReplicaSync;
 
 /// How the server treats connections and requests.
 #[derive(Debug, Clone)]
@@ -37,9 +37,6 @@ pub struct ServerConfig {
     /// How long shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
 }
-
-/// The service once it is ready (`None` while the sealed state loads).
-pub type ServiceSlot = watch::Receiver<Option<Arc<Service>>>;
 
 /// Accepts and serves connections until `shutdown` becomes true.
 pub async fn serve(

@@ -34,12 +34,12 @@ use nitro_kms_wire::hello::Hello;
 use nitro_kms_wire::{
     Limits, Message, Persist, PersistAck, PersistAction, Request, Response, Status, encode,
 };
-use nitro_kms_enclave::blob;
+use nitro_kms_enclave::ciphertext_blob;
 use nitro_kms_enclave::keystore::{
     KeyMaterial, KeyStateRecord, Keystore, Mutation, StoredAlias, StoredKey,
 };
 use nitro_kms_enclave::policy::default_policy;
-use nitro_kms_enclave::seal::{self, JournalCursor};
+use nitro_kms_enclave::storage::seal::{self, JournalCursor};
 use nitro_kms_fuzz::{
     BLOB_HEADER, BLOB_MATERIAL, REGION, SESSION_ACCESS_KEY_ID, SESSION_TOKEN, SNAPSHOT_HEADER,
     SealedMode, SigV4Input, blob_contexts, join_raw_state, join_records, operation_selector,
@@ -154,7 +154,8 @@ fn ciphertext_blobs(corpus: &mut Corpus) -> Result<Vec<u8>> {
     let mut first = Vec::new();
     for (c, context) in blob_contexts().iter().enumerate() {
         for len in [1, 32, 300] {
-            let sealed = blob::seal(&BLOB_MATERIAL, &BLOB_HEADER, context, &vec![0xa5; len])?;
+            let sealed =
+                ciphertext_blob::seal(&BLOB_MATERIAL, &BLOB_HEADER, context, &vec![0xa5; len])?;
             corpus.put(
                 "ciphertext_blob",
                 &format!("context{c}_len{len}.bin"),

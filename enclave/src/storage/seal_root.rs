@@ -39,8 +39,8 @@ use nitro_kms_crypto::secret::SecretBytes;
 use nitro_kms_wire::{self as wire, PersistAction};
 use tokio::sync::watch;
 
-use crate::parent_link::{LinkError, ParentLink};
-use crate::seal::SealingKey;
+use crate::storage::parent_link::{LinkError, ParentLink};
+use crate::storage::seal::SealingKey;
 
 /// Where the parent's egress relay listens, seen from the enclave: CID 3 is always the parent.
 pub const DEFAULT_RELAY: &str = "vsock://3:8000";

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use nitro_kms_crypto as crypto;
 use nitro_kms_crypto::secret::SecretBytes;
 
-use crate::seal::SealingKey;
+use crate::storage::seal::SealingKey;
 
 /// File name of the simulated sealing key inside the state directory.
 pub const FILE_NAME: &str = "sealing.key";
@@ -70,7 +70,7 @@ pub fn simulated(state_dir: &Path) -> Result<SealingKey, SealingKeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seal::{SnapshotHeader, StoreId, open_snapshot, seal_snapshot};
+    use crate::storage::seal::{SnapshotHeader, StoreId, open_snapshot, seal_snapshot};
 
     #[test]
     fn the_simulated_key_is_created_once_and_reused() {

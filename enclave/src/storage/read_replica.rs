@@ -8,7 +8,8 @@
 //! - the first `Sync` makes the enclave a read replica for good
 //!   ([`ParentLink::become_replica`]): it never writes the shared state again, and its mutating
 //!   operations fail (`KMSInternalException`, retryable);
-//! - each `Sync` asks it to catch up ([`SealedKeystore::catch_up`](crate::sealed_store::SealedKeystore::catch_up))
+//! - each `Sync` asks it to catch up
+//!   ([`SealedKeystore::catch_up`](super::sealed_store::SealedKeystore::catch_up))
 //!   and answer `SyncAck { id, 200 }` once it serves everything stored when the `Sync` was sent,
 //!   or `SyncAck { id, 500, reason }` when it could not (it then keeps serving the state it had,
 //!   and the parent keeps it out of the routing).
@@ -24,8 +25,8 @@ use std::sync::{Arc, Mutex};
 use nitro_kms_wire::{Message, Status};
 use tokio::sync::mpsc;
 
-use crate::parent_link::ParentLink;
-use crate::server::ServiceSlot;
+use crate::context::ServiceSlot;
+use crate::storage::parent_link::ParentLink;
 
 /// `Sync`s waiting for a catch-up, and whether one is running.
 #[derive(Default)]

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::policy::{Policy, PolicyError};
+use super::document::{Policy, PolicyError};
 
 /// Most policies kept.
 pub const MAX_ENTRIES: usize = 4096;

@@ -1,0 +1,85 @@
+//! What every KMS operation runs against: who this service is, the durable keystore, the
+//! attestation verifier, the clock and the parsed key policies.
+//!
+//! [`Context`] sits below both the operations ([`crate::ops`], which take it) and the service
+//! ([`crate::service`], which parses a request, dispatches it to an operation with the context and
+//! renders the result), so the operations never depend on the service that calls them.
+
+use std::sync::Arc;
+
+use nitro_kms_api::types::RecipientInfo;
+use nitro_kms_api::{KmsError, key_id};
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::policy::cache::PolicyCache;
+use crate::recipient::{AttestedRecipient, RecipientVerifier};
+use crate::storage::sealed_store::SealedKeystore;
+
+/// Who and where this service is: AWS's notion of the region and account that own its keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The region in key ARNs (`us-east-1`).
+    pub region: String,
+    /// The 12-digit account in key ARNs and the default key policy.
+    pub account: String,
+}
+
+impl Identity {
+    /// The partition of the region (`aws`, `aws-cn`, ...).
+    pub fn partition(&self) -> &'static str {
+        key_id::partition_for_region(&self.region)
+    }
+
+    /// `arn:PARTITION:kms:REGION:ACCOUNT:key/ID`.
+    pub fn key_arn(&self, key_id: &str) -> String {
+        key_id::key_arn(&self.region, &self.account, key_id)
+    }
+
+    /// `arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME` (`alias_name` includes `alias/`).
+    pub fn alias_arn(&self, alias_name: &str) -> String {
+        key_id::alias_arn(&self.region, &self.account, alias_name)
+    }
+}
+
+/// Everything an operation may use: identity, the durable keystore, the attestation verifier
+/// and the clock.
+pub struct Context {
+    /// Region and account.
+    pub identity: Identity,
+    /// The keys, aliases, policies and tags.
+    pub store: SealedKeystore,
+    /// Verifies `Recipient` attestation documents.
+    pub recipients: RecipientVerifier,
+    /// Wall-clock time (injected so tests can move it).
+    pub clock: Clock,
+    /// Parsed key policies.
+    pub policies: PolicyCache,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    /// Verifies a request's `Recipient`, if it has one, as of the context clock's now.
+    pub fn verify_recipient(
+        &self,
+        recipient: Option<&RecipientInfo>,
+    ) -> Result<Option<AttestedRecipient>, KmsError> {
+        recipient
+            .map(|info| {
+                self.recipients
+                    .verify(info, crate::clock::to_system_time((self.clock)()))
+            })
+            .transpose()
+    }
+}
+
+/// The service's context once it is ready (`None` while the sealed state loads): what the frame
+/// server hands each request and what a read replica catches up.
+pub type ServiceSlot = watch::Receiver<Option<Arc<Context>>>;

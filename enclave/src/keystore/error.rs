@@ -1,0 +1,24 @@
+//! Why the keystore refused a mutation or a serialized state.
+
+/// Why a mutation or a serialized state was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeystoreError {
+    /// The mutation names a key that does not exist.
+    #[error("no key {0}")]
+    NoSuchKey(String),
+    /// The mutation creates a key that already exists.
+    #[error("key {0} already exists")]
+    KeyExists(String),
+    /// The mutation names an alias that does not exist.
+    #[error("no alias {0}")]
+    NoSuchAlias(String),
+    /// The mutation creates an alias that already exists.
+    #[error("alias {0} already exists")]
+    AliasExists(String),
+    /// A serialized snapshot or record could not be decoded.
+    #[error("cannot decode keystore state: {0}")]
+    Decode(String),
+    /// Serializing failed.
+    #[error("cannot encode keystore state: {0}")]
+    Encode(String),
+}
