@@ -55,11 +55,12 @@
 //! The shared crates under `common/` depend on each other in one direction only:
 //!
 //! ```text
-//! nitro-kms-crypto   <- nitro-kms-wire, nitro-kms-api, nitro-kms-attest, nitro-kms-client
-//! nitro-kms-wire     <- nitro-kms-client                (and the enclave, the proxy)
-//! nitro-kms-api      <- nitro-kms-client                (and the enclave, the proxy)
-//! nitro-kms-attest   <- nitro-kms-client                (and the enclave, the CLI)
-//! nitro-kms-client   <- the enclave (seal root), the CLI, the example
+//! nitro-kms-crypto       <- nitro-kms-wire, nitro-kms-api, nitro-kms-attest, nitro-kms-client
+//! nitro-kms-wire         <- nitro-kms-client, nitro-kms-parent-link  (and the enclave, the proxy)
+//! nitro-kms-api          <- nitro-kms-client, nitro-kms-parent-link  (and the enclave, the proxy)
+//! nitro-kms-attest       <- nitro-kms-client                (and the enclave, the CLI)
+//! nitro-kms-client       <- the enclave (seal root), the CLI, the example
+//! nitro-kms-parent-link  <- the proxy, the CLI (`bench --enclave`), the end-to-end tests
 //! ```
 //!
 #![deny(clippy::unwrap_used, clippy::expect_used)]
