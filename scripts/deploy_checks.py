@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Checks shared by `make eif` (scripts/eif.sh) and `make docker-check` (scripts/docker_check.sh).
 
-    deploy_checks.py config FILE [--production] [--refuse-placeholder]
-        FILE parses as TOML and its keys are a subset of the enclave's `FileConfig` fields, read
-        from enclave/src/config.rs (so this stays in sync with the code). --production: also refuse
-        what must never be in a Nitro image (simulate, trust_simulated_root, ephemeral_sealing_key,
-        state_dir), require seal_root and a vsock listen address. --refuse-placeholder: refuse the
-        example's placeholder seal-root key (an image must name a real key).
+    deploy_checks.py config FILE [--production] [--refuse-placeholder] [--enclave-bin PATH]
+        Asks the enclave binary itself: `nitro-kms-enclave --check-config FILE [--production]`
+        parses FILE with the enclave's own parser, applies its start-up checks and, with
+        --production, the rules of an enclave image (no simulation settings, no test CA, no
+        ephemeral key; a seal root relayed through the parent; a vsock listen address), all in
+        enclave/src/config/file_check.rs. The binary: --enclave-bin, else $NITRO_KMS_ENCLAVE_BIN,
+        else target/release, else target/debug (under $CARGO_TARGET_DIR when set).
+        --refuse-placeholder: refuse the example's placeholder seal-root key (an image must name
+        a real key).
 
     deploy_checks.py credentials FILE
         The proxy's credentials TOML: [[credential]] tables with the fields parent-proxy reads.
@@ -28,22 +31,11 @@ import fnmatch
 import json
 import os
 import re
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLACEHOLDER_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
-SEAL_ROOT_RE = re.compile(
-    r"^kms:arn:aws[a-z-]*:kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):key/(?P<id>[A-Za-z0-9-]+)$"
-)
-FORBIDDEN_ON_NITRO = {
-    "simulate": "the simulated NSM: the sealing key would be the parent's to read",
-    "trust_simulated_root": "accepts attestation documents that anyone can make",
-    "ephemeral_sealing_key": "every key would die with the enclave",
-    "state_dir": "a simulation setting (the enclave has no disk)",
-    "simulated_image": "a simulation setting (the real PCR0 is measured by Nitro)",
-    "seal_root_ca": "a test CA; the image holds only the binary and this file, and AWS KMS's "
-    "certificate chains to the built-in Mozilla roots",
-}
 
 
 def fail(problems):
@@ -113,68 +105,52 @@ def struct_fields(rel_path, name):
     return keys
 
 
-def file_config_keys():
-    return struct_fields("enclave/src/config.rs", "FileConfig")
+def enclave_binary(explicit):
+    """The nitro-kms-enclave to ask: --enclave-bin, else $NITRO_KMS_ENCLAVE_BIN, else the release
+    build, else the debug build under $CARGO_TARGET_DIR (default target/)."""
+    if explicit:
+        return explicit
+    if os.environ.get("NITRO_KMS_ENCLAVE_BIN"):
+        return os.environ["NITRO_KMS_ENCLAVE_BIN"]
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    for profile in ("release", "debug"):
+        candidate = os.path.join(target, profile, "nitro-kms-enclave")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    fail([
+        f"no nitro-kms-enclave in {target}/release or {target}/debug: build it "
+        "(cargo build --release --locked -p nitro-kms-enclave) or pass --enclave-bin PATH"
+    ])
 
 
-def check_config(path, production, refuse_placeholder):
-    problems = []
+def check_config(path, production, refuse_placeholder, binary):
+    """The enclave itself checks the file (`--check-config`): its parser, its start-up checks and,
+    with --production, the rules of an enclave image (enclave/src/config/file_check.rs)."""
+    binary = enclave_binary(binary)
+    argv = [binary, "--check-config", path] + (["--production"] if production else [])
     try:
-        known = file_config_keys()
-        config = load_toml(path)
-    except (OSError, ValueError) as e:
-        fail([str(e)])
-    unknown = sorted(set(config) - set(known))
-    for key in unknown:
-        problems.append(
-            f"{path}: key `{key}` is not a field of FileConfig in enclave/src/config.rs "
-            "(the enclave refuses unknown keys)"
-        )
-    if production:
-        for key, why in FORBIDDEN_ON_NITRO.items():
-            value = config.get(key)
-            if value is not None and value is not False:
-                problems.append(f"{path}: `{key}` must not be set in an enclave image: {why}")
-        listen = config.get("listen", "vsock://ANY:5000")
-        if not str(listen).lower().startswith("vsock://"):
-            problems.append(f"{path}: listen = {listen!r}: an enclave can only be reached over vsock")
-        seal_root = config.get("seal_root")
-        if seal_root is None:
-            problems.append(
-                f"{path}: no `seal_root`: without it the enclave has no sealing key that survives a restart"
-            )
-        else:
-            m = SEAL_ROOT_RE.match(str(seal_root))
-            if not m:
-                problems.append(
-                    f"{path}: seal_root = {seal_root!r} is not kms:arn:aws:kms:REGION:ACCOUNT:key/KEY_ID"
-                )
-            else:
-                endpoint = config.get("seal_root_endpoint")
-                if endpoint is not None and not str(endpoint).startswith("https://"):
-                    problems.append(f"{path}: seal_root_endpoint = {endpoint!r} is not https://")
-                elif endpoint is not None and m.group("region") not in str(endpoint):
-                    print(
-                        f"  note {path}: seal_root_endpoint {endpoint} does not name the key's "
-                        f"region {m.group('region')} (fine for a VPC endpoint DNS name)"
-                    )
-                if refuse_placeholder and m.group("id") == PLACEHOLDER_KEY_ID:
-                    problems.append(
-                        f"{path}: seal_root is the example's placeholder key; name your own KMS key "
-                        "(docs/deploy-nitro.md, 'The seal-root key')"
-                    )
-        relay = config.get("seal_root_relay")
-        if relay is not None and not re.match(r"^vsock://3:\d+$", str(relay), re.I):
-            problems.append(
-                f"{path}: seal_root_relay = {relay!r}: the relay is on the parent, vsock://3:PORT"
-            )
-    if problems:
-        fail(problems)
-    print(
-        f"  ok   {os.path.relpath(path, ROOT) if os.path.isabs(path) else path}: "
-        f"{len(config)} keys, all fields of FileConfig ({len(known)} in enclave/src/config.rs)"
-        + ("; fit for an enclave image" if production else "")
-    )
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        fail([f"{binary}: {e}"])
+    for line in done.stdout.splitlines():
+        if line.startswith("note "):
+            print(f"  {line}")
+    if done.returncode != 0:
+        problems = [l for l in done.stderr.splitlines() if l.strip()]
+        fail(problems or [f"{binary} --check-config {path}: status {done.returncode}"])
+    if refuse_placeholder:
+        # Not a rule of the enclave: the example's key is a placeholder nobody owns.
+        try:
+            seal_root = str(load_toml(path).get("seal_root", ""))
+        except (OSError, ValueError) as e:
+            fail([str(e)])
+        if seal_root.endswith("key/" + PLACEHOLDER_KEY_ID):
+            fail([
+                f"{path}: seal_root is the example's placeholder key; name your own KMS key "
+                "(docs/deploy-nitro.md, 'The seal-root key')"
+            ])
+    ok = [l for l in done.stdout.splitlines() if l.startswith("ok ")]
+    print(f"  ok   {ok[-1][3:] if ok else path} (nitro-kms-enclave --check-config)")
 
 
 def check_credentials(path):
@@ -375,7 +351,14 @@ def main(argv):
         return 2
     cmd, rest = argv[1], argv[2:]
     if cmd == "config" and rest:
-        check_config(rest[0], "--production" in rest, "--refuse-placeholder" in rest)
+        binary = None
+        if "--enclave-bin" in rest:
+            i = rest.index("--enclave-bin")
+            if i + 1 >= len(rest):
+                print(__doc__, file=sys.stderr)
+                return 2
+            binary = rest[i + 1]
+        check_config(rest[0], "--production" in rest, "--refuse-placeholder" in rest, binary)
     elif cmd == "credentials" and rest:
         check_credentials(rest[0])
     elif cmd == "dockerfile":

@@ -10,9 +10,10 @@
 #      all in that image (glibc + libgcc_s) and no symbol needs a glibc newer than Debian 12's 2.36;
 #   3. the Dockerfile: COPY sources exist and are not .dockerignore'd, every workspace member is
 #      copied, the final stage runs nothing (scripts/deploy_checks.py dockerfile);
-#   4. deploy/enclave.toml.example: valid TOML, keys a subset of FileConfig in enclave/src/config.rs,
-#      nothing a Nitro image must not have, and the enclave binary accepts it (it then stops at the
-#      missing /dev/nsm); deploy/credentials.toml.example as the proxy reads it;
+#   4. deploy/enclave.toml.example: `nitro-kms-enclave --check-config FILE --production` (the
+#      enclave's parser and start-up checks, and nothing a Nitro image must not have), and the
+#      enclave binary accepts it (it then stops at the missing /dev/nsm);
+#      deploy/credentials.toml.example as the proxy reads it;
 #   5. deploy/systemd/*.service with `systemd-analyze verify` (when systemd-analyze exists), and
 #      the proxy unit's ExecStart flags against a release build of nitro-kms-proxy;
 #   6. `docker build` of the image (when a docker engine answers `docker info`).
@@ -102,10 +103,14 @@ fi
 
 # --- 4. configuration files -------------------------------------------------------------------
 echo "== 4. deploy/*.example"
-if python3 scripts/deploy_checks.py config "$EXAMPLE_CONFIG" --production; then
-  pass "$EXAMPLE_CONFIG (keys of FileConfig in enclave/src/config.rs, fit for an enclave image)"
+if [ "$built" = 1 ]; then
+  if python3 scripts/deploy_checks.py config "$EXAMPLE_CONFIG" --production --enclave-bin "$BIN"; then
+    pass "$EXAMPLE_CONFIG (nitro-kms-enclave --check-config --production: fit for an enclave image)"
+  else
+    failure "$EXAMPLE_CONFIG (see above)"
+  fi
 else
-  failure "$EXAMPLE_CONFIG (see above)"
+  skipped "$EXAMPLE_CONFIG: no enclave binary to check it with (the build failed)"
 fi
 # The enclave binary itself on the example: it resolves the configuration first (status 2 when
 # it refuses it), then opens /dev/nsm, which only exists inside an enclave (status 1, "cannot

@@ -51,7 +51,13 @@ case "$config_abs" in
   "$PWD"/*) config_rel=${config_abs#"$PWD"/} ;;
   *) die "$ENCLAVE_CONFIG is outside $PWD: docker can only COPY files of the build context; put it under deploy/" ;;
 esac
-python3 scripts/deploy_checks.py config "$config_rel" --production --refuse-placeholder ||
+# The enclave binary checks it (nitro-kms-enclave --check-config --production): a host build of
+# the same source, since the image's own binary is only built inside docker below.
+echo "== cargo build --release --locked -p nitro-kms-enclave (to check $config_rel)"
+"${CARGO:-cargo}" build --release --locked -p nitro-kms-enclave ||
+  die "cannot build nitro-kms-enclave to check $config_rel (cargo: docs/deploy-nitro.md)"
+python3 scripts/deploy_checks.py config "$config_rel" --production --refuse-placeholder \
+  --enclave-bin "${CARGO_TARGET_DIR:-target}/release/nitro-kms-enclave" ||
   die "$config_rel is not fit for an enclave image (see above)"
 
 sign=()

@@ -18,6 +18,10 @@
 //! seal_root = "kms:arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 //! seal_root_relay = "vsock://3:8000"
 //! ```
+//!
+//! [`file_check`] checks such a file without starting anything (`--check-config FILE
+//! [--production]`), with the rules of an enclave image; `make eif` and `make docker-check` run
+//! it through scripts/deploy_checks.py.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,6 +30,8 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::storage::seal_root::SealRoot;
+
+pub mod file_check;
 
 /// Command line (and environment) of `nitro-kms-enclave`. Every option is optional here so that
 /// the TOML file can supply it; [`Config::resolve`] applies the defaults.
@@ -100,6 +106,22 @@ pub struct Args {
     /// How often keys past their deletion window are deleted, in seconds.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_DELETION_SWEEP_SECS")]
     pub deletion_sweep_secs: Option<u64>,
+    /// Log format, as the proxy's: `text` or `json` (one object a line), to standard error. The
+    /// level comes from `RUST_LOG` (default `info`).
+    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+    pub log_format: String,
+    /// Check FILE (the TOML of --config) and exit, starting nothing: parse it as the enclave
+    /// does, apply the checks the enclave applies at start-up, and with --production the rules of
+    /// an enclave image. Other flags and NITRO_KMS_ENCLAVE_* variables are not applied (an
+    /// image's ENTRYPOINT passes none). Prints `ok ...` and exits 0; or one line per problem and
+    /// exits 1; or exits 2 when FILE cannot be read or parsed (unknown keys included).
+    #[arg(long, value_name = "FILE")]
+    pub check_config: Option<PathBuf>,
+    /// With --check-config: also refuse what must never be in an enclave image (simulation
+    /// settings, a test CA, an ephemeral sealing key), and require a seal root, a vsock listen
+    /// address and a relay on the parent (vsock://3:PORT).
+    #[arg(long, requires = "check_config")]
+    pub production: bool,
 }
 
 /// The TOML file: the same settings, snake_case, all optional.
@@ -183,6 +205,15 @@ pub enum ConfigError {
 impl Config {
     /// Merges flags/environment over the TOML file over the defaults, and checks the result.
     pub fn resolve(args: Args) -> Result<Config, ConfigError> {
+        let config = Self::merge(args)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The merge of [`Config::resolve`], without its checks (a seal root is parsed, so an invalid
+    /// one is refused here): [`file_check`] applies the checks itself, to report them with the
+    /// production rules.
+    fn merge(args: Args) -> Result<Config, ConfigError> {
         let file = match &args.config {
             Some(path) => read_file(path)?,
             None => FileConfig::default(),
@@ -215,7 +246,7 @@ impl Config {
                 None
             }
         };
-        let config = Config {
+        Ok(Config {
             listen: args
                 .listen
                 .or(file.listen)
@@ -265,11 +296,10 @@ impl Config {
                     .unwrap_or(60)
                     .max(1),
             ),
-        };
-        config.check()?;
-        Ok(config)
+        })
     }
 
+    /// The rules every configuration must meet (the enclave refuses to start otherwise).
     fn check(&self) -> Result<(), ConfigError> {
         if self.simulate && self.state_dir.is_none() {
             return Err(ConfigError::Invalid(

@@ -41,10 +41,12 @@ pub async fn sweep(svc: &Service) -> usize {
             .await
         {
             Ok(()) => {
-                eprintln!("nitro-kms-enclave: key {key_id} deleted (deletion window passed)");
+                tracing::info!(key_id = %key_id, "nitro-kms-enclave: key {key_id} deleted (deletion window passed)");
                 deleted += 1;
             }
-            Err(e) => eprintln!("nitro-kms-enclave: cannot delete key {key_id} yet: {e}"),
+            Err(e) => {
+                tracing::warn!(key_id = %key_id, "nitro-kms-enclave: cannot delete key {key_id} yet: {e}")
+            }
         }
     }
     deleted

@@ -7,7 +7,12 @@
 //! stop accepting, let requests in flight finish, and exit 0.
 //!
 //! Exit status: 0 after a clean shutdown, 1 when the sealed state or the listener fails, 2 for a
-//! configuration error.
+//! configuration error. With `--check-config FILE [--production]` it only checks FILE
+//! ([`file_check`]) and exits: 0 fit, 1 with problems, 2 unreadable or unparseable.
+//!
+//! Logs go to standard error through `tracing`, as the proxy's: `--log-format text|json`, the
+//! level from `RUST_LOG` (default `info`). Every line keeps the `nitro-kms-enclave: ` message
+//! the tests and operators look for; no event carries plaintext, a key or a credential.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,6 +23,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -27,7 +33,7 @@ use nitro_kms_attest::nsm::device::NsmDevice;
 use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_attest::nsm::{Nsm, NsmExt};
 use nitro_kms_crypto as crypto;
-use nitro_kms_enclave::config::{Args, Config};
+use nitro_kms_enclave::config::{Args, Config, file_check};
 use nitro_kms_enclave::context::Identity;
 use nitro_kms_enclave::recipient::RecipientVerifier;
 use nitro_kms_enclave::server::{self, ServerConfig};
@@ -41,10 +47,15 @@ use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
 
 fn main() -> ExitCode {
-    let config = match Config::resolve(Args::parse()) {
+    let args = Args::parse();
+    init_logging(&args.log_format);
+    if let Some(path) = &args.check_config {
+        return check_config(path, args.production);
+    }
+    let config = match Config::resolve(args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("nitro-kms-enclave: {e}");
+            tracing::error!("nitro-kms-enclave: {e}");
             return ExitCode::from(2);
         }
     };
@@ -54,17 +65,63 @@ fn main() -> ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("nitro-kms-enclave: cannot start the runtime: {e}");
+            tracing::error!("nitro-kms-enclave: cannot start the runtime: {e}");
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("nitro-kms-enclave: {e}");
+            tracing::error!("nitro-kms-enclave: {e}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Logs to standard error as the proxy does: `--log-format text` (default) or `json` (one JSON
+/// object a line), the level from `RUST_LOG` (an `EnvFilter`, default `info`).
+///
+/// Unlike the proxy, records of the `log` crate are not bridged into tracing: the enclave holds
+/// the keys, so only its own events (reviewed to carry no plaintext, key or credential) are
+/// printed, whatever `RUST_LOG` asks for; a dependency's trace output stays out of the log. The one
+/// dependency that logs through `log` today, aws-nitro-enclaves-nsm-api, only says whether
+/// `/dev/nsm` opened, which the enclave reports itself.
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // Only fails when a subscriber is installed already, and this is the only place that does.
+    let _ = if format == "json" {
+        tracing::subscriber::set_global_default(builder.json().finish())
+    } else {
+        tracing::subscriber::set_global_default(builder.finish())
+    };
+}
+
+/// `--check-config FILE [--production]`: prints the notes, then `ok ...` on standard output
+/// (status 0), or one line per problem on standard error (status 1), or why the file cannot be
+/// read (status 2). Starts nothing: no NSM, no socket, no runtime.
+fn check_config(path: &std::path::Path, production: bool) -> ExitCode {
+    let report = file_check::check_file(path, production);
+    for note in &report.notes {
+        println!("note {}: {note}", path.display());
+    }
+    let status = report.exit_status();
+    if status == 0 {
+        println!("ok {}", report.summary);
+    } else {
+        // The command's answer, not a log event: it must print whatever RUST_LOG says.
+        let mut stderr = std::io::stderr().lock();
+        if let Some(why) = &report.unreadable {
+            let _ = writeln!(stderr, "{why}");
+        }
+        for problem in &report.problems {
+            let _ = writeln!(stderr, "{}: {problem}", path.display());
+        }
+    }
+    ExitCode::from(status)
 }
 
 /// Opens the NSM (simulated, or `/dev/nsm`) and logs what it is and PCR0: the first line an
@@ -95,7 +152,10 @@ fn open_nsm(config: &Config) -> Result<Arc<dyn Nsm>, String> {
     let pcr0 = nsm
         .describe_pcr(0)
         .map_err(|e| format!("{what}: PCR0: {e:?}"))?;
-    eprintln!(
+    tracing::info!(
+        module_id = %described.module_id,
+        max_pcrs = described.max_pcrs,
+        locked_pcrs = described.locked_pcrs.len(),
         "nitro-kms-enclave: {what}: module {}, NSM API {}.{}.{}, {} PCRs ({} locked), digest {:?}",
         described.module_id,
         described.version_major,
@@ -105,9 +165,11 @@ fn open_nsm(config: &Config) -> Result<Arc<dyn Nsm>, String> {
         described.locked_pcrs.len(),
         described.digest,
     );
-    eprintln!(
+    let pcr0_hex = crypto::hex_lower(&pcr0.value);
+    tracing::info!(
+        pcr0 = %pcr0_hex,
         "nitro-kms-enclave: PCR0 {}{}",
-        crypto::hex_lower(&pcr0.value),
+        pcr0_hex,
         if pcr0.value.iter().all(|b| *b == 0) {
             " (all zero: a debug-mode enclave or an unmeasured simulation; \
              kms:RecipientAttestation conditions on PCR0 will not match)"
@@ -131,14 +193,16 @@ async fn run(config: Config) -> Result<(), String> {
         Ok(nsm) => Some(nsm),
         // Only an ephemeral-key enclave may run without an NSM (a development host).
         Err(e) if config.ephemeral_sealing_key => {
-            eprintln!("nitro-kms-enclave: WARNING: no NSM ({e})");
+            tracing::warn!("nitro-kms-enclave: WARNING: no NSM ({e})");
             None
         }
         Err(e) => return Err(format!("cannot open the NSM: {e}")),
     };
     let source = match (&config.seal_root, nsm) {
         (Some(root), Some(nsm)) => {
-            eprintln!(
+            tracing::info!(
+                key_arn = %root.key_arn,
+                endpoint = %root.endpoint,
                 "nitro-kms-enclave: seal root {} via {} ({})",
                 root.key_arn,
                 root.endpoint,
@@ -153,7 +217,7 @@ async fn run(config: Config) -> Result<(), String> {
             KeySource::Ready(sealing_key::simulated(&dir).map_err(|e| e.to_string())?)
         }
         _ => {
-            eprintln!(
+            tracing::warn!(
                 "nitro-kms-enclave: WARNING: ephemeral sealing key; every key is lost when this \
                  process stops"
             );
@@ -168,7 +232,9 @@ async fn run(config: Config) -> Result<(), String> {
         let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let anchor = TrustAnchor::simulated_from_pem(&pem)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        eprintln!(
+        tracing::warn!(
+            path = %path.display(),
+            sha256 = %anchor.fingerprint_hex(),
             "nitro-kms-enclave: WARNING: trusting the SIMULATED attestation root {} (sha256 {}); \
              documents it signs prove nothing about hardware",
             path.display(),
@@ -184,12 +250,16 @@ async fn run(config: Config) -> Result<(), String> {
     let listener = transport::listen(&address)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    eprintln!("nitro-kms-enclave: listening on {}", config.listen);
+    tracing::info!(
+        listen = %config.listen,
+        "nitro-kms-enclave: listening on {}",
+        config.listen
+    );
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         nitro_kms_wire::shutdown::wait_for_signal().await;
-        eprintln!("nitro-kms-enclave: shutting down");
+        tracing::info!("nitro-kms-enclave: shutting down");
         let _ = stop_tx.send(true);
     });
 
@@ -244,14 +314,22 @@ async fn run(config: Config) -> Result<(), String> {
                 error: LoadError::Link(e),
                 key: Some(k),
             }) => {
-                eprintln!("nitro-kms-enclave: cannot load the sealed state yet ({e}); retrying");
+                tracing::warn!(
+                    "nitro-kms-enclave: cannot load the sealed state yet ({e}); retrying"
+                );
                 key = Some(k);
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             }
             Err(failure) => return Err(format!("refusing to serve: {}", failure.error)),
         }
     };
-    eprintln!(
+    tracing::info!(
+        keys = report.keys,
+        aliases = report.aliases,
+        replayed = report.replayed,
+        dropped_tail_bytes = report.dropped_tail_bytes,
+        skipped_stale_journal = report.skipped_stale_journal,
+        generation = report.generation,
         "nitro-kms-enclave: keystore {} ({} keys, {} aliases, {} journal records replayed{}{}), generation {}",
         if report.fresh { "created" } else { "loaded" },
         report.keys,
@@ -280,7 +358,9 @@ async fn run(config: Config) -> Result<(), String> {
         policies: Default::default(),
     });
     let _ = service_tx.send(Some(service.clone()));
-    eprintln!(
+    tracing::info!(
+        region = %config.region,
+        account = %config.account,
         "nitro-kms-enclave: ready (region {}, account {})",
         config.region, config.account
     );

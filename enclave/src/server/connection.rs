@@ -169,7 +169,7 @@ async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(
 ) {
     while let Some(message) = rx.recv().await {
         if let Err(e) = writer.write_message(&message).await {
-            eprintln!("nitro-kms-enclave: cannot write to the parent: {e}");
+            tracing::warn!("nitro-kms-enclave: cannot write to the parent: {e}");
             return;
         }
     }

@@ -58,13 +58,13 @@ pub async fn serve(
                 let (stream, peer) = match accepted {
                     Ok(a) => a,
                     Err(e) => {
-                        eprintln!("nitro-kms-enclave: accept failed: {e}");
+                        tracing::warn!("nitro-kms-enclave: accept failed: {e}");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
                 };
                 let Ok(permit) = permits.clone().try_acquire_owned() else {
-                    eprintln!("nitro-kms-enclave: refusing connection from {peer}: {} connections open", config.max_connections);
+                    tracing::warn!(max_connections = config.max_connections, "nitro-kms-enclave: refusing connection from {peer}: {} connections open", config.max_connections);
                     drop(stream);
                     continue;
                 };
@@ -79,7 +79,7 @@ pub async fn serve(
                 };
                 connections.spawn(async move {
                     if let Err(e) = conn.run(stream).await {
-                        eprintln!("nitro-kms-enclave: connection from {peer} closed: {e}");
+                        tracing::info!("nitro-kms-enclave: connection from {peer} closed: {e}");
                     }
                     drop(permit);
                 });

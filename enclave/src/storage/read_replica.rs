@@ -114,14 +114,17 @@ impl ReplicaSync {
                 Some(service) => service.store.catch_up().await.map_err(|e| e.to_string()),
             };
             match &outcome {
-                Ok(report) if report.reloaded => eprintln!(
+                Ok(report) if report.reloaded => tracing::info!(
+                    generation = report.high_water.0,
+                    sequence = report.high_water.1,
                     "nitro-kms-enclave: read replica reloaded the sealed state (generation {}, \
                      sequence {})",
-                    report.high_water.0, report.high_water.1
+                    report.high_water.0,
+                    report.high_water.1
                 ),
                 Ok(_) => {}
                 Err(reason) => {
-                    eprintln!("nitro-kms-enclave: read replica cannot catch up: {reason}")
+                    tracing::warn!("nitro-kms-enclave: read replica cannot catch up: {reason}")
                 }
             }
             for (id, reply) in batch {

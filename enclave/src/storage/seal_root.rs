@@ -191,7 +191,7 @@ pub async fn obtain(
 ) -> Result<SealingKey, SealRootError> {
     let mut credentials = link.credentials();
     if credentials.borrow().is_none() {
-        eprintln!(
+        tracing::info!(
             "nitro-kms-enclave: seal root: waiting for AWS credentials from the parent \
              (nitro-kms-proxy --enclave-credentials)"
         );
@@ -203,7 +203,7 @@ pub async fn obtain(
         match attempt(root, &client, &link).await {
             Ok(key) => return Ok(key),
             Err(e) if e.is_retryable() => {
-                eprintln!("nitro-kms-enclave: seal root: {e}; retrying in {backoff:?}");
+                tracing::warn!("nitro-kms-enclave: seal root: {e}; retrying in {backoff:?}");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
             }
@@ -247,7 +247,8 @@ async fn attempt(
         .map_err(SealRootError::from_link)?;
     if !stored.payload.is_empty() {
         let key = decrypt(root, client, stored.payload).await?;
-        eprintln!(
+        tracing::info!(
+            key_arn = %root.key_arn,
             "nitro-kms-enclave: seal root: sealing key released by {}",
             root.key_arn
         );
@@ -259,7 +260,8 @@ async fn attempt(
         .await
         .map_err(SealRootError::from_link)?;
     if kept.payload == blob {
-        eprintln!(
+        tracing::info!(
+            key_arn = %root.key_arn,
             "nitro-kms-enclave: seal root: new sealing key from {}, its blob stored by the parent",
             root.key_arn
         );
