@@ -221,6 +221,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             socket: simulation::socket_path(&state_dir),
             region: args.region.clone(),
             account: args.account.clone(),
+            log_format: args.log_format.clone(),
         };
         child = Some(tokio::spawn(simulation::supervise(
             config,

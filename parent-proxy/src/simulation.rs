@@ -26,6 +26,9 @@ pub struct ChildConfig {
     pub region: String,
     /// Account.
     pub account: String,
+    /// The proxy's own `--log-format` (`text` or `json`), handed on so that the child's lines in
+    /// the proxy's output have the same shape as the proxy's.
+    pub log_format: String,
 }
 
 /// `nitro-kms-enclave` beside the running executable.
@@ -56,6 +59,7 @@ fn spawn(config: &ChildConfig) -> std::io::Result<Child> {
         .arg("--trust-simulated-root")
         .arg(config.state_dir.join("root.pem"))
         .args(["--region", &config.region, "--account", &config.account])
+        .args(["--log-format", &config.log_format])
         .kill_on_drop(true)
         .spawn()
 }
