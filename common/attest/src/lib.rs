@@ -24,6 +24,31 @@
 //! nitro-kms-parent-link  <- the proxy, the CLI (`bench --enclave`), the end-to-end tests
 //! ```
 //!
+//! # Layout
+//!
+//! Each parent module (`mod.rs`) declares, re-exports and documents; shared types such as errors
+//! live in their own named files, so no two modules import each other.
+//!
+//! ```text
+//! nsm/mod.rs               the Nsm trait, NsmExt, NsmError, the device's limits
+//! nsm/device.rs            /dev/nsm (feature nsm-device)
+//! nsm/simulated/           SimulatedNsm: mod.rs (requests), pcrs.rs (PCR bank), state.rs (chain)
+//! attestation/payload.rs   Payload: the one model of a document's fields, its encoder and parser
+//! attestation/build.rs     signing an encoded payload as a COSE_Sign1 (the simulator's side)
+//! attestation/cose.rs      reading the COSE_Sign1 envelope as received
+//! attestation/chain.rs     the certificate chain checks, CertificateCache
+//! attestation/cert_builder.rs  minting P-384 certificates (simulator, tests)
+//! attestation/roots.rs     TrustAnchor, the embedded AWS Nitro root
+//! attestation/verify.rs    the checks in order, Verifier and its caches
+//! attestation/error.rs     AttestationError, DocumentBuildError
+//! recipient/schema.rs      the envelope's limits, OIDs and versions
+//! recipient/error.rs       RecipientError
+//! recipient/envelope.rs    RecipientEnvelope, subject_key_identifier
+//! recipient/build.rs       build: what our KMS answers
+//! recipient/parse.rs       parse: the strict reader of KMS and OpenSSL envelopes
+//! recipient/decrypt.rs     decrypt, without an oracle
+//! recipient/ber/           the bounded BER reader (reader.rs), the writer (writer.rs), tags
+//! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 

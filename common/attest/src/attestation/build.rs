@@ -1,102 +1,26 @@
 //! Building attestation documents, as the NSM does (used by the simulated NSM and by tests).
 //!
 //! A document is an untagged `COSE_Sign1` (RFC 8152) whose protected header is `{1: -35}`
-//! (alg = ES384), whose unprotected header is empty, whose payload is the CBOR map below, and whose
-//! signature is the raw 96-byte `r || s` of ECDSA P-384/SHA-384 over the `Sig_structure`
-//! `["Signature1", protected, h'', payload]`. The payload map has the keys in the order the real
-//! NSM writes them:
-//!
-//! | key           | CBOR type                         |
-//! |---------------|-----------------------------------|
-//! | `module_id`   | text                              |
-//! | `digest`      | text, `"SHA384"`                  |
-//! | `timestamp`   | uint, milliseconds since the epoch |
-//! | `pcrs`        | map uint -> bstr (48 bytes each)  |
-//! | `certificate` | bstr, DER of the leaf             |
-//! | `cabundle`    | array of bstr, root first         |
-//! | `public_key`  | bstr or null                      |
-//! | `user_data`   | bstr or null                      |
-//! | `nonce`       | bstr or null                      |
+//! (alg = ES384), whose unprotected header is empty, whose payload is the CBOR map of
+//! [`Payload`] (layout and key order in [`super::payload`]), and whose signature is the raw
+//! 96-byte `r || s` of ECDSA P-384/SHA-384 over the `Sig_structure`
+//! `["Signature1", protected, h'', payload]`.
 
-use std::collections::BTreeMap;
-
-use ciborium::Value;
 use coset::{CborSerializable, CoseSign1Builder, HeaderBuilder, iana};
 
-use nitro_kms_crypto::{self as crypto, EcdsaP384KeyPair, SignatureEncoding};
+use super::payload::Payload;
+use nitro_kms_crypto::{EcdsaP384KeyPair, SignatureEncoding};
 
-/// The fields of an attestation document's payload, as the NSM fills them in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DocumentFields {
-    /// Enclave module id, e.g. `i-0123456789abcdef0-enc0123456789abcdef`.
-    pub module_id: String,
-    /// Digest name; always `SHA384` on Nitro.
-    pub digest: String,
-    /// Milliseconds since the Unix epoch when the document was made.
-    pub timestamp_ms: u64,
-    /// PCR index -> value (48 bytes each for SHA384).
-    pub pcrs: BTreeMap<u16, Vec<u8>>,
-    /// DER of the document-signing (leaf) certificate.
-    pub certificate: Vec<u8>,
-    /// DER certificates from the root (`cabundle[0]`) down to the leaf's issuer.
-    pub cabundle: Vec<Vec<u8>>,
-    /// Optional public key the requester asked to be bound (DER SPKI for KMS recipients).
-    pub public_key: Option<Vec<u8>>,
-    /// Optional application data.
-    pub user_data: Option<Vec<u8>>,
-    /// Optional nonce for freshness.
-    pub nonce: Option<Vec<u8>>,
-}
+pub use super::error::DocumentBuildError;
 
-/// Why a document could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum DocumentBuildError {
-    /// CBOR serialisation failed.
-    #[error("CBOR encoding failed: {0}")]
-    Cbor(String),
-    /// Signing failed.
-    #[error("signing failed: {0}")]
-    Crypto(#[from] crypto::CryptoError),
-}
+/// The fields a builder fills in: another name for [`Payload`], the one model of the payload
+/// that the verifier parses too.
+pub type DocumentFields = Payload;
 
-fn opt_bytes(v: &Option<Vec<u8>>) -> Value {
-    match v {
-        Some(b) => Value::Bytes(b.clone()),
-        None => Value::Null,
-    }
-}
-
-/// Encodes the payload map of `fields` as CBOR (definite lengths, real-NSM key order).
-pub fn encode_payload(fields: &DocumentFields) -> Result<Vec<u8>, DocumentBuildError> {
-    let text = |s: &str| Value::Text(s.to_owned());
-    let pcrs = fields
-        .pcrs
-        .iter()
-        .map(|(i, v)| (Value::Integer((*i).into()), Value::Bytes(v.clone())))
-        .collect();
-    let map = Value::Map(vec![
-        (text("module_id"), text(&fields.module_id)),
-        (text("digest"), text(&fields.digest)),
-        (
-            text("timestamp"),
-            Value::Integer(fields.timestamp_ms.into()),
-        ),
-        (text("pcrs"), Value::Map(pcrs)),
-        (
-            text("certificate"),
-            Value::Bytes(fields.certificate.clone()),
-        ),
-        (
-            text("cabundle"),
-            Value::Array(fields.cabundle.iter().cloned().map(Value::Bytes).collect()),
-        ),
-        (text("public_key"), opt_bytes(&fields.public_key)),
-        (text("user_data"), opt_bytes(&fields.user_data)),
-        (text("nonce"), opt_bytes(&fields.nonce)),
-    ]);
-    let mut out = Vec::new();
-    ciborium::into_writer(&map, &mut out).map_err(|e| DocumentBuildError::Cbor(e.to_string()))?;
-    Ok(out)
+/// Encodes the payload map of `fields` as CBOR (definite lengths, real-NSM key order): see
+/// [`Payload::encode`].
+pub fn encode_payload(fields: &Payload) -> Result<Vec<u8>, DocumentBuildError> {
+    fields.encode()
 }
 
 /// Signs an already-encoded payload as an untagged ES384 `COSE_Sign1` with `key`.
@@ -122,19 +46,21 @@ pub fn sign_payload(
 
 /// Builds and signs a complete document: the payload of `fields`, signed by the leaf `key`.
 pub fn build_document(
-    fields: &DocumentFields,
+    fields: &Payload,
     key: &EcdsaP384KeyPair,
 ) -> Result<Vec<u8>, DocumentBuildError> {
-    sign_payload(encode_payload(fields)?, key)
+    sign_payload(fields.encode()?, key)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ciborium::Value;
     use coset::CoseSign1;
+    use nitro_kms_crypto as crypto;
 
-    fn fields() -> DocumentFields {
-        DocumentFields {
+    fn fields() -> Payload {
+        Payload {
             module_id: "i-00000000000000000-enc0000000000000000".into(),
             digest: "SHA384".into(),
             timestamp_ms: 1_700_000_000_123,

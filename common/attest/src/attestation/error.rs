@@ -1,6 +1,9 @@
-//! Why a document was rejected: one variant per check, so callers (and tests) know exactly which.
+//! Why a document was rejected ([`AttestationError`]: one variant per check, so callers and tests
+//! know exactly which), or could not be built ([`DocumentBuildError`]).
 
 use std::time::Duration;
+
+use nitro_kms_crypto::CryptoError;
 
 /// A failed check while parsing or verifying an attestation document.
 ///
@@ -186,4 +189,15 @@ pub enum AttestationError {
     /// The trust anchor given by the caller is not usable.
     #[error("invalid trust anchor: {0}")]
     InvalidTrustAnchor(String),
+}
+
+/// Why a document could not be built (by [`super::build`] or [`super::payload::Payload::encode`]).
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentBuildError {
+    /// CBOR serialisation failed.
+    #[error("CBOR encoding failed: {0}")]
+    Cbor(String),
+    /// Signing failed.
+    #[error("signing failed: {0}")]
+    Crypto(#[from] CryptoError),
 }

@@ -7,7 +7,8 @@
 //! 96-byte `r || s` signature by the document-signing (leaf) certificate. The payload holds
 //! `module_id`, `digest` (`SHA384`), `timestamp` (ms), `pcrs` (index -> 48 bytes), `certificate`
 //! (the leaf, DER), `cabundle` (root first), and optional `public_key`, `user_data`, `nonce` (each
-//! may be null). See [`build`] for the exact layout and [`payload`] for every field's limits.
+//! may be null). One type models the payload, [`payload::Payload`]: its encoder is what [`build`]
+//! signs, its parser what verification checks; [`payload`] has the exact layout and every limit.
 //!
 //! # Verification, in order (the first failure is the error, see [`AttestationError`])
 //!

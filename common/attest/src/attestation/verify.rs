@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::chain::{self, CertificateCache};
 use super::cose;
 use super::error::AttestationError;
-use super::payload::{self, Payload};
+use super::payload::Payload;
 use super::roots::TrustAnchor;
 use nitro_kms_crypto::{self as crypto, SignatureEncoding};
 
@@ -91,7 +91,7 @@ pub type UnverifiedDocument = Payload;
 /// Parses a document without verifying its signature or chain. Never base a decision on it.
 pub fn parse_unverified(document: &[u8]) -> Result<UnverifiedDocument, AttestationError> {
     check_size(document)?;
-    payload::parse(&cose::parse(document)?.payload)
+    Payload::parse(&cose::parse(document)?.payload)
 }
 
 fn check_size(document: &[u8]) -> Result<(), AttestationError> {
@@ -131,7 +131,7 @@ fn verify_full(
     if parts.signature.len() != crypto::P384_FIXED_SIGNATURE_LEN {
         return Err(AttestationError::BadSignatureLength(parts.signature.len()));
     }
-    let payload = payload::parse(&parts.payload)?;
+    let payload = Payload::parse(&parts.payload)?;
     let at = opts.at.duration_since(UNIX_EPOCH).unwrap_or_default();
     let chain = chain::validate(
         opts.root.der(),

@@ -16,10 +16,11 @@
 //! chunks (if it does) is unknown; we always write one chunk, which every BER reader accepts.
 
 use super::ber::{Reader, Writer, tag};
-use super::{
+use super::envelope::{RecipientEnvelope, subject_key_identifier};
+use super::error::RecipientError;
+use super::schema::{
     ENVELOPED_DATA_VERSION, ID_AES_256_CBC, ID_DATA, ID_ENVELOPED_DATA, ID_MGF_1, ID_RSAES_OAEP,
     ID_SHA_256, KEY_TRANS_RECIPIENT_INFO_VERSION, MAX_ENVELOPE_LEN, MIN_RECIPIENT_KEY_BITS,
-    RecipientEnvelope, RecipientError, subject_key_identifier,
 };
 use const_oid::db::rfc5912::RSA_ENCRYPTION;
 use nitro_kms_crypto as crypto;
@@ -34,7 +35,7 @@ const BIT_STRING: u8 = 0x03;
 /// A fresh AES-256 key and IV encrypt the plaintext (CBC, PKCS#7 padding); the key is wrapped
 /// with RSAES-OAEP-SHA-256; `rid` is [`subject_key_identifier`] of the SPKI. The key must be RSA
 /// with at least [`MIN_RECIPIENT_KEY_BITS`] bits, and the envelope must fit in
-/// [`MAX_ENVELOPE_LEN`] (so that [`super::parse`] accepts it).
+/// [`MAX_ENVELOPE_LEN`] (so that [`parse`](super::parse()) accepts it).
 pub fn build(plaintext: &[u8], recipient_spki_der: &[u8]) -> Result<Vec<u8>, RecipientError> {
     // Cheap early refusal before any allocation proportional to the plaintext.
     if plaintext.len() > MAX_ENVELOPE_LEN {
@@ -87,10 +88,10 @@ impl RecipientEnvelope {
     /// Encodes these fields in exactly the layout AWS KMS uses (module docs of `build`).
     ///
     /// [`build`] uses it after encrypting; it also lets a parsed envelope be re-encoded, e.g. to
-    /// normalise an OpenSSL-made envelope into KMS's layout. Re-encoding what [`super::parse`]
-    /// returned parses back to the same fields, as long as the result stays within
-    /// [`MAX_ENVELOPE_LEN`] (re-encoding can change the size by a few bytes). Not size-checked
-    /// itself: [`build`] checks the size.
+    /// normalise an OpenSSL-made envelope into KMS's layout. Re-encoding what
+    /// [`parse`](super::parse()) returned parses back to the same fields, as long as the result
+    /// stays within [`MAX_ENVELOPE_LEN`] (re-encoding can change the size by a few bytes). Not
+    /// size-checked itself: [`build`] checks the size.
     pub fn to_ber(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.open_indefinite(tag::SEQUENCE); // ContentInfo

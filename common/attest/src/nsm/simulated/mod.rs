@@ -52,7 +52,8 @@ use super::{
     BOOT_LOCKED_PCRS, Digest, MAX_ATTESTATION_FIELD_LEN, MAX_PCRS, MAX_REQUEST_LEN, Nsm, NsmError,
     NsmErrorCode, PCR_LEN, RANDOM_LEN, Request, Response,
 };
-use crate::attestation::build::{DocumentFields, build_document};
+use crate::attestation::build::build_document;
+use crate::attestation::payload::Payload;
 use nitro_kms_crypto as crypto;
 
 mod pcrs;
@@ -328,7 +329,7 @@ impl SimulatedNsm {
             .unwrap_or_else(PoisonError::into_inner)
             .signer(timestamp_ms / 1000)
             .map_err(|_| NsmErrorCode::InternalError)?;
-        let fields = DocumentFields {
+        let fields = Payload {
             module_id: self.module_id.clone(),
             digest: "SHA384".to_owned(),
             timestamp_ms,
