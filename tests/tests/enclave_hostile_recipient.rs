@@ -15,7 +15,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nitro_kms_attest::attestation::build::{DocumentFields, build_document};
+use nitro_kms_attest::attestation::build::build_document;
+use nitro_kms_attest::attestation::payload::Payload;
 use nitro_kms_attest::attestation::{TrustAnchor, parse_unverified};
 use nitro_kms_attest::nsm::simulated::SimulatedNsm;
 use nitro_kms_attest::recipient::{self, RecipientError};
@@ -393,13 +394,9 @@ fn leaf_key(world: &Path) -> EcdsaP384KeyPair {
 }
 
 /// `document`'s payload, edited by `edit`, signed again with `signer_world`'s leaf key.
-fn reforge(
-    document: &[u8],
-    signer_world: &Path,
-    edit: impl FnOnce(&mut DocumentFields),
-) -> Vec<u8> {
+fn reforge(document: &[u8], signer_world: &Path, edit: impl FnOnce(&mut Payload)) -> Vec<u8> {
     let p = parse_unverified(document).unwrap();
-    let mut fields = DocumentFields {
+    let mut fields = Payload {
         module_id: p.module_id,
         digest: p.digest,
         timestamp_ms: p.timestamp_ms,

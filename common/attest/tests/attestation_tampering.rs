@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ciborium::Value;
-use nitro_kms_attest::attestation::build::{DocumentFields, encode_payload, sign_payload};
+use nitro_kms_attest::attestation::build::sign_payload;
 use nitro_kms_attest::attestation::cert_builder::{CertSpec, issue, key_usage, self_signed};
+use nitro_kms_attest::attestation::payload::Payload;
 use nitro_kms_attest::attestation::{AttestationError as E, TrustAnchor, VerifyOptions, verify};
 use nitro_kms_crypto::{EcdsaP384KeyPair, SignatureEncoding};
 
@@ -84,8 +85,8 @@ impl Specs {
 }
 
 impl Chain {
-    fn fields(&self) -> DocumentFields {
-        DocumentFields {
+    fn fields(&self) -> Payload {
+        Payload {
             module_id: "i-0123456789abcdef0-enc0123456789abcdef".into(),
             digest: "SHA384".into(),
             timestamp_ms: now() * 1000,
@@ -98,10 +99,10 @@ impl Chain {
         }
     }
 
-    fn doc_with(&self, edit: impl FnOnce(&mut DocumentFields)) -> Vec<u8> {
+    fn doc_with(&self, edit: impl FnOnce(&mut Payload)) -> Vec<u8> {
         let mut f = self.fields();
         edit(&mut f);
-        sign_payload(encode_payload(&f).unwrap(), &self.leaf_key).unwrap()
+        sign_payload(f.encode().unwrap(), &self.leaf_key).unwrap()
     }
 
     fn doc(&self) -> Vec<u8> {
@@ -117,7 +118,7 @@ impl Chain {
 
     /// Signs a payload map edited at the CBOR level (for fields the builder cannot get wrong).
     fn doc_with_map(&self, edit: impl FnOnce(&mut Vec<(Value, Value)>)) -> Vec<u8> {
-        let payload = encode_payload(&self.fields()).unwrap();
+        let payload = self.fields().encode().unwrap();
         let Value::Map(mut entries) = ciborium::from_reader::<Value, _>(&payload[..]).unwrap()
         else {
             panic!("payload is a map")
@@ -317,7 +318,7 @@ fn certificate_signed_by_the_wrong_key_is_an_invalid_certificate_signature() {
 #[test]
 fn document_signed_by_a_key_other_than_the_leafs_is_an_invalid_document_signature() {
     let c = valid_chain();
-    let payload = encode_payload(&c.fields()).unwrap();
+    let payload = c.fields().encode().unwrap();
     let doc = sign_payload(payload, &c.inter_key).unwrap();
     assert_eq!(
         verify(&doc, &c.opts()).unwrap_err(),
@@ -622,7 +623,7 @@ fn trailing_bytes_after_the_cose_structure_are_refused() {
 #[test]
 fn trailing_bytes_after_the_payload_map_are_refused() {
     let c = valid_chain();
-    let mut payload = encode_payload(&c.fields()).unwrap();
+    let mut payload = c.fields().encode().unwrap();
     payload.push(0xf6);
     let doc = sign_payload(payload, &c.leaf_key).unwrap();
     assert_eq!(verify(&doc, &c.opts()).unwrap_err(), E::TrailingBytes);
@@ -744,7 +745,7 @@ fn indefinite_map(definite: &[u8]) -> Vec<u8> {
 #[test]
 fn indefinite_length_payload_is_verified_over_the_bytes_as_received() {
     let c = valid_chain();
-    let definite = encode_payload(&c.fields()).unwrap();
+    let definite = c.fields().encode().unwrap();
     let indefinite = indefinite_map(&definite);
     // Signed over the indefinite bytes: verifies.
     let doc = sign_payload(indefinite.clone(), &c.leaf_key).unwrap();

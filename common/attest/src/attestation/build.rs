@@ -13,16 +13,6 @@ use nitro_kms_crypto::{EcdsaP384KeyPair, SignatureEncoding};
 
 pub use super::error::DocumentBuildError;
 
-/// The fields a builder fills in: another name for [`Payload`], the one model of the payload
-/// that the verifier parses too.
-pub type DocumentFields = Payload;
-
-/// Encodes the payload map of `fields` as CBOR (definite lengths, real-NSM key order): see
-/// [`Payload::encode`].
-pub fn encode_payload(fields: &Payload) -> Result<Vec<u8>, DocumentBuildError> {
-    fields.encode()
-}
-
 /// Signs an already-encoded payload as an untagged ES384 `COSE_Sign1` with `key`.
 ///
 /// Exposed separately from [`build_document`] so tests can sign payloads that are deliberately
@@ -95,7 +85,7 @@ mod tests {
 
     #[test]
     fn payload_keys_follow_real_nsm_order_and_nulls() {
-        let payload = encode_payload(&fields()).unwrap();
+        let payload = fields().encode().unwrap();
         let v: Value = ciborium::from_reader(&payload[..]).unwrap();
         let Value::Map(entries) = v else {
             panic!("payload is not a map")
