@@ -410,7 +410,7 @@ STEAL_PCT=$(awk -v t=$((CPU_T1 - CPU_T0)) -v s=$((CPU_S1 - CPU_S0)) 'BEGIN { pri
 echo '{}' | record series=cpu_steal steal_pct:="$STEAL_PCT"
 echo "   CPU stolen by the host during the load series: ${STEAL_PCT}%"
 
-step "6. Criterion micro-benchmarks (cargo bench -p nitro-kms-tests --bench micro; -p nitro-kms-enclave --bench blob)"
+step "6. Criterion micro-benchmarks (cargo bench -p nitro-kms-tests --bench micro; -p nitro-kms-enclave --bench ciphertext_blob)"
 if [ "$BENCH_SKIP_CRITERION" = 1 ]; then
   echo "   skipped (BENCH_SKIP_CRITERION=1); the report uses what target/criterion holds"
   echo '{}' | record series=criterion status=skipped
@@ -418,7 +418,7 @@ else
   echo "   running (1-2 minutes); log in $BENCH_OUT/criterion.log"
   if ${CARGO:-cargo} bench -p nitro-kms-tests --bench micro --locked -- --noplot \
       >"$BENCH_OUT/criterion.log" 2>&1 &&
-    ${CARGO:-cargo} bench -p nitro-kms-enclave --bench blob --locked -- --noplot \
+    ${CARGO:-cargo} bench -p nitro-kms-enclave --bench ciphertext_blob --locked -- --noplot \
       >>"$BENCH_OUT/criterion.log" 2>&1; then
     awk '/^[^ ].*time:/ { print "   " $0 } /^ +time:/ { print "   " prev; print "   " $0 } { prev = $0 }' \
       "$BENCH_OUT/criterion.log"
