@@ -155,20 +155,20 @@ def check_config(path, production, refuse_placeholder, binary):
 
 def check_credentials(path):
     """The proxy's credentials file: [[credential]] tables whose keys are fields of `Entry` in
-    parent-proxy/src/credentials.rs, each principal an ARN, no access key id twice."""
+    common/api/src/sigv4/access_keys.rs, each principal an ARN, no access key id twice."""
     try:
-        known = struct_fields("parent-proxy/src/credentials.rs", "Entry")
-        top = struct_fields("parent-proxy/src/credentials.rs", "File")
+        known = struct_fields("common/api/src/sigv4/access_keys.rs", "Entry")
+        top = struct_fields("common/api/src/sigv4/access_keys.rs", "File")
         data = load_toml(path)
     except (OSError, ValueError) as e:
         fail([str(e)])
-    problems = [f"{path}: top-level key `{k}` is not a field of File in credentials.rs" for k in data if k not in top]
+    problems = [f"{path}: top-level key `{k}` is not a field of File in access_keys.rs" for k in data if k not in top]
     entries = data.get("credential", [])
     seen = set()
     for i, entry in enumerate(entries):
         where = f"{path}: credential #{i + 1}"
         for k in sorted(set(entry) - set(known)):
-            problems.append(f"{where}: `{k}` is not a field of Entry in parent-proxy/src/credentials.rs")
+            problems.append(f"{where}: `{k}` is not a field of Entry in common/api/src/sigv4/access_keys.rs")
         optional = {"session_token"}
         for k in sorted(set(known) - set(entry) - optional):
             problems.append(f"{where}: `{k}` is missing")
@@ -179,7 +179,7 @@ def check_credentials(path):
         seen.add(entry.get("access_key_id"))
     if problems:
         fail(problems)
-    print(f"  ok   {path}: {len(entries)} credentials, keys as parent-proxy/src/credentials.rs reads them")
+    print(f"  ok   {path}: {len(entries)} credentials, keys as common/api/src/sigv4/access_keys.rs reads them")
 
 
 # --- Dockerfile --------------------------------------------------------------------------------

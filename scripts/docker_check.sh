@@ -126,7 +126,7 @@ if [ "$built" = 1 ]; then
   fi
 fi
 if python3 scripts/deploy_checks.py credentials deploy/credentials.toml.example; then
-  pass "deploy/credentials.toml.example (fields of parent-proxy/src/credentials.rs)"
+  pass "deploy/credentials.toml.example (fields of common/api/src/sigv4/access_keys.rs)"
 else
   failure "deploy/credentials.toml.example (see above)"
 fi

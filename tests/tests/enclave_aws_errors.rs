@@ -755,7 +755,7 @@ async fn encrypt_with_plaintext_over_4096_bytes_is_a_validation_error() {
 // "a 6145-byte or empty CiphertextBlob ... arrive": the server checks the 1..6144 length itself.
 //
 // message not recorded from AWS. The code renders the value as Java's ByteBuffer.toString()
-// (common/src/kms/validate.rs, `blob_len`), which is what other AWS JSON services answer for
+// (common/api/src/validate.rs, `blob_len`), which is what other AWS JSON services answer for
 // blobs (Kinesis, Firehose, Rekognition). For KMS, public evidence says otherwise: an aws-cli
 // transcript against real KMS shows `1 validation error detected: Value at 'ciphertextBlob'
 // failed to satisfy constraint: Member must have length greater than or equal to 1` (no value),
