@@ -87,6 +87,9 @@ impl Reply {
 pub struct Parent {
     /// When set, every `Persist` is answered with a failure.
     pub fail_persist: AtomicBool,
+    /// How many `Persist` requests were answered with a failure, so a test can wait for the
+    /// enclave to have met one instead of guessing how long that takes.
+    pub refused: AtomicU64,
 }
 
 /// A running enclave process and the parent connection to it.
@@ -214,6 +217,7 @@ impl Enclave {
                         }
                         Message::Persist(p) => {
                             let ack = if parent.fail_persist.load(Ordering::SeqCst) {
+                                parent.refused.fetch_add(1, Ordering::SeqCst);
                                 PersistAck::failed(p.id, "the test parent refuses to store")
                             } else {
                                 store.handle(&p, chunk)

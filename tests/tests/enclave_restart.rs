@@ -237,8 +237,19 @@ async fn a_parent_that_cannot_deliver_the_state_yet_is_retried_not_fatal() {
     parent.fail_persist.store(true, Ordering::SeqCst);
     let healer = {
         let parent = parent.clone();
+        // Heal once the enclave has met a refusal (however long its start takes under load),
+        // so it must have retried; give up after 60 s so a hang fails the test instead.
         tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+            for _ in 0..600 {
+                if parent.refused.load(Ordering::SeqCst) > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            assert!(
+                parent.refused.load(Ordering::SeqCst) > 0,
+                "no Persist was refused"
+            );
             parent.fail_persist.store(false, Ordering::SeqCst);
         })
     };
