@@ -26,8 +26,8 @@ use clap::{ArgAction, Parser};
 use nitro_kms_api::sigv4::{
     AccessKeyStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
 };
-use nitro_kms_parent_link::LinkConfig;
 use nitro_kms_parent_link::state_store::StateStore;
+use nitro_kms_parent_link::{LinkConfig, StateDirLock};
 use nitro_kms_proxy::egress::{self, EgressSpec};
 use nitro_kms_proxy::enclave_credentials;
 use nitro_kms_proxy::endpoint::{
@@ -169,6 +169,9 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
     })?;
     std::fs::create_dir_all(&state_dir)
         .map_err(|e| fail(format!("{}: {e}", state_dir.display())))?;
+    // One parent per state directory, for as long as it runs: a second one writing the same
+    // sealed state would make the enclave lose acknowledged changes (SECURITY.md).
+    let _state_lock = StateDirLock::acquire(&state_dir).map_err(|e| fail(e.to_string()))?;
     let mut access_keys = if args.simulate {
         AccessKeyStore::simulation()
     } else {

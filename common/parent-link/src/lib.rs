@@ -44,9 +44,11 @@ pub mod fake_enclave;
 mod lock;
 pub mod metrics;
 pub mod replication;
+pub mod state_lock;
 pub mod state_store;
 
 pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role};
 pub use metrics::{LinkCounters, LinkMetrics};
 pub use replication::Replication;
+pub use state_lock::{StateDirLock, StateLockError};
 pub use state_store::StateStore;
