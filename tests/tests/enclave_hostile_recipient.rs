@@ -10,7 +10,7 @@
 //! second world whose root the enclave was not told to trust. Every refused document is sent to
 //! all four operations that accept a `Recipient` (GenerateDataKey, Decrypt, GenerateRandom,
 //! GenerateDataKeyPair). The complete matrix, with the verifier-level cases of
-//! `common/tests/attestation_tampering.rs`, is in `SECURITY.md` ("Hostile attestation documents").
+//! `common/attest/tests/attestation_tampering.rs`, is in `SECURITY.md` ("Hostile attestation documents").
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
