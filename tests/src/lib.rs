@@ -14,6 +14,36 @@ pub mod tls;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The workspace's root directory (where the root `Cargo.toml` is).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| panic!("tests/ has no parent directory"))
+}
+
+/// The workspace's members (`members = [...]` of the root `Cargo.toml`, as folders), so that the
+/// tree rules hold a crate added later without anyone remembering to list it.
+///
+/// # Panics
+/// If the manifest cannot be read or has no members list, or fewer than six members are found.
+pub fn workspace_members() -> Vec<String> {
+    let manifest = std::fs::read_to_string(workspace_root().join("Cargo.toml"))
+        .unwrap_or_else(|e| panic!("Cargo.toml: {e}"));
+    let members = manifest
+        .split("\nmembers = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or_else(|| panic!("no members list in [workspace]"));
+    let crates: Vec<String> = members
+        .split(',')
+        .map(|m| m.trim().trim_matches('"').to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    assert!(crates.len() >= 6, "found only {crates:?}");
+    crates
+}
+
 /// Path of a workspace binary (`nitro-kms`, `nitro-kms-enclave`, `nitro-kms-proxy`) in the same
 /// profile directory as the running test.
 ///

@@ -11,30 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// The workspace's members, read from the root `Cargo.toml`, so that a crate added later is held
-/// to the same rules without anyone remembering to list it here.
-fn crates() -> Vec<String> {
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-    let members = manifest
-        .split("\nmembers = [")
-        .nth(1)
-        .expect("a members list in [workspace]");
-    let members = members.split(']').next().unwrap();
-    let crates: Vec<String> = members
-        .split(',')
-        .map(|m| m.trim().trim_matches('"').to_string())
-        .filter(|m| !m.is_empty())
-        .collect();
-    assert!(crates.len() >= 6, "found only {crates:?}");
-    crates
-}
+use nitro_kms_tests::{workspace_members as crates, workspace_root as root};
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {

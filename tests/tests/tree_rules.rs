@@ -10,31 +10,14 @@
 //!   (`scripts/module_cycles.py`, which `make test` also prints).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use nitro_kms_tests::{workspace_members, workspace_root as root};
 
 /// Package name -> the workspace packages it depends on (normal and build dependencies, not
 /// dev-dependencies: those never ship), read from the members' manifests.
 fn workspace_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
-    let members = manifest
-        .split("\nmembers = [")
-        .nth(1)
-        .unwrap()
-        .split(']')
-        .next()
-        .unwrap()
-        .split(',')
-        .map(|m| m.trim().trim_matches('"').to_string())
-        .filter(|m| !m.is_empty())
-        .collect::<Vec<_>>();
+    let members = workspace_members();
     let mut graph = BTreeMap::new();
     for member in members {
         let text = std::fs::read_to_string(root().join(&member).join("Cargo.toml")).unwrap();
