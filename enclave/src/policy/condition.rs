@@ -118,8 +118,10 @@ pub(crate) fn evaluate(
         SetOp::ForAnyValue => values
             .iter()
             .any(|v| satisfies(compare, negated, v, policy)),
-        // Single-valued keys have one value; treat several like ForAnyValue for positive
-        // operators and ForAllValues for negated ones, the conservative reading.
+        // Single-valued keys have one value here (`kms:EncryptionContext:<key>` with case-variant
+        // keys is judged one value at a time by the caller, per the statement's effect). Only a
+        // multi-valued key without a set operator (`kms:EncryptionContextKeys`) has several:
+        // treat them like ForAnyValue for positive operators and ForAllValues for negated ones.
         SetOp::Single if negated => values
             .iter()
             .all(|v| satisfies(compare, negated, v, policy)),

@@ -8,6 +8,9 @@ use nitro_kms_api::error::DenyReason;
 use super::condition::{evaluate, glob};
 use super::document::{Condition, Effect, Policy, Principals, Statement};
 
+/// The prefix of `kms:EncryptionContext:<key>` condition keys, lower-cased as parsed.
+const CONTEXT_KEY_PREFIX: &str = "kms:encryptioncontext:";
+
 /// What a verified attestation document says, as policy conditions see it (lower-case hex).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AttestationFacts {
@@ -52,18 +55,21 @@ impl RequestContext {
             .filter(|a| !a.is_empty())
     }
 
-    /// The request's values for a (lower-cased) condition key; `None` when absent.
+    /// The values of the request's encryption-context keys that `ctx_key` (the part after
+    /// `kms:EncryptionContext:`) names: AWS matches that part without regard to case, while the
+    /// context's own keys are case-sensitive, so `tenant` and `Tenant` are two keys and both are
+    /// named. Each value is one reading of the condition key (see [`Self::condition_holds`]).
+    fn context_readings(&self, ctx_key: &str) -> Vec<&String> {
+        self.encryption_context
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(ctx_key))
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    /// The request's values for a (lower-cased) condition key other than
+    /// `kms:EncryptionContext:<key>`; `None` when absent.
     fn values(&self, key: &str) -> Option<Vec<String>> {
-        if let Some(ctx_key) = key.strip_prefix("kms:encryptioncontext:") {
-            // The context key part matches case-insensitively, as condition key names do.
-            let v: Vec<String> = self
-                .encryption_context
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(ctx_key))
-                .map(|(_, v)| v.clone())
-                .collect();
-            return (!v.is_empty()).then_some(v);
-        }
         if let Some(rest) = key.strip_prefix("kms:recipientattestation:") {
             let att = self.attestation.as_ref()?;
             if rest == "imagesha384" {
@@ -118,9 +124,29 @@ impl RequestContext {
         }
     }
 
-    fn condition_holds(&self, c: &Condition) -> bool {
-        let values = self.values(&c.key);
-        evaluate(c.set, c.op, c.if_exists, values.as_deref(), &c.values)
+    /// Whether condition `c` holds for a statement with `effect`.
+    ///
+    /// `kms:EncryptionContext:<key>` is single-valued, but a context may hold several keys that
+    /// differ only in case (`tenant`, `Tenant`), all named by the condition key. Such a request
+    /// is read once per named key, each reading a single value, and the answer must be safe
+    /// whichever reading AWS takes (AWS does not document it): a `Deny`'s condition holds when it
+    /// holds for *any* reading, an `Allow`'s only when it holds for *every* one. So adding a key
+    /// that differs only in case can never turn a `Deny` off nor an `Allow` on (issue 15, item 3).
+    fn condition_holds(&self, c: &Condition, effect: Effect) -> bool {
+        let holds =
+            |values: Option<&[String]>| evaluate(c.set, c.op, c.if_exists, values, &c.values);
+        let Some(ctx_key) = c.key.strip_prefix(CONTEXT_KEY_PREFIX) else {
+            return holds(self.values(&c.key).as_deref());
+        };
+        let readings = self.context_readings(ctx_key);
+        if readings.is_empty() {
+            return holds(None);
+        }
+        let reading_holds = |v: &&String| holds(Some(std::slice::from_ref(*v)));
+        match effect {
+            Effect::Deny => readings.iter().any(reading_holds),
+            Effect::Allow => readings.iter().all(reading_holds),
+        }
     }
 
     fn statement_applies(&self, s: &Statement) -> bool {
@@ -132,7 +158,12 @@ impl RequestContext {
             .iter()
             .any(|r| glob(r, &self.key_arn, false))
             != s.resource.not;
-        principal && action && resource && s.conditions.iter().all(|c| self.condition_holds(c))
+        principal
+            && action
+            && resource
+            && s.conditions
+                .iter()
+                .all(|c| self.condition_holds(c, s.effect))
     }
 }
 

@@ -14,6 +14,15 @@
 //! `kms:CallerAccount`, `aws:PrincipalArn`. Condition key names are case-insensitive (as in IAM),
 //! values are compared as the operator says.
 //!
+//! Encryption-context keys that differ only in (ASCII) case: AWS matches the `<key>` part of
+//! `kms:EncryptionContext:<key>` without regard to case, but a context's keys are case-sensitive,
+//! so `{"tenant": "bob", "Tenant": "alice"}` has two keys that `kms:EncryptionContext:tenant` both
+//! names. Each is read as the condition key's single value in turn: a `Deny` statement's
+//! condition holds if it holds for any of them, an `Allow` statement's only if it holds for every
+//! one. Adding a key that differs only in case can therefore never turn a `Deny` off nor an
+//! `Allow` on. `kms:EncryptionContextKeys` lists the keys exactly as spelled (AWS's advice for a
+//! case-sensitive check). See `docs/key-policies.md`.
+//!
 //! Where this differs from AWS, on purpose: there is no IAM here, so a key policy statement whose
 //! principal is an account (`arn:aws:iam::ACCOUNT:root` or `ACCOUNT`) — which on AWS delegates to
 //! the account's IAM policies — admits every principal of that account. Evaluation order is

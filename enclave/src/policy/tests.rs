@@ -322,3 +322,5 @@ proptest! {
         let _ = Policy::parse(&text);
     }
 }
+
+mod case_variants;
