@@ -1,11 +1,12 @@
-//! In-process fixtures for unit tests: a service whose parent is an in-memory store.
+//! In-process fixtures for unit tests: a service whose parent is an in-memory store (which a test
+//! can make hold its writes, see [`WriteGate`]), and calling operations on it as a principal.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nitro_kms_wire::{Message, PersistAck, PersistAction, Status};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use crate::context::Identity;
 use crate::recipient::RecipientVerifier;
@@ -45,6 +46,89 @@ pub async fn service() -> (Arc<Service>, Arc<TestClock>, Arc<Mutex<MemoryParent>
     (service, clock, parent)
 }
 
+/// Lets a test hold the in-memory parent's next write (journal append or snapshot) until it says
+/// so: the committing request then waits inside its commit, holding the store's writer lock, so
+/// the test can run another request against the state from before that write.
+#[derive(Default)]
+pub struct WriteGate {
+    armed: std::sync::atomic::AtomicBool,
+    reached: Notify,
+    released: Notify,
+}
+
+impl WriteGate {
+    /// Holds the next write.
+    pub fn arm(&self) {
+        self.armed.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits until a write is being held.
+    pub async fn reached(&self) {
+        self.reached.notified().await;
+    }
+
+    /// Lets the held write through (later writes pass).
+    pub fn release(&self) {
+        self.released.notify_one();
+    }
+
+    async fn pass(&self) {
+        if self.armed.swap(false, Ordering::SeqCst) {
+            self.reached.notify_one();
+            self.released.notified().await;
+        }
+    }
+}
+
+/// Releases `gate` once the futures polled beside this one (in one `join!`) have run as far as
+/// they can: a request joined with this one is then waiting for the writer lock the held write
+/// keeps.
+pub async fn release_after_others_wait(gate: &WriteGate) {
+    for _ in 0..8 {
+        tokio::task::yield_now().await;
+    }
+    gate.release();
+}
+
+/// [`service`] whose parent holds a write when the returned gate is armed.
+pub async fn service_with_write_gate() -> (Arc<Service>, Arc<WriteGate>) {
+    let parent = Arc::new(Mutex::new(MemoryParent::default()));
+    let gate = Arc::new(WriteGate::default());
+    let link = gated_memory_link(parent, Some(gate.clone()));
+    let (store, _) = SealedKeystore::load(link, sealing_key()).await.unwrap();
+    (service_over(store).0, gate)
+}
+
+/// The account's root: the default key policy lets it do everything.
+pub const ADMIN: &str = "arn:aws:iam::111122223333:root";
+/// A user of the account: allowed by the default key policy, denied by [`DENIES_ALICE`].
+pub const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+/// A key policy that lets the account administer and use the key but denies [`ALICE`] everything.
+pub const DENIES_ALICE: &str = r#"{"Version":"2012-10-17","Statement":[
+  {"Sid":"Account","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},
+   "Action":"kms:*","Resource":"*"},
+  {"Sid":"NotAlice","Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},
+   "Action":"kms:*","Resource":"*"}]}"#;
+
+/// Calls `op` as `caller`; the status and the JSON answer (`Null` when empty).
+pub async fn call(
+    svc: &Arc<Service>,
+    caller: &str,
+    op: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let reply = svc.handle(op, caller, body.to_string().as_bytes()).await;
+    let json = serde_json::from_slice(&reply.body).unwrap_or(serde_json::Value::Null);
+    (reply.status.code(), json)
+}
+
+/// Creates a key as [`ADMIN`] with the CreateKey `body`; its id.
+pub async fn create_key(svc: &Arc<Service>, body: serde_json::Value) -> String {
+    let (status, created) = call(svc, ADMIN, "CreateKey", body).await;
+    assert_eq!(status, 200, "{created}");
+    created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
+}
+
 /// A read replica of the state in `parent` (as if the parent had sent it a `Sync` first), loaded.
 pub async fn replica(parent: Arc<Mutex<MemoryParent>>) -> Arc<Service> {
     let link = memory_link(parent);
@@ -71,6 +155,14 @@ fn service_over(store: SealedKeystore) -> (Arc<Service>, Arc<TestClock>) {
 
 /// A link whose parent is `parent`, answered by a task.
 pub fn memory_link(parent: Arc<Mutex<MemoryParent>>) -> Arc<ParentLink> {
+    gated_memory_link(parent, None)
+}
+
+/// [`memory_link`] whose writes pass `gate` first.
+fn gated_memory_link(
+    parent: Arc<Mutex<MemoryParent>>,
+    gate: Option<Arc<WriteGate>>,
+) -> Arc<ParentLink> {
     let link = Arc::new(ParentLink::new(Duration::from_secs(5)));
     let (tx, mut rx) = mpsc::channel::<Message>(64);
     link.attach(1, tx, 1 << 20);
@@ -79,6 +171,14 @@ pub fn memory_link(parent: Arc<Mutex<MemoryParent>>) -> Arc<ParentLink> {
         let parent = parent.clone();
         tokio::spawn(async move {
             while let Some(Message::Persist(p)) = rx.recv().await {
+                if let Some(gate) = &gate
+                    && matches!(
+                        p.action,
+                        PersistAction::AppendJournal | PersistAction::WriteSnapshot
+                    )
+                {
+                    gate.pass().await;
+                }
                 let mut files = parent.lock().unwrap();
                 let (total, payload) = match p.action {
                     PersistAction::ReadSnapshot => (files.snapshot.len(), files.snapshot.clone()),

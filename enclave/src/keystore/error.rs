@@ -15,6 +15,9 @@ pub enum KeystoreError {
     /// The mutation creates an alias that already exists.
     #[error("alias {0} already exists")]
     AliasExists(String),
+    /// An alias mutation expected the alias to point at another key (it moved meanwhile).
+    #[error("alias {0} was changed by another request")]
+    AliasMoved(String),
     /// A serialized snapshot or record could not be decoded.
     #[error("cannot decode keystore state: {0}")]
     Decode(String),

@@ -21,5 +21,5 @@ mod records;
 
 pub use error::KeystoreError;
 pub use model::Keystore;
-pub use mutation::Mutation;
+pub use mutation::{AliasGuard, Mutation};
 pub use records::{KeyMaterial, KeyStateRecord, StoredAlias, StoredKey};

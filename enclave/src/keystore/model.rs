@@ -6,7 +6,7 @@ use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Serialize};
 
 use super::error::KeystoreError;
-use super::mutation::Mutation;
+use super::mutation::{AliasGuard, Mutation};
 use super::records::{StoredAlias, StoredKey};
 
 /// Every key and alias of the enclave.
@@ -66,12 +66,13 @@ impl Keystore {
             Mutation::UpdateAlias {
                 name,
                 target_key_id,
+                guard,
                 ..
             } => {
-                self.require_alias(name)?;
+                self.require_alias_as(name, guard)?;
                 self.require_key(target_key_id)
             }
-            Mutation::DeleteAlias { name } => self.require_alias(name),
+            Mutation::DeleteAlias { name, guard } => self.require_alias_as(name, guard),
         }
     }
 
@@ -82,10 +83,14 @@ impl Keystore {
         }
     }
 
-    fn require_alias(&self, name: &str) -> Result<(), KeystoreError> {
-        match self.aliases.contains_key(name) {
-            true => Ok(()),
-            false => Err(KeystoreError::NoSuchAlias(name.to_owned())),
+    /// The alias exists and, if `guard` says so, still points at the key it names.
+    fn require_alias_as(&self, name: &str, guard: &AliasGuard) -> Result<(), KeystoreError> {
+        match (self.aliases.get(name), guard) {
+            (None, _) => Err(KeystoreError::NoSuchAlias(name.to_owned())),
+            (Some(alias), AliasGuard::PointsAt(key_id)) if alias.target_key_id != *key_id => {
+                Err(KeystoreError::AliasMoved(name.to_owned()))
+            }
+            (Some(_), _) => Ok(()),
         }
     }
 
@@ -124,6 +129,7 @@ impl Keystore {
                 name,
                 target_key_id,
                 at_ms,
+                ..
             } => {
                 let alias = self
                     .aliases
@@ -132,7 +138,7 @@ impl Keystore {
                 alias.target_key_id = target_key_id.clone();
                 alias.last_updated_ms = *at_ms;
             }
-            Mutation::DeleteAlias { name } => {
+            Mutation::DeleteAlias { name, .. } => {
                 self.aliases.remove(name);
             }
         }
@@ -211,6 +217,7 @@ mod tests {
                 name: "alias/a".into(),
                 target_key_id: "k2".into(),
                 at_ms: 5,
+                guard: AliasGuard::PointsAt("k1".into()),
             },
             Mutation::TagResource {
                 key_id: "k1".into(),
@@ -245,6 +252,50 @@ mod tests {
         assert_eq!(live.alias("alias/a").unwrap().target_key_id, "k2");
         assert_eq!(live.key("k1").unwrap().state, KeyStateRecord::Disabled);
         assert!(live.key("k1").unwrap().tags.is_empty());
+    }
+
+    #[test]
+    fn an_alias_mutation_refuses_an_alias_that_no_longer_points_where_it_was_authorized() {
+        let mut store = Keystore::new();
+        store.apply(&Mutation::CreateKey(key("k1"))).unwrap();
+        store.apply(&Mutation::CreateKey(key("k2"))).unwrap();
+        store
+            .apply(&Mutation::CreateAlias(alias("alias/a", "k2")))
+            .unwrap();
+        let before = store.clone();
+        let authorized_on_k1 = AliasGuard::PointsAt("k1".into());
+        let update = Mutation::UpdateAlias {
+            name: "alias/a".into(),
+            target_key_id: "k1".into(),
+            at_ms: 5,
+            guard: authorized_on_k1.clone(),
+        };
+        let delete = Mutation::DeleteAlias {
+            name: "alias/a".into(),
+            guard: authorized_on_k1,
+        };
+        for m in [&update, &delete] {
+            assert_eq!(
+                store.apply(m),
+                Err(KeystoreError::AliasMoved("alias/a".into()))
+            );
+            assert_eq!(store, before);
+        }
+        // Where it does point, the guard passes; it is not part of the journal record.
+        let delete_k2 = Mutation::DeleteAlias {
+            name: "alias/a".into(),
+            guard: AliasGuard::PointsAt("k2".into()),
+        };
+        let replayed = Mutation::from_record_bytes(delete_k2.to_record_bytes().unwrap().expose());
+        assert_eq!(
+            replayed.unwrap(),
+            Mutation::DeleteAlias {
+                name: "alias/a".into(),
+                guard: AliasGuard::Any,
+            }
+        );
+        store.apply(&delete_k2).unwrap();
+        assert!(store.alias("alias/a").is_none());
     }
 
     #[test]
@@ -286,6 +337,7 @@ mod tests {
             (
                 Mutation::DeleteAlias {
                     name: "alias/none".into(),
+                    guard: AliasGuard::Any,
                 },
                 KeystoreError::NoSuchAlias("alias/none".into()),
             ),

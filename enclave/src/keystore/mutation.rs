@@ -57,12 +57,35 @@ pub enum Mutation {
         target_key_id: String,
         /// When, ms since the epoch.
         at_ms: u64,
+        /// The target the caller was authorized on: see [`AliasGuard`].
+        #[serde(skip)]
+        guard: AliasGuard,
     },
     /// DeleteAlias.
     DeleteAlias {
         /// The alias name.
         name: String,
+        /// The target the caller was authorized on: see [`AliasGuard`].
+        #[serde(skip)]
+        guard: AliasGuard,
     },
+}
+
+/// The key an alias must still point at for an alias mutation to apply: the one the operation
+/// authorized the caller on (UpdateAlias and DeleteAlias need the caller's permission on the
+/// alias's current key). Checked under the writer's lock, so an alias moved by another request
+/// between the authorization and the commit fails the mutation (`ConflictException`, retried by
+/// the caller) instead of changing an alias whose key the caller was never authorized on.
+///
+/// Not journaled (`#[serde(skip)]`): it held when the record was written, and a replay applies the
+/// records in that order, so it would hold again; journal records stay as they were.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AliasGuard {
+    /// No expectation (a replayed record).
+    #[default]
+    Any,
+    /// The alias must point at this key id.
+    PointsAt(String),
 }
 
 impl Mutation {

@@ -10,8 +10,19 @@
 //! 4. [`symmetric_material`]: `InvalidKeyUsageException` unless it is a SYMMETRIC_DEFAULT
 //!    ENCRYPT_DECRYPT key with material; [`require_symmetric_algorithm`]: and unless the
 //!    request's algorithm is SYMMETRIC_DEFAULT.
+//!
+//! The key is resolved once. [`resolve`] is the only place an alias becomes a key, and it yields
+//! a [`Resolved`] key; only [`authorize`] turns that into an [`Authorized`] key, and sealing
+//! (`super::ciphertext::seal_under`), the key id in an answer and a mutation's key id all come
+//! from that one [`Authorized`] key. An operation that waits between authorizing and using its
+//! key (GenerateDataKeyPair generates the pair meanwhile) keeps an [`AuthorizedKeyId`] and finds
+//! the key again by that id only ([`AuthorizedKeyId::reload`]), never by the request's `KeyId`:
+//! an alias moved meanwhile (UpdateAlias) cannot make it seal under a key the caller was never
+//! authorized on (issue 15). The state checks are repeated on the reloaded key; the policy is not
+//! evaluated again.
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
 
 use nitro_kms_api::types::{EncryptionAlgorithmSpec, KeySpec, KeyUsageType};
 use nitro_kms_api::{KeyRef, KmsError, KmsErrorType, Operation};
@@ -29,6 +40,58 @@ pub enum Aliases {
     Refused,
 }
 
+/// A key found by [`resolve`] (or by an id the enclave holds, [`by_id`]), not yet authorized.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved<'k>(&'k StoredKey);
+
+impl Deref for Resolved<'_> {
+    type Target = StoredKey;
+
+    fn deref(&self) -> &StoredKey {
+        self.0
+    }
+}
+
+/// A key resolved once and authorized for this request: what sealing, answers and mutations take,
+/// so that nothing after the authorization can look the key up again by alias.
+#[derive(Debug, Clone, Copy)]
+pub struct Authorized<'k>(&'k StoredKey);
+
+impl Deref for Authorized<'_> {
+    type Target = StoredKey;
+
+    fn deref(&self) -> &StoredKey {
+        self.0
+    }
+}
+
+impl Authorized<'_> {
+    /// This key's id, to find the same key again after an await (the keystore's read lock is
+    /// not held across one).
+    pub fn id(&self) -> AuthorizedKeyId {
+        AuthorizedKeyId(self.0.key_id.clone())
+    }
+}
+
+/// The id of a key that was [`Authorized`] for this request, held across an await.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizedKeyId(String);
+
+impl AuthorizedKeyId {
+    /// The same key again, found by its id only (never through an alias, which may have moved).
+    /// A key deleted meanwhile is `NotFoundException`; the caller repeats its state checks.
+    pub fn reload<'k>(&self, svc: &Context, ks: &'k Keystore) -> Result<Authorized<'k>, KmsError> {
+        ks.key(&self.0)
+            .map(Authorized)
+            .ok_or_else(|| KmsError::not_found_key(&svc.identity.key_arn(&self.0)))
+    }
+}
+
+/// The key with exactly this id (from a ciphertext blob's header or an alias's target), if any.
+pub fn by_id<'k>(ks: &'k Keystore, key_id: &str) -> Option<Resolved<'k>> {
+    ks.key(key_id).map(Resolved)
+}
+
 /// Finds the key `input` names. See the module docs for the errors.
 pub fn resolve<'k>(
     svc: &Context,
@@ -37,7 +100,7 @@ pub fn resolve<'k>(
     op: Operation,
     input: &str,
     aliases: Aliases,
-) -> Result<&'k StoredKey, KmsError> {
+) -> Result<Resolved<'k>, KmsError> {
     let key_ref = KeyRef::parse(input)?;
     if let Some(region) = key_ref.region()
         && region != svc.identity.region
@@ -61,30 +124,49 @@ pub fn resolve<'k>(
             }
         }
     };
-    ks.key(&key_id)
-        .ok_or_else(|| KmsError::not_found_key(&svc.identity.key_arn(&key_id)))
+    by_id(ks, &key_id).ok_or_else(|| KmsError::not_found_key(&svc.identity.key_arn(&key_id)))
 }
 
-/// Evaluates `key`'s policy for this request. An unparsable stored policy denies (it cannot be
-/// stored through PutKeyPolicy, so only a bug gets here).
-pub fn authorize(
+/// Evaluates `key`'s policy for `op` and this request; the key is [`Authorized`] if it allows.
+pub fn authorize<'k>(
     svc: &Context,
-    key: &StoredKey,
+    key: Resolved<'k>,
     caller: &str,
     op: Operation,
     encryption_context: &BTreeMap<String, String>,
     attestation: Option<&AttestationFacts>,
-) -> Result<(), KmsError> {
+) -> Result<Authorized<'k>, KmsError> {
+    authorize_action(
+        svc,
+        key,
+        caller,
+        &op.iam_action(),
+        encryption_context,
+        attestation,
+    )
+}
+
+/// Evaluates `key`'s policy for the IAM `action` (ReEncrypt checks `kms:ReEncryptFrom` and
+/// `kms:ReEncryptTo`, not its operation's name). An unparsable stored policy denies (it cannot be
+/// stored through PutKeyPolicy, so only a bug gets here).
+pub fn authorize_action<'k>(
+    svc: &Context,
+    key: Resolved<'k>,
+    caller: &str,
+    action: &str,
+    encryption_context: &BTreeMap<String, String>,
+    attestation: Option<&AttestationFacts>,
+) -> Result<Authorized<'k>, KmsError> {
     let key_arn = svc.identity.key_arn(&key.key_id);
     let ctx = RequestContext {
         principal_arn: caller.to_owned(),
-        action: op.iam_action(),
+        action: action.to_owned(),
         key_arn,
         encryption_context: encryption_context.clone(),
         attestation: attestation.cloned(),
     };
     match svc.policies.get(&key.key_id, &key.policy) {
-        Ok(policy) => policy::authorize(&policy, &ctx),
+        Ok(policy) => policy::authorize(&policy, &ctx).map(|()| Authorized(key.0)),
         Err(_) => Err(KmsError::access_denied(
             &ctx.principal_arn,
             &ctx.action,

@@ -21,7 +21,7 @@ pub async fn run(
     let key_id = req.key_id.unwrap_or_default();
     let (mutation, key_arn) = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         let key_arn = svc.identity.key_arn(&key.key_id);
         if !matches!(key.state, KeyStateRecord::PendingDeletion { .. }) {
             return Err(KmsError::new(

@@ -10,12 +10,14 @@ use std::collections::BTreeMap;
 use nitro_kms_api::{Blob, KmsError};
 use nitro_kms_crypto::secret::SecretBytes;
 
+use super::access::Authorized;
 use crate::ciphertext_blob::{self, BlobHeader};
-use crate::keystore::{KeyMaterial, StoredKey};
+use crate::keystore::KeyMaterial;
 
-/// Seals `plaintext` under `key`'s current material, binding `context`.
+/// Seals `plaintext` under `key`'s current material, binding `context`. Only a key authorized
+/// for this request can be sealed under (see [`super::access`]: the key is resolved once).
 pub fn seal_under(
-    key: &StoredKey,
+    key: &Authorized<'_>,
     material: &KeyMaterial,
     context: &BTreeMap<String, String>,
     plaintext: &[u8],

@@ -24,8 +24,8 @@ pub async fn run(
     let now = (svc.clock)();
     let mutation = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &target, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_not_pending_deletion(svc, key)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, &key)?;
         if ks.alias(&name).is_some() {
             return Err(KmsError::alias_already_exists(
                 &svc.identity.alias_arn(&name),

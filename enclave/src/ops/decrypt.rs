@@ -42,10 +42,10 @@ pub async fn run(
             }
             None => {
                 let id = ciphertext::key_id_of(blob)?;
-                ks.key(&id).ok_or_else(KmsError::invalid_ciphertext)?
+                access::by_id(ks, &id).ok_or_else(KmsError::invalid_ciphertext)?
             }
         };
-        access::authorize(
+        let key = access::authorize(
             svc,
             key,
             caller,
@@ -53,8 +53,8 @@ pub async fn run(
             &context,
             recipient.as_ref().map(|r| &r.facts),
         )?;
-        access::require_usable(svc, key)?;
-        let material = access::symmetric_material(svc, key, OP).map_err(|e| {
+        access::require_usable(svc, &key)?;
+        let material = access::symmetric_material(svc, &key, OP).map_err(|e| {
             // A blob cannot name a non-symmetric key unless KeyId pointed there.
             if req.key_id.is_some() {
                 KmsError::incorrect_key()
@@ -62,7 +62,7 @@ pub async fn run(
                 e
             }
         })?;
-        access::require_symmetric_algorithm(svc, key, req.encryption_algorithm())?;
+        access::require_symmetric_algorithm(svc, &key, req.encryption_algorithm())?;
         if req.ignores_ciphertext() {
             access::dry_run(req.dry_run)?;
         }

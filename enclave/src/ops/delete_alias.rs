@@ -1,5 +1,6 @@
 //! DeleteAlias: removes an alias (never its key). The caller needs `kms:DeleteAlias` on the key
-//! the alias points at.
+//! the alias points at, and the alias is deleted only if it still points there when the deletion
+//! commits ([`AliasGuard`]; `ConflictException` if another request moved it meanwhile).
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use nitro_kms_api::{KmsError, Operation};
 
 use super::access;
 use crate::context::Context;
-use crate::keystore::Mutation;
+use crate::keystore::{AliasGuard, Mutation};
 
 const OP: Operation = Operation::DeleteAlias;
 
@@ -23,10 +24,17 @@ pub async fn run(
         let alias = ks
             .alias(&name)
             .ok_or_else(|| KmsError::alias_not_found(&svc.identity.alias_arn(&name)))?;
-        if let Some(key) = ks.key(&alias.target_key_id) {
+        if let Some(key) = access::by_id(ks, &alias.target_key_id) {
             access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         }
-        Ok(Mutation::DeleteAlias { name: name.clone() })
+        let guard = AliasGuard::PointsAt(alias.target_key_id.clone());
+        Ok(Mutation::DeleteAlias {
+            name: name.clone(),
+            guard,
+        })
     })?;
     super::commit::commit(svc, mutation).await
 }
+
+#[cfg(test)]
+mod tests;

@@ -27,9 +27,9 @@ pub async fn run(
     let key_id = req.key_id.as_deref().unwrap_or_default();
     svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         Ok(DescribeKeyResponse {
-            key_metadata: Some(metadata(svc, key)),
+            key_metadata: Some(metadata(svc, &key)),
         })
     })
 }

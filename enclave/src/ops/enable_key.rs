@@ -33,8 +33,8 @@ pub async fn set_enabled(
 ) -> Result<(), KmsError> {
     let mutation = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, op, key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, op, &Default::default(), None)?;
-        access::require_not_pending_deletion(svc, key)?;
+        let key = access::authorize(svc, key, caller, op, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, &key)?;
         Ok::<_, KmsError>((key.state != state).then(|| Mutation::SetKeyState {
             key_id: key.key_id.clone(),
             state,

@@ -30,13 +30,13 @@ pub async fn run(
         .unwrap_or_default();
     svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        access::authorize(svc, key, caller, OP, &context, None)?;
-        access::require_usable(svc, key)?;
-        let material = access::symmetric_material(svc, key, OP)?;
-        access::require_symmetric_algorithm(svc, key, req.encryption_algorithm())?;
+        let key = access::authorize(svc, key, caller, OP, &context, None)?;
+        access::require_usable(svc, &key)?;
+        let material = access::symmetric_material(svc, &key, OP)?;
+        access::require_symmetric_algorithm(svc, &key, req.encryption_algorithm())?;
         access::dry_run(req.dry_run)?;
         Ok(EncryptResponse {
-            ciphertext_blob: Some(ciphertext::seal_under(key, material, &context, plaintext)?),
+            ciphertext_blob: Some(ciphertext::seal_under(&key, material, &context, plaintext)?),
             encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
             key_id: Some(svc.identity.key_arn(&key.key_id)),
         })

@@ -31,7 +31,7 @@ pub async fn run(
     let key_id = req.key_id.as_deref().unwrap_or_default();
     let (blob, key_arn, material_id, plaintext) = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        access::authorize(
+        let key = access::authorize(
             svc,
             key,
             caller,
@@ -39,12 +39,12 @@ pub async fn run(
             &context,
             recipient.as_ref().map(|r| &r.facts),
         )?;
-        access::require_usable(svc, key)?;
-        let material = access::symmetric_material(svc, key, OP)?;
+        access::require_usable(svc, &key)?;
+        let material = access::symmetric_material(svc, &key, OP)?;
         access::dry_run(req.dry_run)?;
         let plaintext = crypto::random_secret(len)
             .map_err(|_| KmsError::internal("no randomness available"))?;
-        let blob = ciphertext::seal_under(key, material, &context, plaintext.expose())?;
+        let blob = ciphertext::seal_under(&key, material, &context, plaintext.expose())?;
         Ok::<_, KmsError>((
             blob,
             svc.identity.key_arn(&key.key_id),

@@ -4,7 +4,13 @@
 //!
 //! Key generation (RSA-4096 takes most of a second) runs on the blocking pool, never on the
 //! reactor. [`generate_pair`] is shared with GenerateDataKeyPairWithoutPlaintext.
+//!
+//! The KMS key is resolved and authorized once, before the generation ([`precheck`]); the private
+//! key is sealed under that same key, found again by its id ([`seal_private_key`]), never by the
+//! request's `KeyId`: an alias moved during the generation must not make the blob land under a key
+//! the caller was not authorized on (issue 15).
 
+use std::future::Future;
 use std::sync::Arc;
 
 use nitro_kms_api::ops::{GenerateDataKeyPairRequest, GenerateDataKeyPairResponse};
@@ -13,7 +19,7 @@ use nitro_kms_api::{Blob, KmsError, KmsErrorType, Operation};
 use nitro_kms_crypto::secret::SecretBytes;
 use nitro_kms_crypto::{self as crypto, EcCurve, RsaKeySize};
 
-use super::access::{self, Aliases};
+use super::access::{self, Aliases, AuthorizedKeyId};
 use super::ciphertext;
 use crate::context::Context;
 
@@ -74,13 +80,28 @@ pub async fn run(
     caller: &str,
     req: GenerateDataKeyPairRequest,
 ) -> Result<GenerateDataKeyPairResponse, KmsError> {
+    run_with(svc, caller, req, generate_pair).await
+}
+
+/// [`run`] with the pair made by `generate` ([`generate_pair`] in service; tests pass one that
+/// pauses, to move an alias in the middle of the operation).
+pub(crate) async fn run_with<G, F>(
+    svc: &Context,
+    caller: &str,
+    req: GenerateDataKeyPairRequest,
+    generate: G,
+) -> Result<GenerateDataKeyPairResponse, KmsError>
+where
+    G: FnOnce(DataKeyPairSpec) -> F,
+    F: Future<Output = Result<KeyPair, KmsError>>,
+{
     let spec = req
         .key_pair_spec()
         .ok_or_else(|| KmsError::validation("KeyPairSpec is required."))?;
     let context = access::context_map(req.encryption_context.as_ref());
     let recipient = svc.verify_recipient(req.recipient.as_ref())?;
     let key_id = req.key_id.as_deref().unwrap_or_default();
-    precheck(
+    let key = precheck(
         svc,
         caller,
         OP,
@@ -89,8 +110,8 @@ pub async fn run(
         recipient.as_ref().map(|r| &r.facts),
         req.dry_run,
     )?;
-    let pair = generate_pair(spec).await?;
-    let (blob, key_arn, material_id) = seal_private_key(svc, caller, key_id, &context, &pair)?;
+    let pair = generate(spec).await?;
+    let (blob, key_arn, material_id) = seal_private_key(svc, &key, &context, &pair)?;
     let public_key = Some(Blob::new(pair.public_spki.clone()));
     Ok(match recipient {
         Some(r) => GenerateDataKeyPairResponse {
@@ -115,7 +136,7 @@ pub async fn run(
 }
 
 /// Everything that can refuse the request, checked before the (slow) generation: key, policy,
-/// state, usage, DryRun.
+/// state, usage, DryRun. The answer is the one key the request may use.
 pub fn precheck(
     svc: &Context,
     caller: &str,
@@ -124,32 +145,36 @@ pub fn precheck(
     context: &std::collections::BTreeMap<String, String>,
     attestation: Option<&crate::policy::AttestationFacts>,
     dry_run: Option<bool>,
-) -> Result<(), KmsError> {
+) -> Result<AuthorizedKeyId, KmsError> {
     svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, op, key_id, Aliases::Allowed)?;
-        access::authorize(svc, key, caller, op, context, attestation)?;
-        access::require_usable(svc, key)?;
-        access::symmetric_material(svc, key, op)?;
-        access::dry_run(dry_run)
+        let key = access::authorize(svc, key, caller, op, context, attestation)?;
+        access::require_usable(svc, &key)?;
+        access::symmetric_material(svc, &key, op)?;
+        access::dry_run(dry_run)?;
+        Ok(key.id())
     })
 }
 
-/// Seals the private key under the KMS key (re-resolved: it may have changed during generation).
+/// Seals the private key under the key [`precheck`] authorized, found again by its id (its state
+/// is checked again: it may have been disabled during the generation).
 pub fn seal_private_key(
     svc: &Context,
-    caller: &str,
-    key_id: &str,
+    key: &AuthorizedKeyId,
     context: &std::collections::BTreeMap<String, String>,
     pair: &KeyPair,
 ) -> Result<(Blob, String, String), KmsError> {
     svc.store.read(|ks| {
-        let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        access::require_usable(svc, key)?;
-        let material = access::symmetric_material(svc, key, OP)?;
+        let key = key.reload(svc, ks)?;
+        access::require_usable(svc, &key)?;
+        let material = access::symmetric_material(svc, &key, OP)?;
         Ok((
-            ciphertext::seal_under(key, material, context, pair.private_pkcs8.expose())?,
+            ciphertext::seal_under(&key, material, context, pair.private_pkcs8.expose())?,
             svc.identity.key_arn(&key.key_id),
             ciphertext::material_id_hex(material),
         ))
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -28,15 +28,15 @@ pub async fn run(
     let key_id = req.key_id.as_deref().unwrap_or_default();
     svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        access::authorize(svc, key, caller, OP, &context, None)?;
-        access::require_usable(svc, key)?;
-        let material = access::symmetric_material(svc, key, OP)?;
+        let key = access::authorize(svc, key, caller, OP, &context, None)?;
+        access::require_usable(svc, &key)?;
+        let material = access::symmetric_material(svc, &key, OP)?;
         access::dry_run(req.dry_run)?;
         let plaintext = crypto::random_secret(len)
             .map_err(|_| KmsError::internal("no randomness available"))?;
         Ok(GenerateDataKeyWithoutPlaintextResponse {
             ciphertext_blob: Some(ciphertext::seal_under(
-                key,
+                &key,
                 material,
                 &context,
                 plaintext.expose(),

@@ -21,7 +21,7 @@ pub async fn run(
     let key_id = req.key_id.unwrap_or_default();
     svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         if name != "default" {
             return Err(KmsError::new(
                 KmsErrorType::NotFound,

@@ -23,7 +23,7 @@ pub async fn run(
         let only = match req.key_id.as_deref() {
             Some(k) => {
                 let key = access::resolve(svc, ks, caller, OP, k, Aliases::Refused)?;
-                access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+                let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
                 Some(key.key_id.clone())
             }
             None => None,

@@ -21,7 +21,7 @@ pub async fn run(
     let key_id = req.key_id.clone().unwrap_or_default();
     let tags: Vec<Tag> = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         Ok::<_, KmsError>(key.tags.iter().map(|(k, v)| Tag::new(k, v)).collect())
     })?;
     let page = paging::page(&tags, req.limit, req.marker.as_deref())?;

@@ -3,8 +3,8 @@
 //! Each module's `run` takes the [`Context`](crate::context::Context), the authenticated caller
 //! and the typed, validated request (see `nitro_kms_api::ops`) and returns the typed response or
 //! AWS's error; [`crate::service`] parses requests, dispatches them here and renders the answers.
-//! Shared steps live beside them: [`access`] (find the key, authorize, check state and usage),
-//! [`ciphertext`] (blobs under stored keys) and [`paging`]. Mutating operations build a
+//! Shared steps live beside them: [`access`] (find the key once, authorize it, check state and
+//! usage), [`ciphertext`] (blobs under stored keys) and [`paging`]. Mutating operations build a
 //! [`crate::keystore::Mutation`] and [`commit`] it through [`crate::storage::sealed_store`], so
 //! their answer is only sent once the parent has stored the change durably.
 

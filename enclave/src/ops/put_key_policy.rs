@@ -26,8 +26,8 @@ pub async fn run(
     let bypass = req.bypass_policy_lockout_safety_check == Some(true);
     let mutation = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_not_pending_deletion(svc, key)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, &key)?;
         if name != "default" {
             return Err(KmsError::new(
                 KmsErrorType::NotFound,

@@ -11,7 +11,6 @@ use nitro_kms_api::{KmsError, Operation};
 use super::access::{self, Aliases};
 use super::ciphertext;
 use crate::context::Context;
-use crate::policy::{self, RequestContext};
 
 const OP: Operation = Operation::ReEncrypt;
 
@@ -40,33 +39,41 @@ pub async fn run(
             }
             None => {
                 let id = ciphertext::key_id_of(blob)?;
-                ks.key(&id).ok_or_else(KmsError::invalid_ciphertext)?
+                access::by_id(ks, &id).ok_or_else(KmsError::invalid_ciphertext)?
             }
         };
-        authorize_action(svc, source, caller, "kms:ReEncryptFrom", &source_context)?;
-        access::require_usable(svc, source)?;
-        let source_material = access::symmetric_material(svc, source, OP)?;
-        access::require_symmetric_algorithm(svc, source, req.source_encryption_algorithm())?;
+        let source = access::authorize_action(
+            svc,
+            source,
+            caller,
+            "kms:ReEncryptFrom",
+            &source_context,
+            None,
+        )?;
+        access::require_usable(svc, &source)?;
+        let source_material = access::symmetric_material(svc, &source, OP)?;
+        access::require_symmetric_algorithm(svc, &source, req.source_encryption_algorithm())?;
         let destination = access::resolve(svc, ks, caller, OP, destination_id, Aliases::Allowed)?;
-        authorize_action(
+        let destination = access::authorize_action(
             svc,
             destination,
             caller,
             "kms:ReEncryptTo",
             &destination_context,
+            None,
         )?;
-        access::require_usable(svc, destination)?;
-        let destination_material = access::symmetric_material(svc, destination, OP)?;
+        access::require_usable(svc, &destination)?;
+        let destination_material = access::symmetric_material(svc, &destination, OP)?;
         access::require_symmetric_algorithm(
             svc,
-            destination,
+            &destination,
             req.destination_encryption_algorithm(),
         )?;
         let plaintext = ciphertext::open_under(source_material, blob, &source_context)?;
         access::dry_run(req.dry_run)?;
         Ok(ReEncryptResponse {
             ciphertext_blob: Some(ciphertext::seal_under(
-                destination,
+                &destination,
                 destination_material,
                 &destination_context,
                 plaintext.expose(),
@@ -79,25 +86,4 @@ pub async fn run(
             source_key_material_id: Some(ciphertext::material_id_hex(source_material)),
         })
     })
-}
-
-/// ReEncrypt is authorized per side with its own IAM action.
-fn authorize_action(
-    svc: &Context,
-    key: &crate::keystore::StoredKey,
-    caller: &str,
-    action: &str,
-    context: &std::collections::BTreeMap<String, String>,
-) -> Result<(), KmsError> {
-    let ctx = RequestContext {
-        principal_arn: caller.to_owned(),
-        action: action.to_owned(),
-        key_arn: svc.identity.key_arn(&key.key_id),
-        encryption_context: context.clone(),
-        attestation: None,
-    };
-    match svc.policies.get(&key.key_id, &key.policy) {
-        Ok(p) => policy::authorize(&p, &ctx),
-        Err(_) => Err(KmsError::access_denied(caller, action, &ctx.key_arn)),
-    }
 }

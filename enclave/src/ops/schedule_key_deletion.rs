@@ -27,8 +27,8 @@ pub async fn run(
     let deletion_date_ms = (svc.clock)().saturating_add(u64::from(window_days) * DAY_MS);
     let (mutation, key_arn) = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_not_pending_deletion(svc, key)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, &key)?;
         Ok::<_, KmsError>((
             Mutation::SetKeyState {
                 key_id: key.key_id.clone(),

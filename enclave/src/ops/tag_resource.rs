@@ -24,8 +24,8 @@ pub async fn run(
     let tags = access::tag_map(req.tags);
     let mutation = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_not_pending_deletion(svc, key)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, &key)?;
         let after = key
             .tags
             .keys()

@@ -21,8 +21,8 @@ pub async fn run(
     let tag_keys = req.tag_keys.unwrap_or_default();
     let mutation = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_not_pending_deletion(svc, key)?;
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, &key)?;
         Ok::<_, KmsError>(Mutation::UntagResource {
             key_id: key.key_id.clone(),
             tag_keys: tag_keys.clone(),

@@ -1,6 +1,8 @@
 //! UpdateAlias: points an existing alias at another key (key ID or key ARN). The caller needs
 //! `kms:UpdateAlias` on both the current and the new target key; a new target pending deletion is
-//! `KMSInvalidStateException`.
+//! `KMSInvalidStateException`. The alias is changed only if it still points at the key the caller
+//! was authorized on when the change commits ([`AliasGuard`]); if another request moved it
+//! meanwhile, this one is `ConflictException` and changes nothing.
 
 use std::sync::Arc;
 
@@ -9,7 +11,7 @@ use nitro_kms_api::{KmsError, Operation};
 
 use super::access::{self, Aliases};
 use crate::context::Context;
-use crate::keystore::Mutation;
+use crate::keystore::{AliasGuard, Mutation};
 
 const OP: Operation = Operation::UpdateAlias;
 
@@ -27,16 +29,21 @@ pub async fn run(
             .alias(&name)
             .ok_or_else(|| KmsError::alias_not_found(&svc.identity.alias_arn(&name)))?;
         let key = access::resolve(svc, ks, caller, OP, &target, Aliases::Refused)?;
-        if let Some(current) = ks.key(&alias.target_key_id) {
+        if let Some(current) = access::by_id(ks, &alias.target_key_id) {
             access::authorize(svc, current, caller, OP, &Default::default(), None)?;
         }
-        access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_not_pending_deletion(svc, key)?;
+        let guard = AliasGuard::PointsAt(alias.target_key_id.clone());
+        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
+        access::require_not_pending_deletion(svc, &key)?;
         Ok(Mutation::UpdateAlias {
             name: name.clone(),
             target_key_id: key.key_id.clone(),
             at_ms: now,
+            guard,
         })
     })?;
     super::commit::commit(svc, mutation).await
 }
+
+#[cfg(test)]
+mod tests;

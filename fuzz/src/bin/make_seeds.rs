@@ -36,7 +36,7 @@ use nitro_kms_wire::{
 };
 use nitro_kms_enclave::ciphertext_blob;
 use nitro_kms_enclave::keystore::{
-    KeyMaterial, KeyStateRecord, Keystore, Mutation, StoredAlias, StoredKey,
+    AliasGuard, KeyMaterial, KeyStateRecord, Keystore, Mutation, StoredAlias, StoredKey,
 };
 use nitro_kms_enclave::policy::default_policy;
 use nitro_kms_enclave::storage::seal::{self, JournalCursor};
@@ -449,6 +449,7 @@ fn mutations() -> Vec<Mutation> {
             name: "alias/demo".to_owned(),
             target_key_id: other.to_owned(),
             at_ms: 1_700_000_100_000,
+            guard: AliasGuard::Any,
         },
         Mutation::SetKeyState {
             key_id: other.to_owned(),
@@ -459,6 +460,7 @@ fn mutations() -> Vec<Mutation> {
         },
         Mutation::DeleteAlias {
             name: "alias/demo".to_owned(),
+            guard: AliasGuard::Any,
         },
         Mutation::DeleteKey {
             key_id: other.to_owned(),
