@@ -330,7 +330,8 @@ async fn run(config: Config) -> Result<(), String> {
         dropped_tail_bytes = report.dropped_tail_bytes,
         skipped_stale_journal = report.skipped_stale_journal,
         generation = report.generation,
-        "nitro-kms-enclave: keystore {} ({} keys, {} aliases, {} journal records replayed{}{}), generation {}",
+        sequence = report.sequence,
+        "nitro-kms-enclave: keystore {} ({} keys, {} aliases, {} journal records replayed{}{}), generation {}, sequence {}",
         if report.fresh { "created" } else { "loaded" },
         report.keys,
         report.aliases,
@@ -346,6 +347,7 @@ async fn run(config: Config) -> Result<(), String> {
             ""
         },
         report.generation,
+        report.sequence,
     );
     let service = Arc::new(Service {
         identity: Identity {

@@ -212,7 +212,9 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
     });
-    let metrics = Arc::new(Metrics::default());
+    let store =
+        StateStore::open(&state_dir).map_err(|e| fail(format!("{}: {e}", state_dir.display())))?;
+    let metrics = Arc::new(Metrics::with_sealed_state(store.position()));
     egress::start(&args.egress, &metrics, &stop_rx)
         .await
         .map_err(|e| fail(format!("egress relay: {e}")))?;
@@ -246,9 +248,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             )
         }
     };
-    let store = Arc::new(Mutex::new(
-        StateStore::open(&state_dir).map_err(|e| fail(format!("{}: {e}", state_dir.display())))?,
-    ));
+    let store = Arc::new(Mutex::new(store));
     let configs = enclaves
         .iter()
         .map(|address| LinkConfig {

@@ -6,8 +6,10 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use nitro_kms_api::Operation;
-use nitro_kms_parent_link::LinkMetrics;
+use nitro_kms_parent_link::{LinkMetrics, StoredPosition};
 
 /// Upper bounds of the latency histogram buckets, in seconds.
 pub const BUCKETS: [f64; 12] = [
@@ -164,6 +166,8 @@ pub struct Metrics {
     pub syncs_sent: AtomicU64,
     /// `SyncAck`s reporting that a replica could not catch up.
     pub syncs_failed: AtomicU64,
+    /// The stored sealed state's generation and sequence number, as the state store wrote them.
+    sealed_state: Arc<StoredPosition>,
 }
 
 impl Default for Metrics {
@@ -182,6 +186,7 @@ impl Default for Metrics {
             egress: EgressMetrics::default(),
             syncs_sent: AtomicU64::new(0),
             syncs_failed: AtomicU64::new(0),
+            sealed_state: Arc::default(),
         }
     }
 }
@@ -208,6 +213,16 @@ impl LinkMetrics for Metrics {
 }
 
 impl Metrics {
+    /// Counters that also show the stored sealed state's generation and sequence number, as
+    /// `sealed_state` (the proxy's [`StateStore::position`](nitro_kms_parent_link::StateStore::position))
+    /// follows them.
+    pub fn with_sealed_state(sealed_state: Arc<StoredPosition>) -> Metrics {
+        Metrics {
+            sealed_state,
+            ..Metrics::default()
+        }
+    }
+
     /// Records one answered request of `op`.
     pub fn record(&self, op: Operation, status: u16, elapsed: Duration) {
         let Some(index) = Operation::ALL.iter().position(|o| *o == op) else {
@@ -342,8 +357,37 @@ impl Metrics {
         ] {
             write_sample(&mut out, name, help, kind, value);
         }
+        self.render_sealed_state(&mut out);
         self.egress.render(&mut out);
         out
+    }
+
+    /// Appends the sealed state's generation and sequence number, once the store has seen a
+    /// snapshot (absent before: a monitor must not read a 0 as a rollback).
+    fn render_sealed_state(&self, out: &mut String) {
+        let Some((generation, sequence)) = self.sealed_state.get() else {
+            return;
+        };
+        for (name, help, value) in [
+            (
+                "nitro_kms_sealed_state_generation",
+                "Generation of the enclave's sealed snapshot, as this parent stored it (read from \
+                 the file's clear header; not vouched for by the enclave). It only grows, across \
+                 restarts too: keep it outside the parent and alert when it goes down (files \
+                 rolled back).",
+                generation,
+            ),
+            (
+                "nitro_kms_sealed_state_sequence",
+                "Sequence number of the last mutation in the enclave's sealed state, as this \
+                 parent stored it (snapshot and journal clear headers; not vouched for by the \
+                 enclave). It only grows, across restarts too: keep it outside the parent and \
+                 alert when it goes down (files rolled back).",
+                sequence,
+            ),
+        ] {
+            write_sample(out, name, help, "gauge", value);
+        }
     }
 
     /// Appends the per-enclave and replication metrics to `out`: `enclaves[0]` is the leader (or

@@ -254,3 +254,29 @@ fn bench_attests_inline_over_http_and_opens_every_answer() {
         "{r}"
     );
 }
+
+#[test]
+fn bench_refuses_a_state_directory_another_parent_holds() {
+    // Like the proxy (issue 15, item 5), the bench as an enclave's parent takes the state
+    // directory's lock: two parents on one directory would overwrite each other's sealed state.
+    let dir = tempfile::tempdir().unwrap();
+    let _held = nitro_kms_parent_link::StateDirLock::acquire(dir.path()).unwrap();
+    let out = Command::new(nitro_kms_tests::binary("nitro-kms"))
+        .arg("bench")
+        .arg("--enclave")
+        .arg(format!(
+            "unix://{}",
+            dir.path().join("no-enclave.sock").display()
+        ))
+        .arg("--state-dir")
+        .arg(dir.path())
+        .args(["--json", "--requests", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("in use by process {}", std::process::id())),
+        "{stderr}"
+    );
+}

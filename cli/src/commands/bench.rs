@@ -48,7 +48,7 @@ use nitro_kms_attest::nsm::source::NsmSource;
 use nitro_kms_client::{Attestation, ClientConfig, CredentialsProvider, DefaultChain, KmsClient};
 use nitro_kms_crypto::RsaKeySize;
 use nitro_kms_parent_link::state_store::StateStore;
-use nitro_kms_parent_link::{EnclaveLink, LinkConfig, LinkCounters};
+use nitro_kms_parent_link::{EnclaveLink, LinkConfig, LinkCounters, StateDirLock};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::transport::Address;
 use serde_json::{Value, json};
@@ -184,6 +184,10 @@ enum Target {
         caller: String,
         /// Dropping it stops the link's supervisors.
         _stop: watch::Sender<bool>,
+        /// The state directory's lock, held while the bench is the enclave's parent: as for the
+        /// proxy, a second parent on the same directory would make the two enclaves overwrite
+        /// each other's sealed state.
+        _state_lock: StateDirLock,
     },
 }
 
@@ -236,6 +240,7 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
                 .map_err(|e| CliError::Usage(format!("--enclave: {e}")))?;
             let store = StateStore::open(state_dir)
                 .map_err(|e| other(format!("{}: {e}", state_dir.display())))?;
+            let state_lock = StateDirLock::acquire(state_dir).map_err(other)?;
             let (stop, stop_rx) = watch::channel(false);
             let link = EnclaveLink::start(
                 LinkConfig {
@@ -257,6 +262,7 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
                 link,
                 caller: args.caller.clone(),
                 _stop: stop,
+                _state_lock: state_lock,
             })
         }
         _ => Err(CliError::Usage(

@@ -11,7 +11,11 @@
 //!   one enclave (reconnected with backoff), and one handler per message family it serves;
 //!   [`Role`] says whether the enclave is the only one, the leader or a read replica;
 //! - [`state_store`]: [`StateStore`], the sealed snapshot, journal and seal-root blob under a
-//!   state directory, which answers the enclave's `Persist` frames;
+//!   state directory, which answers the enclave's `Persist` frames; [`sealed_headers`], what it
+//!   reads of the files' clear headers (to refuse an append that does not follow the snapshot on
+//!   disk), and [`stored_position`], the generation and sequence number it stored, for
+//!   `/metrics`;
+//! - [`state_lock`]: [`StateDirLock`], the exclusive lock a parent holds on its state directory;
 //! - [`replication`]: [`Replication`], the sync generation and how far each read replica caught
 //!   up (the leader's link bumps it, replicas' links report their `SyncAck`s);
 //! - [`metrics`]: [`LinkMetrics`], the few events a link counts, implemented by the proxy's
@@ -44,11 +48,14 @@ pub mod fake_enclave;
 mod lock;
 pub mod metrics;
 pub mod replication;
+pub mod sealed_headers;
 pub mod state_lock;
 pub mod state_store;
+pub mod stored_position;
 
 pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role};
 pub use metrics::{LinkCounters, LinkMetrics};
 pub use replication::Replication;
 pub use state_lock::{StateDirLock, StateLockError};
 pub use state_store::StateStore;
+pub use stored_position::StoredPosition;

@@ -17,13 +17,26 @@
 //!
 //! An append names the journal length the enclave expects ([`Persist::offset`]); if the file
 //! disagrees (a previous ack was lost, or someone else wrote) the append is refused rather than
-//! guessed at, and the enclave recovers by writing a fresh snapshot.
+//! guessed at, and the enclave recovers by writing a fresh snapshot. An append is also refused
+//! when the record does not continue the snapshot on disk (its clear header names another store
+//! or generation, or, on an empty journal, not the sequence number after the snapshot's; see
+//! [`crate::sealed_headers`]): another process or an operator replaced the snapshot under the
+//! running enclave, and a record appended there would be skipped as stale at the next load after
+//! the enclave had been told it was stored. Issue 15 item 5 found exactly that with two parents
+//! on one directory; the enclave then commits the mutation in a fresh snapshot instead.
+//!
+//! The store also keeps the stored state's generation and sequence number
+//! ([`StoredPosition`]) for `/metrics`.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use nitro_kms_wire::{Persist, PersistAck, PersistAction, Status};
+
+use crate::sealed_headers::{self, RECORD_HEADER_PREFIX, SNAPSHOT_HEADER_PREFIX, SnapshotHeader};
+use crate::stored_position::StoredPosition;
 
 /// File name of the sealed snapshot.
 pub const SNAPSHOT_FILE: &str = "keystore.snapshot";
@@ -44,12 +57,15 @@ struct Partial {
     file: File,
     total: u64,
     written: u64,
+    /// Its clear header, read from the first chunk (for [`StoredPosition`]).
+    header: Option<SnapshotHeader>,
 }
 
 /// The state directory and the snapshot upload in progress, if any.
 pub struct StateStore {
     dir: PathBuf,
     partial: Option<Partial>,
+    position: Arc<StoredPosition>,
 }
 
 impl std::fmt::Debug for StateStore {
@@ -62,11 +78,29 @@ impl std::fmt::Debug for StateStore {
 }
 
 impl StateStore {
-    /// Opens (creating if needed) the state directory `dir`.
+    /// Opens (creating if needed) the state directory `dir`, and reads the generation and
+    /// sequence number of the state stored there (see [`StateStore::position`]).
     pub fn open(dir: impl Into<PathBuf>) -> io::Result<StateStore> {
         let dir = dir.into();
         fs::create_dir_all(&dir)?;
-        Ok(StateStore { dir, partial: None })
+        let store = StateStore {
+            dir,
+            partial: None,
+            position: Arc::new(StoredPosition::default()),
+        };
+        if let Some(snapshot) = store.snapshot_header()? {
+            store
+                .position
+                .snapshot(snapshot.generation, snapshot.last_seq);
+            store.read_last_record(&snapshot)?;
+        }
+        Ok(store)
+    }
+
+    /// The generation and sequence number of the stored state, kept up to date as the enclave
+    /// writes (shared: the proxy shows it on `/metrics`).
+    pub fn position(&self) -> Arc<StoredPosition> {
+        self.position.clone()
     }
 
     /// The directory.
@@ -183,9 +217,88 @@ impl StateStore {
                 "journal is {len} bytes, the enclave expected {expected_len}"
             )));
         }
+        let record = sealed_headers::record_header(bytes);
+        if let Some(record) = record {
+            self.check_continues_snapshot(&record, len)?;
+        }
         file.write_all(bytes)?;
         file.sync_data()?;
+        if let Some(record) = record {
+            self.position.record(record.generation, record.seq);
+        }
         Ok(len + bytes.len() as u64)
+    }
+
+    /// Refuses a record that does not follow the snapshot on disk: another store's or
+    /// generation's, or (first in an empty journal) not numbered right after the snapshot.
+    fn check_continues_snapshot(
+        &self,
+        record: &sealed_headers::RecordHeader,
+        journal_len: u64,
+    ) -> io::Result<()> {
+        let Some(snapshot) = self.snapshot_header()? else {
+            return Err(io::Error::other(format!(
+                "journal record of generation {} has no snapshot to follow",
+                record.generation
+            )));
+        };
+        if snapshot.store_id != record.store_id || snapshot.generation != record.generation {
+            return Err(io::Error::other(format!(
+                "journal record of generation {} does not follow the snapshot on disk \
+                 (generation {}): the snapshot was replaced",
+                record.generation, snapshot.generation
+            )));
+        }
+        if journal_len == 0 && record.seq != snapshot.last_seq.saturating_add(1) {
+            return Err(io::Error::other(format!(
+                "journal record {} does not follow the snapshot on disk (last record {})",
+                record.seq, snapshot.last_seq
+            )));
+        }
+        Ok(())
+    }
+
+    /// The clear header of the snapshot on disk, if there is one of a known version.
+    fn snapshot_header(&self) -> io::Result<Option<SnapshotHeader>> {
+        let mut prefix = Vec::with_capacity(SNAPSHOT_HEADER_PREFIX);
+        match File::open(self.snapshot_path()) {
+            Ok(file) => file
+                .take(SNAPSHOT_HEADER_PREFIX as u64)
+                .read_to_end(&mut prefix)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(sealed_headers::snapshot_header(&prefix))
+    }
+
+    /// Walks the journal's length prefixes (reading only the headers) and records the last
+    /// complete record that follows `snapshot` in [`StoredPosition`].
+    fn read_last_record(&self, snapshot: &SnapshotHeader) -> io::Result<()> {
+        let mut file = match File::open(self.journal_path()) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let len = file.metadata()?.len();
+        let mut offset = 0u64;
+        let mut header = [0u8; RECORD_HEADER_PREFIX];
+        while offset.saturating_add(RECORD_HEADER_PREFIX as u64) <= len {
+            file.seek(SeekFrom::Start(offset))?;
+            file.read_exact(&mut header)?;
+            let Some(record) = sealed_headers::record_header(&header) else {
+                break;
+            };
+            let end = offset.saturating_add(record.framed_len);
+            if end > len
+                || record.store_id != snapshot.store_id
+                || record.generation != snapshot.generation
+            {
+                break;
+            }
+            self.position.record(record.generation, record.seq);
+            offset = end;
+        }
+        Ok(())
     }
 
     fn write_snapshot_chunk(&mut self, offset: u64, total: u64, bytes: &[u8]) -> io::Result<u64> {
@@ -200,6 +313,7 @@ impl StateStore {
                 file,
                 total,
                 written: 0,
+                header: sealed_headers::snapshot_header(bytes),
             });
         }
         let Some(partial) = self.partial.as_mut() else {
@@ -218,6 +332,7 @@ impl StateStore {
             return Ok(end);
         }
         let partial = self.partial.take();
+        let header = partial.as_ref().and_then(|p| p.header);
         if let Some(p) = partial {
             p.file.sync_all()?;
         }
@@ -228,6 +343,9 @@ impl StateStore {
         File::create(&empty)?.sync_all()?;
         fs::rename(&empty, self.journal_path())?;
         sync_dir(&self.dir)?;
+        if let Some(header) = header {
+            self.position.snapshot(header.generation, header.last_seq);
+        }
         Ok(end)
     }
 }
@@ -261,137 +379,4 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn persist(action: PersistAction, offset: u64, total: u64, payload: &[u8]) -> Persist {
-        Persist {
-            id: 1,
-            action,
-            offset,
-            total,
-            payload: payload.to_vec(),
-        }
-    }
-
-    #[test]
-    fn reads_of_a_fresh_directory_are_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = StateStore::open(dir.path()).unwrap();
-        for action in [PersistAction::ReadSnapshot, PersistAction::ReadJournal] {
-            let ack = store.handle(&persist(action, 0, 0, b""), 1024);
-            assert_eq!(ack.status, Status::OK);
-            assert_eq!((ack.total, ack.payload.len()), (0, 0));
-        }
-    }
-
-    #[test]
-    fn appends_at_the_expected_length_and_refuses_a_mismatch() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = StateStore::open(dir.path()).unwrap();
-        let ack = store.handle(&persist(PersistAction::AppendJournal, 0, 0, b"abc"), 1024);
-        assert_eq!((ack.status, ack.total), (Status::OK, 3));
-        let ack = store.handle(&persist(PersistAction::AppendJournal, 3, 0, b"de"), 1024);
-        assert_eq!((ack.status, ack.total), (Status::OK, 5));
-        // The enclave thinks the journal is shorter than it is: refused, file unchanged.
-        let ack = store.handle(&persist(PersistAction::AppendJournal, 3, 0, b"zz"), 1024);
-        assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
-        assert_eq!(
-            String::from_utf8(ack.payload).unwrap(),
-            "journal is 5 bytes, the enclave expected 3"
-        );
-        assert_eq!(fs::read(store.journal_path()).unwrap(), b"abcde");
-    }
-
-    #[test]
-    fn reads_are_chunked_with_the_file_length() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = StateStore::open(dir.path()).unwrap();
-        store.handle(
-            &persist(PersistAction::AppendJournal, 0, 0, b"0123456789"),
-            4,
-        );
-        let ack = store.handle(&persist(PersistAction::ReadJournal, 4, 0, b""), 4);
-        assert_eq!((ack.total, ack.payload.as_slice()), (10, &b"4567"[..]));
-        let ack = store.handle(&persist(PersistAction::ReadJournal, 10, 0, b""), 4);
-        assert_eq!((ack.total, ack.payload.len()), (10, 0));
-        let ack = store.handle(&persist(PersistAction::ReadJournal, 11, 0, b""), 4);
-        assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
-    }
-
-    #[test]
-    fn a_complete_snapshot_replaces_the_old_one_and_empties_the_journal() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = StateStore::open(dir.path()).unwrap();
-        store.handle(&persist(PersistAction::AppendJournal, 0, 0, b"old"), 1024);
-        let ack = store.handle(&persist(PersistAction::WriteSnapshot, 0, 6, b"new"), 1024);
-        assert_eq!((ack.status, ack.total), (Status::OK, 3));
-        // Not installed until the last chunk.
-        assert!(!store.snapshot_path().exists());
-        assert_eq!(fs::read(store.journal_path()).unwrap(), b"old");
-        let ack = store.handle(&persist(PersistAction::WriteSnapshot, 3, 6, b"snp"), 1024);
-        assert_eq!((ack.status, ack.total), (Status::OK, 6));
-        assert_eq!(fs::read(store.snapshot_path()).unwrap(), b"newsnp");
-        assert_eq!(fs::read(store.journal_path()).unwrap(), b"");
-        assert!(!dir.path().join(PARTIAL_FILE).exists());
-    }
-
-    #[test]
-    fn the_seal_root_is_created_once_and_the_first_blob_wins() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = StateStore::open(dir.path()).unwrap();
-        let ack = store.handle(&persist(PersistAction::ReadSealRoot, 0, 0, b""), 1024);
-        assert_eq!(
-            (ack.status, ack.total, ack.payload.len()),
-            (Status::OK, 0, 0)
-        );
-        let ack = store.handle(
-            &persist(PersistAction::CreateSealRoot, 0, 0, b"first"),
-            1024,
-        );
-        assert_eq!(
-            (ack.status, ack.payload.as_slice()),
-            (Status::OK, &b"first"[..])
-        );
-        // A second enclave (or a retry) gets the stored blob back, not its own.
-        let ack = store.handle(
-            &persist(PersistAction::CreateSealRoot, 0, 0, b"second"),
-            1024,
-        );
-        assert_eq!(
-            (ack.status, ack.payload.as_slice()),
-            (Status::OK, &b"first"[..])
-        );
-        let ack = store.handle(&persist(PersistAction::ReadSealRoot, 0, 0, b""), 1024);
-        assert_eq!((ack.total, ack.payload.as_slice()), (5, &b"first"[..]));
-        assert_eq!(fs::read(store.seal_root_path()).unwrap(), b"first");
-        // No temporary file is left behind.
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn an_empty_or_oversized_seal_root_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = StateStore::open(dir.path()).unwrap();
-        for blob in [Vec::new(), vec![1u8; MAX_SEAL_ROOT_LEN as usize + 1]] {
-            let ack = store.handle(&persist(PersistAction::CreateSealRoot, 0, 0, &blob), 1024);
-            assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
-        }
-        assert!(!store.seal_root_path().exists());
-        fs::write(store.seal_root_path(), vec![0u8; 7000]).unwrap();
-        let ack = store.handle(&persist(PersistAction::ReadSealRoot, 0, 0, b""), 1024);
-        assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
-    }
-
-    #[test]
-    fn an_out_of_sequence_snapshot_chunk_is_refused_and_nothing_is_installed() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = StateStore::open(dir.path()).unwrap();
-        store.handle(&persist(PersistAction::WriteSnapshot, 0, 6, b"new"), 1024);
-        let ack = store.handle(&persist(PersistAction::WriteSnapshot, 4, 6, b"np"), 1024);
-        assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
-        let ack = store.handle(&persist(PersistAction::WriteSnapshot, 3, 6, b"snp"), 1024);
-        assert_eq!(ack.status, Status::INTERNAL_SERVER_ERROR);
-        assert!(!store.snapshot_path().exists());
-    }
-}
+mod tests;

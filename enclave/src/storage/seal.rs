@@ -39,8 +39,9 @@
 //! # Rollback: what can and cannot be detected
 //!
 //! The enclave reads the state only when it starts. While it runs it knows the newest
-//! `(generation, seq)` it wrote, and every append names the journal length it expects, so the
-//! parent cannot make it build on an older journal silently; [`check_not_rolled_back`] is the
+//! `(generation, seq)` it wrote, and every append names the journal length it expects (and is
+//! checked, once acknowledged, against the snapshot the enclave wrote: see `sealed_store`), so an
+//! honest parent cannot make it build on an older journal or another snapshot silently; [`check_not_rolled_back`] is the
 //! check for any later re-read of the state: a read replica that reloads the whole state (several
 //! enclaves sharing one store, see `sealed_store` and `docs/horizontal-scale.md`) refuses one older
 //! than what it already served. After a restart it knows nothing: a parent can hand back an older,

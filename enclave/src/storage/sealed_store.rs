@@ -10,6 +10,16 @@
 //!   A failed or unanswered append changes nothing; because the parent may or may not have kept
 //!   the record, the next write is a full snapshot instead of an append, which makes the question
 //!   moot (installing a snapshot empties the journal).
+//! - **An append only counts where this enclave expects it**: after the parent acknowledges a
+//!   record, the enclave checks that the stored snapshot is still the one it wrote (its
+//!   `SnapshotMark`); the parent's store refuses a record that does not follow the snapshot on
+//!   disk. Either way (refused, or acknowledged on top of a snapshot someone else put there —
+//!   another parent on the same directory, an operator restoring files under the running
+//!   enclave) the record would be skipped as stale at the next load, so the mutation is not
+//!   acknowledged as appended: it is committed once more, in a fresh snapshot of this enclave's
+//!   state with the mutation, and acknowledged only when that is stored (issue 15 item 5). A
+//!   hostile parent can still acknowledge and drop anything: that is a rollback, see
+//!   [`super::seal`].
 //! - **Start** ([`SealedKeystore::load`]) reads the snapshot and journal, refuses anything that
 //!   does not authenticate, drops a torn final record, and writes a fresh snapshot (compaction,
 //!   one generation up) before serving. An empty parent (no snapshot, no journal) is a first start;
@@ -92,6 +102,15 @@ pub enum CommitError {
     ReadReplica,
 }
 
+/// Why an append did not commit a mutation.
+enum AppendFailure {
+    /// The parent refused the record, or stored it after a snapshot that is not this enclave's:
+    /// a later load would not apply it. Commit the mutation in a snapshot instead.
+    Displaced(String),
+    /// Anything else (nothing applied; the parent may or may not hold the record).
+    Failed(CommitError),
+}
+
 /// What [`SealedKeystore::load`] found, for the start-up log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadReport {
@@ -109,6 +128,10 @@ pub struct LoadReport {
     pub aliases: usize,
     /// The generation now in force (after compaction; a read replica does not compact).
     pub generation: u64,
+    /// The sequence number of the last mutation in force (records count on across snapshots, so
+    /// with the generation it only grows: a start-up that logs a lower pair than the one before
+    /// it loaded rolled-back files).
+    pub sequence: u64,
 }
 
 /// What one [`SealedKeystore::catch_up`] did.
@@ -242,6 +265,7 @@ impl SealedKeystore {
             seal::seal_snapshot(key, &next, stored.keystore.to_snapshot_bytes()?.expose())?;
         link.write_snapshot(&sealed).await?;
         stored.report.generation = next.generation;
+        stored.report.sequence = next.last_seq;
         stored.position = Position {
             snapshot: SnapshotMark::of(&sealed),
             cursor: JournalCursor::after_snapshot(&next),
@@ -273,26 +297,64 @@ impl SealedKeystore {
         if writer.needs_snapshot || writer.records_since_snapshot >= COMPACT_AFTER_RECORDS {
             return self.commit_as_snapshot(&mut writer, &mutation).await;
         }
-        let record = mutation.to_record_bytes()?;
-        let (framed, next) = seal::seal_record(&self.key, &writer.cursor, record.expose())?;
-        match self
+        match self.append(&mut writer, &mutation).await {
+            Ok(()) => Ok(()),
+            Err(AppendFailure::Displaced(why)) => {
+                // The record is not (or may not be) where a later load would read it: commit the
+                // mutation in a snapshot, which replaces whatever is there.
+                tracing::warn!(
+                    "nitro-kms-enclave: journal append not where this enclave expects it ({why}); \
+                     committing in a fresh snapshot"
+                );
+                self.commit_as_snapshot(&mut writer, &mutation).await
+            }
+            Err(AppendFailure::Failed(e)) => {
+                // The parent may or may not hold the record: settle it with a snapshot next time.
+                writer.needs_snapshot = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Appends `mutation` as the next journal record and applies it, if the parent stored it
+    /// after the snapshot this enclave wrote: [`AppendFailure::Displaced`] when the parent refused
+    /// it or the stored snapshot is no longer this enclave's (nothing applied either way).
+    async fn append(
+        &self,
+        writer: &mut Position,
+        mutation: &Mutation,
+    ) -> Result<(), AppendFailure> {
+        let record = mutation
+            .to_record_bytes()
+            .map_err(|e| AppendFailure::Failed(e.into()))?;
+        let (framed, next) = seal::seal_record(&self.key, &writer.cursor, record.expose())
+            .map_err(|e| AppendFailure::Failed(e.into()))?;
+        let ack = match self
             .link
             .call(PersistAction::AppendJournal, writer.journal_len, 0, framed)
             .await
         {
-            Ok(ack) => {
-                self.apply(&mutation)?;
-                writer.cursor = next;
-                writer.journal_len = ack.total;
-                writer.records_since_snapshot += 1;
-                Ok(())
+            Ok(ack) => ack,
+            Err(LinkError::Refused(why)) => return Err(AppendFailure::Displaced(why)),
+            Err(e) => return Err(AppendFailure::Failed(e.into())),
+        };
+        // Checked after the ack: a snapshot put in place before the append landed is seen here
+        // (one put there later also emptied the journal, and is another writer's business).
+        match self.snapshot_unchanged(&writer.snapshot).await {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(AppendFailure::Displaced(
+                    "the stored snapshot is no longer the one this enclave wrote".into(),
+                ));
             }
-            Err(e) => {
-                // The parent may or may not hold the record: settle it with a snapshot next time.
-                writer.needs_snapshot = true;
-                Err(e.into())
-            }
+            Err(e) => return Err(AppendFailure::Failed(e.into())),
         }
+        self.apply(mutation)
+            .map_err(|e| AppendFailure::Failed(e.into()))?;
+        writer.cursor = next;
+        writer.journal_len = ack.total;
+        writer.records_since_snapshot += 1;
+        Ok(())
     }
 
     /// Commits by writing a whole new snapshot that includes `mutation`.
@@ -401,7 +463,7 @@ impl SealedKeystore {
     }
 
     /// Whether the parent's snapshot is still the one `mark` identifies.
-    async fn snapshot_unchanged(&self, mark: &SnapshotMark) -> Result<bool, LoadError> {
+    async fn snapshot_unchanged(&self, mark: &SnapshotMark) -> Result<bool, LinkError> {
         match self
             .link
             .call(
@@ -415,7 +477,7 @@ impl SealedKeystore {
             Ok(ack) => Ok(mark.matches(ack.total, &ack.payload)),
             // A read past the end: the file is shorter, so another snapshot.
             Err(LinkError::Refused(_)) => Ok(false),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
     }
 
@@ -484,6 +546,7 @@ async fn read_stored(link: &ParentLink, key: &SealingKey) -> Result<StoredState,
         keys: 0,
         aliases: 0,
         generation: 0,
+        sequence: 0,
     };
     // Where the journal after the snapshot ends up: the next record, and how much was applied.
     let (keystore, cursor, journal_len) = if snapshot.is_empty() {
@@ -524,6 +587,7 @@ async fn read_stored(link: &ParentLink, key: &SealingKey) -> Result<StoredState,
     };
     report.keys = keystore.keys().count();
     report.aliases = keystore.aliases().count();
+    report.sequence = cursor.high_water().1;
     Ok(StoredState {
         keystore,
         position: Position {
