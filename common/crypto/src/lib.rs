@@ -197,12 +197,8 @@ pub enum EcCurve {
 /// Generates an EC key pair: its PKCS#8 DER private key (zeroizing) and DER SubjectPublicKeyInfo,
 /// the two encodings GenerateDataKeyPair returns.
 pub fn generate_ec_key_pair(curve: EcCurve) -> Result<(SecretBytes, Vec<u8>), CryptoError> {
-    let alg = match curve {
-        EcCurve::P256 => &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-        EcCurve::P384 => &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
-        EcCurve::P521 => &signature::ECDSA_P521_SHA512_ASN1_SIGNING,
-    };
-    let kp = signature::EcdsaKeyPair::generate(alg).map_err(|_| CryptoError::InvalidKey)?;
+    let kp = signature::EcdsaKeyPair::generate(ec_signing_algorithm(curve))
+        .map_err(|_| CryptoError::InvalidKey)?;
     let pkcs8 = kp.to_pkcs8v1().map_err(|_| CryptoError::InvalidKey)?;
     let spki = kp
         .public_key()
@@ -211,6 +207,30 @@ pub fn generate_ec_key_pair(curve: EcCurve) -> Result<(SecretBytes, Vec<u8>), Cr
         .as_ref()
         .to_vec();
     Ok((SecretBytes::copy_from(pkcs8.as_ref()), spki))
+}
+
+/// The DER SubjectPublicKeyInfo of `pkcs8`, a PKCS#8 DER EC private key on `curve`; anything
+/// else (another curve or algorithm, malformed DER, a point not on the curve) is
+/// [`CryptoError::InvalidKey`]. An attested client uses it to check that the private key of a
+/// data key pair it opened is a key of the spec it asked for, and the half of the returned
+/// `PublicKey`.
+pub fn ec_pkcs8_public_key(curve: EcCurve, pkcs8: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let kp = signature::EcdsaKeyPair::from_pkcs8(ec_signing_algorithm(curve), pkcs8)
+        .map_err(|_| CryptoError::InvalidKey)?;
+    Ok(kp
+        .public_key()
+        .as_der()
+        .map_err(|_| CryptoError::InvalidKey)?
+        .as_ref()
+        .to_vec())
+}
+
+fn ec_signing_algorithm(curve: EcCurve) -> &'static signature::EcdsaSigningAlgorithm {
+    match curve {
+        EcCurve::P256 => &signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        EcCurve::P384 => &signature::ECDSA_P384_SHA384_ASN1_SIGNING,
+        EcCurve::P521 => &signature::ECDSA_P521_SHA512_ASN1_SIGNING,
+    }
 }
 
 /// RSA modulus sizes nitro-kms generates.
@@ -618,6 +638,20 @@ mod tests {
             let (_, other) = generate_ec_key_pair(curve).unwrap();
             assert_ne!(spki, other);
         }
+    }
+
+    #[test]
+    fn an_ec_pkcs8_key_gives_its_public_key_on_its_curve_only() {
+        let (pkcs8, spki) = generate_ec_key_pair(EcCurve::P256).unwrap();
+        assert_eq!(
+            ec_pkcs8_public_key(EcCurve::P256, pkcs8.expose()).unwrap(),
+            spki
+        );
+        assert!(ec_pkcs8_public_key(EcCurve::P384, pkcs8.expose()).is_err());
+        let rsa = RsaPrivateKey::generate(RsaKeySize::Rsa2048).unwrap();
+        assert!(ec_pkcs8_public_key(EcCurve::P256, rsa.pkcs8_der().expose()).is_err());
+        let truncated = &pkcs8.expose()[..pkcs8.len() - 1];
+        assert!(ec_pkcs8_public_key(EcCurve::P256, truncated).is_err());
     }
 
     #[test]
