@@ -81,7 +81,8 @@ fn relay(
     while let Some((head, body)) = read_request(&mut client) {
         let mut lines = head.split("\r\n");
         let mut start = lines.next().unwrap_or_default().split_whitespace();
-        let (method, path) = (start.next().unwrap_or("POST"), start.nth(0).unwrap_or("/"));
+        let method = start.next().unwrap_or("POST");
+        let path = start.next().unwrap_or("/");
         let headers: Vec<(String, String)> = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
