@@ -270,7 +270,13 @@ fn decrypt_answers_obey_the_attested_contract() {
     let short = decrypt_answer(Some(envelope(&att, &[9; 16])), None);
     assert_eq!(message(accept_decrypt(&att, Some(32), short)), OPEN_FAILED);
     for (what, blob) in tampered(&att, &[9; 32]) {
-        for expected in [None, Some(32)] {
+        // A garbled last block has valid padding one time in 256; without a length to hold it
+        // to, Decrypt then opens (module docs of `attested.rs`), so that case is checked with one.
+        let lengths: &[Option<usize>] = match what {
+            "last content byte" => &[Some(32)],
+            _ => &[None, Some(32)],
+        };
+        for &expected in lengths {
             let answer = decrypt_answer(Some(blob.clone()), None);
             assert_eq!(
                 message(accept_decrypt(&att, expected, answer)),
