@@ -77,7 +77,9 @@ fn relay(
     mode: &Mutex<Rewrite>,
     seen: &Mutex<Option<Value>>,
 ) {
-    let mut chain = TcpStream::connect(upstream).unwrap();
+    let Ok(mut chain) = TcpStream::connect(upstream) else {
+        return;
+    };
     while let Some((head, body)) = read_request(&mut client) {
         let mut lines = head.split("\r\n");
         let mut start = lines.next().unwrap_or_default().split_whitespace();
@@ -88,7 +90,9 @@ fn relay(
             .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
             .filter(|(n, _)| !n.eq_ignore_ascii_case("content-length"))
             .collect();
-        let answer = send(&mut chain, method, path, &headers, &body).unwrap();
+        let Ok(answer) = send(&mut chain, method, path, &headers, &body) else {
+            return;
+        };
         let body = if answer.status == 200 && !answer.body.is_empty() {
             let mut json: Value = serde_json::from_slice(&answer.body).unwrap();
             rewrite(&mut json, *mode.lock().unwrap(), seen);
@@ -322,6 +326,15 @@ async fn the_cli_with_recipient_refuses_every_answer_a_hostile_parent_rewrote() 
         nitro_kms_crypto::ec_pkcs8_public_key(nitro_kms_crypto::EcCurve::P256, &private).unwrap(),
         public
     );
+
+    // An envelope from another call (another CLI run: another recipient key) fails as every
+    // envelope that does not open does, with the one message.
+    parent.set(Rewrite::ReplayEnvelope);
+    let out = nitro_kms(&parent.endpoint, &gdk);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr.contains(OPEN_FAILED), "{stderr}");
 
     for (rewrite, call, member) in [
         (Rewrite::ForgePlaintext, &gdk[..], "Plaintext"),
