@@ -1,5 +1,5 @@
 //! [`ClientError`]: why a call of the client failed (an AWS error, the transport, the protocol,
-//! the configuration).
+//! an attested answer the client refuses, the configuration).
 
 use nitro_kms_api::KmsError;
 
@@ -15,6 +15,13 @@ pub enum ClientError {
     /// The answer was not what the protocol promises.
     #[error("unexpected response: {0}")]
     Protocol(String),
+    /// An attested call got an answer that breaks the attested contract (a plaintext member, no
+    /// `CiphertextForRecipient`, an envelope that does not open to what the request asked for):
+    /// the parent may have rewritten it, so nothing of it is returned. The message says what was
+    /// wrong, except for the envelope itself, which always fails with the one message
+    /// [`OPEN_FAILED`](crate::OPEN_FAILED) (no padding oracle; see `attested.rs`).
+    #[error("{0}")]
+    UntrustedAnswer(String),
     /// The configuration is unusable.
     #[error("configuration: {0}")]
     Config(String),

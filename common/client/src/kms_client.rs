@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::attested::Attestation;
+use crate::attested_answer;
 use crate::connection_pool::{self, ConnectionPool};
 use crate::credential_providers::{Credentials, CredentialsProvider};
 use crate::error::ClientError;
@@ -228,9 +229,11 @@ impl KmsClient {
         self
     }
 
-    /// Makes this client attested: its GenerateDataKey, Decrypt and GenerateRandom calls carry a
-    /// `Recipient` (a fresh document from `nsm` binding an RSA key of `size` kept for the client's
-    /// life) and their plaintext is unwrapped locally from `CiphertextForRecipient`.
+    /// Makes this client attested: its GenerateDataKey, GenerateDataKeyPair, Decrypt and
+    /// GenerateRandom calls carry a `Recipient` (a fresh document from `nsm` binding an RSA key of
+    /// `size` kept for the client's life) and their plaintext is unwrapped locally from
+    /// `CiphertextForRecipient`; answers that break the attested contract are refused
+    /// ([`ClientError::UntrustedAnswer`]).
     pub fn attested(
         mut self,
         nsm: std::sync::Arc<dyn nitro_kms_attest::nsm::Nsm>,
@@ -319,7 +322,10 @@ impl KmsClient {
         Ok(headers)
     }
 
-    /// GenerateDataKey (attested when the client is; `Plaintext` is filled either way).
+    /// GenerateDataKey. Attested when the client is: `Plaintext` is then the opened
+    /// `CiphertextForRecipient`, and an answer breaking the attested contract (module docs of
+    /// `attested_answer.rs`: a `Plaintext` on the wire, no envelope, a key of another length than
+    /// the `KeySpec`/`NumberOfBytes` asked for) is [`ClientError::UntrustedAnswer`].
     pub async fn generate_data_key(
         &self,
         request: &GenerateDataKeyRequest,
@@ -329,12 +335,8 @@ impl KmsClient {
         };
         let mut request = request.clone();
         request.recipient = Some(att.recipient()?);
-        let mut response: GenerateDataKeyResponse =
-            self.call(Operation::GenerateDataKey, &request).await?;
-        if let Some(envelope) = &response.ciphertext_for_recipient {
-            response.plaintext = Some(att.open(envelope)?);
-        }
-        Ok(response)
+        let response = self.call(Operation::GenerateDataKey, &request).await?;
+        attested_answer::accept_data_key(att, &request, response)
     }
 
     /// GenerateDataKeyWithoutPlaintext.
@@ -346,8 +348,10 @@ impl KmsClient {
             .await
     }
 
-    /// GenerateDataKeyPair (attested when the client is; `PrivateKeyPlaintext` is filled either
-    /// way).
+    /// GenerateDataKeyPair. Attested when the client is: `PrivateKeyPlaintext` is then the
+    /// opened `CiphertextForRecipient`, which must be a PKCS#8 private key of the `KeyPairSpec`
+    /// asked for, the half of the answer's `PublicKey`; otherwise
+    /// [`ClientError::UntrustedAnswer`].
     pub async fn generate_data_key_pair(
         &self,
         request: &GenerateDataKeyPairRequest,
@@ -357,29 +361,54 @@ impl KmsClient {
         };
         let mut request = request.clone();
         request.recipient = Some(att.recipient()?);
-        let mut response: GenerateDataKeyPairResponse =
-            self.call(Operation::GenerateDataKeyPair, &request).await?;
-        if let Some(envelope) = &response.ciphertext_for_recipient {
-            response.private_key_plaintext = Some(att.open(envelope)?);
-        }
-        Ok(response)
+        let response = self.call(Operation::GenerateDataKeyPair, &request).await?;
+        attested_answer::accept_key_pair(att, &request, response)
     }
 
-    /// Decrypt (attested when the client is; `Plaintext` is filled either way).
+    /// Decrypt. Attested when the client is: `Plaintext` is then the opened
+    /// `CiphertextForRecipient`; an answer without one, or with a `Plaintext` on the wire, is
+    /// [`ClientError::UntrustedAnswer`]. When the caller knows the plaintext's length, use
+    /// [`decrypt_expecting`](Self::decrypt_expecting).
     pub async fn decrypt(&self, request: &DecryptRequest) -> Result<DecryptResponse, ClientError> {
+        self.decrypt_checked(request, None).await
+    }
+
+    /// Decrypt of a plaintext of `len` bytes (an AES-256 data key: 32). Attested, a plaintext of
+    /// another length is the same one error as an envelope that does not open, so a parent that
+    /// tampers with the envelope learns nothing from how the call fails (`attested.rs`); not
+    /// attested, it is [`ClientError::Protocol`].
+    pub async fn decrypt_expecting(
+        &self,
+        request: &DecryptRequest,
+        len: usize,
+    ) -> Result<DecryptResponse, ClientError> {
+        self.decrypt_checked(request, Some(len)).await
+    }
+
+    async fn decrypt_checked(
+        &self,
+        request: &DecryptRequest,
+        expected_len: Option<usize>,
+    ) -> Result<DecryptResponse, ClientError> {
         let Some(att) = &self.attestation else {
-            return self.call(Operation::Decrypt, request).await;
+            let response: DecryptResponse = self.call(Operation::Decrypt, request).await?;
+            let len = response.plaintext.as_ref().map_or(0, |p| p.len());
+            return match expected_len {
+                Some(expected) if expected != len => Err(ClientError::Protocol(format!(
+                    "Decrypt returned {len} bytes, {expected} were expected"
+                ))),
+                _ => Ok(response),
+            };
         };
         let mut request = request.clone();
         request.recipient = Some(att.recipient()?);
-        let mut response: DecryptResponse = self.call(Operation::Decrypt, &request).await?;
-        if let Some(envelope) = &response.ciphertext_for_recipient {
-            response.plaintext = Some(att.open(envelope)?);
-        }
-        Ok(response)
+        let response = self.call(Operation::Decrypt, &request).await?;
+        attested_answer::accept_decrypt(att, expected_len, response)
     }
 
-    /// GenerateRandom (attested when the client is; `Plaintext` is filled either way).
+    /// GenerateRandom. Attested when the client is: `Plaintext` is then the opened
+    /// `CiphertextForRecipient`, which must hold `NumberOfBytes` bytes; otherwise
+    /// [`ClientError::UntrustedAnswer`].
     pub async fn generate_random(
         &self,
         request: &GenerateRandomRequest,
@@ -389,12 +418,8 @@ impl KmsClient {
         };
         let mut request = request.clone();
         request.recipient = Some(att.recipient()?);
-        let mut response: GenerateRandomResponse =
-            self.call(Operation::GenerateRandom, &request).await?;
-        if let Some(envelope) = &response.ciphertext_for_recipient {
-            response.plaintext = Some(att.open(envelope)?);
-        }
-        Ok(response)
+        let response = self.call(Operation::GenerateRandom, &request).await?;
+        attested_answer::accept_random(att, &request, response)
     }
 }
 

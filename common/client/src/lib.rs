@@ -6,7 +6,16 @@
 //! reused: a hundred sequential calls use one connection.
 //!
 //! With [`KmsClient::attested`] GenerateDataKey, GenerateDataKeyPair, Decrypt and GenerateRandom
-//! carry a `Recipient` and are unwrapped locally (see [`Attestation`]).
+//! carry a `Recipient` and are unwrapped locally (see [`Attestation`]). The parent relays those
+//! answers and may rewrite them, so an attested answer is accepted only if it has a
+//! `CiphertextForRecipient`, has no plaintext member, and its envelope opens to what the request
+//! asked for (the `KeySpec`'s or `NumberOfBytes`' length, a private key of the `KeyPairSpec`);
+//! anything else is [`ClientError::UntrustedAnswer`] and nothing of the answer is returned. Every
+//! failure to open the envelope — whatever failed: structure, recipient, RSA, padding, length — is
+//! one error with one message ([`OPEN_FAILED`]) after the same work: the envelope's content is
+//! AES-CBC without a MAC, and an application that behaved differently per cause would hand the
+//! parent a padding oracle. An application should keep it that way: treat every
+//! `UntrustedAnswer` alike, and not retry differently by message.
 //!
 //! `https://` endpoints use rustls (aws-lc-rs) with the Mozilla roots, or the PEM roots given in
 //! [`ClientConfig::tls_roots_pem`]; [`ClientConfig::connect_to`] sends the connection through a
@@ -45,7 +54,8 @@
 //! This file only declares the modules and re-exports what they offer:
 //! `kms_client` ([`KmsClient`], the client and its [`ClientConfig`]), `error` ([`ClientError`]),
 //! `credential_providers` ([`Credentials`], [`CredentialsProvider`], [`DefaultChain`]),
-//! `attested` ([`Attestation`]) and `connection_pool` (kept connections over
+//! `attested` ([`Attestation`], opening envelopes without an oracle), `attested_answer` (what an
+//! attested answer must hold) and `connection_pool` (kept connections over
 //! [`nitro_kms_wire::transport`]). Requests are signed with
 //! [`nitro_kms_api::sigv4::sign_request`].
 //!
@@ -66,12 +76,13 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod attested;
+mod attested_answer;
 mod connection_pool;
 mod credential_providers;
 mod error;
 mod kms_client;
 
-pub use attested::Attestation;
+pub use attested::{Attestation, OPEN_FAILED, open_envelope};
 pub use credential_providers::{Credentials, CredentialsProvider, DefaultChain};
 pub use error::ClientError;
 pub use kms_client::{ClientConfig, KmsClient, REFRESH_BEFORE_EXPIRY};

@@ -23,6 +23,13 @@
 //!
 //! An encryption context (`{"nitro-kms": "seal-root"}`) binds the blob to this purpose; a key
 //! policy may require it too.
+//!
+//! The parent relays those answers too, but TLS ends here, so it can only break them, and the
+//! attested client refuses what it would not accept from the service either: an answer with a
+//! `Plaintext` on the wire or without `CiphertextForRecipient` (an endpoint that ignored the
+//! attestation document), or whose envelope does not open to exactly a 32-byte key — that last
+//! one failing with the one message of every tampered envelope, so nothing here is a padding
+//! oracle (`nitro_kms_client`'s docs).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -51,6 +58,8 @@ pub const DIRECT: &str = "direct";
 pub const CONTEXT_KEY: &str = "nitro-kms";
 /// Its value.
 pub const CONTEXT_VALUE: &str = "seal-root";
+/// Length of the sealing key, what every seal-root answer must open to (AES_256).
+const SEALING_KEY_LEN: usize = nitro_kms_crypto::AES256_KEY_LEN;
 /// Longest wait between two attempts after a retryable failure.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
@@ -125,7 +134,9 @@ pub enum SealRootError {
     /// the key is disabled or gone, the blob is not the key's).
     #[error("AWS KMS refused to release the sealing key: {0}")]
     Refused(KmsError),
-    /// The answer broke the contract: no `CiphertextForRecipient`, a key of the wrong length.
+    /// The answer broke the attested contract (the client's
+    /// [`ClientError::UntrustedAnswer`]: a `Plaintext` on the wire, no `CiphertextForRecipient`,
+    /// an envelope that does not open to a 32-byte key), or otherwise the protocol.
     #[error("AWS KMS answered unexpectedly: {0}")]
     Unexpected(String),
     /// A failure worth retrying (network, relay, throttling, 5xx, the parent's storage).
@@ -142,7 +153,9 @@ impl SealRootError {
             ClientError::Service(e) if retryable(&e) => SealRootError::Retryable(e.to_string()),
             ClientError::Service(e) => SealRootError::Refused(e),
             ClientError::Transport(e) => SealRootError::Retryable(format!("transport: {e}")),
-            ClientError::Protocol(e) => SealRootError::Unexpected(e),
+            ClientError::Protocol(e) | ClientError::UntrustedAnswer(e) => {
+                SealRootError::Unexpected(e)
+            }
             ClientError::Config(e) => SealRootError::Retryable(format!("client: {e}")),
         }
     }
@@ -284,9 +297,6 @@ async fn generate(
         })
         .await
         .map_err(SealRootError::from_client)?;
-    if answer.ciphertext_for_recipient.is_none() {
-        return Err(not_attested());
-    }
     let blob = answer
         .ciphertext_blob
         .map(Blob::into_vec)
@@ -302,38 +312,31 @@ async fn decrypt(
     client: &KmsClient,
     blob: Vec<u8>,
 ) -> Result<SealingKey, SealRootError> {
+    // The length the client holds the opened plaintext to: a 32-byte sealing key. Another length
+    // fails as every tampered envelope does, with one message (no padding oracle).
     let answer = client
-        .decrypt(&DecryptRequest {
-            ciphertext_blob: Some(Blob::new(blob)),
-            key_id: Some(root.key_arn.clone()),
-            encryption_context: Some(SealRoot::context()),
-            ..Default::default()
-        })
+        .decrypt_expecting(
+            &DecryptRequest {
+                ciphertext_blob: Some(Blob::new(blob)),
+                key_id: Some(root.key_arn.clone()),
+                encryption_context: Some(SealRoot::context()),
+                ..Default::default()
+            },
+            SEALING_KEY_LEN,
+        )
         .await
         .map_err(SealRootError::from_client)?;
-    if answer.ciphertext_for_recipient.is_none() {
-        return Err(not_attested());
-    }
     sealing_key(answer.plaintext)
 }
 
-/// An answer without `CiphertextForRecipient` came from a KMS that ignored the attestation: no
-/// image binding, so the key is refused even though TLS kept it from the parent.
-fn not_attested() -> SealRootError {
-    SealRootError::Unexpected(
-        "no CiphertextForRecipient: the endpoint ignored the attestation document, so nothing \
-         ties the key to this image"
-            .into(),
-    )
-}
-
+/// The plaintext the attested client accepted. It has already checked what matters: the answer
+/// had a `CiphertextForRecipient` (an endpoint that ignored the attestation document, so that
+/// nothing ties the key to this image, is refused) and no `Plaintext` on the wire, and the
+/// envelope opened to exactly [`SEALING_KEY_LEN`] bytes; this only turns it into the key type.
 fn sealing_key(plaintext: Option<SecretBytes>) -> Result<SealingKey, SealRootError> {
-    let plaintext = plaintext.ok_or_else(|| {
-        SealRootError::Unexpected("no plaintext in the recipient envelope".into())
-    })?;
-    let len = plaintext.len();
-    SealingKey::new(plaintext)
-        .map_err(|_| SealRootError::Unexpected(format!("a {len}-byte key, not 32 bytes")))
+    plaintext
+        .and_then(|p| SealingKey::new(p).ok())
+        .ok_or_else(|| SealRootError::Unexpected("no 32-byte sealing key in the answer".into()))
 }
 
 #[cfg(test)]

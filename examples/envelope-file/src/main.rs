@@ -120,12 +120,17 @@ async fn decrypt(args: &Args) -> Result<(), String> {
     let sealed = std::fs::read(&args.input).map_err(|e| format!("{}: {e}", args.input))?;
     let blob = std::fs::read(format!("{}.key", args.input))
         .map_err(|e| format!("{}.key: {e}", args.input))?;
+    // The data key is AES-256: holding the answer to 32 bytes leaves a parent that tampers with
+    // the envelope no padding oracle (nitro_kms_client's docs).
     let key = kms
-        .decrypt(&DecryptRequest {
-            ciphertext_blob: Some(Blob::new(blob)),
-            encryption_context: Some(context(&args.input)),
-            ..Default::default()
-        })
+        .decrypt_expecting(
+            &DecryptRequest {
+                ciphertext_blob: Some(Blob::new(blob)),
+                encryption_context: Some(context(&args.input)),
+                ..Default::default()
+            },
+            crypto::AES256_KEY_LEN,
+        )
         .await
         .map_err(|e| e.to_string())?;
     let plaintext = key.plaintext.ok_or("no data key in the answer")?;

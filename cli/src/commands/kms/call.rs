@@ -1,6 +1,8 @@
 //! Sending a KMS request and receiving its answer: signed with the settings' credentials,
 //! attested with `--recipient` (the `Recipient` sent, `CiphertextForRecipient` opened and dropped
-//! so the answer prints as the AWS CLI prints an unattested one), the pages of paginated
+//! so the answer prints as the AWS CLI prints an unattested one; the rules an attested answer must
+//! obey are [`KmsClient`]'s, whose typed operations this calls, so a parent that rewrote the
+//! answer gets the same refusal here as in an enclave application), the pages of paginated
 //! operations followed and merged as the AWS CLI does, and the answer put in model order.
 
 use nitro_kms_api::Operation;
@@ -36,7 +38,9 @@ fn service_error(op: Operation, e: ClientError) -> KmsOutcome {
 }
 
 /// `--recipient`: attests with the NSM it names, sends the `Recipient`, opens
-/// `CiphertextForRecipient` into `Plaintext` and drops it from the answer.
+/// `CiphertextForRecipient` into `Plaintext` (`PrivateKeyPlaintext` for a key pair) and drops it
+/// from the answer. An answer the attested client refuses (a plaintext member on the wire, no
+/// envelope, one that does not open to what was asked for) prints nothing and exits 255.
 async fn call_attested(
     op: Operation,
     client: KmsClient,
@@ -46,7 +50,10 @@ async fn call_attested(
     let service = |e: ClientError| service_error(op, e);
     if !matches!(
         op,
-        Operation::GenerateDataKey | Operation::Decrypt | Operation::GenerateRandom
+        Operation::GenerateDataKey
+            | Operation::GenerateDataKeyPair
+            | Operation::Decrypt
+            | Operation::GenerateRandom
     ) {
         return Err(KmsOutcome::Usage(format!(
             "--recipient is not supported by {op}"

@@ -9,9 +9,11 @@
 //! skeleton. Globals: `--endpoint-url` (default `https://kms.REGION.amazonaws.com`), `--region`,
 //! `--profile`, `--ca-bundle PEM`, `--output json|text|table`, and
 //! `--recipient nsm|simulated:DIR` (parsed by [`nitro_kms_attest::nsm::source::NsmSource`]) on
-//! GenerateDataKey, Decrypt and GenerateRandom: the command attests, sends the `Recipient`, opens
-//! `CiphertextForRecipient` and prints `Plaintext` as the AWS CLI would have (the drop-in
-//! replacement for `kmstool-enclave-cli`).
+//! GenerateDataKey, GenerateDataKeyPair, Decrypt and GenerateRandom: the command attests, sends
+//! the `Recipient`, opens `CiphertextForRecipient` and prints `Plaintext` (`PrivateKeyPlaintext`)
+//! as the AWS CLI would have (the drop-in replacement for `kmstool-enclave-cli`), after
+//! [`nitro_kms_client::KmsClient`]'s checks of the attested answer: one with a plaintext member,
+//! without the envelope, or whose envelope does not open to what was asked for is refused.
 //!
 //! Exit status as the AWS CLI v2: 0, 252 for usage errors (before anything is sent), 254 for
 //! service errors (`An error occurred (Type) when calling the Op operation: message`), 255 else.
