@@ -106,6 +106,25 @@ pub struct Args {
     /// How often keys past their deletion window are deleted, in seconds.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_DELETION_SWEEP_SECS")]
     pub deletion_sweep_secs: Option<u64>,
+    /// Also serve the KMS HTTP API itself on this address (`vsock://ANY:PORT` or
+    /// `unix:///path`): SigV4 verified here, in the enclave (see [`crate::http`]).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_HTTP_LISTEN")]
+    pub http_listen: Option<String>,
+    /// Serve HTTP without TLS on --http-listen (default: only with --simulate). Never in an
+    /// enclave image: the parent would read and change every request and answer.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ALLOW_CLEARTEXT", num_args = 0..=1,
+          default_missing_value = "true")]
+    pub allow_cleartext: Option<bool>,
+    /// Largest request body on --http-listen, in bytes (default 1 MiB, as the proxy's).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_BODY")]
+    pub max_body: Option<usize>,
+    /// HTTP client connections served at once on --http-listen; more are closed at once.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_HTTP_MAX_CONNECTIONS")]
+    pub http_max_connections: Option<usize>,
+    /// Access keys (plaintext TOML, the proxy's `--credentials` format) added to the built-in
+    /// simulation key. Only with --simulate: a plaintext file is readable by the parent.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
     /// Log format, as the proxy's: `text` or `json` (one object a line), to standard error. The
     /// level comes from `RUST_LOG` (default `info`).
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
@@ -147,7 +166,15 @@ pub struct FileConfig {
     max_frame_len: Option<u32>,
     max_connections: Option<usize>,
     deletion_sweep_secs: Option<u64>,
+    http_listen: Option<String>,
+    allow_cleartext: Option<bool>,
+    max_body: Option<usize>,
+    http_max_connections: Option<usize>,
+    credentials: Option<PathBuf>,
 }
+
+/// Default cap on the HTTP endpoint's open client connections (an idle one costs ~21 KiB).
+pub const DEFAULT_HTTP_MAX_CONNECTIONS: usize = 4096;
 
 /// The resolved configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +211,16 @@ pub struct Config {
     pub max_connections: usize,
     /// Deletion sweep period.
     pub deletion_sweep: Duration,
+    /// Where the enclave's own HTTP endpoint listens (none without `--http-listen`).
+    pub http_listen: Option<String>,
+    /// Whether that endpoint serves HTTP without TLS.
+    pub allow_cleartext: bool,
+    /// Largest request body on that endpoint.
+    pub max_body: usize,
+    /// Client connections that endpoint serves at once.
+    pub http_max_connections: usize,
+    /// Plaintext access keys file (simulation only).
+    pub credentials: Option<PathBuf>,
 }
 
 /// Why the configuration is unusable (exit status 2).
@@ -246,12 +283,27 @@ impl Config {
                 None
             }
         };
+        let simulate = args.simulate || file.simulate.unwrap_or(false);
         Ok(Config {
+            http_listen: args.http_listen.or(file.http_listen),
+            allow_cleartext: args
+                .allow_cleartext
+                .or(file.allow_cleartext)
+                .unwrap_or(simulate),
+            max_body: args
+                .max_body
+                .or(file.max_body)
+                .unwrap_or(nitro_kms_api::http_endpoint::DEFAULT_MAX_BODY),
+            http_max_connections: args
+                .http_max_connections
+                .or(file.http_max_connections)
+                .unwrap_or(DEFAULT_HTTP_MAX_CONNECTIONS),
+            credentials: args.credentials.or(file.credentials),
             listen: args
                 .listen
                 .or(file.listen)
                 .unwrap_or_else(|| "vsock://ANY:5000".to_owned()),
-            simulate: args.simulate || file.simulate.unwrap_or(false),
+            simulate,
             state_dir: args.state_dir.or(file.state_dir),
             ephemeral_sealing_key: args.ephemeral_sealing_key
                 || file.ephemeral_sealing_key.unwrap_or(false),
@@ -344,6 +396,18 @@ impl Config {
                 self.region
             )));
         }
+        if self.credentials.is_some() && !self.simulate {
+            return Err(ConfigError::Invalid(
+                "--credentials (a plaintext file the parent can read) is accepted only with \
+                 --simulate"
+                    .into(),
+            ));
+        }
+        if self.max_body == 0 || self.http_max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "--max-body and --http-max-connections must be at least 1".into(),
+            ));
+        }
         if self.max_in_flight == 0 || self.max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "--max-in-flight and --max-connections must be at least 1".into(),
@@ -399,6 +463,33 @@ mod tests {
     }
 
     #[test]
+    fn cleartext_http_is_allowed_by_default_only_in_the_simulation() {
+        let simulated = Config::resolve(args(&["--simulate", "--state-dir", "/tmp/x"])).unwrap();
+        assert!(simulated.allow_cleartext);
+        assert_eq!(simulated.http_listen, None);
+        assert_eq!(simulated.max_body, 1 << 20);
+        let off = Config::resolve(args(&[
+            "--simulate",
+            "--state-dir",
+            "/tmp/x",
+            "--allow-cleartext=false",
+        ]))
+        .unwrap();
+        assert!(!off.allow_cleartext);
+        let production = Config::resolve(args(&["--ephemeral-sealing-key"])).unwrap();
+        assert!(!production.allow_cleartext);
+        let on = Config::resolve(args(&[
+            "--ephemeral-sealing-key",
+            "--allow-cleartext",
+            "--http-listen",
+            "unix:///tmp/h.sock",
+        ]))
+        .unwrap();
+        assert!(on.allow_cleartext);
+        assert_eq!(on.http_listen.as_deref(), Some("unix:///tmp/h.sock"));
+    }
+
+    #[test]
     fn unknown_file_keys_and_missing_sealing_sources_are_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("enclave.toml");
@@ -418,6 +509,13 @@ mod tests {
             config.seal_root.map(|r| r.endpoint),
             Some("https://kms.us-east-1.amazonaws.com".to_owned())
         );
+        let err = Config::resolve(args(&[
+            "--ephemeral-sealing-key",
+            "--credentials",
+            "c.toml",
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("only with --simulate"), "{err}");
         let err = Config::resolve(args(&["--simulate"])).unwrap_err();
         assert!(err.to_string().contains("--state-dir"), "{err}");
         let err =

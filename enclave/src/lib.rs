@@ -3,6 +3,7 @@
 //! A library, so that the binary (`main.rs`) and tests share it. The pieces, from the wire in:
 //!
 //! - [`server`]: accepts the parent's connections, runs the Hello, multiplexes requests;
+//! - [`http`]: the enclave's own KMS HTTP endpoint (`--http-listen`), SigV4 verified here;
 //! - [`service`]: one request in, one reply out — parse, dispatch to [`ops`], render;
 //! - [`ops`]: one module per KMS operation, plus the shared key access checks; each runs against
 //!   the [`context`] (identity, keystore, recipient verifier, clock, policy cache);
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod deletion;
+pub mod http;
 pub mod keystore;
 pub mod ops;
 pub mod policy;

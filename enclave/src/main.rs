@@ -6,6 +6,10 @@
 //! process with status 1: the enclave refuses to serve rather than start empty. SIGTERM or SIGINT
 //! stop accepting, let requests in flight finish, and exit 0.
 //!
+//! With `--http-listen ADDR` the enclave also serves the KMS HTTP API itself
+//! ([`nitro_kms_enclave::http`]), verifying SigV4 here; it starts with the frame server (answering
+//! 503 on `/healthz` until the state is loaded) and stops with it.
+//!
 //! Exit status: 0 after a clean shutdown, 1 when the sealed state or the listener fails, 2 for a
 //! configuration error. With `--check-config FILE [--production]` it only checks FILE
 //! ([`file_check`]) and exits: 0 fit, 1 with problems, 2 unreadable or unparseable.
@@ -41,7 +45,7 @@ use nitro_kms_enclave::service::Service;
 use nitro_kms_enclave::storage::parent_link::ParentLink;
 use nitro_kms_enclave::storage::sealed_store::{LoadError, LoadFailure, SealedKeystore};
 use nitro_kms_enclave::storage::{seal, seal_root, sealing_key};
-use nitro_kms_enclave::{clock, deletion};
+use nitro_kms_enclave::{clock, deletion, http};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
@@ -267,7 +271,7 @@ async fn run(config: Config) -> Result<(), String> {
     let (service_tx, service_rx) = watch::channel(None);
     let server = tokio::spawn(server::serve(
         listener,
-        service_rx,
+        service_rx.clone(),
         link.clone(),
         ServerConfig {
             limits: Limits {
@@ -280,6 +284,8 @@ async fn run(config: Config) -> Result<(), String> {
         },
         stop_rx.clone(),
     ));
+
+    let http = start_http(&config, service_rx.clone(), stop_rx.clone()).await?;
 
     let mut stop = stop_rx.clone();
     let key = match source {
@@ -370,5 +376,64 @@ async fn run(config: Config) -> Result<(), String> {
     server
         .await
         .map_err(|e| format!("server task failed: {e}"))?;
+    if let Some(http) = http {
+        http.await
+            .map_err(|e| format!("HTTP endpoint task failed: {e}"))?;
+    }
     Ok(())
+}
+
+/// Starts the enclave's own HTTP endpoint when `--http-listen` is given: SigV4 verified here
+/// against the enclave's access keys, cleartext only where `allow_cleartext` says so, no TLS yet
+/// (a ClientHello closes the connection). It answers 503 on `/healthz` until the service is ready
+/// and stops with the rest on `stop`.
+async fn start_http(
+    config: &Config,
+    service: nitro_kms_enclave::context::ServiceSlot,
+    stop: watch::Receiver<bool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
+    let Some(listen) = &config.http_listen else {
+        return Ok(None);
+    };
+    let access_keys = http::access_keys::load(config.simulate, config.credentials.as_deref())
+        .map_err(|e| e.to_string())?;
+    if access_keys.is_empty() {
+        tracing::warn!(
+            "nitro-kms-enclave: WARNING: no access keys: every signed HTTP request is refused \
+             (UnrecognizedClientException)"
+        );
+    }
+    let address: Address = listen
+        .parse()
+        .map_err(|e| format!("--http-listen {listen}: {e}"))?;
+    let listener = transport::listen(&address)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let endpoint = Arc::new(http::HttpEndpoint {
+        service,
+        access_keys: Arc::new(access_keys),
+        region: config.region.clone(),
+        limits: http::HttpLimits {
+            max_body: config.max_body,
+            max_connections: config.http_max_connections,
+            request_timeout: config.request_timeout,
+            drain: config.request_timeout,
+            ..http::HttpLimits::default()
+        },
+        metrics: Default::default(),
+    });
+    let protocols = http::Protocols {
+        cleartext: config.allow_cleartext,
+        tls: None,
+    };
+    tracing::info!(
+        http_listen = %listen,
+        cleartext = config.allow_cleartext,
+        access_keys = endpoint.access_keys.len(),
+        "nitro-kms-enclave: HTTP endpoint on {listen} ({}; SigV4 verified in the enclave)",
+        if config.allow_cleartext { "cleartext allowed" } else { "cleartext refused, no TLS yet" }
+    );
+    Ok(Some(tokio::spawn(http::serve(
+        listener, endpoint, protocols, stop,
+    ))))
 }

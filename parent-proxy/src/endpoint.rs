@@ -19,16 +19,15 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
-use nitro_kms_api::{KmsError, Operation};
-use nitro_kms_crypto as crypto;
+use nitro_kms_api::{KmsError, Operation, http_endpoint};
 
 use nitro_kms_api::sigv4::{self, AccessKeyStore, SignedRequest};
 
 use crate::metrics::Metrics;
 use crate::router::Router;
 
-/// Default largest request body.
-pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+/// Default largest request body (shared with the enclave's endpoint).
+pub const DEFAULT_MAX_BODY: usize = http_endpoint::DEFAULT_MAX_BODY;
 
 /// What the endpoint needs.
 pub struct Endpoint {
@@ -61,20 +60,6 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
-/// A request id in AWS's UUID form.
-fn request_id() -> String {
-    let b: [u8; 16] = crypto::random_array().unwrap_or([0; 16]);
-    let h = crypto::hex_lower(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
-
 fn response(status: u16, body: Vec<u8>, content_type: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -82,18 +67,15 @@ fn response(status: u16, body: Vec<u8>, content_type: &str) -> Response<Full<Byt
     if let Ok(v) = content_type.parse() {
         headers.insert(hyper::header::CONTENT_TYPE, v);
     }
-    if let Ok(v) = request_id().parse() {
-        headers.insert("x-amzn-requestid", v);
+    if let Ok(v) = http_endpoint::request_id().parse() {
+        headers.insert(http_endpoint::REQUEST_ID_HEADER, v);
     }
     r
 }
 
 fn kms_error(e: &KmsError) -> Response<Full<Bytes>> {
-    response(
-        e.http_status(),
-        e.to_json().into_bytes(),
-        "application/x-amz-json-1.1",
-    )
+    let (status, body) = http_endpoint::error_answer(e);
+    response(status, body, http_endpoint::KMS_JSON_CONTENT_TYPE)
 }
 
 impl Endpoint {
@@ -206,7 +188,11 @@ impl Endpoint {
             "answered"
         );
         // Operations without output answer an empty body, as AWS does.
-        response(relayed.status, relayed.body, "application/x-amz-json-1.1")
+        response(
+            relayed.status,
+            relayed.body,
+            http_endpoint::KMS_JSON_CONTENT_TYPE,
+        )
     }
 }
 

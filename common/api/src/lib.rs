@@ -39,6 +39,8 @@
 //!   ([`sigv4::signature`](mod@sigv4::signature)), `X-Amz-Date` ([`sigv4::amz_date`]), signing a request
 //!   ([`sigv4::sign`]), verifying one ([`sigv4::verify`](mod@sigv4::verify)) and the access keys a
 //!   verifier accepts ([`sigv4::access_keys`]).
+//! - [`http_endpoint`]: what every KMS HTTP endpoint (the proxy's, the enclave's) puts on its
+//!   answers: content type, a fresh request id, error status and body, the default body limit.
 //! - [`service_model`]: [`SERVICE_MODEL`], botocore's service model, the source every shape here
 //!   is pinned to.
 //!
@@ -68,6 +70,7 @@
 
 pub mod blob;
 pub mod error;
+pub mod http_endpoint;
 pub mod json;
 pub mod key_id;
 pub mod operation;

@@ -145,7 +145,7 @@ pub fn check_file(path: &Path, production: bool) -> Report {
 /// relay; a vsock listen address. Every broken rule is returned, in the order above.
 pub fn production_problems(config: &Config) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let forbidden: [(&'static str, bool, &'static str); 6] = [
+    let forbidden: [(&'static str, bool, &'static str); 7] = [
         (
             "simulate",
             config.simulate,
@@ -179,6 +179,11 @@ pub fn production_problems(config: &Config) -> Vec<Problem> {
                 .is_some_and(|r| r.ca_file.is_some()),
             "a test CA; the image holds only the binary and this file, and AWS KMS's \
              certificate chains to the built-in Mozilla roots",
+        ),
+        (
+            "allow_cleartext",
+            config.allow_cleartext,
+            "HTTP without TLS: the parent would read and change every request and answer",
         ),
     ];
     for (key, set, why) in forbidden {

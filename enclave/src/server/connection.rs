@@ -133,8 +133,9 @@ impl Connection {
 }
 
 /// Runs one request against the service, within `deadline` (waiting for the service to be ready
-/// counts against it).
-async fn answer(
+/// counts against it). The frame server and the enclave's HTTP endpoint ([`crate::http`]) both
+/// answer through it, so every operation behaves the same whichever way it arrived.
+pub async fn answer(
     mut service: ServiceSlot,
     op: &str,
     caller: &str,

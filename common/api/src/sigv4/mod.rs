@@ -26,4 +26,7 @@ pub use access_keys::{
 pub use amz_date::{format_amz_date, parse_amz_date};
 pub use sign::{SignatureHeaders, SigningKey, sign_request};
 pub use signature::{ALGORITHM, SERVICE, SignedRequest, signature};
-pub use verify::{MAX_AUTHORIZATION_LEN, MAX_CLOCK_SKEW_SECS, Verified, verify};
+pub use verify::{
+    ENCLAVE_SIGNED_HEADERS, HeaderCheck, MAX_AUTHORIZATION_LEN, MAX_CLOCK_SKEW_SECS,
+    REQUIRED_SIGNED_HEADERS, Verified, check_headers, verify,
+};

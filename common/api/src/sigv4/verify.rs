@@ -1,5 +1,5 @@
-//! AWS Signature Version 4 verification of incoming KMS requests (today done by the parent
-//! proxy for every request to its endpoint).
+//! AWS Signature Version 4 verification of incoming KMS requests (done by the parent proxy for
+//! every request to its endpoint, and by the enclave's own HTTP endpoint, `enclave/src/http/`).
 //!
 //! Every request must be signed the way the AWS SDKs and CLI sign it
 //! (`Authorization: AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/kms/aws4_request,
@@ -13,6 +13,10 @@
 //! credential scoped to another region or service `InvalidSignatureException`.
 //!
 //! Parsing is bounded: the header is limited in size and every field is checked before use.
+//!
+//! The check comes in two steps so an endpoint can refuse a caller before reading its body:
+//! [`check_headers`] (everything but the signature) and [`HeaderCheck::verify_body`] (the
+//! signature over the headers and the body); [`verify`] runs both.
 
 use nitro_kms_crypto as crypto;
 
@@ -108,15 +112,65 @@ fn parse_authorization(value: &str) -> Result<Authorization<'_>, KmsError> {
     })
 }
 
-/// Verifies `req` against `store` as of `now` (Unix seconds) for `region`.
-pub fn verify(
-    req: &SignedRequest<'_>,
-    store: &AccessKeyStore,
+/// The signed headers every request must sign, as [`verify`] requires them (the proxy's rule).
+pub const REQUIRED_SIGNED_HEADERS: [&str; 1] = ["host"];
+
+/// The signed headers the enclave's own endpoint requires: the host, the date (so a replay is
+/// bounded by the clock-skew window) and the target (so a relay cannot turn a signed
+/// `Encrypt` into a `Decrypt` with the same body).
+pub const ENCLAVE_SIGNED_HEADERS: [&str; 3] = ["host", "x-amz-date", "x-amz-target"];
+
+/// A request whose `Authorization` header parsed, whose access key (and session token) is known,
+/// whose date is within the window, whose scope is this region's `kms`, and which signs every
+/// required header: everything SigV4 checks except the signature itself, which needs the body.
+///
+/// [`check_headers`] makes one before a byte of the body is read, so a caller that holds no
+/// access key is refused without the endpoint buffering anything of its request but the headers;
+/// [`HeaderCheck::verify_body`] then finishes the check once the bounded body is in.
+#[derive(Debug)]
+pub struct HeaderCheck<'a> {
+    auth: Authorization<'a>,
+    credential: &'a AccessKey,
+    amz_date: &'a str,
+}
+
+/// How a required signed header is named in the error (AWS's wording for `host`).
+fn unsigned_header_error(name: &str) -> KmsError {
+    if name == "host" {
+        return invalid_signature(
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+        );
+    }
+    let shown: Vec<String> = name
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect();
+    invalid_signature(format!(
+        "'{}' must be a 'SignedHeader' in the AWS Authorization.",
+        shown.join("-")
+    ))
+}
+
+/// The header checks of SigV4 (see [`HeaderCheck`]), as of `now` (Unix seconds), for `region`,
+/// requiring each of `required_signed` among the signed headers. `headers` are lower-case names.
+///
+/// A credential configured with a session token requires the request to carry exactly that
+/// token in `X-Amz-Security-Token` (AWS answers a missing or wrong one with
+/// `UnrecognizedClientException`).
+pub fn check_headers<'a>(
+    headers: &'a [(String, String)],
+    store: &'a AccessKeyStore,
     region: &str,
     now: i64,
-) -> Result<Verified, KmsError> {
+    required_signed: &[&str],
+) -> Result<HeaderCheck<'a>, KmsError> {
     let header = |name: &str| {
-        req.headers
+        headers
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -128,8 +182,9 @@ pub fn verify(
     let credential: &AccessKey = store
         .get(auth.access_key_id)
         .ok_or_else(KmsError::unrecognized_client)?;
-    if let Some(token) = header("x-amz-security-token")
-        && credential.session_token.as_deref() != Some(token)
+    let token = header("x-amz-security-token");
+    if (token.is_some() || credential.session_token.is_some())
+        && credential.session_token.as_deref() != token
     {
         return Err(KmsError::unrecognized_client());
     }
@@ -175,26 +230,55 @@ pub fn verify(
             auth.region
         )));
     }
-    if !auth.signed_headers.contains(&"host") {
-        return Err(invalid_signature(
-            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
-        ));
+    if let Some(name) = required_signed
+        .iter()
+        .find(|name| !auth.signed_headers.contains(name))
+    {
+        return Err(unsigned_header_error(name));
     }
-    let expected = signature(
-        req,
-        &auth.signed_headers,
-        credential.secret_access_key(),
+    Ok(HeaderCheck {
+        auth,
+        credential,
         amz_date,
-        auth.region,
-        auth.service,
-    )?;
-    if !crypto::constant_time_eq(expected.as_bytes(), auth.signature.as_bytes()) {
-        return Err(KmsError::invalid_signature());
-    }
-    Ok(Verified {
-        access_key_id: auth.access_key_id.to_owned(),
-        principal: credential.principal.clone(),
     })
+}
+
+impl HeaderCheck<'_> {
+    /// The access key id the request names (known to the store).
+    pub fn access_key_id(&self) -> &str {
+        self.auth.access_key_id
+    }
+
+    /// Finishes the check: recomputes the signature of `req` (the same headers, now with its
+    /// body) and compares it in constant time.
+    pub fn verify_body(&self, req: &SignedRequest<'_>) -> Result<Verified, KmsError> {
+        let expected = signature(
+            req,
+            &self.auth.signed_headers,
+            self.credential.secret_access_key(),
+            self.amz_date,
+            self.auth.region,
+            self.auth.service,
+        )?;
+        if !crypto::constant_time_eq(expected.as_bytes(), self.auth.signature.as_bytes()) {
+            return Err(KmsError::invalid_signature());
+        }
+        Ok(Verified {
+            access_key_id: self.auth.access_key_id.to_owned(),
+            principal: self.credential.principal.clone(),
+        })
+    }
+}
+
+/// Verifies `req` against `store` as of `now` (Unix seconds) for `region`: [`check_headers`]
+/// with [`REQUIRED_SIGNED_HEADERS`], then [`HeaderCheck::verify_body`].
+pub fn verify(
+    req: &SignedRequest<'_>,
+    store: &AccessKeyStore,
+    region: &str,
+    now: i64,
+) -> Result<Verified, KmsError> {
+    check_headers(&req.headers, store, region, now, &REQUIRED_SIGNED_HEADERS)?.verify_body(req)
 }
 
 #[cfg(test)]

@@ -76,11 +76,18 @@ fn every_setting_an_image_must_not_have_is_reported_by_name() {
         ("state_dir", "\"/var/lib/nitro-kms\""),
         ("simulated_image", "\"/bin/true\""),
         ("seal_root_ca", "\"/etc/test-ca.pem\""),
+        ("allow_cleartext", "true"),
     ];
     for (key, value) in cases {
         let report = check_text(&image_config(&[(key, Some(value))]), true);
         assert_eq!(report.exit_status(), 1, "{key}: {report:?}");
-        assert_eq!(not_in_an_image(&report), vec![key], "{report:?}");
+        // The simulation turns cleartext HTTP on by default: both are reported.
+        let expected = if key == "simulate" {
+            vec![key, "allow_cleartext"]
+        } else {
+            vec![key]
+        };
+        assert_eq!(not_in_an_image(&report), expected, "{report:?}");
         let line = report
             .problems
             .iter()
@@ -104,7 +111,10 @@ fn all_broken_rules_are_reported_at_once() {
     ]);
     let report = check_text(&text, true);
     assert_eq!(report.exit_status(), 1);
-    assert_eq!(not_in_an_image(&report), vec!["simulate", "state_dir"]);
+    assert_eq!(
+        not_in_an_image(&report),
+        vec!["simulate", "state_dir", "allow_cleartext"]
+    );
     assert!(
         report
             .problems
@@ -213,4 +223,19 @@ fn an_endpoint_without_the_keys_region_is_a_note_not_a_problem() {
     assert_eq!(report.exit_status(), 0, "{report:?}");
     assert_eq!(report.notes.len(), 1);
     assert!(report.notes[0].contains("us-east-1"), "{:?}", report.notes);
+}
+
+#[test]
+fn a_production_config_that_allows_cleartext_is_refused_and_can_turn_it_off() {
+    let report = check_text(&image_config(&[("allow_cleartext", Some("true"))]), true);
+    assert_eq!(report.exit_status(), 1, "{report:?}");
+    assert_eq!(not_in_an_image(&report), vec!["allow_cleartext"]);
+    let off = check_text(
+        &image_config(&[
+            ("allow_cleartext", Some("false")),
+            ("http_listen", Some("\"vsock://ANY:5001\"")),
+        ]),
+        true,
+    );
+    assert_eq!(off.exit_status(), 0, "{off:?}");
 }

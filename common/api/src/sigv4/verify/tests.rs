@@ -149,3 +149,56 @@ fn malformed_or_oversized_headers_are_incomplete_signature() {
         );
     }
 }
+
+#[test]
+fn a_credential_with_a_session_token_requires_it_on_every_request() {
+    // Signed without the token: the credential has one, so the request is not its.
+    let err = check(signed("ASIAEXAMPLE", None, "us-east-1", NOW)).unwrap_err();
+    assert_eq!(err.kind(), KmsErrorType::UnrecognizedClient);
+    assert!(check(signed("ASIAEXAMPLE", Some("token"), "us-east-1", NOW)).is_ok());
+}
+
+#[test]
+fn the_enclave_requires_the_date_and_the_target_signed_and_checks_before_the_body() {
+    let store = store();
+    let all = signed("AKIDEXAMPLE", None, "us-east-1", NOW);
+    let checked = check_headers(&all, &store, "us-east-1", NOW, &ENCLAVE_SIGNED_HEADERS).unwrap();
+    assert_eq!(checked.access_key_id(), "AKIDEXAMPLE");
+    assert_eq!(
+        checked
+            .verify_body(&request(all.clone()))
+            .unwrap()
+            .principal,
+        PRINCIPAL
+    );
+    // The same headers with another body: the signature no longer matches.
+    let mut other = request(all.clone());
+    other.body = br#"{"NumberOfBytes":9}"#;
+    assert_eq!(
+        checked.verify_body(&other).unwrap_err().kind(),
+        KmsErrorType::InvalidSignature
+    );
+
+    // Signed without x-amz-target (it is added after signing): refused by name.
+    let mut headers = vec![("host".to_owned(), "localhost:9600".to_owned())];
+    let key = SigningKey {
+        access_key_id: "AKIDEXAMPLE",
+        secret_access_key: "secret",
+        session_token: None,
+    };
+    let signature = sign_request(&request(headers.clone()), &key, "us-east-1", NOW).unwrap();
+    headers.extend(signature.into_pairs());
+    headers.push((
+        "x-amz-target".to_owned(),
+        "TrentService.GenerateRandom".to_owned(),
+    ));
+    let err =
+        check_headers(&headers, &store, "us-east-1", NOW, &ENCLAVE_SIGNED_HEADERS).unwrap_err();
+    assert_eq!(err.kind(), KmsErrorType::InvalidSignature);
+    assert_eq!(
+        err.message(),
+        "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."
+    );
+    // The proxy's rule (host only) still accepts it.
+    assert!(check(headers).is_ok());
+}

@@ -1,0 +1,176 @@
+//! The routes of the enclave's HTTP endpoint, as the proxy's endpoint answers them:
+//!
+//! - `POST /` with `X-Amz-Target: TrentService.<Operation>` and a JSON body, signed with SigV4:
+//!   authenticated here ([`super::authenticate`]), then answered by the same service the frame
+//!   server uses ([`crate::server::connection::answer`]) for the principal verified here;
+//! - `GET /healthz`: 200 once the service is ready (its sealed state loaded), 503 before;
+//! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]).
+//!
+//! Every answer, errors included, carries `Content-Type` and a fresh `x-amzn-RequestId`
+//! ([`nitro_kms_api::http_endpoint`], shared with the proxy). `/healthz` and `/metrics` need no
+//! signature and say nothing secret: readiness and counters.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use nitro_kms_api::sigv4::{AccessKeyStore, SignedRequest};
+use nitro_kms_api::{KmsError, Operation, http_endpoint};
+
+use super::authenticate::{check_headers, header_pairs, read_body, unix_now};
+use super::limits::HttpLimits;
+use super::metrics::HttpMetrics;
+use crate::context::ServiceSlot;
+use crate::server::connection::answer;
+
+/// What the endpoint answers with.
+pub struct HttpEndpoint {
+    /// The service, once ready (the frame server's slot).
+    pub service: ServiceSlot,
+    /// The access keys signatures are verified against.
+    pub access_keys: Arc<AccessKeyStore>,
+    /// The region requests must be signed for.
+    pub region: String,
+    /// Deadlines and caps.
+    pub limits: HttpLimits,
+    /// Counters for `/metrics`.
+    pub metrics: HttpMetrics,
+}
+
+impl std::fmt::Debug for HttpEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpEndpoint")
+            .field("region", &self.region)
+            .field("access_keys", &self.access_keys.len())
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An answer with `status`, `body` and `content_type`, and a fresh request id.
+fn response(status: u16, body: Vec<u8>, content_type: &str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = r.headers_mut();
+    if let Ok(v) = content_type.parse() {
+        headers.insert(hyper::header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = http_endpoint::request_id().parse() {
+        headers.insert(http_endpoint::REQUEST_ID_HEADER, v);
+    }
+    r
+}
+
+/// AWS's answer for `error`.
+fn kms_error(error: &KmsError) -> Response<Full<Bytes>> {
+    let (status, body) = http_endpoint::error_answer(error);
+    response(status, body, http_endpoint::KMS_JSON_CONTENT_TYPE)
+}
+
+impl HttpEndpoint {
+    /// Whether the service is ready (its sealed state loaded).
+    pub fn ready(&self) -> bool {
+        self.service.borrow().is_some()
+    }
+
+    /// Answers one HTTP request.
+    pub async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+    ) -> Result<Response<Full<Bytes>>, Infallible> {
+        let answer = match (req.method(), req.uri().path()) {
+            (&Method::GET, "/healthz") => {
+                if self.ready() {
+                    response(200, b"ok\n".to_vec(), "text/plain")
+                } else {
+                    response(503, b"not ready\n".to_vec(), "text/plain")
+                }
+            }
+            (&Method::GET, "/metrics") => response(
+                200,
+                self.metrics.render(self.ready()).into_bytes(),
+                "text/plain; version=0.0.4",
+            ),
+            (&Method::POST, _) => self.kms(req).await,
+            _ => {
+                self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+                kms_error(&KmsError::unknown_operation())
+            }
+        };
+        Ok(answer)
+    }
+
+    /// A KMS request: headers authenticated, then the bounded body, then the signature, then the
+    /// operation for the verified principal.
+    async fn kms(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let started = Instant::now();
+        let (parts, body) = req.into_parts();
+        let headers = header_pairs(&parts.headers);
+        let checked = match check_headers(&headers, &self.access_keys, &self.region, unix_now()) {
+            Ok(checked) => checked,
+            // Refused before a byte of the body is read.
+            Err(e) => return self.refuse(&e),
+        };
+        let body = match read_body(body, self.limits.max_body, self.limits.body_timeout).await {
+            Ok(body) => body,
+            Err(e) => return self.refuse(&e),
+        };
+        let signed = SignedRequest {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or(""),
+            headers: headers.clone(),
+            body: &body,
+        };
+        let verified = match checked.verify_body(&signed) {
+            Ok(verified) => verified,
+            Err(e) => return self.refuse(&e),
+        };
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let op = match Operation::from_target(target) {
+            Ok(op) => op,
+            Err(e) => return self.refuse(&e),
+        };
+        self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        let reply = answer(
+            self.service.clone(),
+            op.name(),
+            &verified.principal,
+            &body,
+            self.limits.request_timeout,
+        )
+        .await;
+        self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let status = reply.status.code();
+        self.metrics.record(op, status, started.elapsed());
+        tracing::debug!(
+            operation = op.name(),
+            status,
+            principal = %verified.principal,
+            "nitro-kms-enclave: answered over HTTP"
+        );
+        // Operations without output answer an empty body, as AWS does.
+        response(status, reply.body, http_endpoint::KMS_JSON_CONTENT_TYPE)
+    }
+
+    /// Counts and answers a request refused before it reached an operation.
+    fn refuse(&self, error: &KmsError) -> Response<Full<Bytes>> {
+        self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            error = error.type_name(),
+            "nitro-kms-enclave: HTTP request refused"
+        );
+        kms_error(error)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,32 @@
+//! The enclave's own KMS endpoint: KMS JSON 1.1 over HTTP/1.1 keep-alive, with SigV4 verified
+//! here, in the enclave, so the principal the key policies judge is one the parent cannot name.
+//!
+//! The frame server ([`crate::server`]) still serves the parent proxy, which verifies SigV4 and
+//! names the caller; this endpoint (`--http-listen`) is the one the parent will relay client
+//! connections to as opaque byte streams (issue 16). From the connection in:
+//!
+//! - [`listener`]: the accept loop (connection cap, graceful shutdown), and per connection the
+//!   [`sniff`] of the first byte: `0x16` is a TLS ClientHello, handed to the [`listener::TlsTerminator`]
+//!   when one is configured (closed otherwise); anything else is cleartext HTTP, served only when
+//!   the configuration allows it (`--allow-cleartext`, on by default only with `--simulate`);
+//! - [`endpoint`]: the routes — `POST /` (`X-Amz-Target: TrentService.<Op>`), `GET /healthz`,
+//!   `GET /metrics` — and the dispatch of an authenticated request to the same service the frame
+//!   server uses ([`crate::server::connection::answer`]), with the principal verified here;
+//! - [`authenticate`]: SigV4 in two steps, headers first (the access key must be known before a
+//!   byte of the body is read), then the body, read into one buffer bounded by `--max-body`
+//!   within a deadline;
+//! - [`access_keys`]: where the access keys come from (the simulation's built-in key, plus a
+//!   plaintext `--credentials` file only with `--simulate`);
+//! - [`limits`]: the deadlines and caps; [`metrics`]: `/metrics`, in the proxy's names.
+
+pub mod access_keys;
+pub mod authenticate;
+pub mod endpoint;
+pub mod limits;
+pub mod listener;
+pub mod metrics;
+pub mod sniff;
+
+pub use endpoint::HttpEndpoint;
+pub use limits::HttpLimits;
+pub use listener::{Protocols, TlsTerminator, serve};
