@@ -307,9 +307,10 @@ pub fn kms_headers(
     headers
 }
 
-/// Sends one request on `stream` (keep-alive) and reads the response.
-pub fn send(
-    stream: &mut TcpStream,
+/// Sends one request on `stream` (keep-alive; TCP to the proxy, or a Unix socket to the
+/// enclave's own endpoint) and reads the response.
+pub fn send<S: Read + Write>(
+    stream: &mut S,
     method: &str,
     path: &str,
     headers: &[(String, String)],
@@ -320,12 +321,15 @@ pub fn send(
         head.push_str(&format!("{n}: {v}\r\n"));
     }
     head.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
+    // One write: an endpoint that refuses a request from its headers alone may close the
+    // connection before reading the body, and a second write would then fail.
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    stream.write_all(&request)?;
     read_response(stream)
 }
 
-fn read_response(stream: &mut TcpStream) -> std::io::Result<HttpResponse> {
+fn read_response<S: Read>(stream: &mut S) -> std::io::Result<HttpResponse> {
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
