@@ -1,6 +1,7 @@
 //! `--simulate`: the whole chain on one machine. The proxy runs `nitro-kms-enclave --simulate`
 //! (found beside its own executable) on a Unix socket in the state directory, trusting that
-//! simulated world's root, and keeps it running: when the child dies it is restarted (logged and
+//! simulated world's root, with its own HTTP endpoint on `enclave-http.sock` beside it
+//! ([`http_socket_path`]), and keeps it running: when the child dies it is restarted (logged and
 //! counted); on shutdown it gets SIGTERM, then SIGKILL after a grace period.
 
 use std::path::{Path, PathBuf};
@@ -50,12 +51,16 @@ pub fn enclave_binary() -> Result<PathBuf, String> {
 
 fn spawn(config: &ChildConfig) -> std::io::Result<Child> {
     let _ = std::fs::remove_file(&config.socket);
+    let http_socket = http_socket_path(&config.state_dir);
+    let _ = std::fs::remove_file(&http_socket);
     Command::new(&config.binary)
         .arg("--simulate")
         .arg("--state-dir")
         .arg(&config.state_dir)
         .arg("--listen")
         .arg(format!("unix://{}", config.socket.display()))
+        .arg("--http-listen")
+        .arg(format!("unix://{}", http_socket.display()))
         .arg("--trust-simulated-root")
         .arg(config.state_dir.join("root.pem"))
         .args(["--region", &config.region, "--account", &config.account])
@@ -107,4 +112,11 @@ pub async fn supervise(
 /// The socket path used in `state_dir`.
 pub fn socket_path(state_dir: &Path) -> PathBuf {
     state_dir.join("enclave.sock")
+}
+
+/// The socket of the enclave's own HTTP endpoint in `state_dir` (SigV4 verified in the enclave;
+/// not yet the endpoint the proxy relays to: the proxy still serves HTTP itself and talks frames
+/// to [`socket_path`]).
+pub fn http_socket_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("enclave-http.sock")
 }

@@ -182,7 +182,8 @@ pub fn production_problems(config: &Config) -> Vec<Problem> {
         ),
         (
             "allow_cleartext",
-            config.allow_cleartext,
+            // `simulate` turns it on by default and is reported itself.
+            config.allow_cleartext && !config.simulate,
             "HTTP without TLS: the parent would read and change every request and answer",
         ),
     ];

@@ -81,13 +81,7 @@ fn every_setting_an_image_must_not_have_is_reported_by_name() {
     for (key, value) in cases {
         let report = check_text(&image_config(&[(key, Some(value))]), true);
         assert_eq!(report.exit_status(), 1, "{key}: {report:?}");
-        // The simulation turns cleartext HTTP on by default: both are reported.
-        let expected = if key == "simulate" {
-            vec![key, "allow_cleartext"]
-        } else {
-            vec![key]
-        };
-        assert_eq!(not_in_an_image(&report), expected, "{report:?}");
+        assert_eq!(not_in_an_image(&report), vec![key], "{report:?}");
         let line = report
             .problems
             .iter()
@@ -111,10 +105,7 @@ fn all_broken_rules_are_reported_at_once() {
     ]);
     let report = check_text(&text, true);
     assert_eq!(report.exit_status(), 1);
-    assert_eq!(
-        not_in_an_image(&report),
-        vec!["simulate", "state_dir", "allow_cleartext"]
-    );
+    assert_eq!(not_in_an_image(&report), vec!["simulate", "state_dir"]);
     assert!(
         report
             .problems
