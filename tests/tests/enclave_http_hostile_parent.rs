@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use nitro_kms_api::sigv4::SIMULATION_PRINCIPAL;
 use nitro_kms_tests::enclave::{Dirs, Enclave, REGION};
-use nitro_kms_tests::proxy::{HttpResponse, Signing, kms_headers, rss_kib, send};
+use nitro_kms_tests::proxy::{HttpResponse, Signing, Sim, kms_call, kms_headers, rss_kib, send};
 use serde_json::{Value, json};
 
 /// The low-privilege key the enclave holds (a principal of another account: the default key
@@ -446,4 +446,32 @@ fn trickle(path: &Path, body: bool, until: Instant) -> usize {
         std::thread::sleep(Duration::from_millis(1));
     }
     sent
+}
+
+#[test]
+fn the_simulation_starts_the_enclave_with_its_own_endpoint_beside_the_proxys() {
+    let sim = Sim::start(&[]);
+    let http = sim.dir.join("enclave-http.sock");
+    // A key made through the proxy (frames, the proxy's SigV4) is the enclave's: it answers for
+    // it on its own endpoint, with its own SigV4.
+    let created = kms_call(&sim, "CreateKey", &json!({}));
+    assert_eq!(created.status, 200);
+    let key_id = created.json()["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let described = assert_ok(&call(
+        &http,
+        "DescribeKey",
+        &json!({"KeyId": key_id}),
+        Some(&simulation_key()),
+        &[],
+    ));
+    assert_eq!(described["KeyMetadata"]["KeyId"], key_id.as_str());
+    assert_error(
+        &call(&http, "DescribeKey", &json!({"KeyId": key_id}), None, &[]),
+        400,
+        "MissingAuthenticationTokenException",
+    );
+    assert_eq!(sim.terminate(), Some(0));
 }
