@@ -12,7 +12,7 @@
 //!   validity no longer than the document's signing certificate;
 //! - [`server_config`]: the rustls `ServerConfig` and the resolver that serves the current
 //!   `[leaf, CA]` chain;
-//! - [`renewal`]: when a leaf is renewed, and the task that does it;
+//! - [`renewal`]: when a leaf is renewed ([`ServiceTls::run_renewal`] is the task that does it);
 //! - [`well_known`]: the `/.well-known/nitro-kms/` answers (a fresh document, the CA, the
 //!   provisioning key), as plain functions for the HTTP server;
 //! - [`service_tls`]: [`ServiceTls`], all of the above for one enclave process;

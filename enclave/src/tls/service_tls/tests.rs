@@ -260,3 +260,31 @@ fn the_attestation_endpoint_binds_the_nonce_and_refuses_one_over_64_bytes() {
     let spki = tls.provisioning_key_der();
     assert!(nitro_kms_crypto::RsaPublicKey::from_spki_der(&spki).is_ok());
 }
+
+#[tokio::test]
+async fn start_makes_the_identity_once_and_a_restart_serves_the_same_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (nsm, _) = fixture(dir.path(), crate::clock::system());
+    let (svc, _clock, parent) = crate::test_support::service().await;
+    let clock = crate::clock::system();
+    let first = ServiceTls::start(&svc.store, nsm.clone(), TlsSettings::simulation(), &clock)
+        .await
+        .unwrap();
+    assert_eq!(first.origin(), Origin::Created);
+    drop(svc);
+    let (restarted, _) = SealedKeystore::load(
+        crate::test_support::memory_link(parent),
+        crate::test_support::sealing_key(),
+    )
+    .await
+    .unwrap();
+    let again = ServiceTls::start(&restarted, nsm, TlsSettings::simulation(), &clock)
+        .await
+        .unwrap();
+    assert_eq!(again.origin(), Origin::Loaded);
+    assert_eq!(again.ca_pem(), first.ca_pem());
+    assert_eq!(again.provisioning_key_der(), first.provisioning_key_der());
+    // A new leaf (and key) per process, under the same CA.
+    assert_ne!(again.current().cert[0], first.current().cert[0]);
+    assert_eq!(again.current().cert[1], first.current().cert[1]);
+}
