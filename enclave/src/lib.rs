@@ -15,6 +15,9 @@
 //!   [`storage::sealing_key`] (simulation) or [`storage::seal_root`] (AWS KMS releases it to this
 //!   image only); [`storage::read_replica`]: following another enclave's writes when the parent
 //!   says so (`Sync`);
+//! - [`tls`]: the service's attested TLS identity (issue 16) — the CA and provisioning keys kept
+//!   in the sealed keystore, the leaf certificate carrying an attestation document, the rustls
+//!   configuration and the `/.well-known/nitro-kms/` answers;
 //! - [`deletion`]: keys past their deletion window; [`config`]: flags, environment, TOML;
 //!   [`clock`]: injectable time.
 
@@ -34,6 +37,7 @@ pub mod recipient;
 pub mod server;
 pub mod service;
 pub mod storage;
+pub mod tls;
 
 #[cfg(test)]
 pub(crate) mod test_support;

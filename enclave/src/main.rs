@@ -45,6 +45,7 @@ use nitro_kms_enclave::service::Service;
 use nitro_kms_enclave::storage::parent_link::ParentLink;
 use nitro_kms_enclave::storage::sealed_store::{LoadError, LoadFailure, SealedKeystore};
 use nitro_kms_enclave::storage::{seal, seal_root, sealing_key};
+use nitro_kms_enclave::tls::{ServiceTls, TlsSettings};
 use nitro_kms_enclave::{clock, deletion, http};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::transport::{self, Address};
@@ -202,6 +203,7 @@ async fn run(config: Config) -> Result<(), String> {
         }
         Err(e) => return Err(format!("cannot open the NSM: {e}")),
     };
+    let tls_nsm = nsm.clone();
     let source = match (&config.seal_root, nsm) {
         (Some(root), Some(nsm)) => {
             tracing::info!(
@@ -365,6 +367,36 @@ async fn run(config: Config) -> Result<(), String> {
         clock: clock::system(),
         policies: Default::default(),
     });
+    // Issue 16: the service's attested TLS identity, before the service says it is ready.
+    let service_tls = match tls_nsm {
+        Some(nsm) => {
+            let clock = service.clock.clone();
+            let settings = TlsSettings::simulation();
+            let started = tokio::select! {
+                t = ServiceTls::start(&service.store, nsm, settings, &clock) => t,
+                _ = server::stopped(&mut stop) => {
+                    let _ = server.await;
+                    return Ok(());
+                }
+            };
+            let tls = started.map_err(|e| format!("refusing to serve: {e}"))?;
+            tracing::info!(
+                ca_sha256 = %tls.keys().ca_fingerprint_hex(),
+                "nitro-kms-enclave: service TLS CA {} ({:?}), leaf valid until {} ms",
+                tls.keys().ca_fingerprint_hex(),
+                tls.origin(),
+                tls.not_after_ms(),
+            );
+            tokio::spawn(tls.clone().run_renewal(clock, stop_rx.clone()));
+            Some(tls)
+        }
+        None => {
+            tracing::warn!("nitro-kms-enclave: WARNING: no NSM, so no attested TLS identity");
+            None
+        }
+    };
+    // Handed to the enclave's HTTP server (issue 16) when it lands.
+    drop(service_tls);
     let _ = service_tx.send(Some(service.clone()));
     tracing::info!(
         region = %config.region,

@@ -5,7 +5,8 @@
 //! - [`attestation`]: Nitro attestation documents (COSE_Sign1): build (the simulator) and verify
 //!   against a pinned root;
 //! - [`recipient`]: AWS KMS `CiphertextForRecipient` envelopes (CMS EnvelopedData): build, parse,
-//!   decrypt.
+//!   decrypt;
+//! - [`service`]: the attestation extension of a service's TLS certificate (its OID, finding it).
 //!
 //! They share a crate because they are one exchange: an NSM signs a document carrying a public
 //! key, a KMS verifies it and answers with an envelope to that key, the enclave opens it. The
@@ -48,6 +49,8 @@
 //! recipient/parse.rs       parse: the strict reader of KMS and OpenSSL envelopes
 //! recipient/decrypt.rs     decrypt, without an oracle
 //! recipient/ber/           the bounded BER reader (reader.rs), the writer (writer.rs), tags
+//! service/mod.rs           the attestation extension's OID
+//! service/extension.rs     RawExtension, finding the extension, a certificate's signed parts
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -55,3 +58,4 @@
 pub mod attestation;
 pub mod nsm;
 pub mod recipient;
+pub mod service;

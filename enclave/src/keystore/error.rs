@@ -18,6 +18,9 @@ pub enum KeystoreError {
     /// An alias mutation expected the alias to point at another key (it moved meanwhile).
     #[error("alias {0} was changed by another request")]
     AliasMoved(String),
+    /// The mutation creates the service identity, which exists already (it is made only once).
+    #[error("the service identity exists already")]
+    ServiceIdentityExists,
     /// A serialized snapshot or record could not be decoded.
     #[error("cannot decode keystore state: {0}")]
     Decode(String),

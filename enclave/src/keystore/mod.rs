@@ -12,14 +12,18 @@
 //! The parts, from the bottom up: `records` (the stored [`StoredKey`]s with their
 //! [`KeyMaterial`] and [`KeyStateRecord`], and [`StoredAlias`]es), `mutation` (the [`Mutation`]s
 //! that change them), `model` (the [`Keystore`] holding them, checking and applying mutations)
-//! and `error` ([`KeystoreError`]); this module only declares them and re-exports their types.
+//! and `error` ([`KeystoreError`]); beside the keys, `service_identity` ([`ServiceIdentity`]: the
+//! service's TLS CA and provisioning keys, made once at the first start). This module only
+//! declares them and re-exports their types.
 
 mod error;
 mod model;
 mod mutation;
 mod records;
+mod service_identity;
 
 pub use error::KeystoreError;
 pub use model::Keystore;
 pub use mutation::{AliasGuard, Mutation};
 pub use records::{KeyMaterial, KeyStateRecord, StoredAlias, StoredKey};
+pub use service_identity::ServiceIdentity;

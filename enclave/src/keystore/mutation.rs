@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::KeystoreError;
 use super::records::{KeyStateRecord, StoredAlias, StoredKey};
+use super::service_identity::ServiceIdentity;
 
 /// One change to the keystore. Everything it needs (ids, dates, material) is inside, so applying
 /// it is deterministic and replaying the journal rebuilds the same state.
@@ -69,6 +70,9 @@ pub enum Mutation {
         #[serde(skip)]
         guard: AliasGuard,
     },
+    /// The first start of a leader: the service's TLS CA and provisioning keys (issue 16). Applies
+    /// only to a keystore that has none, so the identity never changes once made.
+    CreateServiceIdentity(ServiceIdentity),
 }
 
 /// The key an alias must still point at for an alias mutation to apply: the one the operation
@@ -89,7 +93,8 @@ pub enum AliasGuard {
 }
 
 impl Mutation {
-    /// The journal record for this mutation (CBOR), zeroizing: CreateKey carries key material.
+    /// The journal record for this mutation (CBOR), zeroizing: CreateKey and
+    /// CreateServiceIdentity carry key material.
     pub fn to_record_bytes(&self) -> Result<SecretBytes, KeystoreError> {
         let mut out = Vec::new();
         ciborium::into_writer(self, &mut out).map_err(|e| KeystoreError::Encode(e.to_string()))?;

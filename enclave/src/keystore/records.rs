@@ -28,11 +28,13 @@ impl fmt::Debug for KeyMaterial {
     }
 }
 
-fn ser_secret<S: Serializer>(secret: &SecretBytes, s: S) -> Result<S::Ok, S::Error> {
+/// Serializes a secret as a CBOR byte string (the sealed state's form of key material).
+pub(super) fn ser_secret<S: Serializer>(secret: &SecretBytes, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_bytes(secret.expose())
 }
 
-fn de_secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretBytes, D::Error> {
+/// Reads a secret written by [`ser_secret`] into a zeroizing buffer.
+pub(super) fn de_secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretBytes, D::Error> {
     let buf = serde_bytes::ByteBuf::deserialize(d)?;
     Ok(SecretBytes::new(buf.into_vec()))
 }
