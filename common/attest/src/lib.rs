@@ -55,3 +55,4 @@
 pub mod attestation;
 pub mod nsm;
 pub mod recipient;
+pub mod service;

@@ -1,0 +1,33 @@
+//! The service's attested identity: the X.509 extension that carries an attestation document in
+//! the enclave's TLS server certificate, and the client's checks of it.
+//!
+//! The enclave's CA (P-384, self-signed) signs its TLS leaf; the leaf carries, in a NON-critical
+//! extension with OID [`ATTESTATION_EXTENSION_OID`], the raw bytes of a Nitro attestation document
+//! (`COSE_Sign1`, as the NSM returns it) whose `public_key` is the DER SubjectPublicKeyInfo of that
+//! CA and whose `user_data` is the SHA-256 of the provisioning key's SPKI. A client pins the
+//! attestation root and the PCRs it expects ([`ServiceTrust`]) and checks the chain with
+//! [`verify_service_chain`]; the well-known endpoint's document is checked with
+//! [`verify_service_document`].
+
+mod certificate;
+mod error;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fixture;
+#[cfg(test)]
+mod tests;
+mod trust;
+mod verify;
+
+/// OID of the attestation extension (dotted form): `2.25.` followed by a UUID as a 128-bit
+/// integer (ITU-T X.667), so it needs no registration. Its last arc does not fit in 64 bits, so
+/// libraries whose OIDs hold `u32`/`u64` arcs cannot spell it; compare encodings with
+/// [`ATTESTATION_EXTENSION_OID_DER`].
+pub const ATTESTATION_EXTENSION_OID: &str = "2.25.173094623430793324269502837453476775801";
+
+pub use certificate::ATTESTATION_EXTENSION_OID_DER;
+pub use error::ServiceVerifyError;
+pub use trust::ServiceTrust;
+pub use verify::{
+    ServiceFacts, verify_ca_certificate, verify_issued_by_attested_ca, verify_service_chain,
+    verify_service_document,
+};
