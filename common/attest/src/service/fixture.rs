@@ -68,7 +68,7 @@ impl FixtureCa {
 
     /// The CA certificate, PEM.
     pub fn pem(&self) -> String {
-        pem("CERTIFICATE", &self.der)
+        super::certificate_pem(&self.der)
     }
 
     /// The CA key's DER SubjectPublicKeyInfo (what the document's `public_key` holds).
@@ -299,9 +299,4 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(content);
     out
-}
-
-/// PEM of `der` with `label`.
-pub fn pem(label: &str, der: &[u8]) -> String {
-    der::pem::encode_string(label, der::pem::LineEnding::LF, der).unwrap_or_default()
 }

@@ -13,6 +13,7 @@ mod certificate;
 mod error;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixture;
+mod pem;
 #[cfg(test)]
 mod tests;
 mod trust;
@@ -26,6 +27,7 @@ pub const ATTESTATION_EXTENSION_OID: &str = "2.25.173094623430793324269502837453
 
 pub use certificate::ATTESTATION_EXTENSION_OID_DER;
 pub use error::ServiceVerifyError;
+pub use pem::{certificate_from_pem, certificate_pem};
 pub use trust::ServiceTrust;
 pub use verify::{
     ServiceFacts, verify_ca_certificate, verify_issued_by_attested_ca, verify_service_chain,
