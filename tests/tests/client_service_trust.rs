@@ -156,3 +156,49 @@ fn service_trust_over_cleartext_is_a_configuration_error() {
     assert!(matches!(err, ClientError::Config(_)), "{err:?}");
     assert!(err.to_string().contains("https://"), "{err}");
 }
+
+#[test]
+fn openssl_reads_the_leaf_and_names_the_extension_by_its_oid() {
+    let (dir, fixture) = fixture();
+    let leaf = fixture.leaf(&LeafSpec::simulation()).unwrap();
+    let leaf_path = dir.path().join("leaf.der");
+    let ca_path = dir.path().join("ca.pem");
+    std::fs::write(&leaf_path, &leaf.der).unwrap();
+    std::fs::write(&ca_path, fixture.ca().pem()).unwrap();
+    let leaf_arg = leaf_path.display().to_string();
+    let out = std::process::Command::new("openssl")
+        .args([
+            "x509", "-inform", "DER", "-in", &leaf_arg, "-noout", "-text",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(nitro_kms_attest::service::ATTESTATION_EXTENSION_OID),
+        "{text}"
+    );
+    let oid = nitro_kms_attest::service::ATTESTATION_EXTENSION_OID;
+    assert!(!text.contains(&format!("{oid}: critical")), "{text}");
+    // And OpenSSL agrees that the CA signed it.
+    let pem_path = dir.path().join("leaf.pem");
+    nitro_kms_tests::openssl(&[
+        "x509",
+        "-inform",
+        "DER",
+        "-in",
+        &leaf_arg,
+        "-out",
+        &pem_path.display().to_string(),
+    ]);
+    nitro_kms_tests::openssl(&[
+        "verify",
+        "-CAfile",
+        &ca_path.display().to_string(),
+        &pem_path.display().to_string(),
+    ]);
+}

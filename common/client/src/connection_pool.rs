@@ -20,7 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use crate::error::ClientError;
-use crate::server_trust::describe_tls_failure;
+use crate::tls_failure::describe_tls_failure;
 use nitro_kms_wire::http_connect::{self, ConnectTarget};
 use nitro_kms_wire::transport::{self, Address, Stream};
 

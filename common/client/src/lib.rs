@@ -92,6 +92,7 @@ mod error;
 mod kms_client;
 mod server_trust;
 mod service_identity;
+mod tls_failure;
 
 pub use attested::{Attestation, OPEN_FAILED, open_envelope};
 pub use credential_providers::{Credentials, CredentialsProvider, DefaultChain};

@@ -22,7 +22,7 @@ use rustls::{
 
 use crate::connection_pool::Tls;
 use crate::error::ClientError;
-use nitro_kms_attest::service::{ServiceTrust, ServiceVerifyError, verify_service_chain};
+use nitro_kms_attest::service::{ServiceTrust, verify_service_chain};
 
 /// A rustls verifier that trusts a server iff its certificate proves an attested enclave.
 #[derive(Debug)]
@@ -157,22 +157,4 @@ fn root_store(roots_pem: Option<&[u8]>) -> Result<rustls::RootCertStore, ClientE
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
     Ok(roots)
-}
-
-/// The message of a failed TLS connection: a refused service identity as its own sentence
-/// ("the server is not the attested service: PCR0 is …"), anything else as rustls says it.
-pub(crate) fn describe_tls_failure(err: &std::io::Error) -> String {
-    let refused = err
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<TlsError>())
-        .and_then(|tls| match tls {
-            TlsError::InvalidCertificate(CertificateError::Other(OtherError(other))) => {
-                other.downcast_ref::<ServiceVerifyError>()
-            }
-            _ => None,
-        });
-    match refused {
-        Some(why) => format!("the server is not the attested service: {why}"),
-        None => format!("TLS: {err}"),
-    }
 }

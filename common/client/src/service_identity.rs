@@ -141,7 +141,7 @@ async fn fetch(endpoint: &str, paths: &[String]) -> Result<WellKnownAnswers, Cli
     let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(server_name, tcp)
         .await
-        .map_err(|e| transport(crate::server_trust::describe_tls_failure(&e)))?;
+        .map_err(|e| transport(crate::tls_failure::describe_tls_failure(&e)))?;
     let peer_certificates = tls
         .get_ref()
         .1

@@ -19,8 +19,8 @@ pub enum ServiceVerifyError {
     },
     /// The server certificate has no attestation extension.
     #[error(
-        "the server certificate carries no attestation document (extension {oid} missing)",
-        oid = super::ATTESTATION_EXTENSION_OID
+        "the server certificate carries no attestation document (extension \
+         2.25.173094623430793324269502837453476775801 missing)"
     )]
     ExtensionMissing,
     /// The attestation extension appears more than once.

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use der::{Decode, Header, Reader, SliceReader};
 
-use super::ATTESTATION_EXTENSION_OID_DER;
+use super::certificate::ATTESTATION_EXTENSION_OID_DER;
 use crate::attestation::TrustAnchor;
 use crate::nsm::NsmExt;
 use crate::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
@@ -68,7 +68,7 @@ impl FixtureCa {
 
     /// The CA certificate, PEM.
     pub fn pem(&self) -> String {
-        super::certificate_pem(&self.der)
+        super::pem::certificate_pem(&self.der)
     }
 
     /// The CA key's DER SubjectPublicKeyInfo (what the document's `public_key` holds).

@@ -64,6 +64,12 @@ fn the_extension_oid_constant_and_its_encoding_agree() {
     groups.push(105);
     groups.reverse();
     assert_eq!(groups, ATTESTATION_EXTENSION_OID_DER);
+    // The refusal names the OID (spelled out in error.rs, which must not import mod.rs).
+    assert!(
+        ServiceVerifyError::ExtensionMissing
+            .to_string()
+            .contains(ATTESTATION_EXTENSION_OID)
+    );
 }
 
 #[test]
