@@ -136,6 +136,7 @@ async fn service_verify_accepts_the_attested_service_and_its_ca_works_as_a_ca_bu
 
     // The AWS CLI's way: the written CA as --ca-bundle.
     let endpoint = format!("https://localhost:{}", server.port);
+    let endpoint_for_aws = endpoint.clone();
     let kms = |extra: &[&str]| {
         let mut args: Vec<String> = [
             "list-keys",
@@ -157,6 +158,36 @@ async fn service_verify_accepts_the_attested_service_and_its_ca_works_as_a_ca_bu
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // The AWS CLI itself, with the written CA as --ca-bundle.
+    let venv = nitro_kms_tests::proxy::venv();
+    let ca_bundle = world.path("ca.pem");
+    let aws = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(venv.join("bin/aws"))
+            .args([
+                "kms",
+                "list-keys",
+                "--endpoint-url",
+                &endpoint_for_aws,
+                "--region",
+            ])
+            .args(["us-east-1", "--ca-bundle", &ca_bundle, "--output", "json"])
+            .env_clear()
+            .env("PATH", venv.join("bin"))
+            .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        aws.status.code(),
+        Some(0),
+        "aws: {}",
+        String::from_utf8_lossy(&aws.stderr)
     );
     // Ours: the attested identity checked in every handshake.
     let root = world.path("root.pem");

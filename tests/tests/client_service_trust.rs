@@ -197,6 +197,9 @@ fn openssl_reads_the_leaf_and_names_the_extension_by_its_oid() {
     ]);
     nitro_kms_tests::openssl(&[
         "verify",
+        "-x509_strict",
+        "-purpose",
+        "sslserver",
         "-CAfile",
         &ca_path.display().to_string(),
         &pem_path.display().to_string(),

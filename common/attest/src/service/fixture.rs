@@ -212,6 +212,9 @@ impl ServiceFixture {
             .push(rcgen::DnType::CommonName, "nitro-kms service (fixture)");
         params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        // OpenSSL's strict mode (Python 3.13's default for the AWS CLI and boto3) refuses a leaf
+        // without an Authority Key Identifier.
+        params.use_authority_key_identifier_extension = true;
         if spec.with_extension {
             let mut ext = rcgen::CustomExtension::from_oid_content(&PLACEHOLDER_ARCS, document);
             ext.set_criticality(spec.critical);
