@@ -3,10 +3,12 @@
 //! nitro-kms enclave, checked in the TLS handshake before any request byte is sent.
 //!
 //! [`AttestedServerVerifier`] is a rustls `ServerCertVerifier`: for each new connection it runs
-//! [`verify_service_chain`] on the certificate the server presented (the attestation document in
-//! its extension, the pinned root, the PCRs, the attested CA's signature, validity and names), and
-//! checks the handshake's signatures with the aws-lc-rs provider's algorithms, so a server that
-//! shows the enclave's certificate without holding its key fails too. When PEM roots are given as
+//! the checks of [`nitro_kms_attest::service::verify_service_chain`] on the certificate the server
+//! presented (the attestation document in its extension, the pinned root, the PCRs, the attested
+//! CA's signature, validity and names) through a [`ServiceVerifier`], which remembers documents
+//! whose signatures it checked, and it checks the handshake's signatures with the aws-lc-rs
+//! provider's algorithms, so a server that shows the enclave's certificate without holding its
+//! key fails too. When PEM roots are given as
 //! well, the chain must also pass the web PKI checks under them.
 
 use std::sync::Arc;
@@ -22,12 +24,13 @@ use rustls::{
 
 use crate::connection_pool::Tls;
 use crate::error::ClientError;
-use nitro_kms_attest::service::{ServiceTrust, verify_service_chain};
+use nitro_kms_attest::service::{ServiceTrust, ServiceVerifier};
 
 /// A rustls verifier that trusts a server iff its certificate proves an attested enclave.
 #[derive(Debug)]
 pub(crate) struct AttestedServerVerifier {
-    trust: ServiceTrust,
+    /// The checks, with a cache of verified documents (one per enclave process).
+    service: ServiceVerifier,
     /// With `--ca-bundle` as well: the web PKI checks under those roots, first.
     roots: Option<Arc<WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
@@ -55,9 +58,11 @@ impl ServerCertVerifier for AttestedServerVerifier {
             }
         };
         let at = UNIX_EPOCH + Duration::from_secs(now.as_secs());
-        verify_service_chain(end_entity.as_ref(), &name, at, &self.trust).map_err(|e| {
-            TlsError::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))
-        })?;
+        self.service
+            .verify_chain(end_entity.as_ref(), &name, at)
+            .map_err(|e| {
+                TlsError::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))
+            })?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -126,7 +131,7 @@ pub(crate) fn tls_settings(
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(AttestedServerVerifier {
-                    trust: trust.clone(),
+                    service: ServiceVerifier::new(trust.clone()),
                     roots,
                     provider,
                 }))

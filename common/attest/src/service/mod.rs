@@ -30,6 +30,6 @@ pub use error::ServiceVerifyError;
 pub use pem::{certificate_from_pem, certificate_pem};
 pub use trust::ServiceTrust;
 pub use verify::{
-    ServiceFacts, verify_ca_certificate, verify_issued_by_attested_ca, verify_service_chain,
-    verify_service_document,
+    ServiceFacts, ServiceVerifier, verify_ca_certificate, verify_issued_by_attested_ca,
+    verify_service_chain, verify_service_document,
 };

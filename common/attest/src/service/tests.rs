@@ -246,3 +246,44 @@ fn the_well_known_document_must_echo_the_nonce() {
         Err(ServiceVerifyError::CaKeyMismatch { .. })
     ));
 }
+
+#[test]
+fn the_caching_verifier_refuses_and_accepts_as_the_function_does() {
+    let (_dir, fixture) = fixture();
+    let leaf = fixture.leaf(&LeafSpec::simulation()).unwrap();
+    let now = SystemTime::now();
+    let verifier = ServiceVerifier::new(trust(&fixture));
+    let once = verifier.verify_chain(&leaf.der, "localhost", now).unwrap();
+    let again = verifier.verify_chain(&leaf.der, "127.0.0.1", now).unwrap();
+    assert_eq!(once, again);
+    assert_eq!(
+        once,
+        verify_service_chain(&leaf.der, "localhost", now, &trust(&fixture)).unwrap()
+    );
+    // A cached document still meets every check that is not its signature.
+    let err = verifier
+        .verify_chain(&leaf.der, "kms.example.com", now)
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceVerifyError::NameMismatch { .. }),
+        "{err:?}"
+    );
+    let pinned_elsewhere = ServiceVerifier::new(trust(&fixture).with_pcr(0, vec![0; 48]));
+    let err = pinned_elsewhere
+        .verify_chain(&leaf.der, "localhost", now)
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceVerifyError::PcrMismatch { .. }),
+        "{err:?}"
+    );
+    let stale = ServiceVerifier::new(trust(&fixture).with_max_age(Some(Duration::from_secs(60))));
+    stale.verify_chain(&leaf.der, "localhost", now).unwrap();
+    let later = now + Duration::from_secs(120);
+    let err = stale
+        .verify_chain(&leaf.der, "localhost", later)
+        .unwrap_err();
+    assert!(
+        matches!(err, ServiceVerifyError::StaleDocument { .. }),
+        "{err:?}"
+    );
+}

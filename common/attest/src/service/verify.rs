@@ -1,4 +1,5 @@
-//! The checks: [`verify_service_chain`] (a TLS server certificate, in the handshake),
+//! The checks: [`verify_service_chain`] (a TLS server certificate, in the handshake; and
+//! [`ServiceVerifier`], the same with a cache of verified documents for a client's connections),
 //! [`verify_service_document`] (the well-known endpoint's document, with its nonce), and the two
 //! links between a verified document and certificates ([`verify_ca_certificate`],
 //! [`verify_issued_by_attested_ca`]).
@@ -13,7 +14,8 @@ use super::certificate::{ATTESTATION_EXTENSION_OID_DER, ServiceCertificate};
 use super::error::ServiceVerifyError;
 use super::trust::ServiceTrust;
 use crate::attestation::{
-    DEFAULT_MAX_CLOCK_SKEW, VerifiedDocument, VerifyOptions, verify as verify_document,
+    AttestationError, DEFAULT_MAX_CLOCK_SKEW, VerifiedDocument, Verifier, VerifyOptions,
+    verify as verify_document,
 };
 use nitro_kms_crypto::{self as crypto, SignatureEncoding};
 
@@ -68,6 +70,58 @@ pub fn verify_service_chain(
     now: SystemTime,
     trust: &ServiceTrust,
 ) -> Result<ServiceFacts, ServiceVerifyError> {
+    check_chain(leaf_der, server_name, now, trust, |document| {
+        verify_document(document, &options(now, trust))
+    })
+}
+
+/// [`verify_service_chain`] for a client's hot path: the same checks in the same order, with the
+/// document checked by an [`attestation::Verifier`](crate::attestation::Verifier) pinned to the
+/// trust's root, so a document seen before (every connection to one enclave process presents
+/// the same certificate) skips its signature checks — never its age, its certificates' dates,
+/// the PCRs, the CA's signature on the leaf, the leaf's dates or its names.
+#[derive(Debug)]
+pub struct ServiceVerifier {
+    trust: ServiceTrust,
+    documents: Verifier,
+}
+
+impl ServiceVerifier {
+    /// A verifier for `trust`.
+    pub fn new(trust: ServiceTrust) -> Self {
+        let documents = Verifier::new(trust.root.clone())
+            .with_max_age(trust.max_age)
+            .with_max_clock_skew(DEFAULT_MAX_CLOCK_SKEW)
+            .with_document_cache(64);
+        Self { trust, documents }
+    }
+
+    /// The trust it checks against.
+    pub fn trust(&self) -> &ServiceTrust {
+        &self.trust
+    }
+
+    /// Checks `leaf_der` for `server_name` at `now`, as [`verify_service_chain`] does.
+    pub fn verify_chain(
+        &self,
+        leaf_der: &[u8],
+        server_name: &str,
+        now: SystemTime,
+    ) -> Result<ServiceFacts, ServiceVerifyError> {
+        check_chain(leaf_der, server_name, now, &self.trust, |document| {
+            self.documents.verify_at(document, now)
+        })
+    }
+}
+
+/// The checks of [`verify_service_chain`], the document's own verification given as `verify`.
+fn check_chain(
+    leaf_der: &[u8],
+    server_name: &str,
+    now: SystemTime,
+    trust: &ServiceTrust,
+    verify: impl FnOnce(&[u8]) -> Result<VerifiedDocument, AttestationError>,
+) -> Result<ServiceFacts, ServiceVerifyError> {
     let leaf = ServiceCertificate::parse(leaf_der, "the server certificate")?;
     let mut found = leaf.extensions_with(&ATTESTATION_EXTENSION_OID_DER);
     let extension = found.next().ok_or(ServiceVerifyError::ExtensionMissing)?;
@@ -99,7 +153,7 @@ pub fn verify_service_chain(
                 .join(", "),
         });
     }
-    let facts = verified_facts(&extension.value, now, trust)?;
+    let facts = facts_of(verify(&extension.value)?, trust)?;
     check_signature(&leaf, &facts)?;
     Ok(facts)
 }
@@ -177,14 +231,6 @@ fn options(now: SystemTime, trust: &ServiceTrust) -> VerifyOptions {
         max_age: trust.max_age,
         max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
     }
-}
-
-fn verified_facts(
-    document: &[u8],
-    now: SystemTime,
-    trust: &ServiceTrust,
-) -> Result<ServiceFacts, ServiceVerifyError> {
-    facts_of(verify_document(document, &options(now, trust))?, trust)
 }
 
 /// The PCR and CA-key checks on a verified document, and its facts.
