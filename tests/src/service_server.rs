@@ -50,19 +50,41 @@ impl ServiceServer {
     /// # Panics
     /// If the TLS configuration is refused or the port cannot be bound: a broken test setup.
     pub async fn start(spec: ServiceServerSpec) -> ServiceServer {
+        Self::start_with_versions(spec, rustls::DEFAULT_VERSIONS).await
+    }
+
+    /// As [`start`](Self::start), speaking only the TLS `versions` given (say, TLS 1.2 alone).
+    ///
+    /// The key is not checked against the leaf: a test can present a genuine chain with a key of
+    /// its own, as a relay that copied the enclave's certificate would.
+    ///
+    /// # Panics
+    /// If the TLS configuration is refused or the port cannot be bound: a broken test setup.
+    pub async fn start_with_versions(
+        spec: ServiceServerSpec,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> ServiceServer {
         let chain = spec
             .chain
             .iter()
             .map(|c| rustls::pki_types::CertificateDer::from(c.clone()))
             .collect();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let key = rustls::pki_types::PrivateKeyDer::try_from(spec.key_pkcs8.clone())
             .unwrap_or_else(|e| panic!("key: {e}"));
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .and_then(|builder| builder.with_no_client_auth().with_single_cert(chain, key))
-        .unwrap_or_else(|e| panic!("TLS configuration: {e}"));
+        let signing_key = provider
+            .key_provider
+            .load_private_key(key)
+            .unwrap_or_else(|e| panic!("key: {e}"));
+        let certified = Arc::new(rustls::sign::CertifiedKey::new(chain, signing_key));
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
+            .map(|builder| {
+                builder
+                    .with_no_client_auth()
+                    .with_cert_resolver(Arc::new(FixedCertificate(certified)))
+            })
+            .unwrap_or_else(|e| panic!("TLS configuration: {e}"));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("bind: {e}"));
@@ -121,6 +143,19 @@ impl ServiceServer {
     /// Requests answered so far.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// Presents one certificate chain and key to every client.
+#[derive(Debug)]
+struct FixedCertificate(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for FixedCertificate {
+    fn resolve(
+        &self,
+        _hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
     }
 }
 

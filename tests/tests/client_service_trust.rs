@@ -105,6 +105,52 @@ async fn a_document_that_binds_another_ca_fails_the_handshake_before_a_request_b
 }
 
 #[tokio::test]
+async fn the_genuine_chain_presented_without_its_key_fails_the_handshake_before_a_request_byte() {
+    let (_dir, fixture) = fixture();
+    let leaf = fixture.leaf(&LeafSpec::simulation()).unwrap();
+    let chain = vec![leaf.der, fixture.ca().der().to_vec()];
+    // A relay that copied the enclave's chain signs the handshake with a key of its own.
+    let relay_key = nitro_kms_crypto::EcdsaP384KeyPair::generate().unwrap();
+    for versions in [
+        &[&rustls::version::TLS13][..],
+        &[&rustls::version::TLS12][..],
+    ] {
+        let server = ServiceServer::start_with_versions(
+            ServiceServerSpec {
+                chain: chain.clone(),
+                key_pkcs8: relay_key.pkcs8_der().expose().to_vec(),
+                document: std::sync::Arc::new(|_| Vec::new()),
+                ca_pem: fixture.ca().pem(),
+            },
+            versions,
+        )
+        .await;
+        let message = refused(&server, trust(&fixture)).await;
+        assert!(message.contains("ignature"), "{message}");
+    }
+}
+
+#[tokio::test]
+async fn over_tls_1_2_the_attested_service_is_accepted_and_another_image_refused() {
+    let (_dir, fixture) = fixture();
+    let leaf = fixture.leaf(&LeafSpec::simulation()).unwrap();
+    let spec = || ServiceServerSpec {
+        chain: vec![leaf.der.clone(), fixture.ca().der().to_vec()],
+        key_pkcs8: leaf.key_pkcs8.expose().to_vec(),
+        document: std::sync::Arc::new(|_| Vec::new()),
+        ca_pem: fixture.ca().pem(),
+    };
+    let tls12 = &[&rustls::version::TLS12][..];
+    let server = ServiceServer::start_with_versions(spec(), tls12).await;
+    let client = KmsClient::new(config(server.port).with_service_trust(trust(&fixture))).unwrap();
+    assert_eq!(list_keys(&client).await.unwrap(), b"{}");
+    let server = ServiceServer::start_with_versions(spec(), tls12).await;
+    let another = ServiceTrust::new(fixture.root().unwrap()).with_pcr(0, vec![0x01; 48]);
+    let message = refused(&server, another).await;
+    assert!(message.contains("PCR0 is 5a5a"), "{message}");
+}
+
+#[tokio::test]
 async fn a_self_made_certificate_fails_the_handshake_before_a_request_byte() {
     let (_dir, fixture) = fixture();
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
