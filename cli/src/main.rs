@@ -9,7 +9,9 @@
 //!   AWS root (or an explicitly trusted simulated root) and print it as JSON;
 //! - `nitro-kms attestation simulate --state-dir DIR --out FILE` — have the simulated NSM of DIR
 //!   sign a document; `nitro-kms attestation simulated-root --state-dir DIR` prints its root;
-//! - `nitro-kms recipient inspect|decrypt|encrypt` — KMS `CiphertextForRecipient` envelopes.
+//! - `nitro-kms recipient inspect|decrypt|encrypt` — KMS `CiphertextForRecipient` envelopes;
+//! - `nitro-kms service verify --endpoint-url URL ... --ca-out FILE` — verify a nitro-kms
+//!   service's attested identity and write its CA for `--ca-bundle`.
 //!
 //! Exit codes follow the AWS CLI where it has one: 0 success, 252 usage error, 255 other failure;
 //! a failed verification or decryption exits 1 with one line naming what failed. A closed pipe on
@@ -18,7 +20,8 @@
 //! The layout:
 //!
 //! - `commands/`: one module per subcommand — `kms/` (the model-driven KMS subcommands: arguments,
-//!   settings, the call), `attestation.rs`, `recipient.rs`, `bench.rs`;
+//!   settings, the call), `attestation.rs`, `recipient.rs`, `service/` (`service verify`),
+//!   `bench.rs`;
 //! - `model.rs`: the embedded KMS service model the KMS subcommands are derived from;
 //! - `input.rs`: reading files and base64 arguments; `error.rs`: [`error::CliError`] and exit codes;
 //! - `output.rs`: the one writer to standard output (every result is printed through it, JSON
@@ -58,6 +61,9 @@ enum Command {
     /// Inspect, decrypt and create KMS `CiphertextForRecipient` envelopes (CMS).
     #[command(subcommand)]
     Recipient(commands::recipient::RecipientCommand),
+    /// Verify a nitro-kms service's attested identity (and write its CA for `--ca-bundle`).
+    #[command(subcommand)]
+    Service(commands::service::ServiceCommand),
     /// Drive a KMS endpoint with concurrent requests and report throughput and latency.
     Bench(commands::bench::BenchArgs),
 }
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Attestation(cmd) => commands::attestation::run(cmd),
         Command::Recipient(cmd) => commands::recipient::run(cmd),
+        Command::Service(cmd) => commands::service::run(cmd),
         Command::Bench(args) => commands::bench::run(args),
     };
     match result {

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod enclave;
 pub mod proxy;
 pub mod recipient;
+pub mod service_server;
 pub mod tls;
 
 use std::path::{Path, PathBuf};

@@ -4,3 +4,4 @@ pub mod attestation;
 pub mod bench;
 pub mod kms;
 pub mod recipient;
+pub mod service;

@@ -20,6 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use crate::error::ClientError;
+use crate::tls_failure::describe_tls_failure;
 use nitro_kms_wire::http_connect::{self, ConnectTarget};
 use nitro_kms_wire::transport::{self, Address, Stream};
 
@@ -104,7 +105,7 @@ impl ConnectionPool {
                 tokio_rustls::TlsConnector::from(tls.config.clone())
                     .connect(tls.server_name.clone(), stream)
                     .await
-                    .map_err(|e| ClientError::Transport(format!("TLS: {e}")))?,
+                    .map_err(|e| ClientError::Transport(describe_tls_failure(&e)))?,
             ),
         };
         let (sender, connection) = http1::handshake(TokioIo::new(io))

@@ -8,9 +8,10 @@ use serde::de::DeserializeOwned;
 
 use crate::attested::Attestation;
 use crate::attested_answer;
-use crate::connection_pool::{self, ConnectionPool};
+use crate::connection_pool::ConnectionPool;
 use crate::credential_providers::{Credentials, CredentialsProvider};
 use crate::error::ClientError;
+use crate::server_trust::tls_settings;
 use nitro_kms_api::ops::{
     DecryptRequest, DecryptResponse, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
     GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
@@ -18,6 +19,7 @@ use nitro_kms_api::ops::{
 };
 use nitro_kms_api::sigv4::{SignedRequest, SigningKey, sign_request};
 use nitro_kms_api::{KmsError, Operation};
+use nitro_kms_attest::service::ServiceTrust;
 use nitro_kms_wire::http_connect::ConnectTarget;
 use nitro_kms_wire::transport::Address;
 
@@ -47,6 +49,12 @@ pub struct ClientConfig {
     /// which it can allow or refuse. Needs an `http://` or `https://` endpoint; excludes
     /// `connect_to`.
     pub egress_relay: Option<String>,
+    /// For `https://`: trust the server only if its certificate proves an attested nitro-kms
+    /// enclave (the document in it verifies against the pinned root, carries the expected PCRs,
+    /// and names the CA that signed the certificate), checked in the handshake of every new
+    /// connection before a request byte is sent. With [`tls_roots_pem`](Self::tls_roots_pem)
+    /// too, both must pass. Needs an `https://` endpoint. `None`: the web PKI, as against AWS.
+    pub service_trust: Option<ServiceTrust>,
 }
 
 impl ClientConfig {
@@ -61,7 +69,15 @@ impl ClientConfig {
             tls_roots_pem: None,
             connect_to: None,
             egress_relay: None,
+            service_trust: None,
         }
+    }
+
+    /// Trusts the server only as an attested nitro-kms enclave (see
+    /// [`service_trust`](Self::service_trust)).
+    pub fn with_service_trust(mut self, trust: ServiceTrust) -> Self {
+        self.service_trust = Some(trust);
+        self
     }
 }
 
@@ -168,45 +184,35 @@ fn parse_endpoint(config: &ClientConfig) -> Result<Endpoint, ClientError> {
     })
 }
 
-fn tls_settings(config: &ClientConfig, host: &str) -> Result<connection_pool::Tls, ClientError> {
-    let mut roots = rustls::RootCertStore::empty();
-    match &config.tls_roots_pem {
-        Some(pem) => {
-            use rustls::pki_types::pem::PemObject;
-            for cert in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
-                let cert = cert.map_err(|e| ClientError::Config(format!("TLS roots: {e}")))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| ClientError::Config(format!("TLS roots: {e}")))?;
-            }
+/// The connection pool for `config`'s endpoint, and the `Host` header.
+fn pool_for(config: &ClientConfig) -> Result<(ConnectionPool, String), ClientError> {
+    let endpoint = parse_endpoint(config)?;
+    let tls = match &endpoint.tls_host {
+        Some(h) => Some(tls_settings(
+            h,
+            config.tls_roots_pem.as_deref(),
+            config.service_trust.as_ref(),
+        )?),
+        None if config.service_trust.is_some() => {
+            return Err(ClientError::Config(format!(
+                "{}: service trust needs an https:// endpoint (the attestation is checked in \
+                 the TLS handshake)",
+                config.endpoint
+            )));
         }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-    }
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ClientError::Config(format!("TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let server_name = rustls::pki_types::ServerName::try_from(host.to_owned())
-        .map_err(|e| ClientError::Config(format!("TLS server name {host}: {e}")))?;
-    Ok(connection_pool::Tls {
-        config: std::sync::Arc::new(tls),
-        server_name,
-    })
+        None => None,
+    };
+    let pool = ConnectionPool::new(endpoint.address, endpoint.tunnel, tls, config.max_idle);
+    Ok((pool, endpoint.host))
 }
 
 impl KmsClient {
     /// A client for `config` (no connection is made until the first call).
     pub fn new(config: ClientConfig) -> Result<KmsClient, ClientError> {
-        let endpoint = parse_endpoint(&config)?;
-        let tls = match &endpoint.tls_host {
-            Some(h) => Some(tls_settings(&config, h)?),
-            None => None,
-        };
+        let (pool, host) = pool_for(&config)?;
         Ok(KmsClient {
-            pool: ConnectionPool::new(endpoint.address, endpoint.tunnel, tls, config.max_idle),
-            host: endpoint.host,
+            pool,
+            host,
             credentials: CredentialCache {
                 provider: std::sync::Arc::new(config.credentials.clone()),
                 current: std::sync::Mutex::new(None),
@@ -214,6 +220,18 @@ impl KmsClient {
             config,
             attestation: None,
         })
+    }
+
+    /// Trusts the server only as an attested nitro-kms enclave
+    /// ([`ClientConfig::service_trust`]): every new connection checks the document in the
+    /// server's certificate in the TLS handshake and fails, sending nothing, if it does not prove
+    /// an enclave under `trust`. Needs an `https://` endpoint.
+    pub fn with_service_trust(mut self, trust: ServiceTrust) -> Result<Self, ClientError> {
+        self.config.service_trust = Some(trust);
+        let (pool, host) = pool_for(&self.config)?;
+        self.pool = pool;
+        self.host = host;
+        Ok(self)
     }
 
     /// Takes credentials from `provider` instead of the configuration's, asking it again

@@ -26,6 +26,13 @@
 //! an HTTP CONNECT relay (the proxy's `--egress`, see [`nitro_kms_wire::http_connect`]): each connection
 //! asks the relay for the URL's `host:port` first, and TLS runs inside the tunnel, end to end.
 //!
+//! With a [`ServiceTrust`] ([`ClientConfig::service_trust`], [`KmsClient::with_service_trust`])
+//! an `https://` endpoint is trusted only as an attested nitro-kms enclave: each new connection
+//! checks, in the TLS handshake, the attestation document in the server's certificate (pinned
+//! root, expected PCRs, the attested CA signed the certificate, validity, host name) with
+//! [`nitro_kms_attest::service::verify_service_chain`], and sends nothing to a server that fails
+//! (`server_trust`). Without it nothing changes: the web PKI, as against real AWS KMS.
+//!
 //! Credentials come from [`ClientConfig::credentials`] or a [`CredentialsProvider`] (such as
 //! [`DefaultChain`]: environment, then shared file), renewed before they expire.
 
@@ -55,7 +62,9 @@
 //! `kms_client` ([`KmsClient`], the client and its [`ClientConfig`]), `error` ([`ClientError`]),
 //! `credential_providers` ([`Credentials`], [`CredentialsProvider`], [`DefaultChain`]),
 //! `attested` ([`Attestation`], opening envelopes without an oracle), `attested_answer` (what an
-//! attested answer must hold) and `connection_pool` (kept connections over
+//! attested answer must hold), `server_trust` (the web PKI or the attested service identity) and
+//! `service_identity` (the well-known identity endpoints, for `nitro-kms service verify`) and
+//! `connection_pool` (kept connections over
 //! [`nitro_kms_wire::transport`]). Requests are signed with
 //! [`nitro_kms_api::sigv4::sign_request`].
 //!
@@ -81,8 +90,13 @@ mod connection_pool;
 mod credential_providers;
 mod error;
 mod kms_client;
+mod server_trust;
+mod service_identity;
+mod tls_failure;
 
 pub use attested::{Attestation, OPEN_FAILED, open_envelope};
 pub use credential_providers::{Credentials, CredentialsProvider, DefaultChain};
 pub use error::ClientError;
 pub use kms_client::{ClientConfig, KmsClient, REFRESH_BEFORE_EXPIRY};
+pub use nitro_kms_attest::service::ServiceTrust;
+pub use service_identity::{WellKnownAnswers, fetch_well_known};

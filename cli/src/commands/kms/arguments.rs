@@ -19,7 +19,7 @@ use crate::model::{Shape, ShapeRef, kebab, model};
 #[derive(Debug, Default)]
 pub struct Globals {
     /// Where and how to call, and how to print: `--endpoint-url`, `--region`, `--profile`,
-    /// `--ca-bundle`, `--output`.
+    /// `--ca-bundle`, `--service-pcr`, `--service-root`, `--trust-simulated-root`, `--output`.
     pub settings: SettingsOptions,
     /// `--cli-input-json`: JSON (or `file://`) supplying members the options override.
     pub cli_input_json: Option<String>,
@@ -63,6 +63,11 @@ pub fn parse(
             "output" => g.settings.output = Some(value_of(&mut i, name)?),
             "cli-input-json" => g.cli_input_json = Some(value_of(&mut i, name)?),
             "ca-bundle" => g.settings.ca_bundle = Some(value_of(&mut i, name)?),
+            "service-pcr" => g.settings.service_pcrs.push(value_of(&mut i, name)?),
+            "service-root" => g.settings.service_root = Some(value_of(&mut i, name)?),
+            "trust-simulated-root" => {
+                g.settings.trust_simulated_root = Some(value_of(&mut i, name)?)
+            }
             "recipient"
                 if !has_member(input, "Recipient") || is_recipient_shortcut(args.get(i + 1)) =>
             {

@@ -7,7 +7,10 @@
 //! `fileb://` (raw file) or `file://` (text file); `--cli-input-json` (JSON or `file://`) supplies
 //! members that options then override; `--generate-cli-skeleton [input|output]` prints the
 //! skeleton. Globals: `--endpoint-url` (default `https://kms.REGION.amazonaws.com`), `--region`,
-//! `--profile`, `--ca-bundle PEM`, `--output json|text|table`, and
+//! `--profile`, `--ca-bundle PEM`, `--output json|text|table`, the service trust
+//! (`--service-pcr N=HEX`, repeatable, with `--service-root PEM` or `--trust-simulated-root PEM`:
+//! the endpoint is trusted only as an attested nitro-kms enclave, checked in the TLS handshake
+//! before the request is sent), and
 //! `--recipient nsm|simulated:DIR` (parsed by [`nitro_kms_attest::nsm::source::NsmSource`]) on
 //! GenerateDataKey, GenerateDataKeyPair, Decrypt and GenerateRandom: the command attests, sends
 //! the `Recipient`, opens `CiphertextForRecipient` and prints `Plaintext` (`PrivateKeyPlaintext`)

@@ -1,5 +1,6 @@
 //! Where and how a KMS subcommand calls, and how it prints: endpoint, region, profile,
-//! credentials, CA bundle and output format, from the options and the usual AWS places.
+//! credentials, CA bundle, service trust and output format, from the options and the usual AWS
+//! places.
 //!
 //! As the AWS CLI: options first, then the environment (`AWS_PROFILE`, `AWS_REGION`,
 //! `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`,
@@ -7,9 +8,13 @@
 //! (`AWS_CONFIG_FILE`, default `~/.aws/config`; `AWS_SHARED_CREDENTIALS_FILE`, default
 //! `~/.aws/credentials`) for the profile.
 
-use nitro_kms_client::{ClientConfig, Credentials};
+use std::path::Path;
+
+use nitro_kms_client::{ClientConfig, Credentials, ServiceTrust};
 
 use super::outcome::KmsOutcome;
+use crate::commands::service::{self, RootChoice};
+use crate::error::CliError;
 use crate::output::OutputFormat;
 
 /// The global options that choose where and how to call and how to print.
@@ -25,6 +30,13 @@ pub struct SettingsOptions {
     pub output: Option<String>,
     /// `--ca-bundle PEM`: roots to trust instead of the built-in ones.
     pub ca_bundle: Option<String>,
+    /// `--service-pcr N=HEX` (repeatable): trust the endpoint only as an attested nitro-kms
+    /// enclave with these PCRs.
+    pub service_pcrs: Vec<String>,
+    /// `--service-root PEM`: the attestation root its documents must chain to.
+    pub service_root: Option<String>,
+    /// `--trust-simulated-root PEM`: a simulated NSM's root, for the simulation.
+    pub trust_simulated_root: Option<String>,
 }
 
 /// The `--output` format (JSON unless given); an unknown one is a usage error.
@@ -37,11 +49,12 @@ pub fn output_format(g: &SettingsOptions) -> Result<OutputFormat, KmsOutcome> {
     })
 }
 
-/// The client's configuration: endpoint, region and credentials (`resolve`), and the CA bundle
-/// (`--ca-bundle`, else `AWS_CA_BUNDLE`).
+/// The client's configuration: endpoint, region and credentials (`resolve`), the CA bundle
+/// (`--ca-bundle`, else `AWS_CA_BUNDLE`) and the service trust (`service_trust`).
 pub fn client_config(g: &SettingsOptions) -> Result<ClientConfig, KmsOutcome> {
     let (endpoint, region, creds) = resolve(g)?;
     let mut config = ClientConfig::new(&endpoint, &region, creds);
+    config.service_trust = service_trust(g)?;
     if let Some(path) = g
         .ca_bundle
         .clone()
@@ -53,6 +66,29 @@ pub fn client_config(g: &SettingsOptions) -> Result<ClientConfig, KmsOutcome> {
         );
     }
     Ok(config)
+}
+
+/// `--service-pcr`, `--service-root`, `--trust-simulated-root`: with any of them the endpoint is
+/// trusted only as an attested nitro-kms enclave, checked in each TLS handshake. A root without
+/// PCRs trusts any enclave under it; PCRs without a root pin them under the AWS Nitro root.
+fn service_trust(g: &SettingsOptions) -> Result<Option<ServiceTrust>, KmsOutcome> {
+    let root = match (&g.service_root, &g.trust_simulated_root) {
+        (Some(_), Some(_)) => {
+            return Err(KmsOutcome::Usage(
+                "argument --service-root: not allowed with argument --trust-simulated-root".into(),
+            ));
+        }
+        (Some(path), None) => RootChoice::Pem("--service-root", Path::new(path)),
+        (None, Some(path)) => RootChoice::SimulatedPem("--trust-simulated-root", Path::new(path)),
+        (None, None) if g.service_pcrs.is_empty() => return Ok(None),
+        (None, None) => RootChoice::AwsNitro,
+    };
+    service::service_trust(root, "--service-pcr", &g.service_pcrs, None)
+        .map(Some)
+        .map_err(|e| match e {
+            CliError::Usage(m) => KmsOutcome::Usage(m),
+            other => KmsOutcome::Other(other.to_string()),
+        })
 }
 
 /// Credentials and region from the usual AWS places: options, environment, shared files.

@@ -1,19 +1,32 @@
-//! The service's attested TLS identity (issue 16): what a nitro-kms enclave puts into its TLS
-//! server certificate so that a client can check the enclave during the handshake.
+//! The service's attested identity: the X.509 extension that carries an attestation document in
+//! the enclave's TLS server certificate, and the client's checks of it.
 //!
-//! The leaf certificate carries a NON-critical extension with OID
-//! [`ATTESTATION_EXTENSION_OID`] whose `extnValue` OCTET STRING holds the raw Nitro attestation
-//! document (COSE_Sign1, as the NSM returns it). `docs/service-identity.md` has the whole format.
-//! [`extension`] finds that extension in a certificate and writes it.
+//! The enclave's CA (P-384, self-signed) signs its TLS leaf; the leaf carries, in a NON-critical
+//! extension with OID [`ATTESTATION_EXTENSION_OID`], the raw bytes of a Nitro attestation document
+//! (`COSE_Sign1`, as the NSM returns it) whose `public_key` is the DER SubjectPublicKeyInfo of that
+//! CA and whose `user_data` is the SHA-256 of the provisioning key's SPKI. A client pins the
+//! attestation root and the PCRs it expects ([`ServiceTrust`]) and checks the chain with
+//! [`verify_service_chain`]; the well-known endpoint's document is checked with
+//! [`verify_service_document`]. [`extension`] finds the extension in a certificate and writes it
+//! (the enclave's issuer uses it).
 
+mod certificate;
+mod error;
 pub mod extension;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fixture;
+#[cfg(test)]
+mod oid_tests;
+mod pem;
+#[cfg(test)]
+mod tests;
+mod trust;
+mod verify;
 
-/// The attestation extension's OID, dotted: a UUID-derived OID (ITU-T X.667, arc `2.25`; the UUID
-/// is `8238cfd5-418f-475b-bad3-7427c1d2c779`), so no registration is needed.
-///
-/// Its last arc is 128 bits wide: parsers whose OID arcs are 32 or 64 bits (`const-oid`, Go's
-/// `cryptobyte`) cannot represent it, so match the encoded bytes,
-/// [`ATTESTATION_EXTENSION_OID_DER`], instead.
+/// OID of the attestation extension (dotted form): `2.25.` followed by a UUID as a 128-bit
+/// integer (ITU-T X.667), so it needs no registration. Its last arc does not fit in 64 bits, so
+/// libraries whose OIDs hold `u32`/`u64` arcs cannot spell it; compare encodings with
+/// [`ATTESTATION_EXTENSION_OID_DER`].
 pub const ATTESTATION_EXTENSION_OID: &str = "2.25.173094623430793324269502837453476775801";
 
 /// The content octets of [`ATTESTATION_EXTENSION_OID`]'s DER encoding (after the `06 14` tag and
@@ -23,5 +36,10 @@ pub const ATTESTATION_EXTENSION_OID_DER: [u8; 20] = [
     0x8e, 0xcb, 0x8e, 0x79,
 ];
 
-#[cfg(test)]
-mod tests;
+pub use error::ServiceVerifyError;
+pub use pem::{certificate_from_pem, certificate_pem};
+pub use trust::ServiceTrust;
+pub use verify::{
+    ServiceFacts, ServiceVerifier, verify_ca_certificate, verify_issued_by_attested_ca,
+    verify_service_chain, verify_service_document,
+};
