@@ -7,8 +7,10 @@
 //! stop accepting, let requests in flight finish, and exit 0.
 //!
 //! With `--http-listen ADDR` the enclave also serves the KMS HTTP API itself
-//! ([`nitro_kms_enclave::http`]), verifying SigV4 here; it starts with the frame server (answering
-//! 503 on `/healthz` until the state is loaded) and stops with it.
+//! ([`nitro_kms_enclave::http`]), verifying SigV4 here, over TLS with its attested identity
+//! ([`nitro_kms_enclave::tls`]) and over cleartext where allowed; it starts with the frame server
+//! (answering 503 on `/healthz` and `/.well-known/nitro-kms/`, and closing ClientHellos, until the
+//! state is loaded and the identity exists) and stops with it.
 //!
 //! Exit status: 0 after a clean shutdown, 1 when the sealed state or the listener fails, 2 for a
 //! configuration error. With `--check-config FILE [--production]` it only checks FILE
@@ -287,7 +289,15 @@ async fn run(config: Config) -> Result<(), String> {
         stop_rx.clone(),
     ));
 
-    let http = start_http(&config, service_rx.clone(), stop_rx.clone()).await?;
+    // The service's TLS identity, filled once the sealed state is loaded (below).
+    let identity = http::IdentitySlot::new();
+    let http = start_http(
+        &config,
+        service_rx.clone(),
+        identity.clone(),
+        stop_rx.clone(),
+    )
+    .await?;
 
     let mut stop = stop_rx.clone();
     let key = match source {
@@ -395,8 +405,12 @@ async fn run(config: Config) -> Result<(), String> {
             None
         }
     };
-    // Handed to the enclave's HTTP server (issue 16) when it lands.
-    drop(service_tls);
+    // From now on the HTTP endpoint terminates TLS and answers `/.well-known/nitro-kms/`.
+    if let Some(tls) = service_tls
+        && identity.set(tls).is_err()
+    {
+        return Err("the service TLS identity was set twice".to_owned());
+    }
     let _ = service_tx.send(Some(service.clone()));
     tracing::info!(
         region = %config.region,
@@ -416,12 +430,13 @@ async fn run(config: Config) -> Result<(), String> {
 }
 
 /// Starts the enclave's own HTTP endpoint when `--http-listen` is given: SigV4 verified here
-/// against the enclave's access keys, cleartext only where `allow_cleartext` says so, no TLS yet
-/// (a ClientHello closes the connection). It answers 503 on `/healthz` until the service is ready
-/// and stops with the rest on `stop`.
+/// against the enclave's access keys, TLS with the identity `identity` will hold (a ClientHello
+/// before it does closes the connection), cleartext only where `allow_cleartext` says so. It
+/// answers 503 on `/healthz` until the service is ready and stops with the rest on `stop`.
 async fn start_http(
     config: &Config,
     service: nitro_kms_enclave::context::ServiceSlot,
+    identity: http::IdentitySlot,
     stop: watch::Receiver<bool>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
     let Some(listen) = &config.http_listen else {
@@ -453,17 +468,18 @@ async fn start_http(
             ..http::HttpLimits::default()
         },
         metrics: Default::default(),
+        identity: identity.clone(),
     });
     let protocols = http::Protocols {
         cleartext: config.allow_cleartext,
-        tls: None,
+        tls: Some(Arc::new(http::ServiceTlsTerminator::new(identity))),
     };
     tracing::info!(
         http_listen = %listen,
         cleartext = config.allow_cleartext,
         access_keys = endpoint.access_keys.len(),
-        "nitro-kms-enclave: HTTP endpoint on {listen} ({}; SigV4 verified in the enclave)",
-        if config.allow_cleartext { "cleartext allowed" } else { "cleartext refused, no TLS yet" }
+        "nitro-kms-enclave: HTTP endpoint on {listen} (TLS{}; SigV4 verified in the enclave)",
+        if config.allow_cleartext { " and cleartext" } else { " only" }
     );
     Ok(Some(tokio::spawn(http::serve(
         listener, endpoint, protocols, stop,

@@ -4,26 +4,30 @@
 //!   authenticated here ([`super::authenticate`]), then answered by the same service the frame
 //!   server uses ([`crate::server::connection::answer`]) for the principal verified here;
 //! - `GET /healthz`: 200 once the service is ready (its sealed state loaded), 503 before;
-//! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]).
+//! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]);
+//! - `GET /.well-known/nitro-kms/{attestation?nonce=HEX,ca.pem,provisioning-key.der}`: the
+//!   service identity's public parts and fresh attestation documents ([`super::well_known`]).
 //!
 //! Every answer, errors included, carries `Content-Type` and a fresh `x-amzn-RequestId`
-//! ([`nitro_kms_api::http_endpoint`], shared with the proxy). `/healthz` and `/metrics` need no
-//! signature and say nothing secret: readiness and counters.
+//! ([`super::response`]). `/healthz`, `/metrics` and `/.well-known/` need no signature and say
+//! nothing secret: readiness, counters, public keys and documents.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::{Method, Request};
 use nitro_kms_api::sigv4::{AccessKeyStore, SignedRequest};
 use nitro_kms_api::{KmsError, Operation, http_endpoint};
 
 use super::authenticate::{check_headers, header_pairs, read_body, unix_now};
+use super::identity_slot::IdentitySlot;
 use super::limits::HttpLimits;
 use super::metrics::HttpMetrics;
+use super::response::{Answer, kms_error, response};
+use super::well_known;
 use crate::context::ServiceSlot;
 use crate::server::connection::answer;
 
@@ -39,6 +43,8 @@ pub struct HttpEndpoint {
     pub limits: HttpLimits,
     /// Counters for `/metrics`.
     pub metrics: HttpMetrics,
+    /// The service's TLS identity once it exists, for the `/.well-known/nitro-kms/` answers.
+    pub identity: IdentitySlot,
 }
 
 impl std::fmt::Debug for HttpEndpoint {
@@ -51,26 +57,6 @@ impl std::fmt::Debug for HttpEndpoint {
     }
 }
 
-/// An answer with `status`, `body` and `content_type`, and a fresh request id.
-fn response(status: u16, body: Vec<u8>, content_type: &str) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = r.headers_mut();
-    if let Ok(v) = content_type.parse() {
-        headers.insert(hyper::header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = http_endpoint::request_id().parse() {
-        headers.insert(http_endpoint::REQUEST_ID_HEADER, v);
-    }
-    r
-}
-
-/// AWS's answer for `error`.
-fn kms_error(error: &KmsError) -> Response<Full<Bytes>> {
-    let (status, body) = http_endpoint::error_answer(error);
-    response(status, body, http_endpoint::KMS_JSON_CONTENT_TYPE)
-}
-
 impl HttpEndpoint {
     /// Whether the service is ready (its sealed state loaded).
     pub fn ready(&self) -> bool {
@@ -78,10 +64,7 @@ impl HttpEndpoint {
     }
 
     /// Answers one HTTP request.
-    pub async fn handle(
-        self: Arc<Self>,
-        req: Request<Incoming>,
-    ) -> Result<Response<Full<Bytes>>, Infallible> {
+    pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Answer, Infallible> {
         let answer = match (req.method(), req.uri().path()) {
             (&Method::GET, "/healthz") => {
                 if self.ready() {
@@ -95,6 +78,9 @@ impl HttpEndpoint {
                 self.metrics.render(self.ready()).into_bytes(),
                 "text/plain; version=0.0.4",
             ),
+            (&Method::GET, path) if well_known::is_well_known(path) => {
+                well_known::answer(&self.identity, path, req.uri().query()).await
+            }
             (&Method::POST, _) => self.kms(req).await,
             _ => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
@@ -106,7 +92,7 @@ impl HttpEndpoint {
 
     /// A KMS request: headers authenticated, then the bounded body, then the signature, then the
     /// operation for the verified principal.
-    async fn kms(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn kms(&self, req: Request<Incoming>) -> Answer {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let headers = header_pairs(&parts.headers);
@@ -162,7 +148,7 @@ impl HttpEndpoint {
     }
 
     /// Counts and answers a request refused before it reached an operation.
-    fn refuse(&self, error: &KmsError) -> Response<Full<Bytes>> {
+    fn refuse(&self, error: &KmsError) -> Answer {
         self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
         tracing::info!(
             error = error.type_name(),

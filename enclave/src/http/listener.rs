@@ -51,7 +51,7 @@ pub trait TlsTerminator: Send + Sync + 'static {
 pub struct Protocols {
     /// Serve HTTP without TLS (`allow_cleartext`).
     pub cleartext: bool,
-    /// Terminate TLS (none yet: a ClientHello closes the connection).
+    /// Terminate TLS (without a terminator a ClientHello closes the connection).
     pub tls: Option<Arc<dyn TlsTerminator>>,
 }
 

@@ -9,9 +9,13 @@
 //!   [`sniff`] of the first byte: `0x16` is a TLS ClientHello, handed to the [`listener::TlsTerminator`]
 //!   when one is configured (closed otherwise); anything else is cleartext HTTP, served only when
 //!   the configuration allows it (`--allow-cleartext`, on by default only with `--simulate`);
+//! - [`tls_terminator`]: that terminator, with the service's attested TLS identity
+//!   ([`crate::tls::ServiceTls`]), which appears in the [`identity_slot`] once the sealed state
+//!   is loaded (a ClientHello that arrives earlier is closed);
 //! - [`endpoint`]: the routes — `POST /` (`X-Amz-Target: TrentService.<Op>`), `GET /healthz`,
-//!   `GET /metrics` — and the dispatch of an authenticated request to the same service the frame
-//!   server uses ([`crate::server::connection::answer`]), with the principal verified here;
+//!   `GET /metrics`, the [`well_known`] ones — and the dispatch of an authenticated request to
+//!   the same service the frame server uses ([`crate::server::connection::answer`]), with the
+//!   principal verified here; [`response`] builds the answers;
 //! - [`authenticate`]: SigV4 in two steps, headers first (the access key must be known before a
 //!   byte of the body is read), then the body, read into one buffer bounded by `--max-body`
 //!   within a deadline;
@@ -22,11 +26,17 @@
 pub mod access_keys;
 pub mod authenticate;
 pub mod endpoint;
+pub mod identity_slot;
 pub mod limits;
 pub mod listener;
 pub mod metrics;
+pub mod response;
 pub mod sniff;
+pub mod tls_terminator;
+pub mod well_known;
 
 pub use endpoint::HttpEndpoint;
+pub use identity_slot::IdentitySlot;
 pub use limits::HttpLimits;
 pub use listener::{Protocols, TlsTerminator, serve};
+pub use tls_terminator::ServiceTlsTerminator;

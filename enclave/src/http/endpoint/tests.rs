@@ -26,6 +26,7 @@ fn connect(max_body: usize) -> (DuplexStream, watch::Sender<bool>) {
             ..HttpLimits::default()
         },
         metrics: HttpMetrics::default(),
+        identity: IdentitySlot::new(),
     });
     let (client, server) = tokio::io::duplex(1 << 16);
     let (stop_tx, stop) = watch::channel(false);
