@@ -152,7 +152,7 @@ async fn service_verify_accepts_the_attested_service_and_its_ca_works_as_a_ca_bu
         args
     };
     let with_bundle = kms(&["--ca-bundle", &world.path("ca.pem")]);
-    let out = run_with_credentials(with_bundle).await;
+    let out = run_with_credentials(with_bundle, None).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -197,7 +197,9 @@ async fn service_verify_accepts_the_attested_service_and_its_ca_works_as_a_ca_bu
         "--service-pcr",
         &pcr0_option(&PCR0),
     ]);
-    let out = run_with_credentials(attested).await;
+    // AWS_CA_BUNDLE set machine-wide to unrelated roots (as on many hosts) does not stand in the
+    // way of the attested check: only an explicit --ca-bundle adds a web-PKI check.
+    let out = run_with_credentials(attested, Some(root.clone())).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -211,7 +213,7 @@ async fn service_verify_accepts_the_attested_service_and_its_ca_works_as_a_ca_bu
         "--service-pcr",
         &pcr0_option(&[0; 48]),
     ]);
-    let out = run_with_credentials(another).await;
+    let out = run_with_credentials(another, None).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_ne!(out.status.code(), Some(0));
     assert!(
@@ -225,16 +227,21 @@ async fn service_verify_accepts_the_attested_service_and_its_ca_works_as_a_ca_bu
     );
 }
 
-async fn run_with_credentials(args: Vec<String>) -> Output {
+/// Runs `nitro-kms ARGS` with test credentials and `AWS_CA_BUNDLE` set to `ca_bundle_env` (unset
+/// when `None`).
+async fn run_with_credentials(args: Vec<String>, ca_bundle_env: Option<String>) -> Output {
     tokio::task::spawn_blocking(move || {
-        std::process::Command::new(nitro_kms_tests::binary("nitro-kms"))
+        let mut command = std::process::Command::new(nitro_kms_tests::binary("nitro-kms"));
+        command
             .args(&args)
             .env("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
             .env("AWS_SECRET_ACCESS_KEY", "secret")
             .env_remove("AWS_PROFILE")
-            .env_remove("AWS_CA_BUNDLE")
-            .output()
-            .unwrap()
+            .env_remove("AWS_CA_BUNDLE");
+        if let Some(bundle) = ca_bundle_env {
+            command.env("AWS_CA_BUNDLE", bundle);
+        }
+        command.output().unwrap()
     })
     .await
     .unwrap()

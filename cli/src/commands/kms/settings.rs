@@ -51,15 +51,22 @@ pub fn output_format(g: &SettingsOptions) -> Result<OutputFormat, KmsOutcome> {
 
 /// The client's configuration: endpoint, region and credentials (`resolve`), the CA bundle
 /// (`--ca-bundle`, else `AWS_CA_BUNDLE`) and the service trust (`service_trust`).
+///
+/// With a service trust, only an explicit `--ca-bundle` adds a web-PKI check: `AWS_CA_BUNDLE` is
+/// often set machine-wide to the system's roots for every AWS tool, and under those roots the
+/// service's own CA is unknown, so honouring it would refuse every attested service.
 pub fn client_config(g: &SettingsOptions) -> Result<ClientConfig, KmsOutcome> {
     let (endpoint, region, creds) = resolve(g)?;
     let mut config = ClientConfig::new(&endpoint, &region, creds);
     config.service_trust = service_trust(g)?;
-    if let Some(path) = g
-        .ca_bundle
-        .clone()
-        .or_else(|| std::env::var("AWS_CA_BUNDLE").ok())
-    {
+    let from_environment = || {
+        if config.service_trust.is_some() {
+            None
+        } else {
+            std::env::var("AWS_CA_BUNDLE").ok()
+        }
+    };
+    if let Some(path) = g.ca_bundle.clone().or_else(from_environment) {
         config.tls_roots_pem = Some(
             std::fs::read(&path)
                 .map_err(|e| KmsOutcome::Other(format!("--ca-bundle {path}: {e}")))?,
