@@ -1,0 +1,235 @@
+//! The client side of issue 16 against the real enclave, not a fixture: the simulation's enclave
+//! serves its own endpoint (`enclave-http.sock` in the state directory); a TCP relay in this test
+//! stands where the parent's byte relay will stand. Through it:
+//!
+//! - `nitro-kms service verify` checks the enclave's attested identity and writes its CA;
+//! - the AWS CLI, with that CA as `--ca-bundle`, creates a key over TLS (SigV4 verified in the
+//!   enclave);
+//! - the `nitro-kms` CLI with `--service-pcr` (PCR0 from `service verify`) lists it, checking the
+//!   attestation in the certificate of every handshake, and refuses the same service under
+//!   another PCR0 without sending a request.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
+use nitro_kms_tests::proxy::{REGION, Sim, list_key_ids, venv};
+
+/// A TCP listener on loopback that relays each connection, byte for byte, to a Unix socket: what
+/// the parent does for a caller's connection. Stops accepting when dropped.
+struct Relay {
+    port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl Relay {
+    fn to(socket: PathBuf) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        std::thread::spawn(move || {
+            while !stopping.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let _ = client.set_nonblocking(false);
+                        if let Ok(enclave) = UnixStream::connect(&socket) {
+                            pipe_both(client, enclave);
+                        }
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Relay { port, stop }
+    }
+
+    fn url(&self) -> String {
+        format!("https://localhost:{}", self.port)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Copies each direction on its own thread until its reader ends.
+fn pipe_both(client: TcpStream, enclave: UnixStream) {
+    let (Ok(client_out), Ok(enclave_out)) = (client.try_clone(), enclave.try_clone()) else {
+        return;
+    };
+    std::thread::spawn(move || copy(client, enclave_out, |s| s.shutdown(Shutdown::Write)));
+    std::thread::spawn(move || copy(enclave, client_out, |s| s.shutdown(Shutdown::Write)));
+}
+
+fn copy<R: Read, W: Write>(mut from: R, mut to: W, close: impl Fn(&W) -> std::io::Result<()>) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = close(&to);
+}
+
+/// Runs `nitro-kms ARGS` with the simulation's keys and region and no CA bundle from outside.
+fn nitro_kms(args: &[&str]) -> Output {
+    Command::new(nitro_kms_tests::binary("nitro-kms"))
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_DEFAULT_REGION", REGION)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_CA_BUNDLE")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run nitro-kms: {e}"))
+}
+
+/// Runs `aws kms ARGS --endpoint-url URL --ca-bundle CA` from the test virtualenv.
+fn aws_over_tls(url: &str, ca: &Path, args: &[&str]) -> Output {
+    let venv = venv();
+    Command::new(venv.join("bin/aws"))
+        .arg("kms")
+        .args(args)
+        .args([
+            "--endpoint-url",
+            url,
+            "--region",
+            REGION,
+            "--output",
+            "json",
+        ])
+        .arg("--ca-bundle")
+        .arg(ca)
+        .env_clear()
+        .env("PATH", venv.join("bin"))
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run aws: {e}"))
+}
+
+fn ok_stdout(what: &str, out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn service_verify_the_aws_cli_and_service_pcr_work_against_the_real_enclave_endpoint() {
+    let sim = Sim::start(&[]);
+    // The proxy says "endpoint:" before the enclave is ready; the enclave serves TLS from when it
+    // is (its identity is in place before it reports ready), which one answer through the proxy
+    // proves.
+    let _ready = list_key_ids(&sim);
+    let relay = Relay::to(sim.dir.join("enclave-http.sock"));
+    let url = relay.url();
+    let root = sim.dir.join("root.pem");
+    let root = root.to_str().unwrap();
+    let ca = sim.dir.join("service-ca.pem");
+
+    // The attested identity, checked with a fresh nonce; the CA written for --ca-bundle.
+    let verified = nitro_kms(&[
+        "service",
+        "verify",
+        "--endpoint-url",
+        &url,
+        "--trust-simulated-root",
+        root,
+        "--ca-out",
+        ca.to_str().unwrap(),
+    ]);
+    let facts: serde_json::Value =
+        serde_json::from_str(&ok_stdout("service verify", &verified)).unwrap();
+    let pcr0 = facts["pcrs"]["0"].as_str().unwrap().to_owned();
+    assert_eq!(pcr0.len(), 96, "{facts}");
+    assert!(
+        std::fs::read_to_string(&ca)
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
+
+    // The AWS CLI over TLS to the enclave, trusting only that CA.
+    let created = aws_over_tls(&url, &ca, &["create-key"]);
+    let created: serde_json::Value =
+        serde_json::from_str(&ok_stdout("aws create-key", &created)).unwrap();
+    let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+
+    // Ours, checking the attestation in each handshake under the pinned PCR0.
+    let listed = nitro_kms(&[
+        "list-keys",
+        "--endpoint-url",
+        &url,
+        "--trust-simulated-root",
+        root,
+        "--service-pcr",
+        &format!("0={pcr0}"),
+    ]);
+    assert!(ok_stdout("nitro-kms list-keys", &listed).contains(&key_id));
+
+    // The same service under another PCR0 is refused in the handshake.
+    let other = format!("0={}", "00".repeat(48));
+    let refused = nitro_kms(&[
+        "list-keys",
+        "--endpoint-url",
+        &url,
+        "--trust-simulated-root",
+        root,
+        "--service-pcr",
+        &other,
+    ]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_ne!(refused.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("not the attested service"), "{stderr}");
+    assert!(stderr.contains("PCR0"), "{stderr}");
+
+    // Without the CA the AWS CLI refuses the enclave's certificate.
+    let venv = venv();
+    let untrusted = Command::new(venv.join("bin/aws"))
+        .args([
+            "kms",
+            "list-keys",
+            "--endpoint-url",
+            &url,
+            "--region",
+            REGION,
+        ])
+        .env_clear()
+        .env("PATH", venv.join("bin"))
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert_ne!(untrusted.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&untrusted.stderr).contains("CERTIFICATE_VERIFY_FAILED"),
+        "{}",
+        String::from_utf8_lossy(&untrusted.stderr)
+    );
+
+    drop(relay);
+    sim.terminate();
+}
