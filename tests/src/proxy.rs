@@ -29,6 +29,30 @@ pub fn venv() -> PathBuf {
     dir
 }
 
+/// `aws kms ARGS --endpoint-url ENDPOINT --region us-east-1` from the virtualenv, with the
+/// simulation's keys, no shared AWS files and a clean environment (`--output json` unless ARGS
+/// choose an output): add options or `HOME`, then run it.
+pub fn aws_kms_command(endpoint: &str, args: &[&str]) -> Command {
+    let venv = venv();
+    let mut command = Command::new(venv.join("bin/aws"));
+    command
+        .arg("kms")
+        .args(args)
+        .args(["--endpoint-url", endpoint, "--region", REGION])
+        .args(if args.contains(&"--output") {
+            &[][..]
+        } else {
+            &["--output", "json"][..]
+        })
+        .env_clear()
+        .env("PATH", venv.join("bin"))
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    command
+}
+
 /// A running simulated chain.
 pub struct Sim {
     child: Child,
@@ -131,23 +155,8 @@ impl Sim {
     /// Runs `aws kms ARGS --endpoint-url ...` from the virtualenv with the simulation's keys
     /// (`--output json` unless ARGS choose an output).
     pub fn aws(&self, args: &[&str]) -> Output {
-        let venv = venv();
-        Command::new(venv.join("bin/aws"))
-            .arg("kms")
-            .args(args)
-            .args(["--endpoint-url", &self.endpoint, "--region", REGION])
-            .args(if args.contains(&"--output") {
-                &[][..]
-            } else {
-                &["--output", "json"][..]
-            })
-            .env_clear()
-            .env("PATH", venv.join("bin"))
+        aws_kms_command(&self.endpoint, args)
             .env("HOME", &self.dir)
-            .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .output()
             .unwrap_or_else(|e| panic!("cannot run aws: {e}"))
     }

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
-use nitro_kms_tests::proxy::{REGION, Sim, list_key_ids, venv};
+use nitro_kms_tests::proxy::{REGION, Sim, aws_kms_command, list_key_ids};
 
 /// A TCP listener on loopback that relays each connection, byte for byte, to a Unix socket: what
 /// the parent does for a caller's connection. Stops accepting when dropped.
@@ -30,9 +30,15 @@ struct Relay {
 
 impl Relay {
     fn to(socket: PathBuf) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
+        let listener =
+            TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("relay bind: {e}"));
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("relay address: {e}"))
+            .port();
+        listener
+            .set_nonblocking(true)
+            .unwrap_or_else(|e| panic!("relay nonblocking: {e}"));
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         std::thread::spawn(move || {
@@ -101,26 +107,9 @@ fn nitro_kms(args: &[&str]) -> Output {
 
 /// Runs `aws kms ARGS --endpoint-url URL --ca-bundle CA` from the test virtualenv.
 fn aws_over_tls(url: &str, ca: &Path, args: &[&str]) -> Output {
-    let venv = venv();
-    Command::new(venv.join("bin/aws"))
-        .arg("kms")
-        .args(args)
-        .args([
-            "--endpoint-url",
-            url,
-            "--region",
-            REGION,
-            "--output",
-            "json",
-        ])
+    aws_kms_command(url, args)
         .arg("--ca-bundle")
         .arg(ca)
-        .env_clear()
-        .env("PATH", venv.join("bin"))
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .output()
         .unwrap_or_else(|e| panic!("cannot run aws: {e}"))
 }
@@ -205,24 +194,9 @@ fn service_verify_the_aws_cli_and_service_pcr_work_against_the_real_enclave_endp
     assert!(stderr.contains("PCR0"), "{stderr}");
 
     // Without the CA the AWS CLI refuses the enclave's certificate.
-    let venv = venv();
-    let untrusted = Command::new(venv.join("bin/aws"))
-        .args([
-            "kms",
-            "list-keys",
-            "--endpoint-url",
-            &url,
-            "--region",
-            REGION,
-        ])
-        .env_clear()
-        .env("PATH", venv.join("bin"))
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    let untrusted = aws_kms_command(&url, &["list-keys"])
         .output()
-        .unwrap();
+        .unwrap_or_else(|e| panic!("cannot run aws: {e}"));
     assert_ne!(untrusted.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&untrusted.stderr).contains("CERTIFICATE_VERIFY_FAILED"),
