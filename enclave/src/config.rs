@@ -115,6 +115,15 @@ pub struct Args {
     #[arg(long, env = "NITRO_KMS_ENCLAVE_ALLOW_CLEARTEXT", num_args = 0..=1,
           default_missing_value = "true")]
     pub allow_cleartext: Option<bool>,
+    /// A name the service's TLS certificate is valid for (DNS name or IP address; repeatable, or
+    /// comma-separated in the environment). Default: `localhost`, `127.0.0.1` and `::1`, which
+    /// only suit local use: on Nitro, name what clients put in their endpoint URL.
+    #[arg(
+        long = "tls-name",
+        env = "NITRO_KMS_ENCLAVE_TLS_NAMES",
+        value_delimiter = ','
+    )]
+    pub tls_names: Vec<String>,
     /// Largest request body on --http-listen, in bytes (default 1 MiB, as the proxy's).
     #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_BODY")]
     pub max_body: Option<usize>,
@@ -168,6 +177,7 @@ pub struct FileConfig {
     deletion_sweep_secs: Option<u64>,
     http_listen: Option<String>,
     allow_cleartext: Option<bool>,
+    tls_names: Option<Vec<String>>,
     max_body: Option<usize>,
     http_max_connections: Option<usize>,
     credentials: Option<PathBuf>,
@@ -215,6 +225,8 @@ pub struct Config {
     pub http_listen: Option<String>,
     /// Whether that endpoint serves HTTP without TLS.
     pub allow_cleartext: bool,
+    /// The names in the service's TLS certificate (empty: the local defaults).
+    pub tls_names: Vec<String>,
     /// Largest request body on that endpoint.
     pub max_body: usize,
     /// Client connections that endpoint serves at once.
@@ -290,6 +302,11 @@ impl Config {
                 .allow_cleartext
                 .or(file.allow_cleartext)
                 .unwrap_or(simulate),
+            tls_names: if args.tls_names.is_empty() {
+                file.tls_names.unwrap_or_default()
+            } else {
+                args.tls_names
+            },
             max_body: args
                 .max_body
                 .or(file.max_body)
@@ -460,6 +477,30 @@ mod tests {
         assert_eq!(config.request_timeout, Duration::from_millis(250));
         assert_eq!(config.account, "111122223333");
         assert_eq!(config.listen, "vsock://ANY:5000");
+    }
+
+    #[test]
+    fn tls_names_come_from_repeated_flags_or_the_file_and_default_to_none() {
+        let none = Config::resolve(args(&["--simulate", "--state-dir", "/tmp/x"])).unwrap();
+        assert!(none.tls_names.is_empty());
+        let flags = Config::resolve(args(&[
+            "--ephemeral-sealing-key",
+            "--tls-name",
+            "kms.internal.example",
+            "--tls-name",
+            "10.0.0.5",
+        ]))
+        .unwrap();
+        assert_eq!(flags.tls_names, ["kms.internal.example", "10.0.0.5"]);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("enclave.toml");
+        std::fs::write(
+            &file,
+            "ephemeral_sealing_key = true\ntls_names = [\"kms.example\"]\n",
+        )
+        .unwrap();
+        let from_file = Config::resolve(args(&["--config", file.to_str().unwrap()])).unwrap();
+        assert_eq!(from_file.tls_names, ["kms.example"]);
     }
 
     #[test]

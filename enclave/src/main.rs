@@ -381,7 +381,8 @@ async fn run(config: Config) -> Result<(), String> {
     let service_tls = match tls_nsm {
         Some(nsm) => {
             let clock = service.clock.clone();
-            let settings = TlsSettings::simulation();
+            let settings = TlsSettings::for_names(&config.tls_names)
+                .map_err(|e| format!("--tls-name: {e}"))?;
             let started = tokio::select! {
                 t = ServiceTls::start(&service.store, nsm, settings, &clock) => t,
                 _ = server::stopped(&mut stop) => {

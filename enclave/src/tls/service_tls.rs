@@ -47,6 +47,22 @@ impl TlsSettings {
     }
 }
 
+impl TlsSettings {
+    /// The settings for `names` (from `--tls-name`): the simulation's names when empty.
+    pub fn for_names(names: &[String]) -> Result<Self, TlsError> {
+        if names.is_empty() {
+            return Ok(Self::simulation());
+        }
+        Ok(Self {
+            names: names
+                .iter()
+                .map(|n| ServiceName::parse(n))
+                .collect::<Result<_, _>>()?,
+            renewal: RenewalPolicy::default(),
+        })
+    }
+}
+
 impl Default for TlsSettings {
     fn default() -> Self {
         Self::simulation()

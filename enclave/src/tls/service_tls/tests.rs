@@ -288,3 +288,21 @@ async fn start_makes_the_identity_once_and_a_restart_serves_the_same_ca() {
     assert_ne!(again.current().cert[0], first.current().cert[0]);
     assert_eq!(again.current().cert[1], first.current().cert[1]);
 }
+
+#[test]
+fn tls_names_replace_the_local_defaults_and_a_bad_name_is_refused() {
+    assert_eq!(
+        TlsSettings::for_names(&[]).unwrap(),
+        TlsSettings::simulation()
+    );
+    let named =
+        TlsSettings::for_names(&["kms.internal.example".into(), "10.0.0.5".into()]).unwrap();
+    assert_eq!(
+        named.names,
+        [
+            ServiceName::Dns("kms.internal.example".into()),
+            ServiceName::Ip([10, 0, 0, 5].into()),
+        ]
+    );
+    assert!(TlsSettings::for_names(&["not a name".into()]).is_err());
+}
