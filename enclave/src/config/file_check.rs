@@ -48,6 +48,13 @@ pub enum Problem {
     /// The seal root's relay is not on the parent (an enclave has no other way out).
     #[error("seal_root_relay = {0:?}: the relay is on the parent, vsock://3:PORT")]
     RelayNotOnParent(String),
+    /// `http_listen` without `tls_names`: the service certificate would name only `localhost`,
+    /// `127.0.0.1` and `::1`, which no client reaching the enclave through its parent uses.
+    #[error(
+        "http_listen without tls_names: the service's TLS certificate would name only localhost; \
+         set tls_names to the names clients put in their endpoint URL"
+    )]
+    NoTlsName,
 }
 
 /// What `--check-config` found.
@@ -142,7 +149,8 @@ pub fn check_file(path: &Path, production: bool) -> Report {
 
 /// The rules of an enclave image, on top of those every configuration meets: nothing of the
 /// simulation, no test CA, no ephemeral sealing key; a seal root reached through the parent's
-/// relay; a vsock listen address. Every broken rule is returned, in the order above.
+/// relay; a vsock listen address; TLS names for the enclave's own endpoint. Every broken rule is
+/// returned, in the order above.
 pub fn production_problems(config: &Config) -> Vec<Problem> {
     let mut problems = Vec::new();
     let forbidden: [(&'static str, bool, &'static str); 7] = [
@@ -196,6 +204,9 @@ pub fn production_problems(config: &Config) -> Vec<Problem> {
         && !matches!(address, Address::Vsock { .. })
     {
         problems.push(Problem::NotVsock(config.listen.clone()));
+    }
+    if config.http_listen.is_some() && config.tls_names.is_empty() {
+        problems.push(Problem::NoTlsName);
     }
     match &config.seal_root {
         None => problems.push(Problem::NoSealRoot),

@@ -225,8 +225,31 @@ fn a_production_config_that_allows_cleartext_is_refused_and_can_turn_it_off() {
         &image_config(&[
             ("allow_cleartext", Some("false")),
             ("http_listen", Some("\"vsock://ANY:5001\"")),
+            ("tls_names", Some("[\"kms.internal.example\"]")),
         ]),
         true,
     );
     assert_eq!(off.exit_status(), 0, "{off:?}");
+}
+
+#[test]
+fn a_production_endpoint_needs_tls_names() {
+    let unnamed = check_text(
+        &image_config(&[("http_listen", Some("\"vsock://ANY:5001\""))]),
+        true,
+    );
+    assert_eq!(unnamed.exit_status(), 1, "{unnamed:?}");
+    assert_eq!(unnamed.problems, vec![Problem::NoTlsName]);
+    assert!(unnamed.problems[0].to_string().contains("tls_names"));
+    let named = check_text(
+        &image_config(&[
+            ("http_listen", Some("\"vsock://ANY:5001\"")),
+            (
+                "tls_names",
+                Some("[\"kms.internal.example\", \"10.0.0.5\"]"),
+            ),
+        ]),
+        true,
+    );
+    assert_eq!(named.exit_status(), 0, "{named:?}");
 }
