@@ -130,6 +130,15 @@ pub struct Args {
     /// HTTP client connections served at once on --http-listen; more are closed at once.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_HTTP_MAX_CONNECTIONS")]
     pub http_max_connections: Option<usize>,
+    /// Deadline on --http-listen for a connection's first byte, TLS handshake and request
+    /// headers, in milliseconds (slowloris protection; an idle keep-alive connection is closed
+    /// after it too). Default 10000.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_HTTP_HEADER_TIMEOUT_MS")]
+    pub http_header_timeout_ms: Option<u64>,
+    /// Deadline on --http-listen for an authenticated request's body once its headers are in,
+    /// in milliseconds (slowloris protection). Default 30000.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_HTTP_BODY_TIMEOUT_MS")]
+    pub http_body_timeout_ms: Option<u64>,
     /// Access keys (plaintext TOML, the proxy's `--credentials` format) added to the built-in
     /// simulation key. Only with --simulate: a plaintext file is readable by the parent.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_CREDENTIALS")]
@@ -180,6 +189,8 @@ pub struct FileConfig {
     tls_names: Option<Vec<String>>,
     max_body: Option<usize>,
     http_max_connections: Option<usize>,
+    http_header_timeout_ms: Option<u64>,
+    http_body_timeout_ms: Option<u64>,
     credentials: Option<PathBuf>,
 }
 
@@ -231,6 +242,10 @@ pub struct Config {
     pub max_body: usize,
     /// Client connections that endpoint serves at once.
     pub http_max_connections: usize,
+    /// That endpoint's deadline for the first byte, handshake and request headers.
+    pub http_header_timeout: Duration,
+    /// That endpoint's deadline for an authenticated request's body.
+    pub http_body_timeout: Duration,
     /// Plaintext access keys file (simulation only).
     pub credentials: Option<PathBuf>,
 }
@@ -315,6 +330,20 @@ impl Config {
                 .http_max_connections
                 .or(file.http_max_connections)
                 .unwrap_or(DEFAULT_HTTP_MAX_CONNECTIONS),
+            http_header_timeout: args
+                .http_header_timeout_ms
+                .or(file.http_header_timeout_ms)
+                .map_or(
+                    crate::http::limits::HEADER_READ_TIMEOUT,
+                    Duration::from_millis,
+                ),
+            http_body_timeout: args
+                .http_body_timeout_ms
+                .or(file.http_body_timeout_ms)
+                .map_or(
+                    crate::http::limits::BODY_READ_TIMEOUT,
+                    Duration::from_millis,
+                ),
             credentials: args.credentials.or(file.credentials),
             listen: args
                 .listen
@@ -423,6 +452,11 @@ impl Config {
         if self.max_body == 0 || self.http_max_connections == 0 {
             return Err(ConfigError::Invalid(
                 "--max-body and --http-max-connections must be at least 1".into(),
+            ));
+        }
+        if self.http_header_timeout.is_zero() || self.http_body_timeout.is_zero() {
+            return Err(ConfigError::Invalid(
+                "--http-header-timeout-ms and --http-body-timeout-ms must be at least 1".into(),
             ));
         }
         if self.max_in_flight == 0 || self.max_connections == 0 {

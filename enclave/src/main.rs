@@ -464,6 +464,8 @@ async fn start_http(
         limits: http::HttpLimits {
             max_body: config.max_body,
             max_connections: config.http_max_connections,
+            header_timeout: config.http_header_timeout,
+            body_timeout: config.http_body_timeout,
             request_timeout: config.request_timeout,
             drain: config.request_timeout,
             ..http::HttpLimits::default()

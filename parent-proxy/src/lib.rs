@@ -1,29 +1,33 @@
-//! The nitro-kms parent proxy: the AWS KMS endpoint on the parent instance.
+//! The nitro-kms parent proxy: the parent instance's side of the service, a relay that cannot
+//! read what it relays.
 //!
-//! - [`endpoint`]: KMS JSON 1.1 over HTTP (plus `/healthz` and `/metrics`); [`server`]: the
-//!   accept loop with keep-alive and graceful shutdown;
-//! - who is calling: [`endpoint`] verifies each request's SigV4 signature against the access keys
-//!   of `--credentials` with [`nitro_kms_api::sigv4`] ([`nitro_kms_api::sigv4::verify()`],
-//!   [`nitro_kms_api::sigv4::AccessKeyStore`]); [`enclave_credentials`]: the AWS credentials
-//!   handed to the enclave for its own AWS KMS calls (the seal root);
-//! - [`router`]: which enclave answers a request (mutations to the leader, reads round-robin over
-//!   caught-up enclaves), each through its own link ([`nitro_kms_parent_link`]: the pool of frame
-//!   connections to an enclave, its `Persist` frames served from the sealed-state store, and how
-//!   far each read replica has caught up — shared with `nitro-kms bench --enclave`);
+//! The enclave serves the KMS API itself (TLS with its attested certificate, SigV4 verified
+//! inside, `/healthz` and `/metrics` with its per-operation counts). The parent is outside the
+//! trust boundary (SECURITY.md), so the proxy does only what needs a host with a network and a
+//! disk:
+//!
+//! - [`relay`]: each client connection accepted on `--listen` becomes one byte stream to an
+//!   enclave's HTTP endpoint ([`relay::targets`]: `--enclave-http`, or `vsock://CID:PORT+1`),
+//!   copied both ways untouched; it parses no HTTP, holds no caller secret and names no caller.
+//!   [`relay::route`] picks the enclave (for now always the leader);
+//! - [`router`]: the enclaves' control links ([`nitro_kms_parent_link`]: per enclave a pool of
+//!   frame connections serving its `Persist` frames from the sealed-state store, the seal-root
+//!   credentials [`enclave_credentials`] hands it, and the read replicas' `Sync`s) and which of
+//!   them is up and caught up;
+//! - [`admin`]: `--admin-listen`, the proxy's own `/healthz` and `/metrics` ([`metrics`]:
+//!   connections, bytes, control links, sealed-state position, egress);
 //! - [`simulation`]: `--simulate`, the enclave as a supervised child process;
-//! - [`egress`]: `--egress`, the HTTP CONNECT relays through which the enclave reaches AWS KMS;
-//! - [`metrics`]: counters and histograms in Prometheus text (the links count into them through
-//!   [`nitro_kms_parent_link::LinkMetrics`]).
+//! - [`egress`]: `--egress`, the HTTP CONNECT relays through which the enclave reaches AWS KMS.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod admin;
 pub mod egress;
 pub mod enclave_credentials;
-pub mod endpoint;
 pub mod metrics;
+pub mod relay;
 pub mod router;
-pub mod server;
 pub mod simulation;
 
 pub use nitro_kms_wire::shutdown::stopped;

@@ -1,12 +1,15 @@
-//! `nitro-kms-proxy`: the parent-instance daemon that speaks the AWS KMS JSON protocol.
+//! `nitro-kms-proxy`: the parent-instance daemon in front of the nitro-kms enclave: a byte relay
+//! from `--listen` to the enclave's own HTTP endpoint, the enclave's control link (sealed-state
+//! storage, seal-root credentials, read-replica syncs), the egress relays, and its own
+//! `/healthz` and `/metrics` on `--admin-listen`.
 //!
 //! ```text
-//! nitro-kms-proxy --enclave vsock://16:5000 --state-dir /var/lib/nitro-kms --credentials creds.toml
+//! nitro-kms-proxy --enclave vsock://16:5000 --state-dir /var/lib/nitro-kms   # HTTP on vsock://16:5001
 //! nitro-kms-proxy --simulate --state-dir /tmp/world        # the whole chain, one command
 //! ```
 //!
-//! Exit status: 0 after a clean shutdown (SIGINT/SIGTERM drain the requests in flight), 1 when it
-//! cannot start, 2 for a usage error.
+//! Exit status: 0 after a clean shutdown (SIGINT/SIGTERM stop accepting and drain the open
+//! connections), 1 when it cannot start, 2 for a usage error.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,85 +20,78 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod simulation_args;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::{ArgAction, Parser};
-use nitro_kms_api::sigv4::{
-    AccessKeyStore, SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY,
-};
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_parent_link::state_store::StateStore;
 use nitro_kms_parent_link::{LinkConfig, StateDirLock};
+use nitro_kms_proxy::admin::{self, Admin, DEFAULT_ADMIN_LISTEN};
 use nitro_kms_proxy::egress::{self, EgressSpec};
 use nitro_kms_proxy::enclave_credentials;
-use nitro_kms_proxy::endpoint::{
-    BODY_READ_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_MAX_CONNECTIONS, Endpoint, HEADER_READ_TIMEOUT,
-};
 use nitro_kms_proxy::metrics::Metrics;
+use nitro_kms_proxy::relay::listener::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DRAIN};
+use nitro_kms_proxy::relay::{self, Relay, targets};
 use nitro_kms_proxy::router::Router;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
-use nitro_kms_proxy::{server, stopped};
+use nitro_kms_proxy::stopped;
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
+
+use crate::simulation_args::SimulationArgs;
 
 /// Command line of the proxy.
 #[derive(Parser, Debug)]
 #[command(
     name = "nitro-kms-proxy",
     version,
-    about = "nitro-kms parent proxy: an AWS KMS endpoint relaying to the enclave"
+    about = "nitro-kms parent proxy: relays client connections to the enclave's KMS endpoint"
 )]
 struct Args {
-    /// HTTP listen address: `127.0.0.1:9600`, `tcp://HOST:PORT` or `unix:///path`.
+    /// Where clients connect: `127.0.0.1:9600`, `tcp://HOST:PORT` or `unix:///path`. Every
+    /// connection is relayed, as bytes, to the enclave's HTTP endpoint (TLS or, where the
+    /// enclave allows it, cleartext HTTP).
     #[arg(long, env = "NITRO_KMS_PROXY_LISTEN", default_value = "127.0.0.1:9600")]
     listen: String,
-    /// The enclave: `vsock://CID:PORT` or `unix:///path` (not with --simulate). Repeatable: the
-    /// first is the leader (every change goes there), the others read replicas of the sealed
-    /// state it writes (docs/horizontal-scale.md). The environment variable holds one address.
+    /// The proxy's own `/healthz` (200 when the leader's control link is up) and `/metrics`
+    /// (connections, bytes, control links, sealed state, egress): `127.0.0.1:9601`,
+    /// `tcp://HOST:PORT` or `unix:///path`.
+    #[arg(long, env = "NITRO_KMS_PROXY_ADMIN_LISTEN", default_value = DEFAULT_ADMIN_LISTEN)]
+    admin_listen: String,
+    /// The enclave's control link: `vsock://CID:PORT` or `unix:///path` (not with --simulate).
+    /// Repeatable: the first is the leader (the only writer of the sealed state), the others read
+    /// replicas that follow it (docs/horizontal-scale.md). The environment variable holds one
+    /// address.
     #[arg(long, env = "NITRO_KMS_PROXY_ENCLAVE", action = ArgAction::Append)]
     enclave: Vec<String>,
+    /// The enclave's HTTP endpoint (its --http-listen), where client connections are relayed:
+    /// once per --enclave, in the same order. Default for a `vsock://CID:PORT` enclave:
+    /// `vsock://CID:PORT+1`; a `unix://` enclave needs it. Not with --simulate.
+    #[arg(long, env = "NITRO_KMS_PROXY_ENCLAVE_HTTP", action = ArgAction::Append)]
+    enclave_http: Vec<String>,
     /// Start the whole simulated chain (spawns nitro-kms-enclave --simulate).
     #[arg(long)]
     simulate: bool,
     /// Where the enclave's sealed state is kept (with --simulate: the simulated world).
     #[arg(long, env = "NITRO_KMS_PROXY_STATE_DIR")]
     state_dir: Option<PathBuf>,
-    /// Access keys (TOML). With --simulate, added to the built-in simulation key.
-    #[arg(long, env = "NITRO_KMS_PROXY_CREDENTIALS")]
-    credentials: Option<PathBuf>,
-    /// The region requests are signed for (and of the simulated keys).
-    #[arg(long, env = "NITRO_KMS_PROXY_REGION", default_value = "us-east-1")]
-    region: String,
-    /// The account of the simulated keys.
-    #[arg(long, default_value = "111122223333")]
-    account: String,
-    /// Connections to the enclave.
+    /// Control-link connections kept to each enclave.
     #[arg(long, default_value_t = 2)]
     pool_size: usize,
-    /// Requests waiting or in flight; more are throttled.
-    #[arg(long, default_value_t = 4096)]
-    max_queue: usize,
-    /// Deadline of one request, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    request_timeout_ms: u64,
-    /// Largest request body, in bytes.
-    #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
-    max_body: usize,
-    /// Deadline for a connection's request headers, in milliseconds (slowloris protection; an
-    /// idle keep-alive connection is closed after it too). Lowered by the fault-injection tests.
-    #[arg(long, default_value_t = duration_ms(HEADER_READ_TIMEOUT))]
-    header_timeout_ms: u64,
-    /// Deadline for a request's body once its headers are in, in milliseconds (slowloris
-    /// protection). Lowered by the fault-injection tests.
-    #[arg(long, default_value_t = duration_ms(BODY_READ_TIMEOUT))]
-    body_timeout_ms: u64,
-    /// Client connections served at once; more are closed as soon as they are accepted (and
-    /// counted in /metrics). Bounds the memory idle connections can take.
+    /// Client connections relayed at once; more are closed as soon as they are accepted (and
+    /// counted in the admin /metrics).
     #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+    /// Deadline for connecting a client connection to the enclave's HTTP endpoint, in
+    /// milliseconds; past it the client connection is closed (the proxy cannot answer inside TLS).
+    #[arg(long, default_value_t = DEFAULT_CONNECT_TIMEOUT.as_millis() as u64)]
+    connect_timeout_ms: u64,
     /// AWS credentials to hand the enclave for its own AWS KMS calls (`--seal-root`): `imds`
     /// (the instance role), `imds:http://HOST:PORT`, `env`, or `file:PATH` (credential_process
     /// JSON). Sent after every connection's Hello and again when renewed.
@@ -115,6 +111,9 @@ struct Args {
     /// `vsock-port=8000,allow=kms.us-east-1.amazonaws.com:443`.
     #[arg(long, value_name = "SPEC")]
     egress: Vec<EgressSpec>,
+    /// Settings of the simulated enclave (only with --simulate).
+    #[command(flatten)]
+    simulation: SimulationArgs,
 }
 
 fn main() -> ExitCode {
@@ -148,10 +147,6 @@ fn main() -> ExitCode {
     }
 }
 
-const fn duration_ms(d: Duration) -> u64 {
-    d.as_secs() * 1000 + d.subsec_millis() as u64
-}
-
 fn address(text: &str) -> Result<Address, String> {
     let full = if text.contains("://") {
         text.to_owned()
@@ -161,50 +156,64 @@ fn address(text: &str) -> Result<Address, String> {
     full.parse().map_err(|e| format!("{text}: {e}"))
 }
 
+/// The enclaves' control-link and HTTP addresses, in `--enclave` order.
+fn enclave_addresses(
+    args: &Args,
+    state_dir: &std::path::Path,
+) -> Result<(Vec<Address>, Vec<Address>), String> {
+    if args.simulate {
+        if !args.enclave.is_empty() || !args.enclave_http.is_empty() {
+            return Err("--enclave and --enclave-http exclude --simulate".into());
+        }
+        return Ok((
+            vec![Address::Unix(simulation::socket_path(state_dir))],
+            vec![Address::Unix(simulation::http_socket_path(state_dir))],
+        ));
+    }
+    if args.enclave.is_empty() {
+        return Err("--enclave ADDRESS is required (or --simulate)".into());
+    }
+    let parse = |list: &[String]| {
+        list.iter()
+            .map(|a| address(a))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let enclaves = parse(&args.enclave)?;
+    let http = targets::http_addresses(&enclaves, &parse(&args.enclave_http)?)
+        .map_err(|e| e.to_string())?;
+    Ok((enclaves, http))
+}
+
+/// Binds `text` (an address flag's value) and returns the listener with its URL for humans.
+async fn bind(flag: &str, text: &str) -> Result<(transport::Listener, String), (u8, String)> {
+    let listen = address(text).map_err(|e| (2, format!("{flag} {e}")))?;
+    let listener = transport::listen(&listen)
+        .await
+        .map_err(|e| (1, format!("cannot listen on {text}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| (1, e.to_string()))?;
+    let url = match &local {
+        Address::Tcp { host, port } => format!("http://{host}:{port}"),
+        other => other.to_string(),
+    };
+    Ok((listener, url))
+}
+
 async fn run(args: Args) -> Result<(), (u8, String)> {
     let usage = |m: String| (2u8, m);
     let fail = |m: String| (1u8, m);
+    if !args.simulate {
+        // Before anything else: the parent must not even open a plaintext credentials file.
+        args.simulation.refuse_without_simulation().map_err(usage)?;
+    }
     let state_dir = args.state_dir.clone().ok_or_else(|| {
         usage("--state-dir DIR is required (the enclave's sealed state lives there)".into())
     })?;
+    let (enclaves, http_targets) = enclave_addresses(&args, &state_dir).map_err(usage)?;
     std::fs::create_dir_all(&state_dir)
         .map_err(|e| fail(format!("{}: {e}", state_dir.display())))?;
     // One parent per state directory, for as long as it runs: a second one writing the same
     // sealed state would make the enclave lose acknowledged changes (SECURITY.md).
     let _state_lock = StateDirLock::acquire(&state_dir).map_err(|e| fail(e.to_string()))?;
-    let mut access_keys = if args.simulate {
-        AccessKeyStore::simulation()
-    } else {
-        AccessKeyStore::default()
-    };
-    if let Some(path) = &args.credentials {
-        let loaded = AccessKeyStore::load(path).map_err(|e| usage(e.to_string()))?;
-        for id in loaded.access_key_ids() {
-            if let Some(c) = loaded.take_clone(&id) {
-                access_keys.insert(&id, c);
-            }
-        }
-    }
-    if access_keys.is_empty() {
-        return Err(usage(
-            "no credentials: pass --credentials FILE (or use --simulate)".into(),
-        ));
-    }
-    let enclaves: Vec<Address> = match (args.enclave.is_empty(), args.simulate) {
-        (false, true) => return Err(usage("--enclave and --simulate exclude each other".into())),
-        (false, false) => args
-            .enclave
-            .iter()
-            .map(|a| address(a))
-            .collect::<Result<_, _>>()
-            .map_err(usage)?,
-        (true, true) => vec![Address::Unix(simulation::socket_path(&state_dir))],
-        (true, false) => {
-            return Err(usage(
-                "--enclave ADDRESS is required (or --simulate)".into(),
-            ));
-        }
-    };
 
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -224,9 +233,10 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             binary: simulation::enclave_binary().map_err(fail)?,
             state_dir: state_dir.clone(),
             socket: simulation::socket_path(&state_dir),
-            region: args.region.clone(),
-            account: args.account.clone(),
+            region: args.simulation.region().to_owned(),
+            account: args.simulation.account().to_owned(),
             log_format: args.log_format.clone(),
+            extra_args: args.simulation.enclave_args(),
         };
         child = Some(tokio::spawn(simulation::supervise(
             config,
@@ -249,47 +259,48 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         }
     };
     let store = Arc::new(Mutex::new(store));
+    let pool_size = args.pool_size.max(1);
     let configs = enclaves
         .iter()
         .map(|address| LinkConfig {
             address: address.clone(),
-            pool_size: args.pool_size.max(1),
-            max_queue: args.max_queue,
-            request_timeout: Duration::from_millis(args.request_timeout_ms),
+            pool_size,
+            // The link carries no client requests any more: only the enclave's Persist frames
+            // (answered here) and the Syncs sent to replicas.
+            max_queue: 64,
+            request_timeout: DRAIN,
             limits: Limits::default(),
             credentials: enclave_credentials.clone(),
         })
         .collect();
     let router = Router::start(configs, store, metrics.clone(), stop_rx.clone())
         .map_err(|e| usage(e.to_string()))?;
-    let listen = address(&args.listen).map_err(usage)?;
-    let listener = transport::listen(&listen)
-        .await
-        .map_err(|e| fail(format!("cannot listen on {}: {e}", args.listen)))?;
-    let local = listener.local_addr().map_err(|e| fail(e.to_string()))?;
-    let endpoint_url = match &local {
-        Address::Tcp { host, port } => format!("http://{host}:{port}"),
-        other => other.to_string(),
-    };
-    let endpoint = Arc::new(Endpoint {
+    let (admin_listener, admin_url) = bind("--admin-listen", &args.admin_listen).await?;
+    let (listener, endpoint_url) = bind("--listen", &args.listen).await?;
+    let admin = Arc::new(Admin {
         enclaves: router.clone(),
-        access_keys: Arc::new(access_keys),
-        region: args.region.clone(),
-        metrics,
-        max_body: args.max_body,
-        pool_size: args.pool_size.max(1),
-        header_timeout: Duration::from_millis(args.header_timeout_ms.max(1)),
-        body_timeout: Duration::from_millis(args.body_timeout_ms.max(1)),
-        max_connections: args.max_connections.max(1),
+        metrics: metrics.clone(),
+        pool_size,
     });
-    let drain = Duration::from_millis(args.request_timeout_ms);
-    let server = tokio::spawn(server::serve(listener, endpoint, stop_rx.clone(), drain));
-    let enclave_list = enclaves
-        .iter()
-        .map(Address::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    tracing::info!(listen = %endpoint_url, enclave = %enclave_list, "KMS endpoint listening");
+    tokio::spawn(admin::serve(admin_listener, admin, stop_rx.clone()));
+    let relay = Arc::new(Relay {
+        enclaves: router.clone(),
+        targets: http_targets.clone(),
+        metrics,
+        max_connections: args.max_connections.max(1),
+        connect_timeout: Duration::from_millis(args.connect_timeout_ms.max(1)),
+        drain: DRAIN,
+    });
+    let server = tokio::spawn(relay::serve(listener, relay, stop_rx.clone()));
+    let list = |addresses: &[Address]| {
+        addresses
+            .iter()
+            .map(Address::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    tracing::info!(listen = %endpoint_url, admin = %admin_url, enclave = %list(&enclaves),
+        enclave_http = %list(&http_targets), "KMS endpoint listening");
     if args.simulate {
         let mut stop = stop_rx.clone();
         let ready = tokio::select! {
@@ -297,18 +308,11 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             _ = stopped(&mut stop) => false,
         };
         if ready {
-            println!("nitro-kms simulation ready");
-            println!("endpoint: {endpoint_url}");
-            println!("AWS_ACCESS_KEY_ID={SIMULATION_ACCESS_KEY_ID}");
-            println!("AWS_SECRET_ACCESS_KEY={SIMULATION_SECRET_ACCESS_KEY}");
-            println!("AWS_DEFAULT_REGION={}", args.region);
-            println!(
-                "example: aws kms create-key --endpoint-url {endpoint_url} --region {}",
-                args.region
-            );
-            println!(
-                "attest: nitro-kms attestation simulate --state-dir {} --public-key KEY.der --out doc.cose",
-                state_dir.display()
+            print_ready(
+                &endpoint_url,
+                &admin_url,
+                &state_dir,
+                args.simulation.region(),
             );
         } else if !*stop_rx.borrow() {
             tracing::error!("the simulated enclave did not come up within 60 s");
@@ -321,4 +325,27 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         return Err(fail(e));
     }
     Ok(())
+}
+
+/// What `--simulate` prints on standard output once the enclave is up.
+fn print_ready(endpoint_url: &str, admin_url: &str, state_dir: &std::path::Path, region: &str) {
+    println!("nitro-kms simulation ready");
+    println!("endpoint: {endpoint_url}");
+    println!("admin: {admin_url}");
+    println!("AWS_ACCESS_KEY_ID={SIMULATION_ACCESS_KEY_ID}");
+    println!("AWS_SECRET_ACCESS_KEY={SIMULATION_SECRET_ACCESS_KEY}");
+    println!("AWS_DEFAULT_REGION={region}");
+    println!("example: aws kms create-key --endpoint-url {endpoint_url} --region {region}");
+    if let Some(authority) = endpoint_url.strip_prefix("http://") {
+        println!(
+            "tls: nitro-kms service verify --endpoint-url https://{authority} \
+             --trust-simulated-root {} --ca-out ca.pem  (then --endpoint-url https://{authority} \
+             --ca-bundle ca.pem)",
+            state_dir.join("root.pem").display()
+        );
+    }
+    println!(
+        "attest: nitro-kms attestation simulate --state-dir {} --public-key KEY.der --out doc.cose",
+        state_dir.display()
+    );
 }

@@ -1,30 +1,17 @@
-//! Counters for `GET /metrics`, in Prometheus text format. All atomics: recording a request
-//! takes no lock. The enclave links report their events through
-//! [`LinkMetrics`], implemented here over the same counters.
+//! Counters for the admin port's `GET /metrics`, in Prometheus text format. All atomics:
+//! counting takes no lock. The enclave links report their events through [`LinkMetrics`],
+//! implemented here over the same counters.
+//!
+//! What the proxy can count is what a relay sees: connections, bytes, the enclaves' control
+//! links, the sealed state it stores and the egress relays. Per-operation counts and latencies
+//! are the enclave's (`/metrics` on the service port, answered by the enclave): the proxy no
+//! longer knows which operation a connection carries.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use nitro_kms_api::Operation;
 use nitro_kms_parent_link::{LinkMetrics, StoredPosition};
-
-/// Upper bounds of the latency histogram buckets, in seconds.
-pub const BUCKETS: [f64; 12] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
-];
-
-/// Per-operation counters.
-#[derive(Debug, Default)]
-pub struct OpMetrics {
-    requests: AtomicU64,
-    errors: AtomicU64,
-    /// Cumulative bucket counts (one per [`BUCKETS`] entry, plus +Inf).
-    buckets: [AtomicU64; BUCKETS.len() + 1],
-    sum_micros: AtomicU64,
-}
 
 /// How an egress relay connection ended up, the `result` label of
 /// `nitro_kms_egress_connections_total`.
@@ -135,31 +122,95 @@ impl EgressMetrics {
     }
 }
 
+/// Counters of the client relay (`--listen`).
+#[derive(Debug, Default)]
+pub struct RelayMetrics {
+    /// Client connections accepted (refused ones included).
+    pub accepted: AtomicU64,
+    /// Client connections open now (connecting to the enclave or relaying).
+    pub open: AtomicU64,
+    /// Client connections closed at once because `--max-connections` were open.
+    pub refused: AtomicU64,
+    /// Client connections closed because the enclave's HTTP endpoint could not be reached in time.
+    pub connect_failures: AtomicU64,
+    /// Bytes relayed from clients to enclaves.
+    pub bytes_client_to_enclave: AtomicU64,
+    /// Bytes relayed from enclaves to clients.
+    pub bytes_enclave_to_client: AtomicU64,
+}
+
+impl RelayMetrics {
+    /// Appends the relay metrics to `out`, in Prometheus text.
+    fn render(&self, out: &mut String) {
+        for (name, help, kind, value) in [
+            (
+                "nitro_kms_relay_connections_accepted_total",
+                "Client connections accepted on --listen (refused ones included).",
+                "counter",
+                &self.accepted,
+            ),
+            (
+                "nitro_kms_relay_connections_open",
+                "Client connections being relayed now.",
+                "gauge",
+                &self.open,
+            ),
+            (
+                "nitro_kms_connections_refused_total",
+                "Client connections closed at once because --max-connections were open.",
+                "counter",
+                &self.refused,
+            ),
+            (
+                "nitro_kms_relay_connect_failures_total",
+                "Client connections closed because the enclave's HTTP endpoint was unreachable.",
+                "counter",
+                &self.connect_failures,
+            ),
+        ] {
+            write_sample(out, name, help, kind, value.load(Ordering::Relaxed));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP nitro_kms_relay_bytes_total Bytes relayed between clients and enclaves, by \
+             direction (opaque: TLS records or cleartext HTTP alike).\n\
+             # TYPE nitro_kms_relay_bytes_total counter"
+        );
+        for (direction, counter) in [
+            ("client_to_enclave", &self.bytes_client_to_enclave),
+            ("enclave_to_client", &self.bytes_enclave_to_client),
+        ] {
+            let _ = writeln!(
+                out,
+                "nitro_kms_relay_bytes_total{{direction=\"{direction}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
+    }
+}
+
 /// One enclave as `/metrics` shows it, read from the router when the page is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnclaveStatus {
-    /// KMS requests relayed to it so far.
-    pub requests: u64,
-    /// Whether it gets reads now: connected and, for a read replica, caught up.
-    pub serving: bool,
+    /// Client connections relayed to it so far.
+    pub relayed: u64,
+    /// Its control-link connections up now.
+    pub link_connections: usize,
+    /// Whether it could serve reads now: connected and, for a read replica, caught up.
+    pub caught_up: bool,
 }
 
 /// Everything the proxy counts.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Metrics {
-    ops: Vec<OpMetrics>,
-    /// Requests with a target we do not serve, or refused before reaching an operation.
-    pub rejected: AtomicU64,
-    /// Requests in flight right now.
-    pub in_flight: AtomicU64,
-    /// Connections made to the enclave (reconnects included).
+    /// The client relay.
+    pub relay: RelayMetrics,
+    /// Control-link connections made to the enclaves (reconnects included).
     pub connects: AtomicU64,
-    /// Requests that timed out waiting for the enclave.
+    /// Control-link calls that timed out waiting for an enclave.
     pub timeouts: AtomicU64,
     /// Times the simulated enclave was restarted after it died.
     pub enclave_restarts: AtomicU64,
-    /// Client connections closed at once because `--max-connections` were open.
-    pub connections_refused: AtomicU64,
     /// The egress relays (`--egress`).
     pub egress: EgressMetrics,
     /// `Sync`s sent to read replicas.
@@ -168,27 +219,6 @@ pub struct Metrics {
     pub syncs_failed: AtomicU64,
     /// The stored sealed state's generation and sequence number, as the state store wrote them.
     sealed_state: Arc<StoredPosition>,
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Metrics {
-            ops: Operation::ALL
-                .iter()
-                .map(|_| OpMetrics::default())
-                .collect(),
-            rejected: AtomicU64::new(0),
-            in_flight: AtomicU64::new(0),
-            connects: AtomicU64::new(0),
-            timeouts: AtomicU64::new(0),
-            enclave_restarts: AtomicU64::new(0),
-            connections_refused: AtomicU64::new(0),
-            egress: EgressMetrics::default(),
-            syncs_sent: AtomicU64::new(0),
-            syncs_failed: AtomicU64::new(0),
-            sealed_state: Arc::default(),
-        }
-    }
 }
 
 /// The links' events land in the counters `/metrics` shows (`nitro_kms_enclave_connects_total`,
@@ -223,128 +253,35 @@ impl Metrics {
         }
     }
 
-    /// Records one answered request of `op`.
-    pub fn record(&self, op: Operation, status: u16, elapsed: Duration) {
-        let Some(index) = Operation::ALL.iter().position(|o| *o == op) else {
-            return;
-        };
-        let Some(m) = self.ops.get(index) else {
-            return;
-        };
-        m.requests.fetch_add(1, Ordering::Relaxed);
-        if status >= 300 {
-            m.errors.fetch_add(1, Ordering::Relaxed);
-        }
-        let secs = elapsed.as_secs_f64();
-        let bucket = BUCKETS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(BUCKETS.len());
-        if let Some(b) = m.buckets.get(bucket) {
-            b.fetch_add(1, Ordering::Relaxed);
-        }
-        m.sum_micros.fetch_add(
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
-    }
-
-    /// The Prometheus exposition text. `connected` is the number of live enclave connections.
-    pub fn render(&self, connected: usize, pool_size: usize) -> String {
+    /// The Prometheus exposition text: the relay, the control links (`enclaves[0]` is the leader,
+    /// or the only enclave; `pool_size` connections are kept to each), the sealed state and the
+    /// egress relays.
+    pub fn render(&self, enclaves: &[EnclaveStatus], pool_size: usize) -> String {
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP nitro_kms_requests_total KMS requests answered, by operation."
-        );
-        let _ = writeln!(out, "# TYPE nitro_kms_requests_total counter");
-        for (op, m) in Operation::ALL.iter().zip(&self.ops) {
-            let _ = writeln!(
-                out,
-                "nitro_kms_requests_total{{operation=\"{op}\"}} {}",
-                m.requests.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP nitro_kms_errors_total KMS requests answered with an error, by operation."
-        );
-        let _ = writeln!(out, "# TYPE nitro_kms_errors_total counter");
-        for (op, m) in Operation::ALL.iter().zip(&self.ops) {
-            let _ = writeln!(
-                out,
-                "nitro_kms_errors_total{{operation=\"{op}\"}} {}",
-                m.errors.load(Ordering::Relaxed)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP nitro_kms_request_duration_seconds Time from request to answer."
-        );
-        let _ = writeln!(out, "# TYPE nitro_kms_request_duration_seconds histogram");
-        for (op, m) in Operation::ALL.iter().zip(&self.ops) {
-            let mut cumulative = 0;
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                cumulative += m.buckets[i].load(Ordering::Relaxed);
-                let _ = writeln!(
-                    out,
-                    "nitro_kms_request_duration_seconds_bucket{{operation=\"{op}\",le=\"{bound}\"}} {cumulative}"
-                );
-            }
-            cumulative += m.buckets[BUCKETS.len()].load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "nitro_kms_request_duration_seconds_bucket{{operation=\"{op}\",le=\"+Inf\"}} {cumulative}"
-            );
-            let _ = writeln!(
-                out,
-                "nitro_kms_request_duration_seconds_sum{{operation=\"{op}\"}} {}",
-                m.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
-            );
-            let _ = writeln!(
-                out,
-                "nitro_kms_request_duration_seconds_count{{operation=\"{op}\"}} {cumulative}"
-            );
-        }
+        self.relay.render(&mut out);
+        let connected: usize = enclaves.iter().map(|e| e.link_connections).sum();
         for (name, help, kind, value) in [
             (
-                "nitro_kms_connections_refused_total",
-                "Client connections closed at once because --max-connections were open.",
-                "counter",
-                self.connections_refused.load(Ordering::Relaxed),
-            ),
-            (
-                "nitro_kms_rejected_total",
-                "Requests refused before reaching an operation (auth, target, size).",
-                "counter",
-                self.rejected.load(Ordering::Relaxed),
-            ),
-            (
-                "nitro_kms_in_flight",
-                "Requests being answered now.",
-                "gauge",
-                self.in_flight.load(Ordering::Relaxed),
-            ),
-            (
                 "nitro_kms_enclave_connections",
-                "Live connections to the enclave.",
+                "Live control-link connections to the enclaves.",
                 "gauge",
                 connected as u64,
             ),
             (
                 "nitro_kms_enclave_pool_size",
-                "Connections the pool keeps.",
+                "Control-link connections kept to each enclave.",
                 "gauge",
                 pool_size as u64,
             ),
             (
                 "nitro_kms_enclave_connects_total",
-                "Connections made to the enclave, reconnects included.",
+                "Control-link connections made to the enclaves, reconnects included.",
                 "counter",
                 self.connects.load(Ordering::Relaxed),
             ),
             (
                 "nitro_kms_enclave_timeouts_total",
-                "Requests that timed out waiting for the enclave.",
+                "Control-link calls that timed out waiting for an enclave.",
                 "counter",
                 self.timeouts.load(Ordering::Relaxed),
             ),
@@ -357,6 +294,7 @@ impl Metrics {
         ] {
             write_sample(&mut out, name, help, kind, value);
         }
+        self.render_enclaves(&mut out, enclaves);
         self.render_sealed_state(&mut out);
         self.egress.render(&mut out);
         out
@@ -390,21 +328,34 @@ impl Metrics {
         }
     }
 
-    /// Appends the per-enclave and replication metrics to `out`: `enclaves[0]` is the leader (or
-    /// the only enclave), the others are read replicas.
-    pub fn render_enclaves(&self, out: &mut String, enclaves: &[EnclaveStatus]) {
-        let _ = writeln!(
-            out,
-            "# HELP nitro_kms_enclave_requests_total KMS requests relayed, by enclave (0 is the \
-             leader, the only one that takes mutations)."
-        );
-        let _ = writeln!(out, "# TYPE nitro_kms_enclave_requests_total counter");
-        for (index, enclave) in enclaves.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "nitro_kms_enclave_requests_total{{enclave=\"{index}\"}} {}",
-                enclave.requests
-            );
+    /// Appends the per-enclave and replication metrics to `out`.
+    fn render_enclaves(&self, out: &mut String, enclaves: &[EnclaveStatus]) {
+        let labelled: [(&str, &str, &str, fn(&EnclaveStatus) -> u64); 3] = [
+            (
+                "nitro_kms_enclave_relayed_connections_total",
+                "Client connections relayed, by enclave (0 is the leader).",
+                "counter",
+                |e| e.relayed,
+            ),
+            (
+                "nitro_kms_enclave_link_connections",
+                "Live control-link connections, by enclave.",
+                "gauge",
+                |e| e.link_connections as u64,
+            ),
+            (
+                "nitro_kms_enclave_caught_up",
+                "1 when the enclave's control link is up and, for a read replica, it has applied \
+                 every acknowledged write; 0 otherwise.",
+                "gauge",
+                |e| u64::from(e.caught_up),
+            ),
+        ];
+        for (name, help, kind, value) in labelled {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (index, enclave) in enclaves.iter().enumerate() {
+                let _ = writeln!(out, "{name}{{enclave=\"{index}\"}} {}", value(enclave));
+            }
         }
         let replicas = enclaves.get(1..).unwrap_or_default();
         for (name, help, kind, value) in [
@@ -416,9 +367,9 @@ impl Metrics {
             ),
             (
                 "nitro_kms_replicas_caught_up",
-                "Read replicas connected and caught up with every acknowledged write (serving reads).",
+                "Read replicas connected and caught up with every acknowledged write.",
                 "gauge",
-                replicas.iter().filter(|r| r.serving).count() as u64,
+                replicas.iter().filter(|r| r.caught_up).count() as u64,
             ),
             (
                 "nitro_kms_syncs_sent_total",
@@ -428,7 +379,7 @@ impl Metrics {
             ),
             (
                 "nitro_kms_syncs_failed_total",
-                "Read replica catch-ups that failed (the replica gets no requests until one succeeds).",
+                "Read replica catch-ups that failed.",
                 "counter",
                 self.syncs_failed.load(Ordering::Relaxed),
             ),

@@ -1,8 +1,11 @@
 //! `--simulate`: the whole chain on one machine. The proxy runs `nitro-kms-enclave --simulate`
-//! (found beside its own executable) on a Unix socket in the state directory, trusting that
-//! simulated world's root, with its own HTTP endpoint on `enclave-http.sock` beside it
-//! ([`http_socket_path`]), and keeps it running: when the child dies it is restarted (logged and
-//! counted); on shutdown it gets SIGTERM, then SIGKILL after a grace period.
+//! (found beside its own executable) with its control link on a Unix socket in the state
+//! directory ([`socket_path`]), trusting that simulated world's root, and its HTTP endpoint (the
+//! one the proxy relays client connections to) on `enclave-http.sock` beside it
+//! ([`http_socket_path`]); the settings that are the enclave's now (caller credentials, body
+//! size, HTTP deadlines) are handed on as [`ChildConfig::extra_args`]. The proxy keeps it
+//! running: when the child dies it is restarted (logged and counted); on shutdown it gets
+//! SIGTERM, then SIGKILL after a grace period.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,6 +33,9 @@ pub struct ChildConfig {
     /// The proxy's own `--log-format` (`text` or `json`), handed on so that the child's lines in
     /// the proxy's output have the same shape as the proxy's.
     pub log_format: String,
+    /// More enclave flags, passed as they are: what the proxy's simulation-only flags
+    /// (`--credentials`, `--max-body`, `--header-timeout-ms`, ...) translate to.
+    pub extra_args: Vec<String>,
 }
 
 /// `nitro-kms-enclave` beside the running executable.
@@ -65,6 +71,7 @@ fn spawn(config: &ChildConfig) -> std::io::Result<Child> {
         .arg(config.state_dir.join("root.pem"))
         .args(["--region", &config.region, "--account", &config.account])
         .args(["--log-format", &config.log_format])
+        .args(&config.extra_args)
         .kill_on_drop(true)
         .spawn()
 }
@@ -114,9 +121,8 @@ pub fn socket_path(state_dir: &Path) -> PathBuf {
     state_dir.join("enclave.sock")
 }
 
-/// The socket of the enclave's own HTTP endpoint in `state_dir` (SigV4 verified in the enclave;
-/// not yet the endpoint the proxy relays to: the proxy still serves HTTP itself and talks frames
-/// to [`socket_path`]).
+/// The socket of the enclave's own HTTP endpoint in `state_dir`: where the proxy relays client
+/// connections (TLS or cleartext, SigV4 verified in the enclave).
 pub fn http_socket_path(state_dir: &Path) -> PathBuf {
     state_dir.join("enclave-http.sock")
 }

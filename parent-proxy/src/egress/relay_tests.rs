@@ -168,7 +168,7 @@ async fn egress_relays_bytes_both_ways_to_an_allowed_destination_and_counts_them
         let egress = &relay.metrics.egress;
         assert_eq!(egress.bytes_to_upstream.load(Ordering::Relaxed), 14);
         assert_eq!(egress.bytes_to_enclave.load(Ordering::Relaxed), 14);
-        let text = relay.metrics.render(0, 0);
+        let text = relay.metrics.render(&[], 0);
         assert!(
             text.contains("nitro_kms_egress_connections_total{result=\"relayed\"} 1"),
             "{text}"

@@ -1,0 +1,76 @@
+//! The copy between a client connection and its enclave stream: bytes in, the same bytes out,
+//! both ways, nothing parsed.
+//!
+//! - A client that half-closes (ends its sending side, as a client waiting for the last answer
+//!   may) has that end of stream passed on to the enclave, and its answers still flow back.
+//! - When the enclave ends its side (an HTTP server closes a connection whole: idle keep-alive,
+//!   deadline, shutdown), the client's side is ended too and the relay stops: nothing the client
+//!   sends after that could be answered, and a client must not keep a relay slot open once the
+//!   enclave is done with it. The enclave's own deadlines (header, body, idle) therefore bound
+//!   every relayed connection.
+//! - An error on either side ends both.
+//!
+//! Bytes are counted as they are written, so `/metrics` is right while a long keep-alive
+//! connection is still open.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// Bytes read at once per direction: one TLS record's worth.
+const COPY_BUFFER: usize = 16 * 1024;
+
+/// The two byte counters a pipe adds to.
+#[derive(Debug, Clone, Copy)]
+pub struct Counters<'a> {
+    /// Bytes from the client to the enclave.
+    pub client_to_enclave: &'a AtomicU64,
+    /// Bytes from the enclave to the client.
+    pub enclave_to_client: &'a AtomicU64,
+}
+
+/// Relays `client` and `enclave` to each other until the enclave's side ends (or either side
+/// fails); see the module docs for the half-close rules.
+pub async fn pipe<C, E>(client: C, enclave: E, counters: Counters<'_>)
+where
+    C: AsyncRead + AsyncWrite + Unpin,
+    E: AsyncRead + AsyncWrite + Unpin,
+{
+    let (client_read, client_write) = tokio::io::split(client);
+    let (enclave_read, enclave_write) = tokio::io::split(enclave);
+    let upstream = copy(client_read, enclave_write, counters.client_to_enclave);
+    let downstream = copy(enclave_read, client_write, counters.enclave_to_client);
+    tokio::pin!(upstream, downstream);
+    tokio::select! {
+        // The enclave is done (or a side failed): stop, whatever the client still sends.
+        _ = &mut downstream => {}
+        sent = &mut upstream => {
+            // The client ended its side cleanly: answers may still be on their way back.
+            if sent.is_ok() {
+                let _ = downstream.await;
+            }
+        }
+    }
+}
+
+/// Copies `from` to `to` until `from` ends, then shuts `to` down (the half-close); counts each
+/// chunk in `counter` once written.
+async fn copy<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    mut from: R,
+    mut to: W,
+    counter: &AtomicU64,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; COPY_BUFFER];
+    loop {
+        let n = from.read(&mut buf).await?;
+        let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
+            return to.shutdown().await;
+        };
+        to.write_all(chunk).await?;
+        counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests;
