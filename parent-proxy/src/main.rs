@@ -303,8 +303,12 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         enclave_http = %list(&http_targets), "KMS endpoint listening");
     if args.simulate {
         let mut stop = stop_rx.clone();
+        let http_socket = simulation::http_socket_path(&state_dir);
         let ready = tokio::select! {
-            ready = router.wait_connected(Duration::from_secs(60)) => ready,
+            ready = async {
+                router.wait_connected(Duration::from_secs(60)).await
+                    && simulation::wait_http_ready(&http_socket, Duration::from_secs(60)).await
+            } => ready,
             _ = stopped(&mut stop) => false,
         };
         if ready {

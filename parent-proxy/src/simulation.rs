@@ -116,6 +116,37 @@ pub async fn supervise(
     }
 }
 
+/// Waits until the simulated enclave's HTTP endpoint answers `GET /healthz` with 200 (its
+/// sealed state loaded: the whole chain serves), polling every 50 ms, at most `timeout`. The
+/// only HTTP the proxy speaks, and only to its own simulated child, so that "ready" on standard
+/// output means a first request is answered at once.
+pub async fn wait_http_ready(http_socket: &Path, timeout: Duration) -> bool {
+    let probe = async {
+        loop {
+            if healthz_ok(http_socket).await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(timeout, probe).await.is_ok()
+}
+
+/// One `GET /healthz` on a fresh connection: whether the status line says 200.
+async fn healthz_ok(http_socket: &Path) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::UnixStream::connect(http_socket).await else {
+        return false;
+    };
+    let request = b"GET /healthz HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n";
+    if stream.write_all(request).await.is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut head)).await;
+    matches!(read, Ok(Ok(_))) && head.starts_with(b"HTTP/1.1 200")
+}
+
 /// The socket path used in `state_dir`.
 pub fn socket_path(state_dir: &Path) -> PathBuf {
     state_dir.join("enclave.sock")

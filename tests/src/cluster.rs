@@ -3,18 +3,16 @@
 //!
 //! Everything runs on Unix sockets and loopback TCP. The enclaves share the world directory, so
 //! they share the sealing key, as enclaves of one image do on Nitro; the proxy keeps the sealed
-//! state in its own directory and accepts the simulation's access key from a credentials file.
-//! Requests are made with the signed HTTP client of [`crate::proxy`].
+//! state in its own directory and relays client connections to the enclaves' own HTTP endpoints
+//! (`hN.sock`, given with `--enclave-http`), which accept the simulation's built-in access key.
+//! Requests are made with the signed HTTP client of [`crate::proxy`], through the proxy
+//! ([`Cluster::call`]) or straight to one enclave's endpoint ([`Cluster::call_enclave`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nitro_kms_api::sigv4::{
-    SIMULATION_ACCESS_KEY_ID, SIMULATION_PRINCIPAL, SIMULATION_SECRET_ACCESS_KEY,
-};
-
-use crate::proxy::{HttpResponse, send, try_kms_call};
+use crate::proxy::{HttpResponse, Signing, get, kms_headers, send, try_kms_call};
 
 /// A running proxy in front of several enclaves.
 pub struct Cluster {
@@ -23,8 +21,10 @@ pub struct Cluster {
     pub world: PathBuf,
     enclaves: Vec<Option<Child>>,
     proxy: Child,
-    /// `host:port` of the proxy's KMS endpoint.
+    /// `host:port` of the proxy's KMS endpoint (the relay).
     pub authority: String,
+    /// `host:port` of the proxy's admin port (its `/healthz` and `/metrics`).
+    pub admin: String,
     /// The proxy's log (JSON lines).
     pub log: PathBuf,
 }
@@ -42,33 +42,25 @@ impl Cluster {
         for index in 0..enclaves {
             cluster_enclaves.push(Some(start_enclave(tmp.path(), &world, index)));
         }
-        let credentials = tmp.path().join("creds.toml");
-        std::fs::write(
-            &credentials,
-            format!(
-                "[[credential]]\naccess_key_id = \"{SIMULATION_ACCESS_KEY_ID}\"\n\
-                 secret_access_key = \"{SIMULATION_SECRET_ACCESS_KEY}\"\n\
-                 principal = \"{SIMULATION_PRINCIPAL}\"\n"
-            ),
-        )
-        .unwrap_or_else(|e| panic!("creds.toml: {e}"));
         let log = tmp.path().join("proxy.log");
         let log_file = std::fs::File::create(&log).unwrap_or_else(|e| panic!("log: {e}"));
         let mut command = Command::new(crate::binary("nitro-kms-proxy"));
         for index in 0..enclaves {
             command
                 .arg("--enclave")
-                .arg(enclave_address(tmp.path(), index));
+                .arg(enclave_address(tmp.path(), index))
+                .arg("--enclave-http")
+                .arg(enclave_http_address(tmp.path(), index));
         }
         let proxy = command
             .arg("--state-dir")
             .arg(tmp.path().join("state"))
-            .arg("--credentials")
-            .arg(&credentials)
-            .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
+            .args(["--log-format", "json"])
             .args(proxy_extra)
             .env("RUST_LOG", "info")
             .env_remove("NITRO_KMS_PROXY_ENCLAVE")
+            .env_remove("NITRO_KMS_PROXY_ENCLAVE_HTTP")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file)
@@ -80,23 +72,33 @@ impl Cluster {
             enclaves: cluster_enclaves,
             proxy,
             authority: String::new(),
+            admin: String::new(),
             log,
         };
-        cluster.authority = cluster.wait_for_endpoint();
+        (cluster.authority, cluster.admin) = cluster.wait_for_endpoint();
         cluster
     }
 
-    /// Reads the endpoint from the proxy's "KMS endpoint listening" log line.
-    fn wait_for_endpoint(&mut self) -> String {
+    /// Reads the endpoint and admin addresses (`host:port`) from the proxy's "KMS endpoint
+    /// listening" log line.
+    fn wait_for_endpoint(&mut self) -> (String, String) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let found = self.log_text().lines().find_map(|line| {
                 let entry: serde_json::Value = serde_json::from_str(line).ok()?;
-                (entry["fields"]["message"] == "KMS endpoint listening")
-                    .then(|| entry["fields"]["listen"].as_str().map(str::to_owned))?
+                let fields = &entry["fields"];
+                if fields["message"] != "KMS endpoint listening" {
+                    return None;
+                }
+                let authority = |name: &str| {
+                    fields[name]
+                        .as_str()
+                        .map(|url| url.trim_start_matches("http://").to_owned())
+                };
+                Some((authority("listen")?, authority("admin")?))
             });
-            if let Some(url) = found {
-                return url.trim_start_matches("http://").to_owned();
+            if let Some(found) = found {
+                return found;
             }
             if let Ok(Some(status)) = self.proxy.try_wait() {
                 panic!("the proxy exited with {status}: {}", self.log_text());
@@ -115,52 +117,67 @@ impl Cluster {
         try_kms_call(&self.authority, op, body).unwrap_or_else(|e| panic!("{op}: {e}"))
     }
 
-    /// Calls `op` until it answers 200 (the leader may still be loading or reconnecting), at
-    /// most for 60 s; returns the answer.
+    /// One signed KMS call straight to enclave `index`'s own HTTP endpoint (its Unix socket),
+    /// bypassing the proxy: what that enclave itself answers.
+    pub fn call_enclave(&self, index: usize, op: &str, body: &serde_json::Value) -> HttpResponse {
+        let socket = self.tmp.path().join(format!("h{index}.sock"));
+        let mut stream = std::os::unix::net::UnixStream::connect(&socket)
+            .unwrap_or_else(|e| panic!("{}: {e}", socket.display()));
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+        let body = body.to_string().into_bytes();
+        let headers = kms_headers("localhost", op, &body, Some(&Signing::simulation()));
+        send(&mut stream, "POST", "/", &headers, &body)
+            .unwrap_or_else(|e| panic!("{op} on enclave {index}: {e}"))
+    }
+
+    /// Calls `op` until it answers 200 (the leader may still be loading or restarting: its
+    /// connections are closed unanswered until its endpoint is up), at most for 60 s; returns
+    /// the answer.
     pub fn call_until_ok(&self, op: &str, body: &serde_json::Value) -> serde_json::Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let r = self.call(op, body);
-            if r.status == 200 {
-                return r.json();
-            }
+            let last = match try_kms_call(&self.authority, op, body) {
+                Ok(r) if r.status == 200 => return r.json(),
+                Ok(r) => format!("{} {}", r.status, r.json()),
+                Err(e) => e.to_string(),
+            };
             assert!(
                 Instant::now() < deadline,
-                "{op} still fails after 60 s: {} {}\n{}",
-                r.status,
-                r.json(),
+                "{op} still fails after 60 s: {last}\n{}",
                 self.log_text()
             );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
-    /// `GET /metrics`.
+    /// The proxy's `/metrics` (admin port).
     pub fn metrics(&self) -> String {
-        let mut stream = std::net::TcpStream::connect(&self.authority)
-            .unwrap_or_else(|e| panic!("metrics: {e}"));
-        let response = send(
-            &mut stream,
-            "GET",
-            "/metrics",
-            &[("host".into(), self.authority.clone())],
-            b"",
-        )
-        .unwrap_or_else(|e| panic!("metrics: {e}"));
-        String::from_utf8_lossy(&response.body).into_owned()
+        String::from_utf8_lossy(&get(&self.admin, "/metrics").body).into_owned()
     }
 
-    /// Requests each enclave has been sent so far (`nitro_kms_enclave_requests_total`).
-    pub fn requests_per_enclave(&self) -> Vec<u64> {
+    /// The status of the proxy's `/healthz` (admin port): 200 while the leader's control link is
+    /// up.
+    pub fn healthz(&self) -> u16 {
+        get(&self.admin, "/healthz").status
+    }
+
+    /// Client connections relayed to each enclave so far
+    /// (`nitro_kms_enclave_relayed_connections_total`).
+    pub fn connections_per_enclave(&self) -> Vec<u64> {
         let metrics = self.metrics();
         (0..self.enclaves.len())
             .map(|index| {
                 metric(
                     &metrics,
-                    &format!("nitro_kms_enclave_requests_total{{enclave=\"{index}\"}}"),
+                    &format!("nitro_kms_enclave_relayed_connections_total{{enclave=\"{index}\"}}"),
                 )
             })
             .collect()
+    }
+
+    /// The value of the unlabelled proxy metric `name` (0 when absent).
+    pub fn metric(&self, name: &str) -> u64 {
+        metric(&self.metrics(), name)
     }
 
     /// Read replicas serving reads now (`nitro_kms_replicas_caught_up`).
@@ -182,14 +199,16 @@ impl Cluster {
         }
     }
 
-    /// Runs `request` (which asserts its own answer) until every enclave has answered at least
-    /// one more request than before, or panics after `max` requests.
+    /// Runs `request` (which asserts its own answer) until every enclave has been relayed at
+    /// least one more client connection than before, or panics after `max` requests. (Unused
+    /// while every connection goes to the leader; for when the relay spreads connections over
+    /// caught-up enclaves again.)
     pub fn until_every_enclave_served(&self, max: usize, mut request: impl FnMut(usize)) {
-        let before = self.requests_per_enclave();
+        let before = self.connections_per_enclave();
         for n in 0..max {
             request(n);
             if n % 8 == 7 {
-                let now = self.requests_per_enclave();
+                let now = self.connections_per_enclave();
                 if now.iter().zip(&before).all(|(now, before)| now > before) {
                     return;
                 }
@@ -198,7 +217,7 @@ impl Cluster {
         panic!(
             "after {max} requests not every enclave served one: {:?} -> {:?}\n{}",
             before,
-            self.requests_per_enclave(),
+            self.connections_per_enclave(),
             self.metrics()
         );
     }
@@ -254,6 +273,10 @@ fn enclave_address(dir: &Path, index: usize) -> String {
     format!("unix://{}", dir.join(format!("e{index}.sock")).display())
 }
 
+fn enclave_http_address(dir: &Path, index: usize) -> String {
+    format!("unix://{}", dir.join(format!("h{index}.sock")).display())
+}
+
 fn enclave_log(dir: &Path, index: usize) -> PathBuf {
     dir.join(format!("enclave-{index}.log"))
 }
@@ -261,7 +284,9 @@ fn enclave_log(dir: &Path, index: usize) -> PathBuf {
 /// Starts `nitro-kms-enclave --simulate` number `index` on `world` and waits until it listens.
 fn start_enclave(dir: &Path, world: &Path, index: usize) -> Child {
     let socket = dir.join(format!("e{index}.sock"));
+    let http_socket = dir.join(format!("h{index}.sock"));
     let _ = std::fs::remove_file(&socket);
+    let _ = std::fs::remove_file(&http_socket);
     let log = enclave_log(dir, index);
     let log_file = std::fs::OpenOptions::new()
         .create(true)
@@ -274,13 +299,15 @@ fn start_enclave(dir: &Path, world: &Path, index: usize) -> Child {
         .arg(world)
         .arg("--listen")
         .arg(enclave_address(dir, index))
+        .arg("--http-listen")
+        .arg(enclave_http_address(dir, index))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log_file)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start nitro-kms-enclave: {e}"));
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !socket.exists() {
+    while !socket.exists() || !http_socket.exists() {
         if let Ok(Some(status)) = child.try_wait() {
             panic!(
                 "enclave {index} exited with {status}: {}",

@@ -56,8 +56,10 @@ pub fn aws_kms_command(endpoint: &str, args: &[&str]) -> Command {
 /// A running simulated chain.
 pub struct Sim {
     child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`: the relay (`--listen`) to the enclave's own endpoint.
     pub endpoint: String,
+    /// `host:port` of the proxy's admin port (`--admin-listen`: its own `/healthz`, `/metrics`).
+    pub admin: String,
     /// The simulated world (and sealed state).
     pub dir: PathBuf,
     /// The proxy's stderr log file.
@@ -87,6 +89,7 @@ impl Sim {
             .arg("--state-dir")
             .arg(&dir)
             .args(["--listen", "127.0.0.1:0"])
+            .args(["--admin-listen", "127.0.0.1:0"])
             .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
@@ -96,14 +99,21 @@ impl Sim {
         let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut endpoint = None;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("endpoint: ") {
-                    let _ = tx.send(url.to_owned());
+                    endpoint = Some(url.to_owned());
+                }
+                if let (Some(admin), Some(endpoint)) = (line.strip_prefix("admin: "), &endpoint) {
+                    let _ = tx.send((
+                        endpoint.clone(),
+                        admin.trim_start_matches("http://").to_owned(),
+                    ));
                 }
             }
         });
-        let endpoint = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => url,
+        let (endpoint, admin) = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(urls) => urls,
             Err(_) => {
                 let _ = child.kill();
                 panic!(
@@ -115,6 +125,7 @@ impl Sim {
         Sim {
             child,
             endpoint,
+            admin,
             dir,
             log,
             tmp: Some(tmp),
@@ -150,6 +161,28 @@ impl Sim {
     /// `host:port` of the endpoint.
     pub fn authority(&self) -> &str {
         self.endpoint.trim_start_matches("http://")
+    }
+
+    /// `GET path` on a fresh connection to the proxy's admin port: its own `/healthz` (the
+    /// leader's control link) and `/metrics` (connections, bytes, links, sealed state, egress).
+    pub fn admin_get(&self, path: &str) -> HttpResponse {
+        get(&self.admin, path)
+    }
+
+    /// The proxy's `/metrics` text (admin port).
+    pub fn admin_metrics(&self) -> String {
+        String::from_utf8_lossy(&self.admin_get("/metrics").body).into_owned()
+    }
+
+    /// `GET path` on a fresh connection to the service port, relayed to the enclave, which
+    /// answers it: its `/healthz` and its per-operation `/metrics`.
+    pub fn service_get(&self, path: &str) -> HttpResponse {
+        get(self.authority(), path)
+    }
+
+    /// The enclave's `/metrics` text (service port).
+    pub fn service_metrics(&self) -> String {
+        String::from_utf8_lossy(&self.service_get("/metrics").body).into_owned()
     }
 
     /// Runs `aws kms ARGS --endpoint-url ...` from the virtualenv with the simulation's keys
@@ -370,6 +403,19 @@ fn read_response<S: Read>(stream: &mut S) -> std::io::Result<HttpResponse> {
         headers,
         body,
     })
+}
+
+/// `GET path` on a fresh connection to `authority` (`host:port`).
+///
+/// # Panics
+/// If the connection or the exchange fails.
+pub fn get(authority: &str, path: &str) -> HttpResponse {
+    let mut stream =
+        TcpStream::connect(authority).unwrap_or_else(|e| panic!("GET {path} on {authority}: {e}"));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let host = [("host".to_owned(), authority.to_owned())];
+    send(&mut stream, "GET", path, &host, b"")
+        .unwrap_or_else(|e| panic!("GET {path} on {authority}: {e}"))
 }
 
 /// One signed KMS call on a fresh connection.

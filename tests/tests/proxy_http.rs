@@ -1,7 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The proxy's HTTP surface: SigV4 refusals in AWS's words (unsigned, unknown key, wrong secret,
-//! tampered body, expired or future date, wrong region), request ids, keep-alive, the body limit,
-//! unknown targets, `/healthz` and `/metrics`, and a clean SIGTERM.
+//! The KMS HTTP surface as a client of the simulation sees it through the proxy's relay (answered
+//! by the enclave, which verifies SigV4): SigV4 refusals in AWS's words (unsigned, unknown key,
+//! wrong secret, tampered body, expired or future date, wrong region), request ids, keep-alive,
+//! the body limit (`--max-body`, handed to the simulated enclave), unknown targets, `/healthz` and
+//! `/metrics` on the service port (the enclave's) and on the admin port (the proxy's), and a
+//! clean SIGTERM.
 
 use std::net::TcpStream;
 use std::time::Duration;
@@ -181,29 +184,12 @@ fn unknown_targets_and_oversize_bodies_are_refused() {
 #[test]
 fn healthz_and_metrics_report_the_enclave_and_the_traffic() {
     let sim = Sim::start(&[]);
-    let r = send(
-        &mut connect(&sim),
-        "GET",
-        "/healthz",
-        &[("host".into(), sim.authority().into())],
-        b"",
-    )
-    .unwrap();
-    assert_eq!(
-        (r.status, String::from_utf8_lossy(&r.body).into_owned()),
-        (200, "ok\n".to_owned())
-    );
+    // The service port is the enclave's: its own readiness and per-operation counts.
+    let r = sim.service_get("/healthz");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     kms_call(&sim, "GenerateRandom", &json!({"NumberOfBytes": 8}));
     kms_call(&sim, "GenerateRandom", &json!({}));
-    let r = send(
-        &mut connect(&sim),
-        "GET",
-        "/metrics",
-        &[("host".into(), sim.authority().into())],
-        b"",
-    )
-    .unwrap();
-    let text = String::from_utf8_lossy(&r.body);
+    let text = sim.service_metrics();
     assert!(
         text.contains("nitro_kms_requests_total{operation=\"GenerateRandom\"} 2"),
         "{text}"
@@ -216,11 +202,37 @@ fn healthz_and_metrics_report_the_enclave_and_the_traffic() {
         text.contains("nitro_kms_request_duration_seconds_count{operation=\"GenerateRandom\"} 2"),
         "{text}"
     );
-    assert!(text.contains("nitro_kms_enclave_connections 2"), "{text}");
     assert!(
         text.contains("# TYPE nitro_kms_request_duration_seconds histogram"),
         "{text}"
     );
+
+    // The admin port is the proxy's: the leader's control link, connections and bytes relayed.
+    let r = sim.admin_get("/healthz");
+    assert_eq!(
+        (r.status, String::from_utf8_lossy(&r.body).into_owned()),
+        (200, "ok\n".to_owned())
+    );
+    let text = sim.admin_metrics();
+    let sample = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    // Four connections so far: /healthz, two calls, /metrics on the service port.
+    assert!(
+        sample("nitro_kms_relay_connections_accepted_total") >= 4,
+        "{text}"
+    );
+    assert!(sample("nitro_kms_enclave_relayed_connections_total{enclave=\"0\"}") >= 4);
+    assert!(sample("nitro_kms_relay_bytes_total{direction=\"client_to_enclave\"}") > 0);
+    assert!(sample("nitro_kms_relay_bytes_total{direction=\"enclave_to_client\"}") > 0);
+    assert_eq!(sample("nitro_kms_relay_connect_failures_total"), 0);
+    assert_eq!(sample("nitro_kms_enclave_connections"), 2);
+    assert_eq!(sample("nitro_kms_enclave_caught_up{enclave=\"0\"}"), 1);
+    // Per-operation metrics are the enclave's alone: the proxy does not see operations.
+    assert!(!text.contains("nitro_kms_requests_total"), "{text}");
+    assert_eq!(sim.admin_get("/").status, 404);
 }
 
 #[test]

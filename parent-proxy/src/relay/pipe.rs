@@ -4,10 +4,12 @@
 //! - A client that half-closes (ends its sending side, as a client waiting for the last answer
 //!   may) has that end of stream passed on to the enclave, and its answers still flow back.
 //! - When the enclave ends its side (an HTTP server closes a connection whole: idle keep-alive,
-//!   deadline, shutdown), the client's side is ended too and the relay stops: nothing the client
-//!   sends after that could be answered, and a client must not keep a relay slot open once the
-//!   enclave is done with it. The enclave's own deadlines (header, body, idle) therefore bound
-//!   every relayed connection.
+//!   deadline, shutdown, or an answer given before a body it refuses was read), the client's side
+//!   is ended too, and what the client still sends is read and dropped for at most [`LINGER`]
+//!   (a lingering close: closing a socket with unread bytes resets it, and a reset can make the
+//!   client lose the answer it has not read yet); then the relay stops. A client cannot keep a
+//!   relay slot open once the enclave is done with it, so the enclave's own deadlines (header,
+//!   body, idle) bound every relayed connection.
 //! - An error on either side ends both.
 //!
 //! Bytes are counted as they are written, so `/metrics` is right while a long keep-alive
@@ -15,11 +17,15 @@
 
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Bytes read at once per direction: one TLS record's worth.
 const COPY_BUFFER: usize = 16 * 1024;
+
+/// How long a client's bytes are still read (and dropped) once the enclave has closed.
+pub const LINGER: Duration = Duration::from_secs(2);
 
 /// The two byte counters a pipe adds to.
 #[derive(Debug, Clone, Copy)]
@@ -39,16 +45,46 @@ where
 {
     let (client_read, client_write) = tokio::io::split(client);
     let (enclave_read, enclave_write) = tokio::io::split(enclave);
-    let upstream = copy(client_read, enclave_write, counters.client_to_enclave);
+    let upstream = copy_from_client(client_read, enclave_write, counters.client_to_enclave);
     let downstream = copy(enclave_read, client_write, counters.enclave_to_client);
     tokio::pin!(upstream, downstream);
     tokio::select! {
-        // The enclave is done (or a side failed): stop, whatever the client still sends.
-        _ = &mut downstream => {}
+        // The enclave is done (or a side failed): a lingering close, then stop.
+        _ = &mut downstream => {
+            let _ = tokio::time::timeout(LINGER, upstream).await;
+        }
         sent = &mut upstream => {
             // The client ended its side cleanly: answers may still be on their way back.
             if sent.is_ok() {
                 let _ = downstream.await;
+            }
+        }
+    }
+}
+
+/// Copies the client's bytes to the enclave until the client ends its side (then half-closes
+/// the enclave's) or fails. Once the enclave stops taking bytes, what the client sends is read
+/// and dropped (the lingering close), so only the client's side ends this.
+async fn copy_from_client<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    mut from: R,
+    mut to: W,
+    counter: &AtomicU64,
+) -> io::Result<()> {
+    let mut buf = vec![0u8; COPY_BUFFER];
+    let mut enclave_open = true;
+    loop {
+        let n = from.read(&mut buf).await?;
+        let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
+            if enclave_open {
+                let _ = to.shutdown().await;
+            }
+            return Ok(());
+        };
+        if enclave_open {
+            if to.write_all(chunk).await.is_ok() {
+                counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            } else {
+                enclave_open = false;
             }
         }
     }
