@@ -5,7 +5,7 @@
 //! bad spec refused as a usage error. Never over vsock (this machine has no vsock loopback).
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpListener};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use nitro_kms_api::ops::GenerateRandomRequest;
 use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_client::{ClientConfig, ClientError, Credentials, KmsClient};
-use nitro_kms_tests::proxy::{REGION, Sim, send};
+use nitro_kms_tests::proxy::{REGION, Sim};
 use nitro_kms_tests::tls::TlsFront;
 
 /// Opens a connection to the relay at `socket` and asks for `target`; returns the stream and
@@ -41,15 +41,9 @@ fn connect_through(socket: &Path, target: &str) -> (UnixStream, String) {
     (stream, String::from_utf8_lossy(&head).into_owned())
 }
 
-/// The proxy's `/metrics` text.
+/// The proxy's `/metrics` text (its admin port).
 fn metrics(sim: &Sim) -> String {
-    let mut stream = TcpStream::connect(sim.authority()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let host = [("host".to_owned(), sim.authority().to_owned())];
-    let response = send(&mut stream, "GET", "/metrics", &host, b"").unwrap();
-    String::from_utf8_lossy(&response.body).into_owned()
+    sim.admin_metrics()
 }
 
 #[test]

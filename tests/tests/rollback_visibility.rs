@@ -13,7 +13,7 @@ use std::path::Path;
 
 use nitro_kms_parent_link::state_store::{JOURNAL_FILE, SNAPSHOT_FILE};
 use nitro_kms_tests::enclave::{Dirs, Enclave};
-use nitro_kms_tests::proxy::{Sim, kms_call, send};
+use nitro_kms_tests::proxy::{Sim, kms_call};
 use nitro_kms_tests::recipient::{app, recipient_member};
 use serde_json::{Value, json};
 
@@ -197,16 +197,9 @@ fn logged_position(log: &str) -> (u64, u64) {
     (number_after("generation "), number_after("sequence "))
 }
 
-/// `(generation, sequence)` on the proxy's `/metrics`.
+/// `(generation, sequence)` on the proxy's `/metrics` (its admin port).
 fn metrics_position(sim: &Sim) -> (u64, u64) {
-    let page = send(
-        &mut std::net::TcpStream::connect(sim.authority()).unwrap(),
-        "GET",
-        "/metrics",
-        &[("host".into(), sim.authority().into())],
-        b"",
-    )
-    .unwrap();
+    let page = sim.admin_get("/metrics");
     let text = String::from_utf8(page.body).unwrap();
     let gauge = |name: &str| -> u64 {
         assert!(
