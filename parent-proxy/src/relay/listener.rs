@@ -20,7 +20,7 @@ use super::route::enclave_for_connection;
 use crate::metrics::Metrics;
 use crate::router::Router;
 
-/// Default cap on open client connections (each holds two sockets and two 16 KiB buffers).
+/// Default cap on open client connections (each holds two sockets and two 8 KiB buffers).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
 
 /// Default deadline for connecting to the enclave's HTTP endpoint.

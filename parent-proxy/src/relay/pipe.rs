@@ -21,11 +21,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-/// Bytes read at once per direction: one TLS record's worth.
-const COPY_BUFFER: usize = 16 * 1024;
+/// Bytes read at once per direction (half a TLS record: an idle connection holds two of these).
+const COPY_BUFFER: usize = 8 * 1024;
 
 /// How long a client's bytes are still read (and dropped) once the enclave has closed.
-pub const LINGER: Duration = Duration::from_secs(2);
+pub const LINGER: Duration = Duration::from_secs(1);
 
 /// The two byte counters a pipe adds to.
 #[derive(Debug, Clone, Copy)]
@@ -70,10 +70,10 @@ async fn copy_from_client<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     mut to: W,
     counter: &AtomicU64,
 ) -> io::Result<()> {
-    let mut buf = vec![0u8; COPY_BUFFER];
+    let mut buf = Vec::new();
     let mut enclave_open = true;
     loop {
-        let n = from.read(&mut buf).await?;
+        let n = read_chunk(&mut from, &mut buf).await?;
         let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
             if enclave_open {
                 let _ = to.shutdown().await;
@@ -90,6 +90,22 @@ async fn copy_from_client<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     }
 }
 
+/// Reads the next chunk of `from` into `buf`. An idle connection holds no copy buffer: the
+/// first read takes one byte into `buf` as it is (empty), and only then is the buffer grown to
+/// [`COPY_BUFFER`], so a connection that never sends costs its task and sockets alone.
+async fn read_chunk<R: AsyncRead + Unpin>(from: &mut R, buf: &mut Vec<u8>) -> io::Result<usize> {
+    if buf.is_empty() {
+        let mut first = [0u8; 1];
+        let n = from.read(&mut first).await?;
+        buf.resize(COPY_BUFFER, 0);
+        if let Some(slot) = buf.first_mut() {
+            *slot = first[0];
+        }
+        return Ok(n);
+    }
+    from.read(buf).await
+}
+
 /// Copies `from` to `to` until `from` ends, then shuts `to` down (the half-close); counts each
 /// chunk in `counter` once written.
 async fn copy<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
@@ -97,9 +113,9 @@ async fn copy<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     mut to: W,
     counter: &AtomicU64,
 ) -> io::Result<()> {
-    let mut buf = vec![0u8; COPY_BUFFER];
+    let mut buf = Vec::new();
     loop {
-        let n = from.read(&mut buf).await?;
+        let n = read_chunk(&mut from, &mut buf).await?;
         let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
             return to.shutdown().await;
         };
