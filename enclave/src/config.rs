@@ -194,8 +194,7 @@ pub struct FileConfig {
     credentials: Option<PathBuf>,
 }
 
-/// Default cap on the HTTP endpoint's open client connections (an idle one costs ~21 KiB).
-pub const DEFAULT_HTTP_MAX_CONNECTIONS: usize = 4096;
+pub use crate::http::limits::DEFAULT_HTTP_MAX_CONNECTIONS;
 
 /// The resolved configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]

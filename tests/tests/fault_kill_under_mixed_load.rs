@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Fault injection through the proxy: the enclave is SIGKILLed under a load of mixed operations
 //! (CreateKey, CreateAlias, TagResource, GenerateDataKey, Encrypt, ScheduleKeyDeletion) from
-//! several clients; the proxy restarts it. Afterwards every acknowledged (HTTP 200) result holds —
+//! several clients; the proxy restarts it. A request in flight fails retryably (its relayed
+//! connection is closed, or a 5xx). Afterwards every acknowledged (HTTP 200) result holds —
 //! keys describe, aliases resolve, tags are there, deletions are scheduled, every returned
 //! ciphertext decrypts to the returned plaintext — and nothing that was never acknowledged exists
 //! half-made: every key listed was acknowledged or was among the CreateKey calls that failed
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use nitro_kms_tests::proxy::{HttpResponse, Sim, kms_call, list_key_ids};
+use nitro_kms_tests::proxy::{HttpResponse, Sim, list_key_ids, try_kms_call};
 use serde_json::{Value, json};
 
 /// Client threads.
@@ -51,11 +52,25 @@ struct Outcome {
     blobs: Vec<(String, Value, Value)>,
 }
 
-/// Asserts a failure is the retryable kind a crash may cause; counts mutation failures.
+/// One signed call through the proxy's relay. A connection closed without an answer (the enclave
+/// died under it, or was not back yet: the relay cannot answer HTTP itself) is status 0, an
+/// outcome as unknown, and as retryable, as a 5xx.
+fn call(sim: &Sim, op: &str, body: &Value) -> HttpResponse {
+    try_kms_call(sim.authority(), op, body).unwrap_or_else(|_| HttpResponse {
+        status: 0,
+        headers: Vec::new(),
+        body: Vec::new(),
+    })
+}
+
+/// Asserts a failure is the retryable kind a crash may cause (a closed connection, or a 5xx
+/// naming it); counts mutation failures.
 fn check_failure(op: &str, r: &HttpResponse, mutation_failures: &AtomicUsize) {
     let kind = r.json()["__type"].as_str().unwrap_or("").to_owned();
     assert!(
-        r.status >= 500 && (kind == "KMSInternalException" || kind == "DependencyTimeoutException"),
+        r.status == 0
+            || (r.status >= 500
+                && (kind == "KMSInternalException" || kind == "DependencyTimeoutException")),
         "{op}: a crash may only cause retryable failures, got {} {kind}: {}",
         r.status,
         r.json()
@@ -72,7 +87,7 @@ fn client(sim: &Sim, n: usize, stop: &AtomicBool, mutation_failures: &AtomicUsiz
     let mut round = 0usize;
     while !stop.load(Ordering::SeqCst) {
         round += 1;
-        let created = kms_call(
+        let created = call(
             sim,
             "CreateKey",
             &json!({"Description": format!("client {n} round {round}")}),
@@ -92,7 +107,7 @@ fn client(sim: &Sim, n: usize, stop: &AtomicBool, mutation_failures: &AtomicUsiz
             scheduled: None,
         };
         let alias = format!("alias/fault-{n}-{round}");
-        let r = kms_call(
+        let r = call(
             sim,
             "CreateAlias",
             &json!({"AliasName": alias, "TargetKeyId": id}),
@@ -104,7 +119,7 @@ fn client(sim: &Sim, n: usize, stop: &AtomicBool, mutation_failures: &AtomicUsiz
             Ack::Unknown
         };
         out.aliases.insert(alias.clone(), (id.clone(), alias_ack));
-        let r = kms_call(
+        let r = call(
             sim,
             "TagResource",
             &json!({"KeyId": id, "Tags": [{"TagKey": "client", "TagValue": n.to_string()}]}),
@@ -116,7 +131,7 @@ fn client(sim: &Sim, n: usize, stop: &AtomicBool, mutation_failures: &AtomicUsiz
             Ack::Unknown
         });
         if alias_ack == Ack::Yes {
-            let r = kms_call(
+            let r = call(
                 sim,
                 "GenerateDataKey",
                 &json!({"KeyId": alias, "NumberOfBytes": 32}),
@@ -132,7 +147,7 @@ fn client(sim: &Sim, n: usize, stop: &AtomicBool, mutation_failures: &AtomicUsiz
             }
         }
         let plaintext = STANDARD.encode(format!("secret {n} {round}"));
-        let r = kms_call(
+        let r = call(
             sim,
             "Encrypt",
             &json!({"KeyId": id, "Plaintext": plaintext}),
@@ -147,7 +162,7 @@ fn client(sim: &Sim, n: usize, stop: &AtomicBool, mutation_failures: &AtomicUsiz
             check_failure("Encrypt", &r, mutation_failures);
         }
         if round.is_multiple_of(3) {
-            let r = kms_call(
+            let r = call(
                 sim,
                 "ScheduleKeyDeletion",
                 &json!({"KeyId": id, "PendingWindowInDays": 7}),
@@ -168,7 +183,7 @@ fn client(sim: &Sim, n: usize, stop: &AtomicBool, mutation_failures: &AtomicUsiz
 fn wait_until_back(sim: &Sim) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if kms_call(sim, "GenerateRandom", &json!({"NumberOfBytes": 8})).status == 200 {
+        if call(sim, "GenerateRandom", &json!({"NumberOfBytes": 8})).status == 200 {
             return;
         }
         assert!(
@@ -182,7 +197,7 @@ fn wait_until_back(sim: &Sim) {
 
 /// alias name -> target key id, for every alias listed.
 fn list_aliases(sim: &Sim) -> BTreeMap<String, String> {
-    let r = kms_call(sim, "ListAliases", &json!({"Limit": 1000}));
+    let r = call(sim, "ListAliases", &json!({"Limit": 1000}));
     assert_eq!(r.status, 200, "{}", r.json());
     assert_eq!(r.json()["Truncated"], false);
     r.json()["Aliases"]
@@ -199,7 +214,7 @@ fn list_aliases(sim: &Sim) -> BTreeMap<String, String> {
 }
 
 fn key_state(sim: &Sim, key: &str) -> String {
-    let r = kms_call(sim, "DescribeKey", &json!({"KeyId": key}));
+    let r = call(sim, "DescribeKey", &json!({"KeyId": key}));
     assert_eq!(r.status, 200, "DescribeKey {key}: {}", r.json());
     assert_eq!(r.json()["KeyMetadata"]["KeyId"], key);
     r.json()["KeyMetadata"]["KeyState"]
@@ -213,23 +228,23 @@ fn assert_whole(sim: &Sim, key: &str) {
     let state = key_state(sim, key);
     if state == "PendingDeletion" {
         assert_eq!(
-            kms_call(sim, "CancelKeyDeletion", &json!({"KeyId": key})).status,
+            call(sim, "CancelKeyDeletion", &json!({"KeyId": key})).status,
             200
         );
         assert_eq!(
-            kms_call(sim, "EnableKey", &json!({"KeyId": key})).status,
+            call(sim, "EnableKey", &json!({"KeyId": key})).status,
             200
         );
     } else {
         assert_eq!(state, "Enabled", "{key}");
     }
-    let enc = kms_call(
+    let enc = call(
         sim,
         "Encrypt",
         &json!({"KeyId": key, "Plaintext": "d2hvbGU="}),
     );
     assert_eq!(enc.status, 200, "{key} does not encrypt: {}", enc.json());
-    let dec = kms_call(
+    let dec = call(
         sim,
         "Decrypt",
         &json!({"CiphertextBlob": enc.json()["CiphertextBlob"]}),
@@ -296,7 +311,7 @@ fn acknowledged_operations_survive_enclave_kills_under_mixed_load_and_nothing_is
         if state == "PendingDeletion" {
             pending_deletion.insert(key.id.clone());
         }
-        let tags = kms_call(&sim, "ListResourceTags", &json!({"KeyId": key.id}));
+        let tags = call(&sim, "ListResourceTags", &json!({"KeyId": key.id}));
         assert_eq!(tags.status, 200, "{}", tags.json());
         let tags = tags.json()["Tags"].clone();
         let client = outcomes
@@ -321,7 +336,7 @@ fn acknowledged_operations_survive_enclave_kills_under_mixed_load_and_nothing_is
             (None, Ack::Unknown) => {}
         }
         if *ack == Ack::Yes && !pending_deletion.contains(target) {
-            let r = kms_call(&sim, "DescribeKey", &json!({"KeyId": name}));
+            let r = call(&sim, "DescribeKey", &json!({"KeyId": name}));
             assert_eq!(r.json()["KeyMetadata"]["KeyId"], target.as_str(), "{name}");
         }
     }
@@ -348,7 +363,7 @@ fn acknowledged_operations_survive_enclave_kills_under_mixed_load_and_nothing_is
     }
     let blobs: Vec<&(String, Value, Value)> = outcomes.iter().flat_map(|o| &o.blobs).collect();
     for (key, blob, plaintext) in &blobs {
-        let dec = kms_call(&sim, "Decrypt", &json!({"CiphertextBlob": blob}));
+        let dec = call(&sim, "Decrypt", &json!({"CiphertextBlob": blob}));
         assert_eq!(dec.status, 200, "blob of {key}: {}", dec.json());
         assert_eq!(&dec.json()["Plaintext"], plaintext, "blob of {key}");
         assert_eq!(dec.json()["KeyId"], nitro_kms_tests::enclave::key_arn(key));

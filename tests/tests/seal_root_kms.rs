@@ -42,6 +42,8 @@ struct Parent {
     dir: PathBuf,
     proxy: Child,
     authority: String,
+    /// The proxy's admin port (`host:port`).
+    admin: String,
     upstream_world: PathBuf,
     key_arn: String,
     tls_port: u16,
@@ -57,7 +59,7 @@ impl Parent {
     ) -> Parent {
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(dir.join("ca.pem"), ca_pem).unwrap();
-        // The callers this proxy accepts.
+        // The callers the enclave accepts (handed to it, never to the proxy).
         std::fs::write(
             dir.join("callers.toml"),
             format!(
@@ -79,15 +81,17 @@ impl Parent {
         )
         .unwrap();
         let port = free_port();
+        let admin_port = free_port();
         let log = std::fs::File::create(dir.join("proxy.log")).unwrap();
         let proxy = Command::new(binary("nitro-kms-proxy"))
             .arg("--enclave")
             .arg(format!("unix://{}", dir.join("enclave.sock").display()))
             .arg("--state-dir")
             .arg(dir.join("parent"))
-            .arg("--credentials")
-            .arg(dir.join("callers.toml"))
+            .arg("--enclave-http")
+            .arg(format!("unix://{}", dir.join("enclave-http.sock").display()))
             .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
             .arg("--egress")
             .arg(format!(
                 "listen=unix://{},allow=localhost:{tls_port}",
@@ -104,6 +108,7 @@ impl Parent {
             dir: dir.to_owned(),
             proxy,
             authority: format!("127.0.0.1:{port}"),
+            admin: format!("127.0.0.1:{admin_port}"),
             upstream_world: upstream_world.to_owned(),
             key_arn: key_arn.to_owned(),
             tls_port,
@@ -131,6 +136,15 @@ impl Parent {
             .arg("--seal-root-ca")
             .arg(self.dir.join("ca.pem"))
             .args(["--region", "us-east-1", "--account", ACCOUNT])
+            // The callers: the enclave verifies their signatures (a plaintext file, which the
+            // enclave accepts only in the simulation; the proxy refuses it outright).
+            .arg("--http-listen")
+            .arg(format!(
+                "unix://{}",
+                self.dir.join("enclave-http.sock").display()
+            ))
+            .arg("--credentials")
+            .arg(self.dir.join("callers.toml"))
             .args(extra)
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -339,8 +353,7 @@ async fn the_sealing_key_comes_from_kms_survives_restarts_and_is_refused_to_anot
 
 impl Parent {
     fn call_metrics(&self) -> String {
-        let mut stream = std::net::TcpStream::connect(&self.authority).unwrap();
-        let r = nitro_kms_tests::proxy::send(&mut stream, "GET", "/metrics", &[], b"").unwrap();
+        let r = nitro_kms_tests::proxy::get(&self.admin, "/metrics");
         String::from_utf8(r.body).unwrap()
     }
 }

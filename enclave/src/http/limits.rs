@@ -1,7 +1,12 @@
 //! The deadlines and caps of the enclave's HTTP endpoint: what bounds the time and memory a
-//! client (authenticated or not) can make it spend.
+//! client (authenticated or not) can make it spend. The defaults here are what the
+//! configuration (`crate::config`) falls back to: `--http-max-connections`,
+//! `--http-header-timeout-ms`, `--http-body-timeout-ms`.
 
 use std::time::Duration;
+
+/// Default cap on the HTTP endpoint's open client connections (an idle one costs ~21 KiB).
+pub const DEFAULT_HTTP_MAX_CONNECTIONS: usize = 4096;
 
 /// Deadline for a connection's first byte and request headers (slowloris protection).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,7 +40,7 @@ impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
             max_body: nitro_kms_api::http_endpoint::DEFAULT_MAX_BODY,
-            max_connections: crate::config::DEFAULT_HTTP_MAX_CONNECTIONS,
+            max_connections: DEFAULT_HTTP_MAX_CONNECTIONS,
             header_timeout: HEADER_READ_TIMEOUT,
             body_timeout: BODY_READ_TIMEOUT,
             request_timeout: Duration::from_secs(10),
