@@ -171,9 +171,10 @@ else
 fi
 
 # The proxy unit's ExecStart flags against the proxy itself: its argument parser accepts them (and
-# their values, such as the --egress spec) when it gets as far as reading the credentials file.
-# The state directory and credentials are swapped for scratch paths so nothing is created or
-# opened outside them; the missing credentials file then stops it (status 2, "credentials file").
+# their values, such as the --egress spec and the enclave addresses) when it gets as far as the
+# refusal of a plaintext --credentials file, which is added for that: outside --simulate the proxy
+# refuses it (status 2, "refused without --simulate") before it opens or creates anything. The
+# state directory is swapped for a scratch path all the same.
 echo "== 5b. deploy/systemd/nitro-kms-proxy.service ExecStart flags against nitro-kms-proxy"
 if "$CARGO" build --release --locked -p nitro-kms-proxy; then
   scratch=$(mktemp -d "${TMPDIR:-/tmp}/nitro-kms-proxy-flags.XXXXXX")
@@ -181,13 +182,13 @@ if "$CARGO" build --release --locked -p nitro-kms-proxy; then
   for ((i = 1; i < ${#argv[@]}; i++)); do
     case "${argv[i - 1]}" in
       --state-dir) argv[i]="$scratch/state" ;;
-      --credentials) argv[i]="$scratch/missing-credentials.toml" ;;
     esac
   done
-  verdict=$(timeout 20 "$TARGET_DIR/release/nitro-kms-proxy" "${argv[@]:1}" 2>&1 </dev/null)
+  verdict=$(timeout 20 "$TARGET_DIR/release/nitro-kms-proxy" "${argv[@]:1}" \
+    --credentials "$scratch/never-read.toml" 2>&1 </dev/null)
   status=$?
   rm -rf "$scratch"
-  if [ $status -eq 2 ] && grep -q 'credentials file' <<<"$verdict"; then
+  if [ $status -eq 2 ] && grep -q 'refused without --simulate' <<<"$verdict"; then
     pass "nitro-kms-proxy accepts the unit's flags and values:$(grep -o -- ' --[a-z-]*' <<<" ${argv[*]:1}" | tr -d '\n')"
   else
     echo "$verdict" >&2

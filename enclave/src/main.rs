@@ -468,7 +468,6 @@ async fn start_http(
             body_timeout: config.http_body_timeout,
             request_timeout: config.request_timeout,
             drain: config.request_timeout,
-            ..http::HttpLimits::default()
         },
         metrics: Default::default(),
         identity: identity.clone(),

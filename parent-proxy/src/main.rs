@@ -201,14 +201,15 @@ async fn bind(flag: &str, text: &str) -> Result<(transport::Listener, String), (
 async fn run(args: Args) -> Result<(), (u8, String)> {
     let usage = |m: String| (2u8, m);
     let fail = |m: String| (1u8, m);
-    if !args.simulate {
-        // Before anything else: the parent must not even open a plaintext credentials file.
-        args.simulation.refuse_without_simulation().map_err(usage)?;
-    }
     let state_dir = args.state_dir.clone().ok_or_else(|| {
         usage("--state-dir DIR is required (the enclave's sealed state lives there)".into())
     })?;
     let (enclaves, http_targets) = enclave_addresses(&args, &state_dir).map_err(usage)?;
+    if !args.simulate {
+        // Before anything is opened or made: the parent must not even read a plaintext
+        // credentials file.
+        args.simulation.refuse_without_simulation().map_err(usage)?;
+    }
     std::fs::create_dir_all(&state_dir)
         .map_err(|e| fail(format!("{}: {e}", state_dir.display())))?;
     // One parent per state directory, for as long as it runs: a second one writing the same

@@ -330,7 +330,7 @@ impl Metrics {
 
     /// Appends the per-enclave and replication metrics to `out`.
     fn render_enclaves(&self, out: &mut String, enclaves: &[EnclaveStatus]) {
-        let labelled: [(&str, &str, &str, fn(&EnclaveStatus) -> u64); 3] = [
+        let labelled: [LabelledSample; 3] = [
             (
                 "nitro_kms_enclave_relayed_connections_total",
                 "Client connections relayed, by enclave (0 is the leader).",
@@ -388,6 +388,14 @@ impl Metrics {
         }
     }
 }
+
+/// A per-enclave sample: name, help, type, and how to read its value from an enclave's status.
+type LabelledSample = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&EnclaveStatus) -> u64,
+);
 
 /// Appends one unlabelled sample with its `HELP` and `TYPE` lines.
 fn write_sample(out: &mut String, name: &str, help: &str, kind: &str, value: u64) {

@@ -231,10 +231,7 @@ fn assert_whole(sim: &Sim, key: &str) {
             call(sim, "CancelKeyDeletion", &json!({"KeyId": key})).status,
             200
         );
-        assert_eq!(
-            call(sim, "EnableKey", &json!({"KeyId": key})).status,
-            200
-        );
+        assert_eq!(call(sim, "EnableKey", &json!({"KeyId": key})).status, 200);
     } else {
         assert_eq!(state, "Enabled", "{key}");
     }

@@ -148,7 +148,10 @@ fn outside_the_simulation_a_plaintext_credentials_file_is_refused_with_the_reaso
         credentials.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("--credentials is refused without --simulate"), "{stderr}");
+    assert!(
+        stderr.contains("--credentials is refused without --simulate"),
+        "{stderr}"
+    );
     assert!(stderr.contains("must not read them"), "{stderr}");
     assert!(stderr.contains("nitro-kms credentials seal"), "{stderr}");
     // Refused before anything was set up: not even the state directory was made.

@@ -89,7 +89,10 @@ impl Parent {
             .arg("--state-dir")
             .arg(dir.join("parent"))
             .arg("--enclave-http")
-            .arg(format!("unix://{}", dir.join("enclave-http.sock").display()))
+            .arg(format!(
+                "unix://{}",
+                dir.join("enclave-http.sock").display()
+            ))
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--admin-listen", &format!("127.0.0.1:{admin_port}")])
             .arg("--egress")
