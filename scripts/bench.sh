@@ -194,7 +194,7 @@ echo '{}' | record series=meta date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
 
 step "2. The simulated chain: nitro-kms-proxy --simulate (it spawns nitro-kms-enclave)"
 SIM="$WORK/world"
-"$PROXY" --simulate --state-dir "$SIM" --listen 127.0.0.1:0 >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
+"$PROXY" --simulate --state-dir "$SIM" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
 PROXY_PID=$!
 PIDS+=("$PROXY_PID")
 for _ in $(seq 1 600); do grep -q '^endpoint: ' "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done

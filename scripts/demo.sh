@@ -42,8 +42,8 @@ done
 SIM="$WORK/world"
 
 step "1. One command starts the simulated chain: proxy + enclave + simulated NSM"
-echo "\$ $PROXY --simulate --state-dir $SIM --listen 127.0.0.1:0 &"
-"$PROXY" --simulate --state-dir "$SIM" --listen 127.0.0.1:0 >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
+echo "\$ $PROXY --simulate --state-dir $SIM --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 &"
+"$PROXY" --simulate --state-dir "$SIM" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
 PROXY_PID=$!
 for _ in $(seq 1 600); do grep -q '^endpoint: ' "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^endpoint: ' "$WORK/proxy.out" || { cat "$WORK/proxy.log" >&2; exit 1; }
