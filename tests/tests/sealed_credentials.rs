@@ -36,9 +36,14 @@ struct Relay {
 
 impl Relay {
     fn to(socket: PathBuf) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .port();
+        listener
+            .set_nonblocking(true)
+            .unwrap_or_else(|e| panic!("{e}"));
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         std::thread::spawn(move || {
@@ -114,13 +119,17 @@ impl World {
                 "--endpoint-url",
                 &relay.url(),
                 "--trust-simulated-root",
-                root.to_str().unwrap(),
+                root.to_str().unwrap_or_else(|| panic!("not text")),
                 "--ca-out",
-                ca.to_str().unwrap(),
+                ca.to_str().unwrap_or_else(|| panic!("not text")),
             ]),
         );
-        let facts: serde_json::Value = serde_json::from_str(&verified).unwrap();
-        let pcr0 = facts["pcrs"]["0"].as_str().unwrap().to_owned();
+        let facts: serde_json::Value =
+            serde_json::from_str(&verified).unwrap_or_else(|e| panic!("{e}"));
+        let pcr0 = facts["pcrs"]["0"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not text"))
+            .to_owned();
         World {
             sim,
             relay,
@@ -133,7 +142,7 @@ impl World {
     /// `nitro-kms credentials seal` of a file holding `access_key_id` to this world's enclave.
     fn seal(&self, dir: &Path, access_key_id: &str, out: &Path) -> serde_json::Value {
         let input = dir.join(format!("{access_key_id}.toml"));
-        std::fs::write(&input, credentials_toml(access_key_id)).unwrap();
+        std::fs::write(&input, credentials_toml(access_key_id)).unwrap_or_else(|e| panic!("{e}"));
         let printed = run(
             "credentials seal",
             nitro_kms(&[
@@ -142,17 +151,17 @@ impl World {
                 "--endpoint-url",
                 &self.relay.url(),
                 "--trust-simulated-root",
-                self.root.to_str().unwrap(),
+                self.root.to_str().unwrap_or_else(|| panic!("not text")),
                 "--expect-pcr",
                 &format!("0={}", self.pcr0),
                 "--in",
-                input.to_str().unwrap(),
+                input.to_str().unwrap_or_else(|| panic!("not text")),
                 "--out",
-                out.to_str().unwrap(),
+                out.to_str().unwrap_or_else(|| panic!("not text")),
             ]),
         );
         assert!(!printed.contains(&secret_of(access_key_id)), "{printed}");
-        serde_json::from_str(&printed).unwrap()
+        serde_json::from_str(&printed).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// `nitro-kms list-keys` at the enclave's endpoint, signed with `access_key_id`.
@@ -172,7 +181,7 @@ impl World {
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_CA_BUNDLE")
             .output()
-            .unwrap()
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn works(&self, access_key_id: &str) -> bool {
@@ -204,7 +213,7 @@ fn nitro_kms(args: &[&str]) -> Output {
         .args(args)
         .env_remove("AWS_CA_BUNDLE")
         .output()
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn run(what: &str, out: Output) -> String {
@@ -232,7 +241,7 @@ fn credentials_toml(access_key_id: &str) -> String {
 
 /// Puts `from` in place at `to` in one step (what an operator's `mv` does).
 fn install(from: &Path, to: &Path) {
-    std::fs::rename(from, to).unwrap();
+    std::fs::rename(from, to).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

@@ -166,7 +166,7 @@ impl AccessKeyStore {
         if text.len() > 1 << 20 {
             return Err(err("larger than 1 MiB".into()));
         }
-        let file: File = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let file: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let mut store = AccessKeyStore::default();
         for e in file.credential {
             if !e.principal.starts_with("arn:") {
