@@ -106,3 +106,39 @@ pub fn start(path: PathBuf, stop: watch::Receiver<bool>) -> Result<SealedFile, S
     });
     Ok(rx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_that_is_not_sealed_credentials_is_refused_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.toml");
+        let plaintext = "[[credential]]\naccess_key_id = \"AKIAEXAMPLEEXAMPLE01\"\n\
+                         secret_access_key = \"s\"\nprincipal = \"arn:aws:iam::1:user/a\"\n";
+        std::fs::write(&path, plaintext).unwrap();
+        let (_stop_tx, stop) = watch::channel(false);
+        let refused = start(path, stop).unwrap_err();
+        assert!(refused.contains("bad magic"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn a_file_that_appears_or_changes_later_is_picked_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.sealed");
+        let (_stop_tx, stop) = watch::channel(false);
+        let mut file = start(path.clone(), stop).unwrap();
+        assert!(file.borrow().is_none());
+        let key = nitro_kms_crypto::RsaPrivateKey::generate(nitro_kms_crypto::RsaKeySize::Rsa2048)
+            .unwrap();
+        let sealed = sealed_credentials::seal(key.public_key_spki_der(), 1, b"x").unwrap();
+        std::fs::write(&path, &sealed).unwrap();
+        file.changed().await.unwrap();
+        assert_eq!(file.borrow().as_deref(), Some(&sealed));
+        let newer = sealed_credentials::seal(key.public_key_spki_der(), 2, b"xy").unwrap();
+        std::fs::write(&path, &newer).unwrap();
+        file.changed().await.unwrap();
+        assert_eq!(file.borrow().as_deref(), Some(&newer));
+    }
+}

@@ -254,6 +254,38 @@ fn sealed_credentials_are_delivered_rotated_refused_when_replayed_or_foreign_and
     let world = World::start(None, &args);
     assert!(world.unrecognized("AKIDSEALEDFIRST0001"));
 
+    // Sealing needs a pinned image, and refuses another one before writing anything.
+    let input = work.path().join("refused.toml");
+    std::fs::write(&input, credentials_toml("AKIDSEALEDREFUSED04")).unwrap();
+    let refused_out = work.path().join("refused.sealed");
+    let seal_with = |pcr: Option<String>| {
+        let mut args = vec![
+            "credentials".to_owned(),
+            "seal".to_owned(),
+            "--endpoint-url".to_owned(),
+            world.relay.url(),
+            "--trust-simulated-root".to_owned(),
+            world.root.display().to_string(),
+            "--in".to_owned(),
+            input.display().to_string(),
+            "--out".to_owned(),
+            refused_out.display().to_string(),
+        ];
+        if let Some(pcr) = pcr {
+            args.extend(["--expect-pcr".to_owned(), pcr]);
+        }
+        nitro_kms(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(seal_with(None).status.code(), Some(252));
+    let other_image = seal_with(Some(format!("0={}", "00".repeat(48))));
+    assert_eq!(other_image.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&other_image.stderr).contains("PCR0"),
+        "{}",
+        String::from_utf8_lossy(&other_image.stderr)
+    );
+    assert!(!refused_out.exists());
+
     // Sealed to this enclave, delivered by the proxy: the sealed-only key works.
     let first = work.path().join("first.sealed");
     let printed = world.seal(work.path(), "AKIDSEALEDFIRST0001", &first);
