@@ -18,6 +18,8 @@
 //! - [`tls`]: the service's attested TLS identity (issue 16) — the CA and provisioning keys kept
 //!   in the sealed keystore, the leaf certificate carrying an attestation document, the rustls
 //!   configuration and the `/.well-known/nitro-kms/` answers;
+//! - [`sealed_credentials`]: caller credentials sealed to the provisioning key, delivered by the
+//!   parent, stored in the sealed keystore and put in force at the HTTP endpoint;
 //! - [`deletion`]: keys past their deletion window; [`config`]: flags, environment, TOML;
 //!   [`clock`]: injectable time.
 
@@ -34,6 +36,7 @@ pub mod keystore;
 pub mod ops;
 pub mod policy;
 pub mod recipient;
+pub mod sealed_credentials;
 pub mod server;
 pub mod service;
 pub mod storage;

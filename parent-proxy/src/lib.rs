@@ -5,7 +5,8 @@
 //! - who is calling: [`endpoint`] verifies each request's SigV4 signature against the access keys
 //!   of `--credentials` with [`nitro_kms_api::sigv4`] ([`nitro_kms_api::sigv4::verify()`],
 //!   [`nitro_kms_api::sigv4::AccessKeyStore`]); [`enclave_credentials`]: the AWS credentials
-//!   handed to the enclave for its own AWS KMS calls (the seal root);
+//!   handed to the enclave for its own AWS KMS calls (the seal root); [`sealed_credentials`]:
+//!   `--sealed-credentials`, the caller credentials sealed to the enclave, carried unread;
 //! - [`router`]: which enclave answers a request (mutations to the leader, reads round-robin over
 //!   caught-up enclaves), each through its own link ([`nitro_kms_parent_link`]: the pool of frame
 //!   connections to an enclave, its `Persist` frames served from the sealed-state store, and how
@@ -23,6 +24,7 @@ pub mod enclave_credentials;
 pub mod endpoint;
 pub mod metrics;
 pub mod router;
+pub mod sealed_credentials;
 pub mod server;
 pub mod simulation;
 

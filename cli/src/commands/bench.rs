@@ -250,6 +250,7 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
                     request_timeout: Duration::from_secs(10),
                     limits: Limits::default(),
                     credentials: None,
+                    sealed_credentials: None,
                 },
                 Arc::new(Mutex::new(store)),
                 Arc::new(LinkCounters::default()),

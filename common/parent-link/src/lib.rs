@@ -53,7 +53,7 @@ pub mod state_lock;
 pub mod state_store;
 pub mod stored_position;
 
-pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role};
+pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role, SealedFile};
 pub use metrics::{LinkCounters, LinkMetrics};
 pub use replication::Replication;
 pub use state_lock::{StateDirLock, StateLockError};

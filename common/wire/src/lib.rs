@@ -42,7 +42,8 @@
 //!   - [`message::hello`] ([`Hello`], [`PROTOCOL_VERSION`]), [`message::relay`] ([`Request`],
 //!     [`Response`], [`Status`]), [`message::ping`] (Ping, Pong), [`message::persist`]
 //!     ([`Persist`], [`PersistAck`], [`PersistAction`]), [`message::credentials`]
-//!     ([`Credentials`]), [`message::sync`] (Sync, SyncAck);
+//!     ([`Credentials`]), [`message::sync`] (Sync, SyncAck), [`message::sealed_credentials`]
+//!     (SealedCredentials, SealedCredentialsAck);
 //!   - two private helpers: `message::field` (the field descriptor, the fields several families
 //!     share, the checked collection of a body's entries) and `message::cbor` (the single pass
 //!     over a body's CBOR map);
@@ -117,6 +118,8 @@
 //! | 8    | [`Credentials`]           | 0, 13, 14, 15, 16 | parent, after Hello and on renewal |
 //! | 9    | [`Message::Sync`]         | 0, 1             | parent, to a read replica         |
 //! | 10   | [`Message::SyncAck`]      | 0, 1, 4, 5       | enclave, answering a Sync         |
+//! | 11   | [`Message::SealedCredentials`] | 0, 1, 4     | parent, after Hello and on change |
+//! | 12   | [`Message::SealedCredentialsAck`] | 0, 1, 4, 5 | enclave, answering kind 11      |
 //!
 //! What the fields mean:
 //!
@@ -145,6 +148,10 @@
 //! - A [`Message::Sync`] makes the receiving enclave a read replica of state another enclave (the
 //!   leader) writes: it re-reads the stored state and answers [`Message::SyncAck`] with the same
 //!   `id` once it serves everything that was stored when the Sync was sent.
+//! - [`Message::SealedCredentials`] carries, in `payload`, a caller-credentials file sealed to
+//!   the enclave's provisioning key (`docs/sealed-credentials.md`), opaque to the parent; the
+//!   [`Message::SealedCredentialsAck`] with the same `id` says in `status` whether the enclave put
+//!   it in force (200) and in `payload` why not (UTF-8, never a secret).
 //!
 //! ## Rules for encoders
 //!

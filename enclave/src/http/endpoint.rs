@@ -19,9 +19,10 @@ use std::time::Instant;
 
 use hyper::body::Incoming;
 use hyper::{Method, Request};
-use nitro_kms_api::sigv4::{AccessKeyStore, SignedRequest};
+use nitro_kms_api::sigv4::SignedRequest;
 use nitro_kms_api::{KmsError, Operation, http_endpoint};
 
+use super::access_keys::AccessKeys;
 use super::authenticate::{check_headers, header_pairs, read_body, unix_now};
 use super::identity_slot::IdentitySlot;
 use super::limits::HttpLimits;
@@ -35,8 +36,9 @@ use crate::server::connection::answer;
 pub struct HttpEndpoint {
     /// The service, once ready (the frame server's slot).
     pub service: ServiceSlot,
-    /// The access keys signatures are verified against.
-    pub access_keys: Arc<AccessKeyStore>,
+    /// The access keys signatures are verified against (the set in force, swapped whole when
+    /// sealed credentials arrive).
+    pub access_keys: Arc<AccessKeys>,
     /// The region requests must be signed for.
     pub region: String,
     /// Deadlines and caps.
@@ -96,7 +98,8 @@ impl HttpEndpoint {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let headers = header_pairs(&parts.headers);
-        let checked = match check_headers(&headers, &self.access_keys, &self.region, unix_now()) {
+        let access_keys = self.access_keys.current();
+        let checked = match check_headers(&headers, &access_keys, &self.region, unix_now()) {
             Ok(checked) => checked,
             // Refused before a byte of the body is read.
             Err(e) => return self.refuse(&e),

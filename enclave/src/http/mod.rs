@@ -20,7 +20,8 @@
 //!   byte of the body is read), then the body, read into one buffer bounded by `--max-body`
 //!   within a deadline;
 //! - [`access_keys`]: where the access keys come from (the simulation's built-in key, plus a
-//!   plaintext `--credentials` file only with `--simulate`);
+//!   plaintext `--credentials` file only with `--simulate`, plus the sealed credentials the
+//!   enclave keeps in its sealed keystore) and the set in force, swapped whole on rotation;
 //! - [`limits`]: the deadlines and caps; [`metrics`]: `/metrics`, in the proxy's names.
 
 pub mod access_keys;

@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 
 use super::ServerConfig;
 use crate::context::ServiceSlot;
+use crate::sealed_credentials::{Delivery, Inbox};
 use crate::service::Reply;
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
@@ -36,6 +37,8 @@ pub struct Connection {
     pub link: Arc<ParentLink>,
     /// Runs the catch-ups the parent's `Sync`s ask for (one per enclave, shared by connections).
     pub replica: Arc<ReplicaSync>,
+    /// Where `SealedCredentials` go (answered later, on this connection).
+    pub sealed_credentials: Inbox,
     /// Limits and deadlines.
     pub config: ServerConfig,
     /// Flips to true on SIGTERM.
@@ -112,6 +115,13 @@ impl Connection {
                     self.replica
                         .request(id, tx.clone(), &self.link, self.service.clone());
                 }
+                Message::SealedCredentials { id, sealed } => {
+                    self.sealed_credentials.deliver(Delivery {
+                        id,
+                        sealed,
+                        reply: tx.clone(),
+                    });
+                }
                 Message::Ping { nonce } => {
                     let _ = tx.send(Message::Pong { nonce }).await;
                 }
@@ -119,7 +129,8 @@ impl Connection {
                 other @ (Message::Hello(_)
                 | Message::Response(_)
                 | Message::Persist(_)
-                | Message::SyncAck { .. }) => {
+                | Message::SyncAck { .. }
+                | Message::SealedCredentialsAck { .. }) => {
                     break Err(WireError::UnexpectedMessage {
                         got: other.kind().name(),
                     });

@@ -22,6 +22,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::context::ServiceSlot;
+use crate::sealed_credentials::Inbox;
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
 
@@ -43,6 +44,7 @@ pub async fn serve(
     listener: Listener,
     service: ServiceSlot,
     link: Arc<ParentLink>,
+    sealed_credentials: Inbox,
     config: ServerConfig,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -74,6 +76,7 @@ pub async fn serve(
                     service: service.clone(),
                     link: link.clone(),
                     replica: replica.clone(),
+                    sealed_credentials: sealed_credentials.clone(),
                     config: config.clone(),
                     shutdown: shutdown.clone(),
                 };
