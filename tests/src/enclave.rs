@@ -420,4 +420,3 @@ pub fn alias_arn(name: &str) -> String {
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
-

@@ -295,3 +295,25 @@ fn bench_refuses_a_state_directory_another_parent_holds() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bench_measures_the_simulations_enclave_at_its_own_endpoint_past_the_proxy() {
+    // The proxy stays the enclave's parent (its control link); the bench signs with the
+    // simulation key and talks to the enclave's own HTTP endpoint, not to the proxy.
+    let sim = Sim::start(&[]);
+    let http = sim.dir.join("enclave-http.sock");
+    let r = json_of(
+        Command::new(nitro_kms_tests::binary("nitro-kms"))
+            .arg("bench")
+            .arg("--enclave")
+            .arg(format!("unix://{}", http.display()))
+            .args(["--json", "--concurrency", "2", "--requests", "40"]),
+    );
+    assert_eq!(r["target"], "enclave");
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(40), Some(0)),
+        "{r}"
+    );
+    assert_eq!(sim.terminate(), Some(0));
+}

@@ -103,13 +103,17 @@ async fn connections_beyond_the_http_cap_are_closed_not_queued() {
     assert_eq!(healthz(&mut holder).await, Some(200));
     // Once the first goes, signed calls get through again.
     drop(holder);
-    let mut reply = enclave.call("GenerateRandom", &json!({"NumberOfBytes": 8})).await;
+    let mut reply = enclave
+        .call("GenerateRandom", &json!({"NumberOfBytes": 8}))
+        .await;
     for _ in 0..500 {
         if reply.status != 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
-        reply = enclave.call("GenerateRandom", &json!({"NumberOfBytes": 8})).await;
+        reply = enclave
+            .call("GenerateRandom", &json!({"NumberOfBytes": 8}))
+            .await;
     }
     reply.ok();
 }

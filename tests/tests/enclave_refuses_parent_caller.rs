@@ -121,9 +121,14 @@ async fn request_frames_naming_the_admin_or_a_made_up_caller_are_never_run() {
             &json!({"KeyId": key, "Plaintext": base64_of(secret)}),
         )
         .await;
-    let blob = encrypted.ok()["CiphertextBlob"].as_str().unwrap().to_owned();
+    let blob = encrypted.ok()["CiphertextBlob"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let get_policy = json!({"KeyId": key, "PolicyName": "default"});
-    let before = enclave.call_as(KEY_ADMIN, "GetKeyPolicy", &get_policy).await;
+    let before = enclave
+        .call_as(KEY_ADMIN, "GetKeyPolicy", &get_policy)
+        .await;
     let before = before.ok()["Policy"].as_str().unwrap().to_owned();
 
     // The parent: PutKeyPolicy as the admin, then Decrypt as a principal it made up, on one
@@ -147,9 +152,16 @@ async fn request_frames_naming_the_admin_or_a_made_up_caller_are_never_run() {
     }
 
     // The policy is the admin's, unchanged; the open policy never took effect.
-    let after = enclave.call_as(KEY_ADMIN, "GetKeyPolicy", &get_policy).await;
+    let after = enclave
+        .call_as(KEY_ADMIN, "GetKeyPolicy", &get_policy)
+        .await;
     assert_eq!(after.ok()["Policy"].as_str().unwrap(), before);
-    assert!(!after.ok()["Policy"].as_str().unwrap().contains("ParentWasHere"));
+    assert!(
+        !after.ok()["Policy"]
+            .as_str()
+            .unwrap()
+            .contains("ParentWasHere")
+    );
     // A signed principal the policy does not name is still refused the Decrypt...
     let denied = enclave
         .call_as(MALLORY, "Decrypt", &json!({"CiphertextBlob": blob}))
@@ -164,7 +176,12 @@ async fn request_frames_naming_the_admin_or_a_made_up_caller_are_never_run() {
     let denied = enclave
         .call_as(KEY_ADMIN, "Decrypt", &json!({"CiphertextBlob": blob}))
         .await;
-    assert_eq!(denied.error_type(), "AccessDeniedException", "{}", denied.body);
+    assert_eq!(
+        denied.error_type(),
+        "AccessDeniedException",
+        "{}",
+        denied.body
+    );
     // The enclave still serves the application.
     let plain = enclave
         .call_as(ALICE, "Decrypt", &json!({"CiphertextBlob": blob}))
@@ -174,7 +191,10 @@ async fn request_frames_naming_the_admin_or_a_made_up_caller_are_never_run() {
     // The refusals are logged, without the payloads.
     let log = enclave.log_text();
     assert!(log.contains("refused a Request frame"), "{log}");
-    assert!(log.contains("PutKeyPolicy") && log.contains("Decrypt"), "{log}");
+    assert!(
+        log.contains("PutKeyPolicy") && log.contains("Decrypt"),
+        "{log}"
+    );
     assert!(!log.contains("ParentWasHere"), "{log}");
     assert!(!log.contains(&blob), "{log}");
     assert_eq!(enclave.terminate().await, Some(0));

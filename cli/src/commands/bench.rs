@@ -256,8 +256,8 @@ async fn be_parent(control: &str, state_dir: &std::path::Path) -> Result<BenchPa
     let address: Address = control
         .parse()
         .map_err(|e| CliError::Usage(format!("--control: {e}")))?;
-    let store = StateStore::open(state_dir)
-        .map_err(|e| other(format!("{}: {e}", state_dir.display())))?;
+    let store =
+        StateStore::open(state_dir).map_err(|e| other(format!("{}: {e}", state_dir.display())))?;
     let state_lock = StateDirLock::acquire(state_dir).map_err(other)?;
     let (stop, stop_rx) = watch::channel(false);
     let link = EnclaveLink::start(
@@ -274,7 +274,9 @@ async fn be_parent(control: &str, state_dir: &std::path::Path) -> Result<BenchPa
         stop_rx,
     );
     if !link.wait_connected(Duration::from_secs(10)).await {
-        return Err(other("cannot connect to the enclave's control link within 10 s"));
+        return Err(other(
+            "cannot connect to the enclave's control link within 10 s",
+        ));
     }
     Ok(BenchParent {
         _link: link,

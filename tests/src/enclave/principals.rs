@@ -65,8 +65,13 @@ pub const SIMULATION_KEY: TestPrincipal = TestPrincipal {
 };
 
 /// Every principal a test may call as (the table in the module docs).
-pub const PRINCIPALS: [TestPrincipal; 5] =
-    [ALICE_KEY, BOB_KEY, MALLORY_KEY, KEY_ADMIN_KEY, SIMULATION_KEY];
+pub const PRINCIPALS: [TestPrincipal; 5] = [
+    ALICE_KEY,
+    BOB_KEY,
+    MALLORY_KEY,
+    KEY_ADMIN_KEY,
+    SIMULATION_KEY,
+];
 
 const fn file_key(
     arn: &'static str,
@@ -89,16 +94,13 @@ const fn file_key(
 /// `tests/src/enclave/principals.rs`.
 #[track_caller]
 pub fn principal(arn: &str) -> &'static TestPrincipal {
-    PRINCIPALS
-        .iter()
-        .find(|p| p.arn == arn)
-        .unwrap_or_else(|| {
-            panic!(
-                "{arn} is not a test principal: the enclave believes only callers it \
+    PRINCIPALS.iter().find(|p| p.arn == arn).unwrap_or_else(|| {
+        panic!(
+            "{arn} is not a test principal: the enclave believes only callers it \
                  authenticated, so add it (with an access key) to the PRINCIPALS table in \
                  tests/src/enclave/principals.rs"
-            )
-        })
+        )
+    })
 }
 
 /// Writes the table's keys (all but the built-in one) to `path` in the enclave's `--credentials`
