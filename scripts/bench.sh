@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: the load generator (`nitro-kms bench`) against the simulated chain, the enclave alone
-# over frames, and moto_server for comparison; then the criterion micro-benchmarks; then
+# (at its own HTTP endpoint, no proxy), and moto_server for comparison; then the criterion micro-benchmarks; then
 # BENCHMARKS.md and the SVG charts in docs/benchmarks/ (scripts/bench_report.py).
 #
 # Usage: scripts/bench.sh [BIN_DIR]   (make bench passes target/release)
@@ -309,29 +309,35 @@ stop "$PROXY_PID"
 stop "$ENCLAVE_PID"  # the proxy stops its enclave on SIGTERM; this is in case it could not
 echo "   proxy and enclave stopped"
 
-step "4. The enclave alone over frames (nitro-kms bench --enclave: the bench plays the parent)"
-if [[ "$BENCH_HELP" == *--enclave* ]]; then
+step "4. The enclave alone at its own HTTP endpoint (nitro-kms bench --enclave; --control: the bench plays the parent)"
+if [[ "$BENCH_HELP" == *--control* ]]; then
   "$ENCLAVE" --simulate --state-dir "$WORK/enclave-world" --listen "unix://$WORK/enclave.sock" \
+    --http-listen "unix://$WORK/enclave-http.sock" \
     --trust-simulated-root "$WORK/enclave-world/root.pem" \
     --region us-east-1 --account 111122223333 >"$WORK/enclave.out" 2>"$WORK/enclave.log" &
   EPID=$!
   PIDS+=("$EPID")
-  for _ in $(seq 1 300); do [ -S "$WORK/enclave.sock" ] && break; kill -0 "$EPID" 2>/dev/null || break; sleep 0.1; done
-  [ -S "$WORK/enclave.sock" ] || { cat "$WORK/enclave.log" >&2; exit 1; }
+  for _ in $(seq 1 300); do
+    [ -S "$WORK/enclave.sock" ] && [ -S "$WORK/enclave-http.sock" ] && break
+    kill -0 "$EPID" 2>/dev/null || break; sleep 0.1
+  done
+  [ -S "$WORK/enclave-http.sock" ] || { cat "$WORK/enclave.log" >&2; exit 1; }
   mkdir -p "$WORK/enclave-parent"
+  ALONE=(--enclave "unix://$WORK/enclave-http.sock" --control "unix://$WORK/enclave.sock"
+         --state-dir "$WORK/enclave-parent")
   for c in $ALL_C; do
     point enclave-frames "GenerateDataKey (frames, enclave alone)" "$c" \
-      --enclave "unix://$WORK/enclave.sock" --state-dir "$WORK/enclave-parent" --operation GenerateDataKey
+      "${ALONE[@]}" --operation GenerateDataKey
   done
   for c in $RECIPIENT_C; do
     point enclave-frames "GenerateDataKey+Recipient(fresh) (frames, enclave alone)" "$c" \
-      --enclave "unix://$WORK/enclave.sock" --state-dir "$WORK/enclave-parent" --operation GenerateDataKey \
+      "${ALONE[@]}" --operation GenerateDataKey \
       --recipient "simulated:$WORK/enclave-world" "${DOCS_ARGS[@]}"
   done
   stop "$EPID"
 else
-  echo "   WARNING: nitro-kms bench has no --enclave yet; the enclave-alone series is skipped" >&2
-  echo '{}' | record target=enclave-frames series=skipped reason="nitro-kms bench has no --enclave option"
+  echo "   WARNING: nitro-kms bench has no --enclave/--control yet; the enclave-alone series is skipped" >&2
+  echo '{}' | record target=enclave-frames series=skipped reason="nitro-kms bench has no --control option"
 fi
 
 step "5. moto_server $MOTO_VERSION, the same three operations"

@@ -1,14 +1,14 @@
 //! `nitro-kms-enclave`: the enclave binary.
 //!
 //! Start-up order matters: listen first (the parent must be able to connect), load the sealed
-//! keystore *through* the first parent connection, and only then serve KMS requests (requests that
-//! arrive earlier wait, within their deadline). A sealed state that does not authenticate stops the
+//! keystore *through* the first parent connection on the control link, and only then serve KMS
+//! requests at the HTTP endpoint (requests that arrive earlier wait, within their deadline). A sealed state that does not authenticate stops the
 //! process with status 1: the enclave refuses to serve rather than start empty. SIGTERM or SIGINT
 //! stop accepting, let requests in flight finish, and exit 0.
 //!
 //! With `--http-listen ADDR` the enclave also serves the KMS HTTP API itself
 //! ([`nitro_kms_enclave::http`]), verifying SigV4 here, over TLS with its attested identity
-//! ([`nitro_kms_enclave::tls`]) and over cleartext where allowed; it starts with the frame server
+//! ([`nitro_kms_enclave::tls`]) and over cleartext where allowed; it starts with the control link
 //! (answering 503 on `/healthz` and `/.well-known/nitro-kms/`, and closing ClientHellos, until the
 //! state is loaded and the identity exists) and stops with it.
 //!
@@ -287,7 +287,6 @@ async fn run(config: Config) -> Result<(), String> {
                 max_in_flight: config.max_in_flight,
             },
             max_connections: config.max_connections,
-            request_timeout: config.request_timeout,
             shutdown_grace: config.request_timeout,
         },
         stop_rx.clone(),

@@ -121,10 +121,9 @@ fn openssl_spki(pem_file: &Path) -> Vec<u8> {
 async fn tls_on_the_enclave_port_is_attested_and_serves_signed_requests() {
     let dirs = Dirs::new();
     std::fs::create_dir_all(&dirs.world).unwrap();
-    let http: PathBuf = dirs.world.join("enclave-http.sock");
-    let listen = format!("unix://{}", http.display());
     // Ready (the sealed state loaded) implies the TLS identity exists: it is set first.
-    let enclave = Enclave::start(&dirs.world, &dirs.parent, &["--http-listen", &listen]).await;
+    let enclave = Enclave::start(&dirs.world, &dirs.parent, &[]).await;
+    let http: PathBuf = enclave.http_socket.clone();
 
     // The CA, over cleartext (allowed in the simulation).
     let ca = get(&mut connect(&http), "/.well-known/nitro-kms/ca.pem");

@@ -1,8 +1,8 @@
 //! The routes of the enclave's HTTP endpoint, as the proxy's endpoint answers them:
 //!
 //! - `POST /` with `X-Amz-Target: TrentService.<Operation>` and a JSON body, signed with SigV4:
-//!   authenticated here ([`super::authenticate`]), then answered by the same service the frame
-//!   server uses ([`crate::server::connection::answer`]) for the principal verified here;
+//!   authenticated here ([`super::authenticate`]), then answered by the service
+//!   ([`super::answer`]) for the principal verified here;
 //! - `GET /healthz`: 200 once the service is ready (its sealed state loaded), 503 before;
 //! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]);
 //! - `GET /.well-known/nitro-kms/{attestation?nonce=HEX,ca.pem,provisioning-key.der}`: the
@@ -23,6 +23,7 @@ use nitro_kms_api::sigv4::SignedRequest;
 use nitro_kms_api::{KmsError, Operation, http_endpoint};
 
 use super::access_keys::AccessKeys;
+use super::answer::answer;
 use super::authenticate::{check_headers, header_pairs, read_body, unix_now};
 use super::identity_slot::IdentitySlot;
 use super::limits::HttpLimits;
@@ -30,11 +31,10 @@ use super::metrics::HttpMetrics;
 use super::response::{Answer, kms_error, response};
 use super::well_known;
 use crate::context::ServiceSlot;
-use crate::server::connection::answer;
 
 /// What the endpoint answers with.
 pub struct HttpEndpoint {
-    /// The service, once ready (the frame server's slot).
+    /// The service, once ready (its sealed state loaded through the control link).
     pub service: ServiceSlot,
     /// The access keys signatures are verified against (the set in force, swapped whole when
     /// sealed credentials arrive).
