@@ -247,6 +247,31 @@ for c in $ALL_C; do
   point nitro-kms GenerateDataKeyWithoutPlaintext "$c" --endpoint-url "$EP" --key-id "$KEY" \
     --operation GenerateDataKeyWithoutPlaintext
 done
+# The same request over TLS, through the same relay, as an attested client checks it: the
+# attestation document in the enclave's certificate, pinned to the simulated root and PCR0 (what
+# `nitro-kms --service-pcr` does). Handshakes happen once per kept-alive connection; the
+# "new connections" series make one per request (no keep-alive, no session resumption).
+HTTPS_EP="https://localhost:${EP##*:}"
+if "$NK" service verify --endpoint-url "$HTTPS_EP" --trust-simulated-root "$SIM/root.pem" \
+    --ca-out "$WORK/service-ca.pem" >"$WORK/service.json" 2>"$WORK/service.err"; then
+  PCR0=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pcrs"]["0"])' "$WORK/service.json")
+  TLS=(--endpoint-url "$HTTPS_EP" --service-pcr "0=$PCR0" --trust-simulated-root "$SIM/root.pem")
+  for c in $ALL_C; do
+    point nitro-kms "GenerateDataKey (TLS)" "$c" "${TLS[@]}" --key-id "$KEY" --operation GenerateDataKey
+  done
+  for c in $RECIPIENT_C; do
+    point nitro-kms "new connections (cleartext)" "$c" --endpoint-url "$EP" --key-id "$KEY" \
+      --operation GenerateDataKey --new-connection-per-request
+  done
+  for c in $RECIPIENT_C; do
+    point nitro-kms "new connections (TLS full handshake)" "$c" "${TLS[@]}" --key-id "$KEY" \
+      --operation GenerateDataKey --new-connection-per-request
+  done
+else
+  echo "   WARNING: service verify failed, no TLS series: $(tail -1 "$WORK/service.err")" >&2
+  echo '{}' | record target=nitro-kms series=tls_skipped reason="service verify failed"
+  TLS=()
+fi
 for c in $ALL_C; do
   point nitro-kms Decrypt "$c" --endpoint-url "$EP" --key-id "$KEY" --operation Decrypt
 done
@@ -257,6 +282,12 @@ for c in $RECIPIENT_C; do
   point nitro-kms "GenerateDataKey+Recipient(fresh)" "$c" --endpoint-url "$EP" --key-id "$KEY" \
     --operation GenerateDataKey --recipient "simulated:$SIM" "${DOCS_ARGS[@]}"
 done
+if [ "${#TLS[@]}" -gt 0 ]; then
+  for c in $RECIPIENT_C; do
+    point nitro-kms "GenerateDataKey+Recipient(fresh) (TLS)" "$c" "${TLS[@]}" --key-id "$KEY" \
+      --operation GenerateDataKey --recipient "simulated:$SIM" "${DOCS_ARGS[@]}"
+  done
+fi
 for c in $RECIPIENT_C; do
   point nitro-kms "GenerateDataKey+Recipient(reused)" "$c" --endpoint-url "$EP" --key-id "$KEY" \
     --operation GenerateDataKey --recipient "simulated:$SIM" --reuse-document

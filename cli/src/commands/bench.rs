@@ -21,6 +21,12 @@
 //!   enclave's `Persist` frames from DIR (start a fresh enclave for that: the bench is then its
 //!   only parent).
 //!
+//! Over `https://` the bench trusts the Mozilla roots, `--ca-bundle`, or, with `--service-pcr`,
+//! only an attested enclave (checked in each full handshake, as the attested client does);
+//! `--connect-to` sends TLS to another address (such as the enclave's socket) under the URL's
+//! name. `--new-connection-per-request` opens a connection per request without keep-alive or TLS
+//! resumption, to measure new connections (full handshakes) per second.
+//!
 //! Each task calls the operation in a loop until the duration or the request count is reached.
 //! Every latency goes into an HdrHistogram (microseconds, 3 significant digits); a progress line
 //! goes to stderr every second; the result is a summary line or, with `--json`, an object with at
@@ -54,6 +60,7 @@ use nitro_kms_attest::nsm::Nsm;
 use nitro_kms_attest::nsm::source::NsmSource;
 use nitro_kms_client::{
     Attestation, ClientConfig, Credentials, CredentialsProvider, DefaultChain, KmsClient,
+    ServiceTrust,
 };
 use nitro_kms_crypto::RsaKeySize;
 use nitro_kms_parent_link::state_store::StateStore;
@@ -63,6 +70,7 @@ use nitro_kms_wire::transport::Address;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use crate::commands::service::{RootChoice, service_trust};
 use crate::error::CliError;
 
 /// Options of `nitro-kms bench`.
@@ -115,6 +123,29 @@ pub struct BenchArgs {
     /// With --control: where the parent's copy of the enclave's sealed state is kept.
     #[arg(long, requires = "control")]
     state_dir: Option<PathBuf>,
+    /// Send the requests to this address instead of the URL's host (`unix:///path`,
+    /// `tcp://HOST:PORT`), keeping the URL's host as `Host` and TLS name: TLS straight to the
+    /// enclave's socket with `--endpoint-url https://localhost`.
+    #[arg(long, requires = "endpoint_url")]
+    connect_to: Option<String>,
+    /// For `https://`: trust these PEM roots (e.g. the CA `nitro-kms service verify --ca-out`
+    /// wrote) instead of the Mozilla roots.
+    #[arg(long)]
+    ca_bundle: Option<PathBuf>,
+    /// For `https://`: trust the server only as an attested enclave with this PCR (`N=HEX`,
+    /// repeatable), checked in every full handshake, as `nitro-kms --service-pcr` does.
+    #[arg(long)]
+    service_pcr: Vec<String>,
+    /// With --service-pcr: the root its documents chain to (default: the AWS Nitro root).
+    #[arg(long, conflicts_with = "trust_simulated_root")]
+    service_root: Option<PathBuf>,
+    /// With --service-pcr: a simulated NSM's root (its `root.pem`).
+    #[arg(long)]
+    trust_simulated_root: Option<PathBuf>,
+    /// Open a new connection for every request (no keep-alive, and over TLS no session
+    /// resumption: a full handshake each time): measures new connections per second.
+    #[arg(long)]
+    new_connection_per_request: bool,
 }
 
 fn other(e: impl std::fmt::Display) -> CliError {
@@ -244,10 +275,30 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
     };
     let mut config = ClientConfig::new(&url, &args.region, creds);
     config.max_idle = args.concurrency.max(8);
+    config.connect_to = args.connect_to.clone();
+    if let Some(path) = &args.ca_bundle {
+        config.tls_roots_pem = Some(crate::input::read_file(path)?);
+    }
+    config.service_trust = bench_service_trust(args)?;
+    if args.new_connection_per_request {
+        config.max_idle = 0;
+        config.tls_resumption = false;
+    }
     Ok(Target {
         client: KmsClient::new(config).map_err(other)?,
         _parent: parent,
     })
+}
+
+/// `--service-pcr` with `--service-root` / `--trust-simulated-root`: the attested-TLS trust.
+fn bench_service_trust(args: &BenchArgs) -> Result<Option<ServiceTrust>, CliError> {
+    let root = match (&args.service_root, &args.trust_simulated_root) {
+        (Some(path), _) => RootChoice::Pem("--service-root", path),
+        (None, Some(path)) => RootChoice::SimulatedPem("--trust-simulated-root", path),
+        (None, None) if args.service_pcr.is_empty() => return Ok(None),
+        (None, None) => RootChoice::AwsNitro,
+    };
+    service_trust(root, "--service-pcr", &args.service_pcr, None).map(Some)
 }
 
 /// Connects to the enclave's control link at `control` as its parent, serving its sealed state
