@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: the load generator (`nitro-kms bench`) against the simulated chain, the enclave alone
-# over frames, and moto_server for comparison; then the criterion micro-benchmarks; then
+# (at its own HTTP endpoint, no proxy), and moto_server for comparison; then the criterion micro-benchmarks; then
 # BENCHMARKS.md and the SVG charts in docs/benchmarks/ (scripts/bench_report.py).
 #
 # Usage: scripts/bench.sh [BIN_DIR]   (make bench passes target/release)
@@ -247,6 +247,31 @@ for c in $ALL_C; do
   point nitro-kms GenerateDataKeyWithoutPlaintext "$c" --endpoint-url "$EP" --key-id "$KEY" \
     --operation GenerateDataKeyWithoutPlaintext
 done
+# The same request over TLS, through the same relay, as an attested client checks it: the
+# attestation document in the enclave's certificate, pinned to the simulated root and PCR0 (what
+# `nitro-kms --service-pcr` does). Handshakes happen once per kept-alive connection; the
+# "new connections" series make one per request (no keep-alive, no session resumption).
+HTTPS_EP="https://localhost:${EP##*:}"
+if "$NK" service verify --endpoint-url "$HTTPS_EP" --trust-simulated-root "$SIM/root.pem" \
+    --ca-out "$WORK/service-ca.pem" >"$WORK/service.json" 2>"$WORK/service.err"; then
+  PCR0=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pcrs"]["0"])' "$WORK/service.json")
+  TLS=(--endpoint-url "$HTTPS_EP" --service-pcr "0=$PCR0" --trust-simulated-root "$SIM/root.pem")
+  for c in $ALL_C; do
+    point nitro-kms "GenerateDataKey (TLS)" "$c" "${TLS[@]}" --key-id "$KEY" --operation GenerateDataKey
+  done
+  for c in $RECIPIENT_C; do
+    point nitro-kms "new connections (cleartext)" "$c" --endpoint-url "$EP" --key-id "$KEY" \
+      --operation GenerateDataKey --new-connection-per-request
+  done
+  for c in $RECIPIENT_C; do
+    point nitro-kms "new connections (TLS full handshake)" "$c" "${TLS[@]}" --key-id "$KEY" \
+      --operation GenerateDataKey --new-connection-per-request
+  done
+else
+  echo "   WARNING: service verify failed, no TLS series: $(tail -1 "$WORK/service.err")" >&2
+  echo '{}' | record target=nitro-kms series=tls_skipped reason="service verify failed"
+  TLS=()
+fi
 for c in $ALL_C; do
   point nitro-kms Decrypt "$c" --endpoint-url "$EP" --key-id "$KEY" --operation Decrypt
 done
@@ -257,6 +282,12 @@ for c in $RECIPIENT_C; do
   point nitro-kms "GenerateDataKey+Recipient(fresh)" "$c" --endpoint-url "$EP" --key-id "$KEY" \
     --operation GenerateDataKey --recipient "simulated:$SIM" "${DOCS_ARGS[@]}"
 done
+if [ "${#TLS[@]}" -gt 0 ]; then
+  for c in $RECIPIENT_C; do
+    point nitro-kms "GenerateDataKey+Recipient(fresh) (TLS)" "$c" "${TLS[@]}" --key-id "$KEY" \
+      --operation GenerateDataKey --recipient "simulated:$SIM" "${DOCS_ARGS[@]}"
+  done
+fi
 for c in $RECIPIENT_C; do
   point nitro-kms "GenerateDataKey+Recipient(reused)" "$c" --endpoint-url "$EP" --key-id "$KEY" \
     --operation GenerateDataKey --recipient "simulated:$SIM" --reuse-document
@@ -309,29 +340,35 @@ stop "$PROXY_PID"
 stop "$ENCLAVE_PID"  # the proxy stops its enclave on SIGTERM; this is in case it could not
 echo "   proxy and enclave stopped"
 
-step "4. The enclave alone over frames (nitro-kms bench --enclave: the bench plays the parent)"
-if [[ "$BENCH_HELP" == *--enclave* ]]; then
+step "4. The enclave alone at its own HTTP endpoint (nitro-kms bench --enclave; --control: the bench plays the parent)"
+if [[ "$BENCH_HELP" == *--control* ]]; then
   "$ENCLAVE" --simulate --state-dir "$WORK/enclave-world" --listen "unix://$WORK/enclave.sock" \
+    --http-listen "unix://$WORK/enclave-http.sock" \
     --trust-simulated-root "$WORK/enclave-world/root.pem" \
     --region us-east-1 --account 111122223333 >"$WORK/enclave.out" 2>"$WORK/enclave.log" &
   EPID=$!
   PIDS+=("$EPID")
-  for _ in $(seq 1 300); do [ -S "$WORK/enclave.sock" ] && break; kill -0 "$EPID" 2>/dev/null || break; sleep 0.1; done
-  [ -S "$WORK/enclave.sock" ] || { cat "$WORK/enclave.log" >&2; exit 1; }
+  for _ in $(seq 1 300); do
+    [ -S "$WORK/enclave.sock" ] && [ -S "$WORK/enclave-http.sock" ] && break
+    kill -0 "$EPID" 2>/dev/null || break; sleep 0.1
+  done
+  [ -S "$WORK/enclave-http.sock" ] || { cat "$WORK/enclave.log" >&2; exit 1; }
   mkdir -p "$WORK/enclave-parent"
+  ALONE=(--enclave "unix://$WORK/enclave-http.sock" --control "unix://$WORK/enclave.sock"
+         --state-dir "$WORK/enclave-parent")
   for c in $ALL_C; do
     point enclave-frames "GenerateDataKey (frames, enclave alone)" "$c" \
-      --enclave "unix://$WORK/enclave.sock" --state-dir "$WORK/enclave-parent" --operation GenerateDataKey
+      "${ALONE[@]}" --operation GenerateDataKey
   done
   for c in $RECIPIENT_C; do
     point enclave-frames "GenerateDataKey+Recipient(fresh) (frames, enclave alone)" "$c" \
-      --enclave "unix://$WORK/enclave.sock" --state-dir "$WORK/enclave-parent" --operation GenerateDataKey \
+      "${ALONE[@]}" --operation GenerateDataKey \
       --recipient "simulated:$WORK/enclave-world" "${DOCS_ARGS[@]}"
   done
   stop "$EPID"
 else
-  echo "   WARNING: nitro-kms bench has no --enclave yet; the enclave-alone series is skipped" >&2
-  echo '{}' | record target=enclave-frames series=skipped reason="nitro-kms bench has no --enclave option"
+  echo "   WARNING: nitro-kms bench has no --enclave/--control yet; the enclave-alone series is skipped" >&2
+  echo '{}' | record target=enclave-frames series=skipped reason="nitro-kms bench has no --control option"
 fi
 
 step "5. moto_server $MOTO_VERSION, the same three operations"

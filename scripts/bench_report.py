@@ -52,12 +52,15 @@ SERIES_NOTES = {
         "dates each time) and builds a CMS envelope to its key each time"
     ),
     "GenerateDataKey+Recipient(fresh) (frames, enclave alone)": (
-        "fresh documents as above, sent over frames to nitro-kms-enclave alone: the enclave's "
-        "own cost of a Recipient request, without HTTP, SigV4 and the proxy"
+        "fresh documents as above, sent to nitro-kms-enclave alone at its own HTTP endpoint: the "
+        "enclave's own cost of a Recipient request (its SigV4 check included), without the proxy"
     ),
     "GenerateDataKey (frames, enclave alone)": (
-        "`nitro-kms bench --enclave unix://...`: no HTTP, no SigV4, no proxy; the bench speaks the "
-        "frame protocol to nitro-kms-enclave itself and plays the parent"
+        "`nitro-kms bench --enclave unix://.../enclave-http.sock --control unix://...`: no proxy; "
+        "cleartext HTTP/1.1 signed with the simulation key to nitro-kms-enclave's own endpoint "
+        "(the enclave verifies SigV4 itself; KMS requests reach it only there since issue 16), "
+        "and the bench plays the parent on the control link. (Runs before issue 16 sent frames "
+        "naming the caller, without HTTP or SigV4.)"
     ),
 }
 # Targets.

@@ -64,6 +64,9 @@ enum Command {
     /// Verify a nitro-kms service's attested identity (and write its CA for `--ca-bundle`).
     #[command(subcommand)]
     Service(commands::service::ServiceCommand),
+    /// Seal caller credentials to a verified service's provisioning key.
+    #[command(subcommand)]
+    Credentials(commands::credentials::CredentialsCommand),
     /// Drive a KMS endpoint with concurrent requests and report throughput and latency.
     Bench(commands::bench::BenchArgs),
 }
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
         Command::Attestation(cmd) => commands::attestation::run(cmd),
         Command::Recipient(cmd) => commands::recipient::run(cmd),
         Command::Service(cmd) => commands::service::run(cmd),
+        Command::Credentials(cmd) => commands::credentials::run(cmd),
         Command::Bench(args) => commands::bench::run(args),
     };
     match result {

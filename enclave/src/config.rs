@@ -94,7 +94,7 @@ pub struct Args {
     /// Deadline of one storage round trip to the parent, in milliseconds.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_PERSIST_TIMEOUT_MS")]
     pub persist_timeout_ms: Option<u64>,
-    /// Requests in flight per connection.
+    /// In-flight bound offered in the control link's Hello (the link carries no KMS requests).
     #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_IN_FLIGHT")]
     pub max_in_flight: Option<u32>,
     /// Largest frame, in bytes.
@@ -223,7 +223,7 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Storage round-trip deadline.
     pub persist_timeout: Duration,
-    /// Requests in flight per connection.
+    /// In-flight bound offered in the control link's Hello.
     pub max_in_flight: u32,
     /// Largest frame.
     pub max_frame_len: u32,

@@ -1,9 +1,12 @@
-//! The nitro-kms enclave: owns the KMS keys and answers KMS operations over the frame protocol.
+//! The nitro-kms enclave: owns the KMS keys and answers KMS operations at its own HTTP endpoint,
+//! SigV4 verified inside the enclave.
 //!
 //! A library, so that the binary (`main.rs`) and tests share it. The pieces, from the wire in:
 //!
-//! - [`server`]: accepts the parent's connections, runs the Hello, multiplexes requests;
-//! - [`http`]: the enclave's own KMS HTTP endpoint (`--http-listen`), SigV4 verified here;
+//! - [`server`]: the control link — accepts the parent's connections, runs the Hello, serves
+//!   storage, credentials, `Sync` and `Ping` frames, and refuses KMS requests (`Request` frames);
+//! - [`http`]: the enclave's own KMS HTTP endpoint (`--http-listen`), SigV4 verified here: the
+//!   only way a KMS request reaches the service;
 //! - [`service`]: one request in, one reply out — parse, dispatch to [`ops`], render;
 //! - [`ops`]: one module per KMS operation, plus the shared key access checks; each runs against
 //!   the [`context`] (identity, keystore, recipient verifier, clock, policy cache);
@@ -18,6 +21,8 @@
 //! - [`tls`]: the service's attested TLS identity (issue 16) — the CA and provisioning keys kept
 //!   in the sealed keystore, the leaf certificate carrying an attestation document, the rustls
 //!   configuration and the `/.well-known/nitro-kms/` answers;
+//! - [`sealed_credentials`]: caller credentials sealed to the provisioning key, delivered by the
+//!   parent, stored in the sealed keystore and put in force at the HTTP endpoint;
 //! - [`deletion`]: keys past their deletion window; [`config`]: flags, environment, TOML;
 //!   [`clock`]: injectable time.
 
@@ -34,6 +39,7 @@ pub mod keystore;
 pub mod ops;
 pub mod policy;
 pub mod recipient;
+pub mod sealed_credentials;
 pub mod server;
 pub mod service;
 pub mod storage;

@@ -1,14 +1,14 @@
 //! `nitro-kms-enclave`: the enclave binary.
 //!
 //! Start-up order matters: listen first (the parent must be able to connect), load the sealed
-//! keystore *through* the first parent connection, and only then serve KMS requests (requests that
-//! arrive earlier wait, within their deadline). A sealed state that does not authenticate stops the
+//! keystore *through* the first parent connection on the control link, and only then serve KMS
+//! requests at the HTTP endpoint (requests that arrive earlier wait, within their deadline). A sealed state that does not authenticate stops the
 //! process with status 1: the enclave refuses to serve rather than start empty. SIGTERM or SIGINT
 //! stop accepting, let requests in flight finish, and exit 0.
 //!
 //! With `--http-listen ADDR` the enclave also serves the KMS HTTP API itself
 //! ([`nitro_kms_enclave::http`]), verifying SigV4 here, over TLS with its attested identity
-//! ([`nitro_kms_enclave::tls`]) and over cleartext where allowed; it starts with the frame server
+//! ([`nitro_kms_enclave::tls`]) and over cleartext where allowed; it starts with the control link
 //! (answering 503 on `/healthz` and `/.well-known/nitro-kms/`, and closing ClientHellos, until the
 //! state is loaded and the identity exists) and stops with it.
 //!
@@ -42,6 +42,7 @@ use nitro_kms_crypto as crypto;
 use nitro_kms_enclave::config::{Args, Config, file_check};
 use nitro_kms_enclave::context::Identity;
 use nitro_kms_enclave::recipient::RecipientVerifier;
+use nitro_kms_enclave::sealed_credentials::{Inbox, Keeper};
 use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::Service;
 use nitro_kms_enclave::storage::parent_link::ParentLink;
@@ -273,17 +274,19 @@ async fn run(config: Config) -> Result<(), String> {
 
     let link = Arc::new(ParentLink::new(config.persist_timeout));
     let (service_tx, service_rx) = watch::channel(None);
+    // Sealed caller credentials queue here until the keeper (below) can open and store them.
+    let (sealed_inbox, sealed_deliveries) = Inbox::channel();
     let server = tokio::spawn(server::serve(
         listener,
         service_rx.clone(),
         link.clone(),
+        sealed_inbox,
         ServerConfig {
             limits: Limits {
                 max_frame_len: config.max_frame_len,
                 max_in_flight: config.max_in_flight,
             },
             max_connections: config.max_connections,
-            request_timeout: config.request_timeout,
             shutdown_grace: config.request_timeout,
         },
         stop_rx.clone(),
@@ -291,10 +294,15 @@ async fn run(config: Config) -> Result<(), String> {
 
     // The service's TLS identity, filled once the sealed state is loaded (below).
     let identity = http::IdentitySlot::new();
+    let access_keys = Arc::new(http::access_keys::AccessKeys::new(
+        http::access_keys::load(config.simulate, config.credentials.as_deref())
+            .map_err(|e| e.to_string())?,
+    ));
     let http = start_http(
         &config,
         service_rx.clone(),
         identity.clone(),
+        access_keys.clone(),
         stop_rx.clone(),
     )
     .await?;
@@ -406,6 +414,13 @@ async fn run(config: Config) -> Result<(), String> {
             None
         }
     };
+    // The stored sealed caller credentials in force, then each newer one the parent delivers.
+    let keeper = Keeper {
+        service: service.clone(),
+        tls: service_tls.clone(),
+        access_keys,
+    };
+    tokio::spawn(keeper.run(sealed_deliveries, stop_rx.clone()));
     // From now on the HTTP endpoint terminates TLS and answers `/.well-known/nitro-kms/`.
     if let Some(tls) = service_tls
         && identity.set(tls).is_err()
@@ -438,17 +453,16 @@ async fn start_http(
     config: &Config,
     service: nitro_kms_enclave::context::ServiceSlot,
     identity: http::IdentitySlot,
+    access_keys: Arc<http::access_keys::AccessKeys>,
     stop: watch::Receiver<bool>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
     let Some(listen) = &config.http_listen else {
         return Ok(None);
     };
-    let access_keys = http::access_keys::load(config.simulate, config.credentials.as_deref())
-        .map_err(|e| e.to_string())?;
     if access_keys.is_empty() {
         tracing::warn!(
-            "nitro-kms-enclave: WARNING: no access keys: every signed HTTP request is refused \
-             (UnrecognizedClientException)"
+            "nitro-kms-enclave: no access keys yet: every signed HTTP request is refused \
+             (UnrecognizedClientException) until sealed credentials arrive"
         );
     }
     let address: Address = listen
@@ -459,7 +473,7 @@ async fn start_http(
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let endpoint = Arc::new(http::HttpEndpoint {
         service,
-        access_keys: Arc::new(access_keys),
+        access_keys,
         region: config.region.clone(),
         limits: http::HttpLimits {
             max_body: config.max_body,

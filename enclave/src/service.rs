@@ -1,11 +1,11 @@
 //! The KMS service of the enclave: one request in (operation name, caller, JSON body), one
 //! response out (HTTP status, JSON body).
 //!
-//! [`Service::handle`] is the single entry point the frame server calls. It parses and validates
-//! the body exactly as AWS does ([`KmsRequest::parse`]), hands the typed request to the operation's
-//! module under [`crate::ops`] ([`dispatch`]) with the [`Context`] the operations run against, and
-//! renders the result or the [`KmsError`] as the body the parent relays to its HTTP client
-//! unchanged.
+//! [`Service::handle`] is the single entry point, called by the enclave's HTTP endpoint
+//! ([`crate::http::answer`]) with the principal it verified. It parses and validates the body
+//! exactly as AWS does ([`KmsRequest::parse`]), hands the typed request to the operation's module
+//! under [`crate::ops`] ([`dispatch`]) with the [`Context`] the operations run against, and
+//! renders the result or the [`KmsError`] as the HTTP answer's body.
 
 use std::sync::Arc;
 
@@ -27,7 +27,7 @@ use crate::ops::{
 /// context without depending on the service that dispatches to them.
 pub type Service = Context;
 
-/// An operation's outcome as the parent relays it: HTTP status and JSON body.
+/// An operation's outcome: HTTP status and JSON body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     /// 200, or the error's HTTP status.
@@ -47,7 +47,7 @@ impl Reply {
 }
 
 impl Service {
-    /// Answers one request. `caller` is the principal ARN the parent authenticated.
+    /// Answers one request. `caller` is the principal ARN the enclave authenticated (SigV4).
     pub async fn handle(self: &Arc<Self>, op: &str, caller: &str, body: &[u8]) -> Reply {
         let result = match Operation::from_name(op) {
             None => Err(KmsError::unknown_operation()),

@@ -12,8 +12,9 @@
 //!   [`relay::route`] picks the enclave (for now always the leader);
 //! - [`router`]: the enclaves' control links ([`nitro_kms_parent_link`]: per enclave a pool of
 //!   frame connections serving its `Persist` frames from the sealed-state store, the seal-root
-//!   credentials [`enclave_credentials`] hands it, and the read replicas' `Sync`s) and which of
-//!   them is up and caught up;
+//!   credentials [`enclave_credentials`] hands it, the caller credentials sealed to the enclave
+//!   that [`sealed_credentials`] carries unread (`--sealed-credentials`), and the read replicas'
+//!   `Sync`s) and which of them is up and caught up;
 //! - [`admin`]: `--admin-listen`, the proxy's own `/healthz` and `/metrics` ([`metrics`]:
 //!   connections, bytes, control links, sealed-state position, egress);
 //! - [`simulation`]: `--simulate`, the enclave as a supervised child process;
@@ -28,6 +29,7 @@ pub mod enclave_credentials;
 pub mod metrics;
 pub mod relay;
 pub mod router;
+pub mod sealed_credentials;
 pub mod simulation;
 
 pub use nitro_kms_wire::shutdown::stopped;

@@ -33,13 +33,12 @@ use nitro_kms_parent_link::state_store::StateStore;
 use nitro_kms_parent_link::{LinkConfig, StateDirLock};
 use nitro_kms_proxy::admin::{self, Admin, DEFAULT_ADMIN_LISTEN};
 use nitro_kms_proxy::egress::{self, EgressSpec};
-use nitro_kms_proxy::enclave_credentials;
 use nitro_kms_proxy::metrics::Metrics;
 use nitro_kms_proxy::relay::listener::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DRAIN};
 use nitro_kms_proxy::relay::{self, Relay, targets};
 use nitro_kms_proxy::router::Router;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
-use nitro_kms_proxy::stopped;
+use nitro_kms_proxy::{enclave_credentials, sealed_credentials, stopped};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
@@ -101,6 +100,10 @@ struct Args {
     /// credentials near their expiry).
     #[arg(long, default_value_t = 60)]
     enclave_credentials_refresh_secs: u64,
+    /// Caller credentials sealed to the enclave (`nitro-kms credentials seal`): handed to it
+    /// after every connection's Hello and again when the file changes.
+    #[arg(long, env = "NITRO_KMS_PROXY_SEALED_CREDENTIALS")]
+    sealed_credentials: Option<PathBuf>,
     /// Log format.
     #[arg(long, value_parser = ["text", "json"], default_value = "text")]
     log_format: String,
@@ -259,6 +262,10 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             )
         }
     };
+    let sealed_file = match args.sealed_credentials.clone() {
+        None => None,
+        Some(path) => Some(sealed_credentials::start(path, stop_rx.clone()).map_err(usage)?),
+    };
     let store = Arc::new(Mutex::new(store));
     let pool_size = args.pool_size.max(1);
     let configs = enclaves
@@ -272,6 +279,7 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
             request_timeout: DRAIN,
             limits: Limits::default(),
             credentials: enclave_credentials.clone(),
+            sealed_credentials: sealed_file.clone(),
         })
         .collect();
     let router = Router::start(configs, store, metrics.clone(), stop_rx.clone())

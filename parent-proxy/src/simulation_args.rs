@@ -15,8 +15,8 @@ pub const DEFAULT_ACCOUNT: &str = "111122223333";
 pub const CREDENTIALS_REFUSED: &str = "--credentials is refused without --simulate: it holds \
     callers' secret access keys in plaintext, and the parent must not read them (whoever holds \
     a caller's secret can sign as that caller, and the parent is outside the trust boundary). \
-    Seal the file to the enclave instead with `nitro-kms credentials seal` (docs/deploy-nitro.md): \
-    only the attested enclave can open it";
+    Seal the file to the enclave instead with `nitro-kms credentials seal` and pass the result as \
+    --sealed-credentials FILE (docs/sealed-credentials.md): only the attested enclave can open it";
 
 /// The simulated enclave's settings.
 #[derive(clap::Args, Debug, Default, Clone)]

@@ -1,35 +1,42 @@
-//! A real `nitro-kms-enclave --simulate` process and a test parent talking frames to it.
+//! A real `nitro-kms-enclave --simulate` process, a test parent on its control link, and a signed
+//! HTTP client of its KMS endpoint.
 //!
-//! [`Enclave::start`] spawns the binary on a Unix socket (vsock has no loopback here), connects,
-//! does the Hello, and plays the parent: it relays requests ([`Enclave::call`]) and stores the
-//! enclave's sealed state with the real parent's [`StateStore`] in `parent_dir`, so restart tests see
-//! exactly what the real parent would keep. [`Parent::fail_persist`] makes every storage request
-//! fail, to test that a mutation whose persist fails changes nothing.
+//! [`Enclave::start`] spawns the binary with its control link on a Unix socket (vsock has no
+//! loopback here) and its KMS endpoint on another (`--http-listen unix://...`, cleartext, as the
+//! simulation allows), with `--credentials` holding an access key for every test principal
+//! ([`principals`]). The harness plays the parent on the control link, and only there: it does
+//! the Hello and stores the enclave's sealed state with the real parent's [`StateStore`] in
+//! `parent_dir`, so restart tests see exactly what the real parent would keep;
+//! [`Parent::fail_persist`] makes every storage request fail, to test that a mutation whose
+//! persist fails changes nothing.
+//!
+//! KMS requests ([`Enclave::call`], [`Enclave::call_as`], [`Enclave::call_raw`]) go to the HTTP
+//! endpoint, signed with SigV4 by the caller's key ([`signed_http`]): the enclave believes only
+//! callers it authenticated (issue 16) and refuses `Request` frames on the control link, so the
+//! harness cannot name a caller, only sign as one of the table's principals.
 
-use std::collections::HashMap;
+pub mod principals;
+pub mod signed_http;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nitro_kms_parent_link::state_store::StateStore;
 use nitro_kms_wire::transport::{self, Address};
-use nitro_kms_wire::{
-    FramedReader, FramedWriter, Hello, Limits, Message, PersistAck, Request, Response, handshake,
-};
+use nitro_kms_wire::{FramedReader, FramedWriter, Hello, Limits, Message, PersistAck, handshake};
 use serde_json::Value;
 use tokio::process::{Child, Command};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// The account the test enclaves own keys in.
 pub const ACCOUNT: &str = "111122223333";
 /// Their region.
 pub const REGION: &str = "us-east-1";
-/// A caller of that account (allowed by the default key policy).
-pub const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
-/// A caller of another account.
-pub const MALLORY: &str = "arn:aws:iam::444455556666:user/mallory";
+pub use principals::{ALICE, BOB, KEY_ADMIN, MALLORY};
+use signed_http::SignedHttp;
 
 /// What the enclave answered: HTTP status and the JSON body (`Null` for an empty body).
 #[derive(Debug, Clone)]
@@ -101,18 +108,23 @@ pub struct Enclave {
     pub parent_dir: PathBuf,
     /// The enclave's stderr.
     pub log: PathBuf,
-    /// The Unix socket the enclave listens on (for tests that open their own connections).
+    /// The Unix socket of the enclave's control link (for tests that open their own parent
+    /// connections).
     pub socket: PathBuf,
+    /// The Unix socket of the enclave's KMS HTTP endpoint (`--http-listen`; cleartext, SigV4).
+    pub http_socket: PathBuf,
     /// Storage switches.
     pub parent: Arc<Parent>,
-    tx: mpsc::Sender<Message>,
-    pending: Arc<Mutex<HashMap<u64, oneshot::Sender<Response>>>>,
-    next_id: AtomicU64,
+    /// Keeps the harness's control-link connection (its writer task) open.
+    _control: mpsc::Sender<Message>,
+    http: SignedHttp,
 }
 
 impl Enclave {
     /// Starts an enclave on `world` with its sealed state in `parent_dir`, trusting the world's
-    /// simulated root, and connects to it. `extra` is appended to the command line.
+    /// simulated root, connects to its control link, and waits until a signed request is
+    /// answered. `extra` is appended to the command line (not `--http-listen` nor
+    /// `--credentials`: the harness gives those).
     pub async fn start(world: &Path, parent_dir: &Path, extra: &[&str]) -> Enclave {
         match Self::try_start(world, parent_dir, extra).await {
             Ok(e) => e,
@@ -140,6 +152,10 @@ impl Enclave {
         std::fs::create_dir_all(world).map_err(|e| e.to_string())?;
         let socket = world.join(format!("enclave-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&socket);
+        let http_socket = world.join(format!("http-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&http_socket);
+        let credentials = world.join("test-principals.toml");
+        principals::write_credentials_file(&credentials).map_err(|e| e.to_string())?;
         let log = world.join("enclave.log");
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let mut child = Command::new(crate::binary("nitro-kms-enclave"))
@@ -151,6 +167,10 @@ impl Enclave {
             .arg("--trust-simulated-root")
             .arg(world.join("root.pem"))
             .args(["--region", REGION, "--account", ACCOUNT])
+            .arg("--http-listen")
+            .arg(format!("unix://{}", http_socket.display()))
+            .arg("--credentials")
+            .arg(&credentials)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -200,68 +220,61 @@ impl Enclave {
                 }
             }
         });
-        let pending: Arc<Mutex<HashMap<u64, oneshot::Sender<Response>>>> = Arc::default();
         let mut store = StateStore::open(parent_dir).map_err(|e| e.to_string())?;
         let chunk = limits.max_frame_len as usize - 256;
         {
-            let pending = pending.clone();
             let parent = parent.clone();
             let tx = tx.clone();
             tokio::spawn(async move {
                 while let Ok(Some(message)) = reader.read_message().await {
-                    match message {
-                        Message::Response(r) => {
-                            if let Some(waiter) = lock(&pending).remove(&r.id) {
-                                let _ = waiter.send(r);
-                            }
-                        }
-                        Message::Persist(p) => {
-                            let ack = if parent.fail_persist.load(Ordering::SeqCst) {
-                                parent.refused.fetch_add(1, Ordering::SeqCst);
-                                PersistAck::failed(p.id, "the test parent refuses to store")
-                            } else {
-                                store.handle(&p, chunk)
-                            };
-                            let _ = tx.send(Message::PersistAck(ack)).await;
-                        }
-                        _ => {}
+                    if let Message::Persist(p) = message {
+                        let ack = if parent.fail_persist.load(Ordering::SeqCst) {
+                            parent.refused.fetch_add(1, Ordering::SeqCst);
+                            PersistAck::failed(p.id, "the test parent refuses to store")
+                        } else {
+                            store.handle(&p, chunk)
+                        };
+                        let _ = tx.send(Message::PersistAck(ack)).await;
                     }
                 }
-                // The connection is gone: fail every call still waiting.
-                lock(&pending).clear();
             });
         }
-        let enclave = Enclave {
+        let mut enclave = Enclave {
             child,
             world: world.to_owned(),
             parent_dir: parent_dir.to_owned(),
             log,
             socket,
+            http: SignedHttp::new(&http_socket, REGION),
+            http_socket,
             parent,
-            tx,
-            pending,
-            next_id: AtomicU64::new(1),
+            _control: tx,
         };
-        // Ready once a request gets through (requests wait while the state loads).
-        // (A test may set a tiny request deadline; retry timeouts while the state loads.)
-        let mut probe = enclave
-            .call_as(ALICE, "ListKeys", &serde_json::json!({}))
-            .await;
-        for _ in 0..200 {
-            if probe.error_type() != "DependencyTimeoutException" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            probe = enclave
+        // Ready once a signed request gets through: the HTTP socket may appear after the control
+        // one, and requests wait (within their deadline) while the state loads through the
+        // control link. A test may set a tiny request deadline, and a state the parent cannot
+        // deliver yet is retried: keep probing for up to 60 s while the process runs.
+        let started = std::time::Instant::now();
+        loop {
+            let probe = enclave
                 .call_as(ALICE, "ListKeys", &serde_json::json!({}))
                 .await;
+            if probe.status == 200 {
+                return Ok(enclave);
+            }
+            let waiting = probe.status == 0 || probe.error_type() == "DependencyTimeoutException";
+            let exited = matches!(enclave.child.try_wait(), Ok(Some(_)));
+            if !waiting || exited || started.elapsed() > Duration::from_secs(60) {
+                let status = enclave.wait_exit().await;
+                return Err(format!(
+                    "{status:?} (last probe: {} {}): {}",
+                    probe.status,
+                    probe.body,
+                    read(&enclave.log)
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        if probe.status != 200 {
-            let mut enclave = enclave;
-            let status = enclave.wait_exit().await;
-            return Err(format!("{status:?}: {}", read(&enclave.log)));
-        }
-        Ok(enclave)
     }
 
     /// Sends `op` with `body` as [`ALICE`].
@@ -269,48 +282,60 @@ impl Enclave {
         self.call_as(ALICE, op, body).await
     }
 
-    /// Sends `op` with `body` as `caller`.
+    /// Sends `op` with `body` as `caller`, which must be one of the test principals
+    /// ([`principals::PRINCIPALS`]).
     pub async fn call_as(&self, caller: &str, op: &str, body: &Value) -> Reply {
         self.call_raw(caller, op, body.to_string().into_bytes())
             .await
     }
 
-    /// Sends raw payload bytes.
-    pub async fn call_raw(&self, caller: &str, op: &str, payload: Vec<u8>) -> Reply {
-        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
-        let (tx, rx) = oneshot::channel();
-        lock(&self.pending).insert(id, tx);
-        let request = Message::Request(Request {
-            id,
-            op: op.to_owned(),
-            caller: caller.to_owned(),
-            payload,
-        });
-        if self.tx.send(request).await.is_err() {
-            return Reply {
-                status: 0,
-                body: Value::String("connection closed".into()),
-            };
-        }
-        match tokio::time::timeout(Duration::from_secs(30), rx).await {
-            Ok(Ok(r)) => Reply {
-                status: r.status.code(),
-                body: if r.payload.is_empty() {
-                    Value::Null
-                } else {
-                    serde_json::from_slice(&r.payload).unwrap_or_else(|e| {
-                        panic!(
-                            "{op}: reply is not JSON ({e}): {:?}",
-                            String::from_utf8_lossy(&r.payload)
-                        )
-                    })
+    /// Sends raw payload bytes as `caller` (a test principal): `POST /` with
+    /// `X-Amz-Target: TrentService.<op>`, signed with `caller`'s key. Status 0 when no answer
+    /// came (the enclave is gone, or 30 s passed).
+    ///
+    /// # Panics
+    /// If `caller` is not in [`principals::PRINCIPALS`], or the answer is not JSON.
+    #[track_caller]
+    pub fn call_raw(
+        &self,
+        caller: &str,
+        op: &str,
+        payload: Vec<u8>,
+    ) -> impl std::future::Future<Output = Reply> + '_ {
+        let key = principals::principal(caller);
+        let op = op.to_owned();
+        async move {
+            let sent = self.http.call(key, &op, &payload);
+            match tokio::time::timeout(Duration::from_secs(30), sent).await {
+                Ok(Ok(answer)) => Reply {
+                    status: answer.status,
+                    body: if answer.body.is_empty() {
+                        Value::Null
+                    } else {
+                        serde_json::from_slice(&answer.body).unwrap_or_else(|e| {
+                            panic!(
+                                "{op}: reply is not JSON ({e}): {:?}",
+                                String::from_utf8_lossy(&answer.body)
+                            )
+                        })
+                    },
                 },
-            },
-            _ => Reply {
-                status: 0,
-                body: Value::String("no reply".into()),
-            },
+                Ok(Err(e)) => Reply {
+                    status: 0,
+                    body: Value::String(e),
+                },
+                Err(_) => Reply {
+                    status: 0,
+                    body: Value::String("no reply".into()),
+                },
+            }
         }
+    }
+
+    /// Closes the kept-alive HTTP connections the harness is not using (for tests of the
+    /// endpoint's connection cap).
+    pub fn close_idle_connections(&self) {
+        self.http.forget_connections();
     }
 
     /// Creates a symmetric key and returns its id.
@@ -394,8 +419,4 @@ pub fn alias_arn(name: &str) -> String {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

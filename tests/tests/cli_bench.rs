@@ -92,10 +92,12 @@ fn bench_reports_counts_percentiles_and_connections_in_json() {
     );
 }
 
-/// An enclave started alone on a Unix socket, killed when dropped: the bench is its only parent.
+/// An enclave started alone (control link and HTTP endpoint on Unix sockets), killed when
+/// dropped: the bench is its only parent.
 struct LoneEnclave {
     child: std::process::Child,
     socket: std::path::PathBuf,
+    http: std::path::PathBuf,
     world: std::path::PathBuf,
 }
 
@@ -110,12 +112,15 @@ fn lone_enclave(dir: &std::path::Path) -> LoneEnclave {
     let world = dir.join("world");
     std::fs::create_dir_all(&world).unwrap();
     let socket = dir.join("enclave.sock");
+    let http = dir.join("enclave-http.sock");
     let child = Command::new(nitro_kms_tests::binary("nitro-kms-enclave"))
         .arg("--simulate")
         .arg("--state-dir")
         .arg(&world)
         .arg("--listen")
         .arg(format!("unix://{}", socket.display()))
+        .arg("--http-listen")
+        .arg(format!("unix://{}", http.display()))
         .arg("--trust-simulated-root")
         .arg(world.join("root.pem"))
         .args(["--region", "us-east-1", "--account", "111122223333"])
@@ -123,7 +128,7 @@ fn lone_enclave(dir: &std::path::Path) -> LoneEnclave {
         .spawn()
         .unwrap();
     for _ in 0..500 {
-        if socket.exists() {
+        if socket.exists() && http.exists() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -131,15 +136,20 @@ fn lone_enclave(dir: &std::path::Path) -> LoneEnclave {
     LoneEnclave {
         child,
         socket,
+        http,
         world,
     }
 }
 
-fn bench_frames(enclave: &LoneEnclave, parent: &std::path::Path, extra: &[&str]) -> Value {
+/// `nitro-kms bench --enclave` against the lone enclave's HTTP endpoint, the bench its parent on
+/// the control link (`--control`, `--state-dir`).
+fn bench_alone(enclave: &LoneEnclave, parent: &std::path::Path, extra: &[&str]) -> Value {
     json_of(
         Command::new(nitro_kms_tests::binary("nitro-kms"))
             .arg("bench")
             .arg("--enclave")
+            .arg(format!("unix://{}", enclave.http.display()))
+            .arg("--control")
             .arg(format!("unix://{}", enclave.socket.display()))
             .arg("--state-dir")
             .arg(parent)
@@ -149,7 +159,7 @@ fn bench_frames(enclave: &LoneEnclave, parent: &std::path::Path, extra: &[&str])
 }
 
 #[test]
-fn bench_drives_the_enclave_alone_over_frames_and_serves_its_persists() {
+fn bench_drives_the_enclave_alone_at_its_http_endpoint_and_serves_its_persists() {
     let dir = tempfile::tempdir().unwrap();
     let enclave = lone_enclave(dir.path());
     let parent = dir.path().join("parent");
@@ -159,12 +169,12 @@ fn bench_drives_the_enclave_alone_over_frames_and_serves_its_persists() {
         "GenerateDataKeyWithoutPlaintext",
         "Decrypt",
     ] {
-        let r = bench_frames(
+        let r = bench_alone(
             &enclave,
             &parent,
             &["--operation", op, "--concurrency", "8", "--requests", "300"],
         );
-        assert_eq!(r["target"], "frames");
+        assert_eq!(r["target"], "enclave");
         assert_eq!(r["operation"], op);
         assert_eq!(
             (r["requests"].as_u64(), r["errors"].as_u64()),
@@ -180,7 +190,7 @@ fn bench_drives_the_enclave_alone_over_frames_and_serves_its_persists() {
             || parent.join("keystore.snapshot").exists()
     );
     let recipient = format!("simulated:{}", enclave.world.display());
-    let r = bench_frames(
+    let r = bench_alone(
         &enclave,
         &parent,
         &[
@@ -209,7 +219,7 @@ fn bench_counts_recipient_answers_from_an_untrusted_root_as_errors() {
     let stranger = dir.path().join("stranger");
     std::fs::create_dir_all(&stranger).unwrap();
     let recipient = format!("simulated:{}", stranger.display());
-    let r = bench_frames(
+    let r = bench_alone(
         &enclave,
         &dir.path().join("parent"),
         &[
@@ -266,6 +276,11 @@ fn bench_refuses_a_state_directory_another_parent_holds() {
         .arg("--enclave")
         .arg(format!(
             "unix://{}",
+            dir.path().join("no-enclave-http.sock").display()
+        ))
+        .arg("--control")
+        .arg(format!(
+            "unix://{}",
             dir.path().join("no-enclave.sock").display()
         ))
         .arg("--state-dir")
@@ -279,4 +294,26 @@ fn bench_refuses_a_state_directory_another_parent_holds() {
         stderr.contains(&format!("in use by process {}", std::process::id())),
         "{stderr}"
     );
+}
+
+#[test]
+fn bench_measures_the_simulations_enclave_at_its_own_endpoint_past_the_proxy() {
+    // The proxy stays the enclave's parent (its control link); the bench signs with the
+    // simulation key and talks to the enclave's own HTTP endpoint, not to the proxy.
+    let sim = Sim::start(&[]);
+    let http = sim.dir.join("enclave-http.sock");
+    let r = json_of(
+        Command::new(nitro_kms_tests::binary("nitro-kms"))
+            .arg("bench")
+            .arg("--enclave")
+            .arg(format!("unix://{}", http.display()))
+            .args(["--json", "--concurrency", "2", "--requests", "40"]),
+    );
+    assert_eq!(r["target"], "enclave");
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(40), Some(0)),
+        "{r}"
+    );
+    assert_eq!(sim.terminate(), Some(0));
 }

@@ -1,11 +1,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The frame server: multiplexed requests answered out of order, the per-connection in-flight
-//! bound, the per-request deadline, unknown operations and a clean SIGTERM.
+//! Where the enclave's requests and frames are bounded, now that KMS requests arrive only at its
+//! HTTP endpoint (signed, verified in the enclave) and the control link carries frames only:
+//! concurrent requests answered as they finish (a quick one is not held behind a slow one), the
+//! endpoint's connection cap (connections beyond `--http-max-connections` closed at once, not
+//! queued), the per-request deadline, unknown operations and bad bodies, the control link's
+//! liveness frames, and a clean SIGTERM.
+//!
+//! (The frame-level in-flight bound of `Request` frames is gone with the frames themselves: the
+//! control link refuses them, see `enclave_refuses_parent_caller.rs`. On HTTP/1.1 a connection
+//! has one request in flight, so the connection cap is what bounds the work clients can start.)
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nitro_kms_tests::enclave::{ALICE, Enclave};
+use nitro_kms_wire::{FramedReader, FramedWriter, Hello, Limits, Message, handshake};
 use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::UnixStream;
 
 fn slow_pair(key: &str) -> serde_json::Value {
     // RSA-4096 key generation takes hundreds of milliseconds in a debug build.
@@ -13,7 +24,7 @@ fn slow_pair(key: &str) -> serde_json::Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_on_one_connection_are_answered_out_of_order() {
+async fn a_quick_request_is_not_held_behind_a_slow_one() {
     let dir = tempfile::tempdir().unwrap();
     let enclave = Enclave::start(&dir.path().join("w"), &dir.path().join("p"), &[]).await;
     let key = enclave.create_key().await;
@@ -25,8 +36,8 @@ async fn requests_on_one_connection_are_answered_out_of_order() {
         (r, started.elapsed())
     };
     let fast = async {
-        // Sent after the slow one is on the wire.
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        // Sent after the slow one is on the wire (on its own kept-alive connection).
+        tokio::time::sleep(Duration::from_millis(20)).await;
         let r = enclave
             .call("GenerateRandom", &json!({"NumberOfBytes": 8}))
             .await;
@@ -41,31 +52,101 @@ async fn requests_on_one_connection_are_answered_out_of_order() {
     );
 }
 
+/// One `GET /healthz` on `stream`: the status, or `None` when the enclave closed the connection
+/// without answering.
+async fn healthz(stream: &mut UnixStream) -> Option<u16> {
+    let request = b"GET /healthz HTTP/1.1\r\nhost: localhost\r\n\r\n";
+    if stream.write_all(request).await.is_err() {
+        return None;
+    }
+    let mut buf = vec![0u8; 1024];
+    let mut read = 0;
+    let answered = tokio::time::timeout(Duration::from_secs(10), async {
+        while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf[read..]).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => read += n,
+            }
+        }
+    })
+    .await;
+    assert!(answered.is_ok(), "the enclave neither answered nor closed");
+    let head = String::from_utf8_lossy(&buf[..read]);
+    head.split_whitespace().nth(1).and_then(|s| s.parse().ok())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_beyond_max_in_flight_are_throttled_not_queued() {
+async fn connections_beyond_the_http_cap_are_closed_not_queued() {
     let dir = tempfile::tempdir().unwrap();
     let enclave = Enclave::start(
         &dir.path().join("w"),
         &dir.path().join("p"),
-        &["--max-in-flight", "1"],
+        &["--http-max-connections", "1"],
     )
     .await;
-    let key = enclave.create_key().await;
-    let body = slow_pair(&key);
-    let first = enclave.call("GenerateDataKeyPairWithoutPlaintext", &body);
-    let second = async {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        enclave
+    // The harness's own kept-alive connection holds the one place: let it go, then take it with
+    // a connection of ours (the enclave frees the place when it sees the close).
+    enclave.close_idle_connections();
+    let mut holder = None;
+    for _ in 0..500 {
+        let mut s = UnixStream::connect(&enclave.http_socket).await.unwrap();
+        if healthz(&mut s).await == Some(200) {
+            holder = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut holder = holder.expect("no connection was served");
+    // A second connection is closed at once, unanswered; the first is still served.
+    let mut second = UnixStream::connect(&enclave.http_socket).await.unwrap();
+    assert_eq!(healthz(&mut second).await, None);
+    assert_eq!(healthz(&mut holder).await, Some(200));
+    // Once the first goes, signed calls get through again.
+    drop(holder);
+    let mut reply = enclave
+        .call("GenerateRandom", &json!({"NumberOfBytes": 8}))
+        .await;
+    for _ in 0..500 {
+        if reply.status != 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        reply = enclave
             .call("GenerateRandom", &json!({"NumberOfBytes": 8}))
-            .await
-    };
-    let (first, second) = tokio::join!(first, second);
-    first.ok();
-    second.assert_error(
-        400,
-        "ThrottlingException",
-        "Too many requests in flight on this connection",
+            .await;
+    }
+    reply.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_control_link_answers_pings_beside_the_harness_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let enclave = Enclave::start(&dir.path().join("w"), &dir.path().join("p"), &[]).await;
+    let mut stream = UnixStream::connect(&enclave.socket).await.unwrap();
+    let limits = handshake(&mut stream, &Hello::new(&Limits::default()))
+        .await
+        .unwrap();
+    let (read_half, write_half) = tokio::io::split(stream);
+    let mut reader = FramedReader::new(read_half, &limits);
+    let mut writer = FramedWriter::new(write_half, &limits);
+    writer
+        .write_message(&Message::Ping { nonce: 0x5eed })
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(10), reader.read_message())
+        .await
+        .expect("no Pong within 10 s")
+        .unwrap();
+    assert!(
+        matches!(answer, Some(Message::Pong { nonce: 0x5eed })),
+        "{answer:?}"
     );
+    // (No mutation while this connection is attached: the enclave may send it a Persist.)
+    drop((reader, writer));
+    enclave
+        .call("GenerateRandom", &json!({"NumberOfBytes": 8}))
+        .await
+        .ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,8 +4,9 @@
 //! relaying (or forging) client connections could, and checks that the enclave believes only
 //! signatures it verified itself.
 //!
-//! The enclave holds two access keys: the simulation's (a principal of the key-owning account)
-//! and a low-privilege one of another account (`--credentials`). The "parent" holds neither's
+//! The enclave holds the simulation's access key (a principal of the key-owning account) and the
+//! test principals' (`--credentials`, tests/src/enclave/principals.rs), among them a
+//! low-privilege one of another account (MALLORY). The "parent" holds neither's
 //! secret: it can send unsigned requests, requests signed with keys the enclave does not hold,
 //! stale signed requests, caller headers of any name, and rewrite unsigned parts of requests.
 
@@ -16,17 +17,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use nitro_kms_api::sigv4::SIMULATION_PRINCIPAL;
-use nitro_kms_tests::enclave::{Dirs, Enclave, REGION};
+use nitro_kms_tests::enclave::principals::MALLORY_KEY;
+use nitro_kms_tests::enclave::{Dirs, Enclave, KEY_ADMIN, REGION};
 use nitro_kms_tests::proxy::{HttpResponse, Signing, Sim, kms_call, kms_headers, rss_kib, send};
 use serde_json::{Value, json};
 
 /// The low-privilege key the enclave holds (a principal of another account: the default key
 /// policy gives it nothing).
-const LOW_KEY_ID: &str = "AKIALOWPRIVILEGE0001";
-const LOW_SECRET: &str = "low-privilege-secret-for-the-test-0000000";
-const LOW_PRINCIPAL: &str = "arn:aws:iam::444455556666:user/mallory";
+const LOW_KEY_ID: &str = MALLORY_KEY.access_key_id;
+const LOW_SECRET: &str = MALLORY_KEY.secret_access_key;
 /// The admin role of docs/deploy-nitro.md's policy.
-const ADMIN: &str = "arn:aws:iam::111122223333:role/KmsKeyAdmin";
+const ADMIN: &str = KEY_ADMIN;
 /// Headers a parent might use to name a caller (the frame path's principal, and guesses).
 const CALLER_HEADERS: [&str; 4] = [
     "x-nitro-kms-principal",
@@ -43,29 +44,8 @@ struct Fixture {
 
 async fn start() -> Fixture {
     let dirs = Dirs::new();
-    std::fs::create_dir_all(&dirs.world).unwrap();
-    let http = dirs.world.join("enclave-http.sock");
-    let credentials = dirs.world.join("credentials.toml");
-    std::fs::write(
-        &credentials,
-        format!(
-            "[[credential]]\naccess_key_id = \"{LOW_KEY_ID}\"\nsecret_access_key = \
-             \"{LOW_SECRET}\"\nprincipal = \"{LOW_PRINCIPAL}\"\n"
-        ),
-    )
-    .unwrap();
-    let listen = format!("unix://{}", http.display());
-    let enclave = Enclave::start(
-        &dirs.world,
-        &dirs.parent,
-        &[
-            "--http-listen",
-            &listen,
-            "--credentials",
-            credentials.to_str().unwrap(),
-        ],
-    )
-    .await;
+    let enclave = Enclave::start(&dirs.world, &dirs.parent, &[]).await;
+    let http = enclave.http_socket.clone();
     Fixture {
         _dirs: dirs,
         enclave,

@@ -3,7 +3,8 @@
 //! end: a client fetches the CA over cleartext, trusts only it, and over TLS sends a SigV4-signed
 //! GenerateDataKey and fetches a fresh attestation document, which verifies against the simulated
 //! root and binds the CA and the provisioning key; the leaf in the handshake carries the
-//! attestation extension, signed by the key the document names; a client trusting another CA
+//! attestation extension (`id-pe-cmw`, a CMW holding the document), signed by the key the
+//! document names, and OpenSSL and Python's `cryptography` read it; a client trusting another CA
 //! fails the handshake.
 
 use std::io::{Read, Write};
@@ -15,7 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use nitro_kms_attest::attestation::{TrustAnchor, VerifyOptions, verify};
-use nitro_kms_attest::service::extension::{find, signed_parts};
+use nitro_kms_attest::service::certificate::ServiceCertificate;
+use nitro_kms_attest::service::{ATTESTATION_EXTENSION_OID, extension};
 use nitro_kms_crypto::{self as crypto, SignatureEncoding};
 use nitro_kms_tests::enclave::{Dirs, Enclave};
 use nitro_kms_tests::proxy::{HttpResponse, Signing, kms_headers, send};
@@ -119,10 +121,9 @@ fn openssl_spki(pem_file: &Path) -> Vec<u8> {
 async fn tls_on_the_enclave_port_is_attested_and_serves_signed_requests() {
     let dirs = Dirs::new();
     std::fs::create_dir_all(&dirs.world).unwrap();
-    let http: PathBuf = dirs.world.join("enclave-http.sock");
-    let listen = format!("unix://{}", http.display());
     // Ready (the sealed state loaded) implies the TLS identity exists: it is set first.
-    let enclave = Enclave::start(&dirs.world, &dirs.parent, &["--http-listen", &listen]).await;
+    let enclave = Enclave::start(&dirs.world, &dirs.parent, &[]).await;
+    let http: PathBuf = enclave.http_socket.clone();
 
     // The CA, over cleartext (allowed in the simulation).
     let ca = get(&mut connect(&http), "/.well-known/nitro-kms/ca.pem");
@@ -211,23 +212,19 @@ async fn tls_on_the_enclave_port_is_attested_and_serves_signed_requests() {
 
     // The leaf of the handshake: its attestation extension is present, not critical, and holds
     // a document of the same enclave binding the CA, whose key signed the leaf.
-    let extension = find(&chain[0]).unwrap().expect("the attestation extension");
-    assert!(!extension.critical);
-    let in_leaf = verify(&extension.document, &options).unwrap();
+    let leaf = ServiceCertificate::parse(&chain[0], "the leaf").unwrap();
+    let found = leaf.attestation_extension().unwrap();
+    assert!(!found.critical);
+    let in_leaf = verify(&found.document, &options).unwrap();
     assert_eq!(in_leaf.public_key.as_deref(), Some(&ca_spki[..]));
     assert_eq!(in_leaf.user_data, document.user_data);
     assert_eq!(in_leaf.pcrs, document.pcrs);
     assert_eq!(in_leaf.nonce, None);
-    let parts = signed_parts(&chain[0]).unwrap();
     // A P-384 SPKI ends with the 97-byte uncompressed point.
     let point = &ca_spki[ca_spki.len() - 97..];
-    crypto::verify_p384_sha384(
-        point,
-        &parts.tbs_certificate,
-        &parts.signature,
-        SignatureEncoding::Asn1,
-    )
-    .unwrap();
+    crypto::verify_p384_sha384(point, leaf.tbs(), leaf.signature(), SignatureEncoding::Asn1)
+        .unwrap();
+    other_readers_read_the_leaf(&dirs.world, &chain[0], &found.document);
 
     // A client trusting another CA fails the handshake.
     let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
@@ -242,4 +239,62 @@ async fn tls_on_the_enclave_port_is_attested_and_serves_signed_requests() {
 
     drop(session);
     assert_eq!(enclave.terminate().await, Some(0));
+}
+
+/// OpenSSL and Python's `cryptography` (from the test virtualenv) read the enclave's leaf: both
+/// parse it whole, name the extension by its OID, see it non-critical, and Python finds the value
+/// the format says — the DER CMW around `document`.
+fn other_readers_read_the_leaf(dir: &Path, leaf_der: &[u8], document: &[u8]) {
+    let leaf = dir.join("leaf.der");
+    std::fs::write(&leaf, leaf_der).unwrap();
+    let out = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-text", "-in"])
+        .arg(&leaf)
+        .output()
+        .expect("openssl must be installed for this test");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("{ATTESTATION_EXTENSION_OID}:")),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&format!("{ATTESTATION_EXTENSION_OID}: critical")),
+        "{text}"
+    );
+
+    let script = r#"
+import sys
+from cryptography import x509
+cert = x509.load_der_x509_certificate(open(sys.argv[1], "rb").read())
+ext = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(sys.argv[2]))
+assert not ext.critical, "critical"
+names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+print(",".join(str(n.value) for n in names))
+print(ext.value.value.hex())
+"#;
+    let python = nitro_kms_tests::proxy::venv().join("bin/python");
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(&leaf)
+        .arg(ATTESTATION_EXTENSION_OID)
+        .output()
+        .expect("the test virtualenv's python (make test-venv)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"localhost,127.0.0.1,::1"), "{stdout}");
+    let value = extension::extension_value(document).unwrap();
+    assert_eq!(
+        lines.get(1).copied(),
+        Some(crypto::hex_lower(&value).as_str())
+    );
 }

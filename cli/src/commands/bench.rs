@@ -1,7 +1,8 @@
 //! `nitro-kms bench`: the load generator.
 //!
 //! ```text
-//! nitro-kms bench (--endpoint-url URL [--region R] | --enclave unix:///PATH --state-dir DIR)
+//! nitro-kms bench (--endpoint-url URL | --enclave unix:///PATH/enclave-http.sock
+//!                  [--control unix:///PATH/enclave.sock --state-dir DIR]) [--region R]
 //!                 --operation GenerateDataKey [--key-id ID]
 //!                 --concurrency N (--duration SECONDS | --requests N) [--json]
 //!                 [--recipient simulated:DIR|nsm [--reuse-document | --attest-inline]]
@@ -10,10 +11,21 @@
 //! Two targets:
 //! - **HTTP** (`--endpoint-url`): N tasks share one [`KmsClient`] (so N kept-alive connections,
 //!   SigV4-signed with credentials from the usual AWS sources), exactly what an SDK sends.
-//! - **Frames** (`--enclave`): the enclave alone. The bench plays the parent with the proxy's own
-//!   [`EnclaveLink`] (a small pool of multiplexed frame connections) and serves the enclave's
-//!   `Persist` frames from `--state-dir`, so no HTTP, SigV4 or proxy is measured. Start a fresh
-//!   enclave for it: the bench is then its only parent.
+//! - **The enclave alone** (`--enclave`): the enclave's own HTTP endpoint (`--http-listen`;
+//!   `STATE_DIR/enclave-http.sock` in the simulation), cleartext, SigV4-signed with the
+//!   simulation's built-in key — the enclave verifies every signature itself, so that is part of
+//!   what is measured, but no proxy is in the path. KMS requests reach an enclave only there (its
+//!   control link refuses `Request` frames, issue 16). The enclave needs a parent on its control
+//!   link for its sealed state: a running `nitro-kms-proxy --simulate`, or, with `--control ADDR
+//!   --state-dir DIR`, the bench itself, with the proxy's own [`EnclaveLink`] serving the
+//!   enclave's `Persist` frames from DIR (start a fresh enclave for that: the bench is then its
+//!   only parent).
+//!
+//! Over `https://` the bench trusts the Mozilla roots, `--ca-bundle`, or, with `--service-pcr`,
+//! only an attested enclave (checked in each full handshake, as the attested client does);
+//! `--connect-to` sends TLS to another address (such as the enclave's socket) under the URL's
+//! name. `--new-connection-per-request` opens a connection per request without keep-alive or TLS
+//! resumption, to measure new connections (full handshakes) per second.
 //!
 //! Each task calls the operation in a loop until the duration or the request count is reached.
 //! Every latency goes into an HdrHistogram (microseconds, 3 significant digits); a progress line
@@ -29,7 +41,7 @@
 //! - `--reuse-document`: one document for every request;
 //! - `--attest-inline`: each task attests and opens each answer itself inside the timed loop
 //!   (RSA-OAEP), as an enclave application does — the whole application path, load generator
-//!   included (HTTP only).
+//!   included (`--endpoint-url` only).
 //!
 //! Every Recipient answer is checked: it must carry `CiphertextForRecipient` and no `Plaintext`,
 //! or it counts as an error.
@@ -43,9 +55,13 @@ use clap::Args;
 use hdrhistogram::Histogram;
 use nitro_kms_api::Operation;
 use nitro_kms_api::ops::GenerateDataKeyRequest;
+use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_attest::nsm::Nsm;
 use nitro_kms_attest::nsm::source::NsmSource;
-use nitro_kms_client::{Attestation, ClientConfig, CredentialsProvider, DefaultChain, KmsClient};
+use nitro_kms_client::{
+    Attestation, ClientConfig, Credentials, CredentialsProvider, DefaultChain, KmsClient,
+    ServiceTrust,
+};
 use nitro_kms_crypto::RsaKeySize;
 use nitro_kms_parent_link::state_store::StateStore;
 use nitro_kms_parent_link::{EnclaveLink, LinkConfig, LinkCounters, StateDirLock};
@@ -54,10 +70,8 @@ use nitro_kms_wire::transport::Address;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use crate::commands::service::{RootChoice, service_trust};
 use crate::error::CliError;
-
-/// The principal the frame target's requests come from (the simulation's caller).
-const SIMULATION_CALLER: &str = "arn:aws:iam::111122223333:user/simulation";
 
 /// Options of `nitro-kms bench`.
 #[derive(Args, Debug)]
@@ -74,7 +88,7 @@ pub struct BenchArgs {
     /// The key (created if absent).
     #[arg(long)]
     key_id: Option<String>,
-    /// Concurrent requests (over as many HTTP connections, or over the frame pool).
+    /// Concurrent requests (over as many kept-alive HTTP connections).
     #[arg(long, default_value_t = 1)]
     concurrency: usize,
     /// Seconds to run.
@@ -92,24 +106,46 @@ pub struct BenchArgs {
     /// With --recipient: one document for every request.
     #[arg(long, requires = "recipient", conflicts_with = "attest_inline")]
     reuse_document: bool,
-    /// With --recipient: attest and open every answer inside the timed loop (HTTP only).
+    /// With --recipient: attest and open every answer inside the timed loop (--endpoint-url only).
     #[arg(long, requires = "recipient", conflicts_with = "enclave")]
     attest_inline: bool,
     /// With --recipient and --duration: how many fresh documents to make before the clock starts.
     #[arg(long, default_value_t = 20_000)]
     documents: usize,
-    /// Bench the enclave alone over frames at this address (`unix:///path/enclave.sock`).
-    #[arg(long, requires = "state_dir")]
+    /// Bench the enclave alone at its own HTTP endpoint (`unix:///path/enclave-http.sock`),
+    /// cleartext, signed with the simulation's built-in key.
+    #[arg(long)]
     enclave: Option<String>,
-    /// With --enclave: where the parent's copy of the enclave's sealed state is kept.
-    #[arg(long, requires = "enclave")]
+    /// With --enclave: be the enclave's parent on its control link at this address
+    /// (`unix:///path/enclave.sock`), serving its sealed state from --state-dir.
+    #[arg(long, requires = "enclave", requires = "state_dir")]
+    control: Option<String>,
+    /// With --control: where the parent's copy of the enclave's sealed state is kept.
+    #[arg(long, requires = "control")]
     state_dir: Option<PathBuf>,
-    /// With --enclave: the caller's principal ARN, as the proxy would relay it.
-    #[arg(long, default_value = SIMULATION_CALLER)]
-    caller: String,
-    /// With --enclave: frame connections to the enclave.
-    #[arg(long, default_value_t = 2)]
-    pool_size: usize,
+    /// Send the requests to this address instead of the URL's host (`unix:///path`,
+    /// `tcp://HOST:PORT`), keeping the URL's host as `Host` and TLS name: TLS straight to the
+    /// enclave's socket with `--endpoint-url https://localhost`.
+    #[arg(long, requires = "endpoint_url")]
+    connect_to: Option<String>,
+    /// For `https://`: trust these PEM roots (e.g. the CA `nitro-kms service verify --ca-out`
+    /// wrote) instead of the Mozilla roots.
+    #[arg(long)]
+    ca_bundle: Option<PathBuf>,
+    /// For `https://`: trust the server only as an attested enclave with this PCR (`N=HEX`,
+    /// repeatable), checked in every full handshake, as `nitro-kms --service-pcr` does.
+    #[arg(long)]
+    service_pcr: Vec<String>,
+    /// With --service-pcr: the root its documents chain to (default: the AWS Nitro root).
+    #[arg(long, conflicts_with = "trust_simulated_root")]
+    service_root: Option<PathBuf>,
+    /// With --service-pcr: a simulated NSM's root (its `root.pem`).
+    #[arg(long)]
+    trust_simulated_root: Option<PathBuf>,
+    /// Open a new connection for every request (no keep-alive, and over TLS no session
+    /// resumption: a full handshake each time): measures new connections per second.
+    #[arg(long)]
+    new_connection_per_request: bool,
 }
 
 fn other(e: impl std::fmt::Display) -> CliError {
@@ -174,37 +210,33 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Where the load goes.
-enum Target {
-    /// KMS JSON over HTTP, as an SDK sends it.
-    Http(Box<KmsClient>),
-    /// Frames straight to the enclave; the bench is its parent.
-    Frames {
-        link: Arc<EnclaveLink>,
-        caller: String,
-        /// Dropping it stops the link's supervisors.
-        _stop: watch::Sender<bool>,
-        /// The state directory's lock, held while the bench is the enclave's parent: as for the
-        /// proxy, a second parent on the same directory would make the two enclaves overwrite
-        /// each other's sealed state.
-        _state_lock: StateDirLock,
-    },
+/// Where the load goes: KMS JSON over HTTP, as an SDK sends it, to `--endpoint-url` or to the
+/// enclave's own endpoint.
+struct Target {
+    client: KmsClient,
+    /// With `--control`: the bench is the enclave's parent while it runs.
+    _parent: Option<BenchParent>,
+}
+
+/// The bench as an enclave's parent on its control link (`--control`): the link serves the
+/// enclave's `Persist` frames from `--state-dir`.
+struct BenchParent {
+    _link: Arc<EnclaveLink>,
+    /// Dropping it stops the link's supervisors.
+    _stop: watch::Sender<bool>,
+    /// The state directory's lock, held while the bench is the enclave's parent: as for the
+    /// proxy, a second parent on the same directory would make the two enclaves overwrite each
+    /// other's sealed state.
+    _state_lock: StateDirLock,
 }
 
 impl Target {
     /// Sends one request body; `Ok` holds the 200 answer's body, `Err` the error's.
     async fn call(&self, op: Operation, body: Vec<u8>) -> Result<Vec<u8>, String> {
-        match self {
-            Target::Http(client) => client.call_raw(op, body).await.map_err(|e| e.to_string()),
-            Target::Frames { link, caller, .. } => {
-                let answer = link.call(op.name(), caller, body).await;
-                if answer.status == 200 {
-                    Ok(answer.body)
-                } else {
-                    Err(String::from_utf8_lossy(&answer.body).into_owned())
-                }
-            }
-        }
+        self.client
+            .call_raw(op, body)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     /// A set-up call whose answer is needed as JSON.
@@ -217,58 +249,92 @@ impl Target {
     }
 
     fn connections(&self) -> u64 {
-        match self {
-            Target::Http(client) => client.connections_opened(),
-            Target::Frames { link, .. } => link.connected() as u64,
-        }
+        self.client.connections_opened()
     }
 }
 
 async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
-    match (&args.endpoint_url, &args.enclave, &args.state_dir) {
-        (Some(url), _, _) => {
-            let (creds, _) = DefaultChain.provide().map_err(other)?;
-            let mut config = ClientConfig::new(url, &args.region, creds);
-            config.max_idle = args.concurrency.max(8);
-            Ok(Target::Http(Box::new(
-                KmsClient::new(config).map_err(other)?,
-            )))
+    let (url, creds) = match (&args.endpoint_url, &args.enclave) {
+        (Some(url), _) => (url.clone(), DefaultChain.provide().map_err(other)?.0),
+        // The enclave alone: its endpoint, with the key every simulated enclave holds.
+        (None, Some(address)) => (
+            address.clone(),
+            Credentials::new(SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY, None),
+        ),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "give --endpoint-url, or --enclave (with --control and --state-dir to be its \
+                 parent)"
+                    .into(),
+            ));
         }
-        (None, Some(address), Some(state_dir)) => {
-            let address: Address = address
-                .parse()
-                .map_err(|e| CliError::Usage(format!("--enclave: {e}")))?;
-            let store = StateStore::open(state_dir)
-                .map_err(|e| other(format!("{}: {e}", state_dir.display())))?;
-            let state_lock = StateDirLock::acquire(state_dir).map_err(other)?;
-            let (stop, stop_rx) = watch::channel(false);
-            let link = EnclaveLink::start(
-                LinkConfig {
-                    address,
-                    pool_size: args.pool_size.max(1),
-                    max_queue: args.concurrency.max(1) * 2,
-                    request_timeout: Duration::from_secs(10),
-                    limits: Limits::default(),
-                    credentials: None,
-                },
-                Arc::new(Mutex::new(store)),
-                Arc::new(LinkCounters::default()),
-                stop_rx,
-            );
-            if !link.wait_connected(Duration::from_secs(10)).await {
-                return Err(other("cannot connect to the enclave within 10 s"));
-            }
-            Ok(Target::Frames {
-                link,
-                caller: args.caller.clone(),
-                _stop: stop,
-                _state_lock: state_lock,
-            })
-        }
-        _ => Err(CliError::Usage(
-            "give --endpoint-url, or --enclave with --state-dir".into(),
-        )),
+    };
+    let parent = match (&args.control, &args.state_dir) {
+        (Some(control), Some(state_dir)) => Some(be_parent(control, state_dir).await?),
+        _ => None,
+    };
+    let mut config = ClientConfig::new(&url, &args.region, creds);
+    config.max_idle = args.concurrency.max(8);
+    config.connect_to = args.connect_to.clone();
+    if let Some(path) = &args.ca_bundle {
+        config.tls_roots_pem = Some(crate::input::read_file(path)?);
     }
+    config.service_trust = bench_service_trust(args)?;
+    if args.new_connection_per_request {
+        config.max_idle = 0;
+        config.tls_resumption = false;
+    }
+    Ok(Target {
+        client: KmsClient::new(config).map_err(other)?,
+        _parent: parent,
+    })
+}
+
+/// `--service-pcr` with `--service-root` / `--trust-simulated-root`: the attested-TLS trust.
+fn bench_service_trust(args: &BenchArgs) -> Result<Option<ServiceTrust>, CliError> {
+    let root = match (&args.service_root, &args.trust_simulated_root) {
+        (Some(path), _) => RootChoice::Pem("--service-root", path),
+        (None, Some(path)) => RootChoice::SimulatedPem("--trust-simulated-root", path),
+        (None, None) if args.service_pcr.is_empty() => return Ok(None),
+        (None, None) => RootChoice::AwsNitro,
+    };
+    service_trust(root, "--service-pcr", &args.service_pcr, None).map(Some)
+}
+
+/// Connects to the enclave's control link at `control` as its parent, serving its sealed state
+/// from `state_dir` (locked while the bench runs).
+async fn be_parent(control: &str, state_dir: &std::path::Path) -> Result<BenchParent, CliError> {
+    let address: Address = control
+        .parse()
+        .map_err(|e| CliError::Usage(format!("--control: {e}")))?;
+    let store =
+        StateStore::open(state_dir).map_err(|e| other(format!("{}: {e}", state_dir.display())))?;
+    let state_lock = StateDirLock::acquire(state_dir).map_err(other)?;
+    let (stop, stop_rx) = watch::channel(false);
+    let link = EnclaveLink::start(
+        LinkConfig {
+            address,
+            pool_size: 1,
+            max_queue: 1,
+            request_timeout: Duration::from_secs(10),
+            limits: Limits::default(),
+            credentials: None,
+            sealed_credentials: None,
+        },
+        Arc::new(Mutex::new(store)),
+        Arc::new(LinkCounters::default()),
+        stop_rx,
+    );
+    if !link.wait_connected(Duration::from_secs(10)).await {
+        return Err(other(
+            "cannot connect to the enclave's control link within 10 s",
+        ));
+    }
+    Ok(BenchParent {
+        _link: link,
+        _stop: stop,
+        _state_lock: state_lock,
+    })
 }
 
 fn open_nsm(spec: &str) -> Result<Arc<dyn Nsm>, CliError> {
@@ -286,7 +352,7 @@ enum Bodies {
         bodies: Vec<Vec<u8>>,
         next: AtomicUsize,
     },
-    /// Attest inside the loop with the attested client (HTTP only).
+    /// Attest inside the loop with the attested client (--endpoint-url only).
     Inline(GenerateDataKeyRequest),
 }
 
@@ -362,14 +428,10 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
             let nsm = open_nsm(spec)?;
             let attestation = Attestation::new(nsm.clone(), RsaKeySize::Rsa2048).map_err(other)?;
             if args.attest_inline {
-                let Target::Http(client) = target else {
-                    return Err(CliError::Usage(
-                        "--attest-inline needs --endpoint-url".into(),
-                    ));
-                };
-                target = Target::Http(Box::new(
-                    client.attested(nsm, RsaKeySize::Rsa2048).map_err(other)?,
-                ));
+                target.client = target
+                    .client
+                    .attested(nsm, RsaKeySize::Rsa2048)
+                    .map_err(other)?;
                 Bodies::Inline(serde_json::from_value(plain()).map_err(other)?)
             } else if args.reuse_document {
                 let mut body = plain();
@@ -462,7 +524,8 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
                 let body = bodies.next();
                 let t = Instant::now();
                 let outcome = match (&*bodies, body, &*target) {
-                    (Bodies::Inline(request), _, Target::Http(client)) => client
+                    (Bodies::Inline(request), _, target) => target
+                        .client
                         .generate_data_key(request)
                         .await
                         .map(|_| ())
@@ -523,7 +586,7 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
     }
     Ok(json!({
         "operation": name,
-        "target": if args.enclave.is_some() { "frames" } else { "http" },
+        "target": if args.enclave.is_some() { "enclave" } else { "http" },
         "concurrency": args.concurrency,
         "requests": requests,
         "errors": errors.load(Ordering::Relaxed),

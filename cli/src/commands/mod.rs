@@ -2,6 +2,7 @@
 
 pub mod attestation;
 pub mod bench;
+pub mod credentials;
 pub mod kms;
 pub mod recipient;
 pub mod service;

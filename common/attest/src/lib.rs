@@ -49,8 +49,10 @@
 //! recipient/parse.rs       parse: the strict reader of KMS and OpenSSL envelopes
 //! recipient/decrypt.rs     decrypt, without an oracle
 //! recipient/ber/           the bounded BER reader (reader.rs), the writer (writer.rs), tags
-//! service/mod.rs           the attestation extension's OID
-//! service/extension.rs     RawExtension, finding the extension, a certificate's signed parts
+//! service/mod.rs           the attestation extension's OID (id-pe-cmw)
+//! service/extension.rs     the extension: the CMW around the document, written and read
+//! service/certificate.rs   ServiceCertificate: the one certificate reader (x509-cert)
+//! service/verify.rs        the service checks; trust.rs, pem.rs, error.rs beside it
 //! ```
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]

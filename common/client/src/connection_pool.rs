@@ -20,7 +20,7 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 use crate::error::ClientError;
-use crate::tls_failure::describe_tls_failure;
+use crate::tls_failure::{describe_connection_failure, describe_tls_failure};
 use nitro_kms_wire::http_connect::{self, ConnectTarget};
 use nitro_kms_wire::transport::{self, Address, Stream};
 
@@ -171,12 +171,17 @@ impl ConnectionPool {
         let response = sender
             .send_request(request)
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?;
+            .map_err(|e| ClientError::Transport(describe_connection_failure(&e)))?;
         let status = response.status().as_u16();
         let body = http_body_util::Limited::new(response.into_body(), MAX_RESPONSE)
             .collect()
             .await
-            .map_err(|e| ClientError::Transport(e.to_string()))?
+            .map_err(|e| {
+                ClientError::Transport(match e.downcast_ref::<hyper::Error>() {
+                    Some(failed) => describe_connection_failure(failed),
+                    None => e.to_string(),
+                })
+            })?
             .to_bytes()
             .to_vec();
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());

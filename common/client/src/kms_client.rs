@@ -55,6 +55,10 @@ pub struct ClientConfig {
     /// connection before a request byte is sent. With [`tls_roots_pem`](Self::tls_roots_pem)
     /// too, both must pass. Needs an `https://` endpoint. `None`: the web PKI, as against AWS.
     pub service_trust: Option<ServiceTrust>,
+    /// For `https://`: resume earlier TLS sessions on new connections (rustls's in-memory
+    /// session cache; the default). `false` makes every new connection a full handshake, which
+    /// is what `nitro-kms bench --new-connection-per-request` measures.
+    pub tls_resumption: bool,
 }
 
 impl ClientConfig {
@@ -70,6 +74,7 @@ impl ClientConfig {
             connect_to: None,
             egress_relay: None,
             service_trust: None,
+            tls_resumption: true,
         }
     }
 
@@ -192,6 +197,7 @@ fn pool_for(config: &ClientConfig) -> Result<(ConnectionPool, String), ClientErr
             h,
             config.tls_roots_pem.as_deref(),
             config.service_trust.as_ref(),
+            config.tls_resumption,
         )?),
         None if config.service_trust.is_some() => {
             return Err(ClientError::Config(format!(

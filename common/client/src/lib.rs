@@ -63,8 +63,10 @@
 //! `credential_providers` ([`Credentials`], [`CredentialsProvider`], [`DefaultChain`]),
 //! `attested` ([`Attestation`], opening envelopes without an oracle), `attested_answer` (what an
 //! attested answer must hold), `server_trust` (the web PKI or the attested service identity) and
-//! `service_identity` (the well-known identity endpoints, for `nitro-kms service verify`) and
-//! `connection_pool` (kept connections over
+//! `service_identity` (the well-known identity endpoints, for `nitro-kms service verify`),
+//! `tls_failure` (how a failed TLS connection is reported: the refused identity's check, or what
+//! a man in the middle caused — bytes that are not TLS, a handshake signature that does not
+//! verify, a record that does not authenticate) and `connection_pool` (kept connections over
 //! [`nitro_kms_wire::transport`]). Requests are signed with
 //! [`nitro_kms_api::sigv4::sign_request`].
 //!

@@ -103,16 +103,18 @@ impl ServerCertVerifier for AttestedServerVerifier {
 
 /// The TLS settings for `host`: the attested verifier when `service_trust` is set (plus the web
 /// PKI under `roots_pem` if given), otherwise the web PKI under `roots_pem` or Mozilla's roots.
+/// Without `resumption`, every new connection is a full handshake.
 pub(crate) fn tls_settings(
     host: &str,
     roots_pem: Option<&[u8]>,
     service_trust: Option<&ServiceTrust>,
+    resumption: bool,
 ) -> Result<Tls, ClientError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| ClientError::Config(format!("TLS: {e}")))?;
-    let config = match service_trust {
+    let mut config = match service_trust {
         None => builder
             .with_root_certificates(root_store(roots_pem)?)
             .with_no_client_auth(),
@@ -138,6 +140,9 @@ pub(crate) fn tls_settings(
                 .with_no_client_auth()
         }
     };
+    if !resumption {
+        config.resumption = rustls::client::Resumption::disabled();
+    }
     let server_name = ServerName::try_from(host.to_owned())
         .map_err(|e| ClientError::Config(format!("TLS server name {host}: {e}")))?;
     Ok(Tls {

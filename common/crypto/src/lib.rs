@@ -17,7 +17,9 @@
 //!   ASN.1 `Ecdsa-Sig-Value` ([`EcdsaP384KeyPair`], [`verify_p384_sha384`]);
 //! - AES-256-GCM ([`aes256_gcm_seal`], [`aes256_gcm_open`]) and AES-256-CBC with PKCS#7 padding
 //!   ([`aes256_cbc_encrypt`], [`aes256_cbc_decrypt`]);
-//! - constant-time comparison ([`constant_time_eq`]).
+//! - constant-time comparison ([`constant_time_eq`]);
+//! - [`sealed_credentials`]: the sealed caller-credentials file (RSA-OAEP-wrapped AES-256-GCM,
+//!   `docs/sealed-credentials.md`), built from the primitives above.
 //!
 //! Errors are deliberately coarse ([`CryptoError`]): a failed decryption says only that it failed,
 //! so no caller can accidentally build a padding or OAEP oracle out of a detailed message.
@@ -43,6 +45,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod sealed_credentials;
 pub mod secret;
 
 pub use secret::SecretBytes;

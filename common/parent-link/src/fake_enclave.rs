@@ -25,6 +25,7 @@ pub fn link_config(address: Address, request_timeout: Duration) -> LinkConfig {
         request_timeout,
         limits: Limits::default(),
         credentials: None,
+        sealed_credentials: None,
     }
 }
 

@@ -3,9 +3,9 @@
 //! An enclave has no disk and no network of its own; whatever plays its parent keeps a pool of
 //! frame connections to it, relays requests over them, and stores the enclave's sealed keystore
 //! when it asks (`Persist` frames). Two programs play that parent: the proxy (`nitro-kms-proxy`,
-//! behind its KMS HTTP endpoint) and the load generator (`nitro-kms bench --enclave`, with no HTTP
-//! at all). This crate is what they share, so that the CLI an enclave application ships never
-//! links the proxy:
+//! behind its KMS HTTP endpoint) and the load generator (`nitro-kms bench --enclave ... --control`,
+//! which sends its requests to the enclave's own HTTP endpoint). This crate is what they share,
+//! so that the CLI an enclave application ships never links the proxy:
 //!
 //! - [`enclave_link`]: [`EnclaveLink`], the pool of long-lived multiplexed frame connections to
 //!   one enclave (reconnected with backoff), and one handler per message family it serves;
@@ -53,7 +53,7 @@ pub mod state_lock;
 pub mod state_store;
 pub mod stored_position;
 
-pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role};
+pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role, SealedFile};
 pub use metrics::{LinkCounters, LinkMetrics};
 pub use replication::Replication;
 pub use state_lock::{StateDirLock, StateLockError};

@@ -21,12 +21,19 @@
 //!
 //! # The control link
 //!
-//! The parent instance terminates the AWS KMS HTTP API, authenticates the caller, and relays each
-//! KMS operation to the enclave over one stream (vsock in production, a Unix socket or loopback TCP
-//! in simulation). The modules below are that relay's format, and nothing more: it knows neither what a
-//! KMS operation does nor who is allowed to call it. A KMS request's JSON body is carried as opaque
-//! bytes, exactly as the KMS JSON 1.1 protocol has it, so the proxy never re-models an operation.
+//! The control link is what the parent instance (outside the trust boundary) and the enclave need
+//! from each other, over one stream (vsock in production, a Unix socket or loopback TCP in
+//! simulation): storage of the enclave's sealed state ([`Persist`], [`PersistAck`]), AWS
+//! credentials for the enclave's seal root ([`Credentials`]), read-replica catch-ups
+//! ([`Message::Sync`]) and liveness (Ping, Pong). The modules below are that link's format, and
+//! nothing more: it knows neither what a KMS operation does nor who is allowed to call it.
 //!
+//! It carries no KMS requests (issue 16). Those reach the enclave as byte streams the parent
+//! relays to the enclave's own HTTP endpoint, where SigV4 is verified inside the enclave; a
+//! caller the parent names is never believed, so an enclave refuses [`Request`] frames (it closes
+//! the connection without answering). The [`Request`]/[`Response`] kinds (1, 2) are still
+//! specified below, for the parts of the chain that have not moved yet; they are to be removed.
+
 //! The crate is split by responsibility; this file holds the specification below and only
 //! declares and re-exports the modules:
 //!
@@ -42,7 +49,8 @@
 //!   - [`message::hello`] ([`Hello`], [`PROTOCOL_VERSION`]), [`message::relay`] ([`Request`],
 //!     [`Response`], [`Status`]), [`message::ping`] (Ping, Pong), [`message::persist`]
 //!     ([`Persist`], [`PersistAck`], [`PersistAction`]), [`message::credentials`]
-//!     ([`Credentials`]), [`message::sync`] (Sync, SyncAck);
+//!     ([`Credentials`]), [`message::sync`] (Sync, SyncAck), [`message::sealed_credentials`]
+//!     (SealedCredentials, SealedCredentialsAck);
 //!   - two private helpers: `message::field` (the field descriptor, the fields several families
 //!     share, the checked collection of a body's entries) and `message::cbor` (the single pass
 //!     over a body's CBOR map);
@@ -107,8 +115,8 @@
 //! | kind | message                   | keys             | sent by                           |
 //! |------|---------------------------|------------------|-----------------------------------|
 //! | 0    | [`Hello`]                 | 0, 6, 7, 8       | both sides, first frame each way  |
-//! | 1    | [`Request`]               | 0, 1, 2, 3, 4    | parent                            |
-//! | 2    | [`Response`]              | 0, 1, 4, 5       | enclave                           |
+//! | 1    | [`Request`]               | 0, 1, 2, 3, 4    | (parent; refused by the enclave)  |
+//! | 2    | [`Response`]              | 0, 1, 4, 5       | (enclave; no longer sent)         |
 //! | 3    | [`Message::Ping`]         | 0, 9             | either side                       |
 //! | 4    | [`Message::Pong`]         | 0, 9             | the side that received the Ping   |
 //! | 5    | [`Persist`]               | 0, 1, 4, 10, 11, 12 | enclave                        |
@@ -117,6 +125,8 @@
 //! | 8    | [`Credentials`]           | 0, 13, 14, 15, 16 | parent, after Hello and on renewal |
 //! | 9    | [`Message::Sync`]         | 0, 1             | parent, to a read replica         |
 //! | 10   | [`Message::SyncAck`]      | 0, 1, 4, 5       | enclave, answering a Sync         |
+//! | 11   | [`Message::SealedCredentials`] | 0, 1, 4     | parent, after Hello and on change |
+//! | 12   | [`Message::SealedCredentialsAck`] | 0, 1, 4, 5 | enclave, answering kind 11      |
 //!
 //! What the fields mean:
 //!
@@ -125,7 +135,8 @@
 //!   flight (up to the negotiated `max_in_flight`) and responses come back in any order.
 //! - `op`: the KMS operation name, the part of the `X-Amz-Target` header after
 //!   `TrentService.` (for example `"Encrypt"`).
-//! - `caller`: the ARN of the principal the parent authenticated; the enclave authorises it.
+//! - `caller`: the ARN of a principal, as the parent names it. Because the parent is outside the
+//!   trust boundary, the enclave never believes it: a [`Request`] is refused unanswered.
 //! - `payload`: in a request, the operation's JSON request body; in a successful response, its
 //!   JSON response body; in an error response, `{"__type": "<ErrorType>", "message": "<text>"}`
 //!   (see [`Response::error`]). Always the JSON's UTF-8 bytes, as a CBOR **byte** string.
@@ -145,6 +156,10 @@
 //! - A [`Message::Sync`] makes the receiving enclave a read replica of state another enclave (the
 //!   leader) writes: it re-reads the stored state and answers [`Message::SyncAck`] with the same
 //!   `id` once it serves everything that was stored when the Sync was sent.
+//! - [`Message::SealedCredentials`] carries, in `payload`, a caller-credentials file sealed to
+//!   the enclave's provisioning key (`docs/sealed-credentials.md`), opaque to the parent; the
+//!   [`Message::SealedCredentialsAck`] with the same `id` says in `status` whether the enclave put
+//!   it in force (200) and in `payload` why not (UTF-8, never a secret).
 //!
 //! ## Rules for encoders
 //!

@@ -1,8 +1,8 @@
 //! The routes of the enclave's HTTP endpoint, as the proxy's endpoint answers them:
 //!
 //! - `POST /` with `X-Amz-Target: TrentService.<Operation>` and a JSON body, signed with SigV4:
-//!   authenticated here ([`super::authenticate`]), then answered by the same service the frame
-//!   server uses ([`crate::server::connection::answer`]) for the principal verified here;
+//!   authenticated here ([`super::authenticate`]), then answered by the service
+//!   ([`super::answer`]) for the principal verified here;
 //! - `GET /healthz`: 200 once the service is ready (its sealed state loaded), 503 before;
 //! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]);
 //! - `GET /.well-known/nitro-kms/{attestation?nonce=HEX,ca.pem,provisioning-key.der}`: the
@@ -19,9 +19,11 @@ use std::time::Instant;
 
 use hyper::body::Incoming;
 use hyper::{Method, Request};
-use nitro_kms_api::sigv4::{AccessKeyStore, SignedRequest};
+use nitro_kms_api::sigv4::SignedRequest;
 use nitro_kms_api::{KmsError, Operation, http_endpoint};
 
+use super::access_keys::AccessKeys;
+use super::answer::answer;
 use super::authenticate::{check_headers, header_pairs, read_body, unix_now};
 use super::identity_slot::IdentitySlot;
 use super::limits::HttpLimits;
@@ -29,14 +31,14 @@ use super::metrics::HttpMetrics;
 use super::response::{Answer, kms_error, response};
 use super::well_known;
 use crate::context::ServiceSlot;
-use crate::server::connection::answer;
 
 /// What the endpoint answers with.
 pub struct HttpEndpoint {
-    /// The service, once ready (the frame server's slot).
+    /// The service, once ready (its sealed state loaded through the control link).
     pub service: ServiceSlot,
-    /// The access keys signatures are verified against.
-    pub access_keys: Arc<AccessKeyStore>,
+    /// The access keys signatures are verified against (the set in force, swapped whole when
+    /// sealed credentials arrive).
+    pub access_keys: Arc<AccessKeys>,
     /// The region requests must be signed for.
     pub region: String,
     /// Deadlines and caps.
@@ -96,7 +98,8 @@ impl HttpEndpoint {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let headers = header_pairs(&parts.headers);
-        let checked = match check_headers(&headers, &self.access_keys, &self.region, unix_now()) {
+        let access_keys = self.access_keys.current();
+        let checked = match check_headers(&headers, &access_keys, &self.region, unix_now()) {
             Ok(checked) => checked,
             // Refused before a byte of the body is read.
             Err(e) => return self.refuse(&e),

@@ -1,9 +1,10 @@
 //! The enclave's own KMS endpoint: KMS JSON 1.1 over HTTP/1.1 keep-alive, with SigV4 verified
 //! here, in the enclave, so the principal the key policies judge is one the parent cannot name.
 //!
-//! The frame server ([`crate::server`]) still serves the parent proxy, which verifies SigV4 and
-//! names the caller; this endpoint (`--http-listen`) is the one the parent will relay client
-//! connections to as opaque byte streams (issue 16). From the connection in:
+//! This endpoint (`--http-listen`) is the only way a KMS request reaches the service: the parent
+//! relays client connections to it as opaque byte streams (issue 16), and its control link
+//! ([`crate::server`]) carries no KMS requests (a `Request` frame naming a caller is refused
+//! there). From the connection in:
 //!
 //! - [`listener`]: the accept loop (connection cap, graceful shutdown), and per connection the
 //!   [`sniff`] of the first byte: `0x16` is a TLS ClientHello, handed to the [`listener::TlsTerminator`]
@@ -14,16 +15,18 @@
 //!   is loaded (a ClientHello that arrives earlier is closed);
 //! - [`endpoint`]: the routes — `POST /` (`X-Amz-Target: TrentService.<Op>`), `GET /healthz`,
 //!   `GET /metrics`, the [`well_known`] ones — and the dispatch of an authenticated request to
-//!   the same service the frame server uses ([`crate::server::connection::answer`]), with the
-//!   principal verified here; [`response`] builds the answers;
+//!   the service ([`answer`], within the request's deadline), with the principal verified here;
+//!   [`response`] builds the answers;
 //! - [`authenticate`]: SigV4 in two steps, headers first (the access key must be known before a
 //!   byte of the body is read), then the body, read into one buffer bounded by `--max-body`
 //!   within a deadline;
 //! - [`access_keys`]: where the access keys come from (the simulation's built-in key, plus a
-//!   plaintext `--credentials` file only with `--simulate`);
+//!   plaintext `--credentials` file only with `--simulate`, plus the sealed credentials the
+//!   enclave keeps in its sealed keystore) and the set in force, swapped whole on rotation;
 //! - [`limits`]: the deadlines and caps; [`metrics`]: `/metrics`, in the proxy's names.
 
 pub mod access_keys;
+pub mod answer;
 pub mod authenticate;
 pub mod endpoint;
 pub mod identity_slot;

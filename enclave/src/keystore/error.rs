@@ -21,6 +21,15 @@ pub enum KeystoreError {
     /// The mutation creates the service identity, which exists already (it is made only once).
     #[error("the service identity exists already")]
     ServiceIdentityExists,
+    /// The mutation replaces the caller credentials with a file whose serial is not larger than
+    /// the stored one's: a replay or a rollback.
+    #[error("sealed credentials serial {offered} is not newer than the stored serial {stored}")]
+    CallerCredentialsNotNewer {
+        /// The stored file's serial.
+        stored: u64,
+        /// The refused file's serial.
+        offered: u64,
+    },
     /// A serialized snapshot or record could not be decoded.
     #[error("cannot decode keystore state: {0}")]
     Decode(String),

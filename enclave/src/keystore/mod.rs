@@ -13,15 +13,18 @@
 //! [`KeyMaterial`] and [`KeyStateRecord`], and [`StoredAlias`]es), `mutation` (the [`Mutation`]s
 //! that change them), `model` (the [`Keystore`] holding them, checking and applying mutations)
 //! and `error` ([`KeystoreError`]); beside the keys, `service_identity` ([`ServiceIdentity`]: the
-//! service's TLS CA and provisioning keys, made once at the first start). This module only
-//! declares them and re-exports their types.
+//! service's TLS CA and provisioning keys, made once at the first start) and
+//! `caller_credentials` ([`CallerCredentials`]: the sealed access-key file in force). This module
+//! only declares them and re-exports their types.
 
+mod caller_credentials;
 mod error;
 mod model;
 mod mutation;
 mod records;
 mod service_identity;
 
+pub use caller_credentials::CallerCredentials;
 pub use error::KeystoreError;
 pub use model::Keystore;
 pub use mutation::{AliasGuard, Mutation};

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Serialize};
 
+use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
 use super::mutation::{AliasGuard, Mutation};
 use super::records::{StoredAlias, StoredKey};
@@ -19,6 +20,10 @@ pub struct Keystore {
     /// makes it); left out of the encoding while absent, so such snapshots stay as they were.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     service_identity: Option<ServiceIdentity>,
+    /// The sealed caller credentials in force; absent until the first are delivered, and left out
+    /// of the encoding while absent (older snapshots load unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    caller_credentials: Option<CallerCredentials>,
 }
 
 impl Keystore {
@@ -50,6 +55,11 @@ impl Keystore {
     /// The service's TLS CA and provisioning keys, once a leader made them.
     pub fn service_identity(&self) -> Option<&ServiceIdentity> {
         self.service_identity.as_ref()
+    }
+
+    /// The sealed caller credentials in force, once some were delivered.
+    pub fn caller_credentials(&self) -> Option<&CallerCredentials> {
+        self.caller_credentials.as_ref()
     }
 
     /// Checks that `m` applies to the current state, without changing anything: an operation
@@ -86,6 +96,15 @@ impl Keystore {
             Mutation::CreateServiceIdentity(_) => match self.service_identity {
                 Some(_) => Err(KeystoreError::ServiceIdentityExists),
                 None => Ok(()),
+            },
+            Mutation::ReplaceCallerCredentials(new) => match &self.caller_credentials {
+                Some(stored) if new.serial <= stored.serial => {
+                    Err(KeystoreError::CallerCredentialsNotNewer {
+                        stored: stored.serial,
+                        offered: new.serial,
+                    })
+                }
+                _ => Ok(()),
             },
         }
     }
@@ -157,6 +176,9 @@ impl Keystore {
             }
             Mutation::CreateServiceIdentity(identity) => {
                 self.service_identity = Some(identity.clone());
+            }
+            Mutation::ReplaceCallerCredentials(credentials) => {
+                self.caller_credentials = Some(credentials.clone());
             }
         }
         Ok(())

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Serialize};
 
+use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
 use super::records::{KeyStateRecord, StoredAlias, StoredKey};
 use super::service_identity::ServiceIdentity;
@@ -73,6 +74,9 @@ pub enum Mutation {
     /// The first start of a leader: the service's TLS CA and provisioning keys (issue 16). Applies
     /// only to a keystore that has none, so the identity never changes once made.
     CreateServiceIdentity(ServiceIdentity),
+    /// Sealed caller credentials the enclave opened and parsed (issue 16): they replace the
+    /// stored ones. Applies only when their serial is larger than the stored one's.
+    ReplaceCallerCredentials(CallerCredentials),
 }
 
 /// The key an alias must still point at for an alias mutation to apply: the one the operation

@@ -1,25 +1,29 @@
-//! One parent connection: Hello, then requests in, responses and `Persist` frames out (and, on a
-//! read replica, `Sync`s in and `SyncAck`s out: see [`crate::storage::read_replica`]).
+//! One parent connection on the control link: Hello, then `PersistAck`s, `Credentials`, `Sync`s
+//! and `Ping`s in, `Persist`, `SyncAck` and `Pong` frames out (on a read replica, the catch-ups:
+//! see [`crate::storage::read_replica`]).
 //!
-//! The reader never blocks on work: a request is spawned as its own task (refused with
-//! `ThrottlingException` if the connection already has `max_in_flight` requests running), because
-//! the same reader must stay free to deliver the `PersistAck`s those requests may be waiting for.
-//! All outbound frames go through one queue to a writer task, so a slow parent slows only itself.
+//! The control link carries no KMS requests. A `Request` frame names its caller, and the parent
+//! that writes it is outside the trust boundary (issue 16): believing it let a parent run
+//! `PutKeyPolicy` as the key administrator and `Decrypt` as a principal it made up. So a
+//! `Request` is never run: the connection answers nothing and is closed
+//! ([`WireError::UnexpectedMessage`]), like any other kind the parent must not send. KMS requests
+//! reach the service only through the enclave's HTTP endpoint ([`crate::http`]), where SigV4 is
+//! verified here, in the enclave.
+//!
+//! The reader never blocks on work: a `Sync`'s catch-up runs in its own task, because the same
+//! reader must stay free to deliver the `PersistAck`s that work may be waiting for. All outbound
+//! frames go through one queue to a writer task, so a slow parent slows only itself.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use nitro_kms_api::{KmsError, KmsErrorType};
+use nitro_kms_api::Operation;
 use nitro_kms_wire::transport::Stream;
-use nitro_kms_wire::{
-    FramedReader, FramedWriter, Hello, Limits, Message, Response, WireError, handshake,
-};
-use tokio::sync::{Semaphore, mpsc, watch};
-use tokio::task::JoinSet;
+use nitro_kms_wire::{FramedReader, FramedWriter, Hello, Kind, Message, WireError, handshake};
+use tokio::sync::{mpsc, watch};
 
 use super::ServerConfig;
 use crate::context::ServiceSlot;
-use crate::service::Reply;
+use crate::sealed_credentials::{Delivery, Inbox};
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
 
@@ -36,7 +40,9 @@ pub struct Connection {
     pub link: Arc<ParentLink>,
     /// Runs the catch-ups the parent's `Sync`s ask for (one per enclave, shared by connections).
     pub replica: Arc<ReplicaSync>,
-    /// Limits and deadlines.
+    /// Where `SealedCredentials` go (answered later, on this connection).
+    pub sealed_credentials: Inbox,
+    /// Limits offered in the Hello.
     pub config: ServerConfig,
     /// Flips to true on SIGTERM.
     pub shutdown: watch::Receiver<bool>,
@@ -52,7 +58,7 @@ impl Connection {
         let writer = tokio::spawn(write_loop(FramedWriter::new(write_half, &limits), rx));
         self.link
             .attach(self.id, tx.clone(), limits.max_frame_len as usize);
-        let result = self.read_loop(&mut reader, &tx, limits).await;
+        let result = self.read_loop(&mut reader, &tx).await;
         self.link.detach(self.id);
         drop(tx);
         let _ = writer.await;
@@ -63,47 +69,18 @@ impl Connection {
         &mut self,
         reader: &mut FramedReader<R>,
         tx: &mpsc::Sender<Message>,
-        limits: Limits,
     ) -> Result<(), WireError> {
-        let in_flight = Arc::new(Semaphore::new(limits.max_in_flight as usize));
-        let mut tasks = JoinSet::new();
-        let result = loop {
+        loop {
             let message = tokio::select! {
-                _ = super::stopped(&mut self.shutdown) => break Ok(()),
+                _ = super::stopped(&mut self.shutdown) => return Ok(()),
                 m = reader.read_message() => m,
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             };
             let message = match message {
                 Ok(Some(m)) => m,
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(e),
             };
             match message {
-                Message::Request(request) => {
-                    let Ok(permit) = in_flight.clone().try_acquire_owned() else {
-                        let err = KmsError::new(
-                            KmsErrorType::Throttling,
-                            "Too many requests in flight on this connection",
-                        );
-                        let _ = tx.send(response(request.id, Reply::error(&err))).await;
-                        continue;
-                    };
-                    let service = self.service.clone();
-                    let tx = tx.clone();
-                    let deadline = self.config.request_timeout;
-                    tasks.spawn(async move {
-                        let reply = answer(
-                            service,
-                            &request.op,
-                            &request.caller,
-                            &request.payload,
-                            deadline,
-                        )
-                        .await;
-                        let _ = tx.send(response(request.id, reply)).await;
-                        drop(permit);
-                    });
-                }
                 Message::PersistAck(ack) => self.link.deliver(ack),
                 Message::Credentials(credentials) => self.link.deliver_credentials(credentials),
                 // Marks the enclave a replica before the next frame is read; the catch-up and its
@@ -112,56 +89,47 @@ impl Connection {
                     self.replica
                         .request(id, tx.clone(), &self.link, self.service.clone());
                 }
+                Message::SealedCredentials { id, sealed } => {
+                    self.sealed_credentials.deliver(Delivery {
+                        id,
+                        sealed,
+                        reply: tx.clone(),
+                    });
+                }
                 Message::Ping { nonce } => {
                     let _ = tx.send(Message::Pong { nonce }).await;
                 }
                 Message::Pong { .. } => {}
+                // A KMS request naming its caller: never run, never answered (see the module
+                // docs). Logged: the kind, the id and the operation if it names one (the text is
+                // the parent's); never the caller or the payload.
+                Message::Request(request) => {
+                    let operation = Operation::from_name(&request.op)
+                        .map_or("(not a KMS operation)", |op| op.name());
+                    tracing::warn!(
+                        connection = self.id,
+                        request_id = request.id,
+                        operation,
+                        "nitro-kms-enclave: refused a Request frame from the parent (the control \
+                         link carries no KMS requests; the caller it names is not believed); \
+                         closing the connection"
+                    );
+                    return Err(WireError::UnexpectedMessage {
+                        got: Kind::Request.name(),
+                    });
+                }
                 other @ (Message::Hello(_)
                 | Message::Response(_)
                 | Message::Persist(_)
-                | Message::SyncAck { .. }) => {
-                    break Err(WireError::UnexpectedMessage {
+                | Message::SyncAck { .. }
+                | Message::SealedCredentialsAck { .. }) => {
+                    return Err(WireError::UnexpectedMessage {
                         got: other.kind().name(),
                     });
                 }
             }
-        };
-        // Let the requests already running finish and answer (bounded by their deadlines).
-        while tasks.join_next().await.is_some() {}
-        result
+        }
     }
-}
-
-/// Runs one request against the service, within `deadline` (waiting for the service to be ready
-/// counts against it). The frame server and the enclave's HTTP endpoint ([`crate::http`]) both
-/// answer through it, so every operation behaves the same whichever way it arrived.
-pub async fn answer(
-    mut service: ServiceSlot,
-    op: &str,
-    caller: &str,
-    payload: &[u8],
-    deadline: Duration,
-) -> Reply {
-    let work = async {
-        let ready = service.wait_for(Option::is_some).await.ok()?.clone()?;
-        Some(ready.handle(op, caller, payload).await)
-    };
-    match tokio::time::timeout(deadline, work).await {
-        Ok(Some(reply)) => reply,
-        Ok(None) => Reply::error(&KmsError::internal("The key store is shutting down.")),
-        Err(_) => Reply::error(&KmsError::new(
-            KmsErrorType::DependencyTimeout,
-            "The system timed out while trying to fulfill the request. The request can be retried.",
-        )),
-    }
-}
-
-fn response(id: u64, reply: Reply) -> Message {
-    Message::Response(Response {
-        id,
-        status: reply.status,
-        payload: reply.body,
-    })
 }
 
 async fn write_loop<W: tokio::io::AsyncWrite + Unpin>(

@@ -1,15 +1,20 @@
-//! The frame server: accepts the parent's connections and runs each one.
+//! The control link's server: accepts the parent's connections and runs each one.
+//!
+//! The control link carries what only the parent can provide — storage of the sealed state
+//! (`Persist`/`PersistAck`), AWS credentials for the seal root, `Sync`s on a read replica, and
+//! liveness (`Ping`/`Pong`) — and no KMS requests: those arrive only at the enclave's HTTP
+//! endpoint ([`crate::http`]), signed with SigV4 and verified in the enclave. A `Request` frame,
+//! which would name its caller, closes its connection unanswered ([`connection`], issue 16).
 //!
 //! - [`serve`] is the accept loop: one task per connection, at most `max_connections` at once,
-//!   until the shutdown signal flips; then it stops accepting, lets requests in flight finish (up
-//!   to a grace period) and returns.
-//! - [`connection`] is one connection: the Hello exchange, then a reader that dispatches requests
-//!   concurrently (bounded by the negotiated `max_in_flight`, each with a deadline) and a writer
-//!   task that sends responses in whatever order they finish.
+//!   until the shutdown signal flips; then it stops accepting, lets connections finish what they
+//!   are doing (up to a grace period) and returns.
+//! - [`connection`] is one connection: the Hello exchange, then a reader that handles the
+//!   parent's frames and a writer task that sends the enclave's (`Persist`, `SyncAck`, `Pong`).
 //!
 //! The service may not be ready when the first connection arrives — its state is loaded *through*
-//! that connection — so connections receive the service through a `watch` channel and requests
-//! wait for it within their deadline.
+//! that connection — so connections receive the service through a `watch` channel (a `Sync`'s
+//! catch-up needs it).
 
 pub mod connection;
 
@@ -22,19 +27,18 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::context::ServiceSlot;
+use crate::sealed_credentials::Inbox;
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
 
-/// How the server treats connections and requests.
+/// How the server treats connections.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Frame and in-flight limits offered in our Hello.
     pub limits: Limits,
     /// Most parent connections served at once.
     pub max_connections: usize,
-    /// Deadline of one request, from arrival to response.
-    pub request_timeout: Duration,
-    /// How long shutdown waits for requests in flight.
+    /// How long shutdown waits for connections to finish.
     pub shutdown_grace: Duration,
 }
 
@@ -43,6 +47,7 @@ pub async fn serve(
     listener: Listener,
     service: ServiceSlot,
     link: Arc<ParentLink>,
+    sealed_credentials: Inbox,
     config: ServerConfig,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -74,6 +79,7 @@ pub async fn serve(
                     service: service.clone(),
                     link: link.clone(),
                     replica: replica.clone(),
+                    sealed_credentials: sealed_credentials.clone(),
                     config: config.clone(),
                     shutdown: shutdown.clone(),
                 };
@@ -87,7 +93,7 @@ pub async fn serve(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
-    // Drain: connections see the shutdown flag, stop reading, and finish what is in flight.
+    // Drain: connections see the shutdown flag, stop reading, and close.
     let _ = tokio::time::timeout(config.shutdown_grace, async {
         while connections.join_next().await.is_some() {}
     })

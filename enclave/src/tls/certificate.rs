@@ -1,16 +1,16 @@
 //! The X.509 encoding of the service's certificates: the self-signed CA (made once, stored) and
 //! the leaf it signs (made per process and on renewal), with the attestation extension.
 //!
-//! Encoded with `der` and x509-cert's extension types, signed through nitro-kms-crypto. The
-//! extension list is written as [`RawExtension`]s because x509-cert's `Extension` cannot hold the
-//! attestation extension's OID (a 128-bit arc; see `nitro_kms_attest::service`).
+//! Encoded with `der` and x509-cert's types, signed through nitro-kms-crypto; the attestation
+//! extension is `nitro_kms_attest::service::extension`'s, the one encoding the verifier reads.
 //!
 //! - CA: subject [`CA_SUBJECT`], `CA:TRUE, pathlen:0` (critical), keyCertSign + cRLSign
 //!   (critical), a subject key identifier; valid from its creation (less [`BACKDATE_SECS`]) to
 //!   9999-12-31 (RFC 5280's "no well-defined expiration").
 //! - Leaf: subject [`LEAF_SUBJECT`], `CA:FALSE` (critical), digitalSignature (critical),
 //!   serverAuth, the subject alternative names, authority and subject key identifiers, and the
-//!   attestation extension (non-critical) holding the document as the NSM returned it.
+//!   attestation extension (`id-pe-cmw`, non-critical): a CMW holding the document as the NSM
+//!   returned it.
 
 use std::net::IpAddr;
 use std::time::{Duration, UNIX_EPOCH};
@@ -18,10 +18,10 @@ use std::time::{Duration, UNIX_EPOCH};
 use const_oid::AssociatedOid;
 use der::asn1::{BitString, Ia5String, OctetString, Uint};
 use der::{Decode, Encode, Sequence};
-use nitro_kms_attest::service::ATTESTATION_EXTENSION_OID_DER;
-use nitro_kms_attest::service::extension::RawExtension;
+use nitro_kms_attest::service::extension::attestation_extension;
 use nitro_kms_crypto::{self as crypto, EcdsaP384KeyPair, SignatureEncoding};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
@@ -107,7 +107,7 @@ struct TbsCertificateOut {
     subject: Name,
     subject_public_key_info: SubjectPublicKeyInfoOwned,
     #[asn1(context_specific = "3", tag_mode = "EXPLICIT")]
-    extensions: Vec<RawExtension>,
+    extensions: Vec<Extension>,
 }
 
 #[derive(Sequence)]
@@ -194,11 +194,7 @@ pub fn leaf_certificate(
             false,
             &SubjectKeyIdentifier(key_identifier(leaf_spki)?),
         )?,
-        RawExtension::new(
-            &ATTESTATION_EXTENSION_OID_DER,
-            false,
-            spec.attestation_document.to_vec(),
-        )?,
+        attestation_extension(spec.attestation_document)?,
     ];
     let validity = Validity::new(time_at(spec.not_before)?, time_at(spec.not_after)?);
     sign(LEAF_SUBJECT, validity, leaf_spki, extensions, ca_key)
@@ -239,12 +235,12 @@ fn extension(
     oid: const_oid::ObjectIdentifier,
     critical: bool,
     value: &impl Encode,
-) -> Result<RawExtension, TlsError> {
-    Ok(RawExtension::new(
-        oid.as_bytes(),
+) -> Result<Extension, TlsError> {
+    Ok(Extension {
+        extn_id: oid,
         critical,
-        value.to_der()?,
-    )?)
+        extn_value: OctetString::new(value.to_der()?)?,
+    })
 }
 
 /// A key identifier: the first 20 bytes of the SHA-256 of the DER SubjectPublicKeyInfo.
@@ -267,7 +263,7 @@ fn sign(
     subject: &str,
     validity: Validity,
     spki: &[u8],
-    extensions: Vec<RawExtension>,
+    extensions: Vec<Extension>,
     ca_key: &EcdsaP384KeyPair,
 ) -> Result<Vec<u8>, TlsError> {
     let algorithm = AlgorithmIdentifierOwned {

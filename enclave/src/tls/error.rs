@@ -2,6 +2,7 @@
 
 use nitro_kms_attest::attestation::AttestationError;
 use nitro_kms_attest::nsm::NsmError;
+use nitro_kms_attest::service::extension::ExtensionError;
 use nitro_kms_crypto::CryptoError;
 
 use crate::storage::sealed_store::CommitError;
@@ -15,6 +16,9 @@ pub enum TlsError {
     /// A certificate could not be encoded or read.
     #[error("TLS identity: certificate: {0}")]
     Certificate(#[from] der::Error),
+    /// The attestation extension could not be encoded around the document.
+    #[error("TLS identity: attestation extension: {0}")]
+    Extension(#[from] ExtensionError),
     /// The NSM refused or failed the attestation request.
     #[error("TLS identity: {0}")]
     Nsm(#[from] NsmError),

@@ -149,10 +149,24 @@ impl AccessKeyStore {
             reason,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        Self::parse(&path.display().to_string(), &text)
+    }
+
+    /// Reads access keys from the text of an access keys file (TOML, see the module docs);
+    /// `origin` names it in errors. The enclave reads sealed credentials files through this
+    /// (`docs/sealed-credentials.md`): the same format as `--credentials`.
+    ///
+    /// An error's reason may quote the offending line of `text`: show it only to whoever
+    /// already holds the file.
+    pub fn parse(origin: &str, text: &str) -> Result<AccessKeyStore, AccessKeysFileError> {
+        let err = |reason: String| AccessKeysFileError {
+            path: origin.to_owned(),
+            reason,
+        };
         if text.len() > 1 << 20 {
             return Err(err("larger than 1 MiB".into()));
         }
-        let file: File = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let file: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let mut store = AccessKeyStore::default();
         for e in file.credential {
             if !e.principal.starts_with("arn:") {

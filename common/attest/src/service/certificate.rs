@@ -1,78 +1,162 @@
-//! Reading the service's TLS certificates: the few fields the service checks need, parsed from
-//! the DER as received.
+//! Reading the service's TLS certificates — the one certificate reader of nitro-kms-attest, used
+//! by the verifier and by the tests of the enclave's issuer: the fields the service checks need,
+//! decoded with `x509-cert`, behind a size limit, every failure a typed error.
 //!
-//! `x509-cert` cannot decode a certificate that carries the attestation extension: its OIDs hold
-//! 32-bit arcs and the extension's last arc is a 128-bit integer. So the certificate is walked
-//! here with `der` directly, extension identifiers kept as their encoded bytes (compared with
-//! [`super::ATTESTATION_EXTENSION_OID_DER`]), and only the well-known pieces (validity, the
-//! SubjectAltName) are decoded with `x509-cert`'s types.
+//! The attestation extension's OID (`id-pe-cmw`) has small arcs, so `x509-cert` decodes a service
+//! certificate whole; a certificate it cannot decode (such as one carrying the pre-`id-pe-cmw`
+//! OID `2.25.173094623430793324269502837453476775801`, whose 128-bit arc no `const-oid` OID holds)
+//! is refused as unparseable. The signed bytes (the TBSCertificate) are taken from the input as
+//! received, not re-encoded.
 
 use std::net::IpAddr;
 
-use der::asn1::{BitString, OctetStringRef};
-use der::{AnyRef, Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
-use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use const_oid::AssociatedOid;
+use der::{Decode, Header, Reader, SliceReader};
+use x509_cert::Certificate;
+use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::time::Validity;
 
 use super::error::ServiceVerifyError;
+use super::extension::{ID_PE_CMW, document_from_value};
 use crate::attestation::cert_builder::ECDSA_WITH_SHA384;
 
-/// DER content octets of id-ce-subjectAltName (2.5.29.17).
-const SUBJECT_ALT_NAME_OID_DER: [u8; 3] = [0x55, 0x1d, 0x11];
+/// The largest certificate read (64 KiB: rustls refuses a larger handshake message, so no server
+/// can present more).
+pub const MAX_CERTIFICATE_LEN: usize = 64 * 1024;
 
-/// One extension, its identifier kept encoded.
-#[derive(Debug, Clone)]
-pub(crate) struct RawExtension {
-    /// The OID's content octets.
-    pub(crate) oid: Vec<u8>,
-    /// Whether it is marked critical.
-    pub(crate) critical: bool,
-    /// The extnValue's content octets.
-    pub(crate) value: Vec<u8>,
+/// The most extensions a certificate may carry (the service's leaf has 7).
+pub const MAX_EXTENSIONS: usize = 32;
+
+/// What a certificate's attestation extension holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttestationExtension {
+    /// Whether it is marked critical (the format says it is not).
+    pub critical: bool,
+    /// The Nitro attestation document: the raw COSE_Sign1 bytes, unwrapped from the CMW.
+    pub document: Vec<u8>,
 }
 
 /// What the checks need from one certificate.
 #[derive(Debug, Clone)]
-pub(crate) struct ServiceCertificate {
+pub struct ServiceCertificate {
     /// The TBSCertificate exactly as received (what the issuer signed).
-    pub(crate) tbs: Vec<u8>,
-    /// Whether both signature algorithm fields say ecdsa-with-SHA384.
-    pub(crate) ecdsa_sha384: bool,
-    /// The signature (DER Ecdsa-Sig-Value).
-    pub(crate) signature: Vec<u8>,
+    tbs: Vec<u8>,
+    /// Whether both signature algorithm fields say ecdsa-with-SHA384 (without parameters).
+    ecdsa_sha384: bool,
+    /// The signature (for ECDSA, a DER Ecdsa-Sig-Value).
+    signature: Vec<u8>,
     /// Validity window, Unix seconds.
-    pub(crate) not_before: u64,
-    pub(crate) not_after: u64,
+    not_before: u64,
+    not_after: u64,
     /// The DER SubjectPublicKeyInfo.
-    pub(crate) spki: Vec<u8>,
+    spki: Vec<u8>,
     /// Every extension, in order.
-    pub(crate) extensions: Vec<RawExtension>,
+    extensions: Vec<Extension>,
 }
 
 impl ServiceCertificate {
     /// Parses a DER certificate; `what` names it in the error ("the server certificate").
-    pub(crate) fn parse(der: &[u8], what: &'static str) -> Result<Self, ServiceVerifyError> {
-        parse(der).map_err(|e| ServiceVerifyError::CertificateParse {
-            what,
-            reason: e.to_string(),
+    pub fn parse(der: &[u8], what: &'static str) -> Result<Self, ServiceVerifyError> {
+        let bad = |reason: String| ServiceVerifyError::CertificateParse { what, reason };
+        if der.len() > MAX_CERTIFICATE_LEN {
+            return Err(bad(format!(
+                "{} bytes, over the limit of {MAX_CERTIFICATE_LEN}",
+                der.len()
+            )));
+        }
+        let cert = Certificate::from_der(der).map_err(|e| bad(e.to_string()))?;
+        let tbs_der = signed_bytes(der).map_err(|e| bad(e.to_string()))?;
+        let tbs = cert.tbs_certificate();
+        let extensions = tbs.extensions().cloned().unwrap_or_default();
+        if extensions.len() > MAX_EXTENSIONS {
+            return Err(bad(format!(
+                "{} extensions, over the limit of {MAX_EXTENSIONS}",
+                extensions.len()
+            )));
+        }
+        let is_ecdsa_sha384 = |alg: &spki::AlgorithmIdentifierOwned| {
+            alg.oid == ECDSA_WITH_SHA384 && alg.parameters.is_none()
+        };
+        let signature = cert
+            .signature()
+            .as_bytes()
+            .ok_or_else(|| bad("the signature BIT STRING has unused bits".into()))?
+            .to_vec();
+        let spki =
+            der::Encode::to_der(tbs.subject_public_key_info()).map_err(|e| bad(e.to_string()))?;
+        Ok(Self {
+            tbs: tbs_der.to_vec(),
+            ecdsa_sha384: is_ecdsa_sha384(tbs.signature())
+                && is_ecdsa_sha384(cert.signature_algorithm()),
+            signature,
+            not_before: tbs.validity().not_before.to_unix_duration().as_secs(),
+            not_after: tbs.validity().not_after.to_unix_duration().as_secs(),
+            spki,
+            extensions,
         })
     }
 
-    /// The extensions whose OID is `oid` (content octets).
-    pub(crate) fn extensions_with<'a>(
-        &'a self,
-        oid: &'a [u8],
-    ) -> impl Iterator<Item = &'a RawExtension> + 'a {
-        self.extensions.iter().filter(move |e| e.oid == oid)
+    /// The TBSCertificate, DER, exactly as received: the bytes the issuer's signature covers.
+    pub fn tbs(&self) -> &[u8] {
+        &self.tbs
+    }
+
+    /// The signature's bytes (for ECDSA, a DER `Ecdsa-Sig-Value`).
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// Whether both signature algorithm fields are ecdsa-with-SHA384 (what the service CA signs
+    /// with).
+    pub fn is_ecdsa_sha384(&self) -> bool {
+        self.ecdsa_sha384
+    }
+
+    /// Start of validity, Unix seconds.
+    pub fn not_before(&self) -> u64 {
+        self.not_before
+    }
+
+    /// End of validity, Unix seconds.
+    pub fn not_after(&self) -> u64 {
+        self.not_after
+    }
+
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki(&self) -> &[u8] {
+        &self.spki
+    }
+
+    /// Every extension, in order.
+    pub fn extensions(&self) -> &[Extension] {
+        &self.extensions
+    }
+
+    /// The attestation extension: exactly one with [`ID_PE_CMW`], its value a CMW holding the
+    /// document. Missing, repeated or malformed is an error; whether it is critical is reported,
+    /// for the caller to refuse.
+    pub fn attestation_extension(&self) -> Result<AttestationExtension, ServiceVerifyError> {
+        let mut found = self.extensions.iter().filter(|e| e.extn_id == ID_PE_CMW);
+        let extension = found.next().ok_or(ServiceVerifyError::ExtensionMissing)?;
+        if found.next().is_some() {
+            return Err(ServiceVerifyError::ExtensionRepeated);
+        }
+        Ok(AttestationExtension {
+            critical: extension.critical,
+            document: document_from_value(extension.extn_value.as_bytes())?,
+        })
     }
 
     /// The DNS names and IP addresses in the SubjectAltName, as text (empty without one).
-    pub(crate) fn subject_alt_names(&self) -> Result<Vec<SubjectName>, ServiceVerifyError> {
+    pub fn subject_alt_names(&self) -> Result<Vec<SubjectName>, ServiceVerifyError> {
         let mut names = Vec::new();
-        for ext in self.extensions_with(&SUBJECT_ALT_NAME_OID_DER) {
-            let san = SubjectAltName::from_der(&ext.value).map_err(|e| {
+        let alt_names = self
+            .extensions
+            .iter()
+            .filter(|e| e.extn_id == SubjectAltName::OID);
+        for ext in alt_names {
+            let san = SubjectAltName::from_der(ext.extn_value.as_bytes()).map_err(|e| {
                 ServiceVerifyError::CertificateParse {
                     what: "the server certificate's SubjectAltName",
                     reason: e.to_string(),
@@ -102,7 +186,7 @@ impl ServiceCertificate {
 
 /// A name a certificate is issued for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum SubjectName {
+pub enum SubjectName {
     /// A DNS name (compared without case, exactly: no wildcards).
     Dns(String),
     /// An IP address.
@@ -111,7 +195,7 @@ pub(crate) enum SubjectName {
 
 impl SubjectName {
     /// Whether this name is `server_name` (a host name or an IP address in text form).
-    pub(crate) fn names(&self, server_name: &str) -> bool {
+    pub fn names(&self, server_name: &str) -> bool {
         let server_name = server_name.trim_end_matches('.');
         match (self, server_name.parse::<IpAddr>()) {
             (Self::Ip(ip), Ok(wanted)) => *ip == wanted,
@@ -130,94 +214,13 @@ impl std::fmt::Display for SubjectName {
     }
 }
 
-/// `Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }`.
-fn parse(der: &[u8]) -> Result<ServiceCertificate, der::Error> {
+/// The TBSCertificate's bytes in the DER certificate `der` (`Certificate ::= SEQUENCE {
+/// tbsCertificate, signatureAlgorithm, signatureValue }`; already decoded whole by the caller).
+fn signed_bytes(der: &[u8]) -> Result<&[u8], der::Error> {
     let mut reader = SliceReader::new(der)?;
-    let (tbs, outer_alg, signature) = reader.sequence(|r| {
-        let tbs = r.tlv_bytes()?.to_vec();
-        let alg = AlgorithmIdentifierOwned::decode(r)?;
-        let signature = BitString::decode(r)?;
-        Ok::<_, der::Error>((tbs, alg, signature))
-    })?;
-    reader.finish()?;
-    let signature = signature
-        .as_bytes()
-        .ok_or_else(|| der::Error::from(der::ErrorKind::Failed))?
-        .to_vec();
-    let mut cert = parse_tbs(&tbs)?;
-    cert.ecdsa_sha384 &= outer_alg.oid == ECDSA_WITH_SHA384 && outer_alg.parameters.is_none();
-    cert.signature = signature;
-    Ok(cert)
+    Header::decode(&mut reader)?;
+    reader.tlv_bytes()
 }
 
-/// `TBSCertificate ::= SEQUENCE { [0] version, serialNumber, signature, issuer, validity,
-/// subject, subjectPublicKeyInfo, [1] issuerUniqueID, [2] subjectUniqueID, [3] extensions }`.
-fn parse_tbs(tbs: &[u8]) -> Result<ServiceCertificate, der::Error> {
-    let mut reader = SliceReader::new(tbs)?;
-    let cert = reader.sequence(|r| {
-        if Tag::peek(r)? == context_tag(0) {
-            AnyRef::decode(r)?;
-        }
-        AnyRef::decode(r)?; // serialNumber
-        let inner_alg = AlgorithmIdentifierOwned::decode(r)?;
-        r.tlv_bytes()?; // issuer
-        let validity = Validity::<x509_cert::certificate::Rfc5280>::decode(r)?;
-        r.tlv_bytes()?; // subject
-        let spki = r.tlv_bytes()?.to_vec();
-        SubjectPublicKeyInfoOwned::from_der(&spki)?;
-        let mut extensions = Vec::new();
-        while !r.is_finished() {
-            let field = AnyRef::decode(r)?;
-            if field.tag() == context_tag(3) {
-                extensions = parse_extensions(field.value())?;
-            }
-        }
-        Ok::<_, der::Error>(ServiceCertificate {
-            tbs: tbs.to_vec(),
-            ecdsa_sha384: inner_alg.oid == ECDSA_WITH_SHA384 && inner_alg.parameters.is_none(),
-            signature: Vec::new(),
-            not_before: validity.not_before.to_unix_duration().as_secs(),
-            not_after: validity.not_after.to_unix_duration().as_secs(),
-            spki,
-            extensions,
-        })
-    })?;
-    reader.finish()?;
-    Ok(cert)
-}
-
-/// `Extensions ::= SEQUENCE OF SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE,
-/// extnValue OCTET STRING }`.
-fn parse_extensions(explicit: &[u8]) -> Result<Vec<RawExtension>, der::Error> {
-    let mut reader = SliceReader::new(explicit)?;
-    let extensions = reader.sequence(|r| {
-        let mut out = Vec::new();
-        while !r.is_finished() {
-            out.push(r.sequence(|e| {
-                let oid = AnyRef::decode(e)?;
-                oid.tag().assert_eq(Tag::ObjectIdentifier)?;
-                let critical = if Tag::peek(e)? == Tag::Boolean {
-                    bool::decode(e)?
-                } else {
-                    false
-                };
-                let value = <&OctetStringRef>::decode(e)?;
-                Ok::<_, der::Error>(RawExtension {
-                    oid: oid.value().to_vec(),
-                    critical,
-                    value: value.as_bytes().to_vec(),
-                })
-            })?);
-        }
-        Ok::<_, der::Error>(out)
-    })?;
-    reader.finish()?;
-    Ok(extensions)
-}
-
-fn context_tag(number: u32) -> Tag {
-    Tag::ContextSpecific {
-        constructed: true,
-        number: TagNumber(number),
-    }
-}
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::extension::ExtensionError;
 use crate::attestation::AttestationError;
 
 /// A failed check of a service's identity.
@@ -20,12 +21,15 @@ pub enum ServiceVerifyError {
     /// The server certificate has no attestation extension.
     #[error(
         "the server certificate carries no attestation document (extension \
-         2.25.173094623430793324269502837453476775801 missing)"
+         1.3.6.1.5.5.7.1.35, id-pe-cmw, missing)"
     )]
     ExtensionMissing,
     /// The attestation extension appears more than once.
     #[error("the server certificate carries the attestation extension more than once")]
     ExtensionRepeated,
+    /// The attestation extension's value is not the CMW record holding a document.
+    #[error("the server certificate's attestation extension is malformed: {0}")]
+    ExtensionMalformed(#[from] ExtensionError),
     /// The attestation extension is marked critical (the format says non-critical, so that
     /// clients that do not know it still connect).
     #[error("the server certificate's attestation extension is marked critical")]

@@ -1,196 +1,177 @@
-//! The attestation extension in an X.509 certificate: the raw form that holds its OID, finding it
-//! in a certificate, and the signed part of a certificate (to check who signed it).
+//! The attestation extension: `id-pe-cmw` ([`super::ATTESTATION_EXTENSION_OID`]) holding the
+//! Nitro attestation document as a RATS Conceptual Message Wrapper (CMW, RFC 9999). The enclave's
+//! issuer writes it with [`attestation_extension`]; the verifier reads its value with
+//! [`document_from_value`]. `docs/service-identity.md` has the format and why.
 //!
-//! x509-cert's `Extension` keeps its OID as a `const_oid::ObjectIdentifier`, whose arcs are 32
-//! bits, and so cannot even decode a certificate that carries [`super::ATTESTATION_EXTENSION_OID`]
-//! (a 128-bit arc). Here the OID stays the bytes it was encoded as ([`RawExtension`]), and a
-//! certificate is read only as far as this needs: the TBSCertificate's fields as raw values, its
-//! extensions, the signature.
+//! ```text
+//! extnValue = DER of  CMW ::= CHOICE { json UTF8String, cbor OCTET STRING }   -- the cbor arm
+//! cbor      = cbor-record = [ type, value, ind ]
+//!   type  = "application/cose; cose-type=\"cose-sign1\""   (RFC 9052's media type of a COSE_Sign1)
+//!   value = the document's bytes (bstr), exactly as the NSM returned them
+//!   ind   = 4 (bit 2: the value is Evidence)
+//! ```
+//!
+//! Reading accepts the same record with `type` given as CoAP Content-Format 18 (the same media
+//! type, RFC 9052) and without `ind`, as the CMW grammar allows; anything else is refused with an
+//! [`ExtensionError`] (no guessing at a format: the document is checked cryptographically after
+//! this, but a value that is not this record is not ours).
 
-use der::asn1::{Any, AnyRef, BitStringRef, OctetString};
-use der::{Decode, Encode, Sequence, Tag, Tagged};
+use ciborium::Value;
+use const_oid::ObjectIdentifier;
+use der::asn1::OctetString;
+use der::{AnyRef, Decode, Encode, Tag, Tagged};
+use x509_cert::ext::Extension;
 
-use super::ATTESTATION_EXTENSION_OID_DER;
+/// [`super::ATTESTATION_EXTENSION_OID`] (`id-pe-cmw`) as a `const-oid` identifier, for
+/// x509-cert's `Extension` (spelled again here so that this file imports nothing from its parent;
+/// a test checks the two agree, and a malformed literal would fail the build, not a run).
+pub const ID_PE_CMW: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.35");
 
-/// One X.509 `Extension` (RFC 5280 §4.1) whose `extnID` is kept as an encoded OBJECT IDENTIFIER.
-///
-/// ```text
-/// Extension ::= SEQUENCE {
-///     extnID      OBJECT IDENTIFIER,
-///     critical    BOOLEAN DEFAULT FALSE,
-///     extnValue   OCTET STRING }
-/// ```
-#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
-pub struct RawExtension {
-    /// The OID, as an `OBJECT IDENTIFIER` value whose content octets are not interpreted.
-    pub extn_id: Any,
-    /// Whether a verifier that does not know the extension must refuse the certificate (left out
-    /// of the encoding when false, as DER requires of a DEFAULT).
-    #[asn1(default = "Default::default")]
-    pub critical: bool,
-    /// The extension's value.
-    pub extn_value: OctetString,
-}
+/// The CMW record's `type`: the media type of a COSE_Sign1 (RFC 9052, parameter `cose-type`).
+/// No media type names a Nitro attestation document; this one says exactly how its bytes are
+/// framed, and the extension's place in a nitro-kms service certificate says what they are.
+pub const DOCUMENT_MEDIA_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
 
-impl RawExtension {
-    /// An extension with the OID whose DER content octets are `oid` and value `value`.
-    pub fn new(oid: &[u8], critical: bool, value: Vec<u8>) -> Result<Self, der::Error> {
-        Ok(Self {
-            extn_id: Any::new(Tag::ObjectIdentifier, oid)?,
-            critical,
-            extn_value: OctetString::new(value)?,
-        })
-    }
+/// CoAP Content-Format 18: `application/cose; cose-type="cose-sign1"` (RFC 9052), the numeric
+/// spelling of [`DOCUMENT_MEDIA_TYPE`] a CBOR record may use instead; accepted, never written.
+pub const DOCUMENT_CONTENT_FORMAT: u64 = 18;
 
-    /// The content octets of the extension's OID.
-    pub fn oid(&self) -> &[u8] {
-        self.extn_id.value()
-    }
-}
+/// The CMW record's `ind`: the conceptual-message bitmap with bit 2 (Evidence, as RFC 9334 names the conceptual messages) set.
+pub const EVIDENCE_INDICATOR: u64 = 1 << 2;
 
-/// What a certificate's attestation extension holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AttestationExtension {
-    /// Whether it is marked critical (the format says it is not).
-    pub critical: bool,
-    /// The Nitro attestation document: the raw COSE_Sign1 bytes.
-    pub document: Vec<u8>,
-}
+/// The largest extension value read (64 KiB, rustls's default limit on a handshake message, so a
+/// TLS server cannot present more); a Nitro document is about 4.5 KiB.
+pub const MAX_VALUE_LEN: usize = 64 * 1024;
 
-/// Why a certificate could not be read.
-#[derive(Debug, thiserror::Error)]
+/// Why an attestation extension's value was refused (or could not be written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExtensionError {
-    /// The certificate is not DER X.509 as far as this reader goes.
-    #[error("malformed certificate: {0}")]
-    Der(#[from] der::Error),
-    /// The attestation extension appears more than once (RFC 5280 forbids repeating one).
-    #[error("the attestation extension appears more than once")]
-    Duplicate,
-    /// The extension's OID is not an OBJECT IDENTIFIER.
-    #[error("an extension's id is not an OBJECT IDENTIFIER")]
-    NotAnOid,
+    /// The value is longer than [`MAX_VALUE_LEN`].
+    #[error("the value is {len} bytes, over the limit of {max}")]
+    TooLarge {
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The value is not a DER `CMW` (a CHOICE of UTF8String and OCTET STRING).
+    #[error("the value is not a DER CMW: {0}")]
+    NotCmw(String),
+    /// The value is the JSON form of a CMW; the service writes the CBOR form.
+    #[error("the value is a JSON CMW; the service's is CBOR")]
+    JsonCmw,
+    /// The CBOR is not a CMW record `[type, value, ?ind]`.
+    #[error("the CBOR CMW is not a record [type, value, ind]: {0}")]
+    NotRecord(&'static str),
+    /// The record's `type` is not a COSE_Sign1's.
+    #[error("the CMW type is {0}, expected {DOCUMENT_MEDIA_TYPE:?} (or Content-Format 18)")]
+    WrongType(String),
+    /// The record's `ind` does not say Evidence.
+    #[error("the CMW indicator is {0}, which does not include Evidence (4)")]
+    NotEvidence(String),
+    /// The extension could not be encoded (a document over the DER length limit).
+    #[error("the extension cannot be encoded: {0}")]
+    Encode(String),
 }
 
-#[derive(Sequence)]
-struct CertificateIn<'a> {
-    tbs_certificate: AnyRef<'a>,
-    signature_algorithm: AnyRef<'a>,
-    signature: BitStringRef<'a>,
-}
-
-#[derive(Sequence)]
-struct TbsCertificateIn<'a> {
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    version: Option<AnyRef<'a>>,
-    serial_number: AnyRef<'a>,
-    signature: AnyRef<'a>,
-    issuer: AnyRef<'a>,
-    validity: AnyRef<'a>,
-    subject: AnyRef<'a>,
-    subject_public_key_info: AnyRef<'a>,
-    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    issuer_unique_id: Option<BitStringRef<'a>>,
-    #[asn1(context_specific = "2", tag_mode = "IMPLICIT", optional = "true")]
-    subject_unique_id: Option<BitStringRef<'a>>,
-    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
-    extensions: Option<Vec<RawExtension>>,
-}
-
-/// The parts of a certificate a signature check needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignedParts {
-    /// The DER TBSCertificate, exactly as it appears in the certificate (what was signed).
-    pub tbs_certificate: Vec<u8>,
-    /// The signature BIT STRING's bytes (for ECDSA, a DER `Ecdsa-Sig-Value`).
-    pub signature: Vec<u8>,
-}
-
-/// The TBSCertificate and signature of the DER certificate `cert`, for checking its issuer's
-/// signature (a client checks that the key in the attestation document signed the leaf).
-pub fn signed_parts(cert: &[u8]) -> Result<SignedParts, ExtensionError> {
-    let parsed = CertificateIn::from_der(cert)?;
-    Ok(SignedParts {
-        tbs_certificate: parsed.tbs_certificate.to_der()?,
-        signature: parsed.signature.raw_bytes().to_vec(),
+/// The attestation extension (non-critical) wrapping `document`, for a certificate's extension
+/// list.
+pub fn attestation_extension(document: &[u8]) -> Result<Extension, ExtensionError> {
+    let encode = |e: der::Error| ExtensionError::Encode(e.to_string());
+    Ok(Extension {
+        extn_id: ID_PE_CMW,
+        critical: false,
+        extn_value: OctetString::new(extension_value(document)?).map_err(encode)?,
     })
 }
 
-/// The extensions of the DER certificate `cert`, in order.
-pub fn extensions(cert: &[u8]) -> Result<Vec<RawExtension>, ExtensionError> {
-    let parsed = CertificateIn::from_der(cert)?;
-    let tbs_der = parsed.tbs_certificate.to_der()?;
-    let tbs = TbsCertificateIn::from_der(&tbs_der)?;
-    let extensions = tbs.extensions.unwrap_or_default();
-    if extensions
-        .iter()
-        .any(|e| e.extn_id.tag() != Tag::ObjectIdentifier)
-    {
-        return Err(ExtensionError::NotAnOid);
-    }
-    Ok(extensions)
+/// The DER extension value wrapping `document`: the `cbor` arm of `CMW`, an OCTET STRING holding
+/// the CBOR record `[DOCUMENT_MEDIA_TYPE, document, EVIDENCE_INDICATOR]`.
+pub fn extension_value(document: &[u8]) -> Result<Vec<u8>, ExtensionError> {
+    let record = Value::Array(vec![
+        Value::Text(DOCUMENT_MEDIA_TYPE.to_owned()),
+        Value::Bytes(document.to_vec()),
+        Value::Integer(EVIDENCE_INDICATOR.into()),
+    ]);
+    let mut cbor = Vec::with_capacity(document.len() + 64);
+    ciborium::into_writer(&record, &mut cbor).map_err(|e| ExtensionError::Encode(e.to_string()))?;
+    let encode = |e: der::Error| ExtensionError::Encode(e.to_string());
+    OctetString::new(cbor)
+        .map_err(encode)?
+        .to_der()
+        .map_err(encode)
 }
 
-/// The attestation extension of the DER certificate `cert`: `None` when it has none, an error
-/// when it has two or does not decode.
-pub fn find(cert: &[u8]) -> Result<Option<AttestationExtension>, ExtensionError> {
-    let mut found = None;
-    for extension in extensions(cert)? {
-        if extension.oid() != ATTESTATION_EXTENSION_OID_DER {
-            continue;
-        }
-        if found.is_some() {
-            return Err(ExtensionError::Duplicate);
-        }
-        found = Some(AttestationExtension {
-            critical: extension.critical,
-            document: extension.extn_value.into_bytes().into_vec(),
+/// The attestation document in the extension value `value` (an `extnValue`'s content octets).
+pub fn document_from_value(value: &[u8]) -> Result<Vec<u8>, ExtensionError> {
+    if value.len() > MAX_VALUE_LEN {
+        return Err(ExtensionError::TooLarge {
+            len: value.len(),
+            max: MAX_VALUE_LEN,
         });
     }
-    Ok(found)
+    let cmw = AnyRef::from_der(value).map_err(|e| ExtensionError::NotCmw(e.to_string()))?;
+    match cmw.tag() {
+        Tag::OctetString => {}
+        Tag::Utf8String => return Err(ExtensionError::JsonCmw),
+        other => return Err(ExtensionError::NotCmw(format!("a {other}"))),
+    }
+    let mut rest = cmw.value();
+    let record: Value = ciborium::from_reader(&mut rest)
+        .map_err(|_| ExtensionError::NotRecord("not valid CBOR"))?;
+    if !rest.is_empty() {
+        return Err(ExtensionError::NotRecord("bytes after the record"));
+    }
+    let Value::Array(items) = record else {
+        return Err(ExtensionError::NotRecord("not an array"));
+    };
+    let mut items = items.into_iter();
+    let (Some(kind), Some(document), ind, None) =
+        (items.next(), items.next(), items.next(), items.next())
+    else {
+        return Err(ExtensionError::NotRecord("not 2 or 3 items"));
+    };
+    check_type(&kind)?;
+    if let Some(ind) = ind {
+        let bits = match ind {
+            Value::Integer(i) => u64::try_from(i).ok(),
+            _ => None,
+        };
+        if bits.is_none_or(|b| b & EVIDENCE_INDICATOR == 0) {
+            return Err(ExtensionError::NotEvidence(brief(&ind)));
+        }
+    }
+    match document {
+        Value::Bytes(document) => Ok(document),
+        _ => Err(ExtensionError::NotRecord("the value is not a byte string")),
+    }
+}
+
+/// The record's `type` must name a COSE_Sign1: the media type (ASCII case-insensitive, as media
+/// types are) or its Content-Format.
+fn check_type(kind: &Value) -> Result<(), ExtensionError> {
+    let ok = match kind {
+        Value::Text(text) => text.eq_ignore_ascii_case(DOCUMENT_MEDIA_TYPE),
+        Value::Integer(i) => u64::try_from(*i).ok() == Some(DOCUMENT_CONTENT_FORMAT),
+        _ => false,
+    };
+    match ok {
+        true => Ok(()),
+        false => Err(ExtensionError::WrongType(brief(kind))),
+    }
+}
+
+/// A CBOR item for an error message, cut to 64 characters (it came from the peer).
+fn brief(value: &Value) -> String {
+    let text = match value {
+        Value::Text(text) => format!("{text:?}"),
+        other => format!("{other:?}"),
+    };
+    match text.char_indices().nth(64) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text,
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::attestation::cert_builder::{CertSpec, self_signed};
-    use nitro_kms_crypto::{EcdsaP384KeyPair, SignatureEncoding, verify_p384_sha384};
-
-    #[test]
-    fn a_certificate_without_the_extension_has_none_and_its_signature_checks() {
-        let key = EcdsaP384KeyPair::generate().unwrap();
-        let cert =
-            self_signed(&CertSpec::root("CN=r", 1_700_000_000, 1_800_000_000), &key).unwrap();
-        assert_eq!(find(&cert).unwrap(), None);
-        // Basic constraints, key usage, subject key identifier.
-        assert_eq!(extensions(&cert).unwrap().len(), 3);
-        let parts = signed_parts(&cert).unwrap();
-        verify_p384_sha384(
-            key.public_point(),
-            &parts.tbs_certificate,
-            &parts.signature,
-            SignatureEncoding::Asn1,
-        )
-        .unwrap();
-    }
-
-    #[test]
-    fn a_raw_extension_round_trips_and_leaves_out_a_false_critical_flag() {
-        let ext = RawExtension::new(&ATTESTATION_EXTENSION_OID_DER, false, vec![1, 2, 3]).unwrap();
-        let der = ext.to_der().unwrap();
-        // 30 len | 06 14 <oid> | 04 03 01 02 03: no BOOLEAN.
-        assert_eq!(der.len(), 2 + 22 + 5);
-        assert_eq!(RawExtension::from_der(&der).unwrap(), ext);
-        let critical = RawExtension::new(&ATTESTATION_EXTENSION_OID_DER, true, vec![]).unwrap();
-        assert!(
-            RawExtension::from_der(&critical.to_der().unwrap())
-                .unwrap()
-                .critical
-        );
-    }
-
-    #[test]
-    fn garbage_is_an_error_not_a_panic() {
-        assert!(find(&[0x30, 0x03, 0x02, 0x01, 0x01]).is_err());
-        assert!(signed_parts(b"").is_err());
-    }
-}
+mod tests;

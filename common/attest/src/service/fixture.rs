@@ -1,27 +1,23 @@
 //! Test fixtures (feature `test-support`): a service identity made the way the shared format
 //! says — a simulated NSM, a self-signed P-384 CA (`CA:TRUE`, pathlen 0), a P-384 leaf with
 //! SubjectAltNames and the attestation extension — plus the deliberately wrong variants the
-//! verifier's tests need (no extension, a critical one, a document of another root, a leaf signed
-//! by another CA). One place, so the enclave's real issuer can replace it.
+//! verifier's tests need (no extension, a critical one, another OID or value, a document of
+//! another root, a leaf signed by another CA). One place, so the enclave's real issuer can
+//! replace it.
 //!
-//! rcgen cannot write the extension's OID (its arcs are `u64`, the OID's last arc is 128 bits),
-//! so the leaf is made with a placeholder OID of the same encoded length, which is then replaced
-//! by the real one in the TBSCertificate, and the TBS signed again with the CA key through
-//! nitro-kms-crypto.
+//! The leaf is made with rcgen, the extension as a custom extension: `id-pe-cmw`
+//! ([`super::ATTESTATION_EXTENSION_ARCS`]) with the value [`super::extension::extension_value`]
+//! writes, exactly as the enclave's issuer does.
 
 use std::path::Path;
 use std::time::Duration;
 
-use der::{Decode, Header, Reader, SliceReader};
-
-use super::ATTESTATION_EXTENSION_OID_DER;
+use super::ATTESTATION_EXTENSION_ARCS;
+use super::extension::extension_value;
 use crate::attestation::TrustAnchor;
 use crate::nsm::NsmExt;
 use crate::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
-use nitro_kms_crypto::{self as crypto, EcdsaP384KeyPair, RsaKeySize, SignatureEncoding};
-
-/// The placeholder `2.25.(2^63+1).(2^56+2)`: 20 content octets, as the real OID.
-const PLACEHOLDER_ARCS: [u64; 4] = [2, 25, (1 << 63) + 1, (1 << 56) + 2];
+use nitro_kms_crypto::{self as crypto, EcdsaP384KeyPair, RsaKeySize};
 
 /// Why a fixture could not be made (a broken test setup).
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +86,11 @@ pub struct LeafSpec {
     pub with_extension: bool,
     /// Whether it is marked critical.
     pub critical: bool,
+    /// The extension's OID as arcs: [`ATTESTATION_EXTENSION_ARCS`] unless a test wants another.
+    pub extension_arcs: Vec<u64>,
+    /// The extension's value as given (`extnValue`'s content); `None`: the CMW holding the
+    /// document, as the enclave writes it.
+    pub extension_value: Option<Vec<u8>>,
 }
 
 impl LeafSpec {
@@ -100,6 +101,8 @@ impl LeafSpec {
             document: None,
             with_extension: true,
             critical: false,
+            extension_arcs: ATTESTATION_EXTENSION_ARCS.to_vec(),
+            extension_value: None,
         }
     }
 }
@@ -216,7 +219,11 @@ impl ServiceFixture {
         // without an Authority Key Identifier.
         params.use_authority_key_identifier_extension = true;
         if spec.with_extension {
-            let mut ext = rcgen::CustomExtension::from_oid_content(&PLACEHOLDER_ARCS, document);
+            let value = match &spec.extension_value {
+                Some(value) => value.clone(),
+                None => extension_value(&document).map_err(|e| fail("CMW")(e.to_string()))?,
+            };
+            let mut ext = rcgen::CustomExtension::from_oid_content(&spec.extension_arcs, value);
             ext.set_criticality(spec.critical);
             params.custom_extensions.push(ext);
         }
@@ -225,13 +232,8 @@ impl ServiceFixture {
         let made = params
             .signed_by(&rcgen_key(&key)?, &issuer)
             .map_err(|e| fail("leaf")(e.to_string()))?;
-        let der = if spec.with_extension {
-            with_real_oid(made.der(), &ca.key)?
-        } else {
-            made.der().to_vec()
-        };
         Ok(IssuedLeaf {
-            der,
+            der: made.der().to_vec(),
             key_pkcs8: crypto::SecretBytes::copy_from(key.pkcs8_der().expose()),
         })
     }
@@ -239,67 +241,4 @@ impl ServiceFixture {
 
 fn rcgen_key(key: &EcdsaP384KeyPair) -> Result<rcgen::KeyPair, FixtureError> {
     rcgen::KeyPair::try_from(key.pkcs8_der().expose()).map_err(|e| fail("rcgen key")(e.to_string()))
-}
-
-/// Replaces the placeholder OID in `cert`'s TBS by the real one and signs the TBS again.
-fn with_real_oid(cert: &[u8], ca: &EcdsaP384KeyPair) -> Result<Vec<u8>, FixtureError> {
-    let bad = |e: der::Error| fail("leaf DER")(e.to_string());
-    let mut reader = SliceReader::new(cert).map_err(bad)?;
-    Header::decode(&mut reader).map_err(bad)?;
-    let mut tbs = reader.tlv_bytes().map_err(bad)?.to_vec();
-    let alg = reader.tlv_bytes().map_err(bad)?.to_vec();
-    let placeholder = rcgen::CustomExtension::from_oid_content(&PLACEHOLDER_ARCS, Vec::new());
-    let placeholder = oid_content(&placeholder.oid_components().collect::<Vec<_>>());
-    let at = tbs
-        .windows(placeholder.len())
-        .position(|w| w == placeholder.as_slice())
-        .ok_or_else(|| FixtureError("placeholder OID not found".into()))?;
-    tbs.splice(
-        at..at + placeholder.len(),
-        ATTESTATION_EXTENSION_OID_DER.iter().copied(),
-    );
-    let signature = ca
-        .sign(&tbs, SignatureEncoding::Asn1)
-        .map_err(|e| fail("signature")(e.to_string()))?;
-    let mut bits = vec![0u8];
-    bits.extend_from_slice(&signature);
-    let mut body = tbs;
-    body.extend_from_slice(&alg);
-    body.extend_from_slice(&tlv(0x03, &bits));
-    Ok(tlv(0x30, &body))
-}
-
-/// The content octets of an OID given as arcs (first two combined, base 128).
-fn oid_content(arcs: &[u64]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let first = arcs.first().copied().unwrap_or(0) * 40 + arcs.get(1).copied().unwrap_or(0);
-    for arc in std::iter::once(first).chain(arcs.iter().skip(2).copied()) {
-        let mut groups = vec![(arc & 0x7f) as u8];
-        let mut rest = arc >> 7;
-        while rest > 0 {
-            groups.push(0x80 | (rest & 0x7f) as u8);
-            rest >>= 7;
-        }
-        out.extend(groups.iter().rev());
-    }
-    out
-}
-
-/// A DER TLV with a one-byte tag.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes: Vec<u8> = len
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|&b| b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend(bytes);
-    }
-    out.extend_from_slice(content);
-    out
 }

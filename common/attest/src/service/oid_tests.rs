@@ -1,8 +1,8 @@
-//! The OID's two spellings agree.
+//! The OID's spellings agree: dotted, arcs, DER content octets.
 
 use super::*;
 
-/// Decodes the content octets of a DER OID into its dotted form (arcs up to 128 bits).
+/// Decodes the content octets of a DER OID into its dotted form.
 fn dotted(der: &[u8]) -> String {
     let mut arcs: Vec<u128> = Vec::new();
     let mut value: u128 = 0;
@@ -36,7 +36,25 @@ fn the_der_bytes_encode_the_dotted_oid() {
 }
 
 #[test]
-fn the_oid_is_the_uuid_under_arc_2_25() {
-    let uuid = u128::from_str_radix("8238cfd5418f475bbad37427c1d2c779", 16).unwrap();
-    assert_eq!(ATTESTATION_EXTENSION_OID, format!("2.25.{uuid}"));
+fn the_arcs_spell_the_dotted_oid_and_each_fits_in_31_bits() {
+    let text = ATTESTATION_EXTENSION_ARCS
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
+    assert_eq!(text, ATTESTATION_EXTENSION_OID);
+    assert!(
+        ATTESTATION_EXTENSION_ARCS
+            .iter()
+            .all(|&arc| arc < (1 << 31))
+    );
+}
+
+#[test]
+fn the_oid_is_id_pe_cmw_under_the_pkix_certificate_extension_arc() {
+    // id-pe = 1.3.6.1.5.5.7.1 (RFC 5280); 35 = id-pe-cmw (RFC 9999, IANA SMI numbers).
+    assert_eq!(
+        ATTESTATION_EXTENSION_OID.strip_prefix("1.3.6.1.5.5.7.1."),
+        Some("35")
+    );
 }

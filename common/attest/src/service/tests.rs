@@ -48,28 +48,90 @@ fn a_leaf_made_as_the_enclave_makes_it_is_accepted_for_each_simulation_name() {
 }
 
 #[test]
-fn the_extension_oid_constant_and_its_encoding_agree() {
-    // 2.25.N: first octet 2*40+25, then N in base 128.
-    let n: u128 = ATTESTATION_EXTENSION_OID
-        .strip_prefix("2.25.")
-        .unwrap()
-        .parse()
-        .unwrap();
-    let mut groups = vec![(n & 0x7f) as u8];
-    let mut rest = n >> 7;
-    while rest > 0 {
-        groups.push(0x80 | (rest & 0x7f) as u8);
-        rest >>= 7;
-    }
-    groups.push(105);
-    groups.reverse();
-    assert_eq!(groups, ATTESTATION_EXTENSION_OID_DER);
-    // The refusal names the OID (spelled out in error.rs, which must not import mod.rs).
+fn the_missing_extension_error_names_the_oid() {
+    // Spelled out in error.rs, which does not import mod.rs.
     assert!(
         ServiceVerifyError::ExtensionMissing
             .to_string()
             .contains(ATTESTATION_EXTENSION_OID)
     );
+}
+
+/// The content octets of an OID given as arcs of up to 128 bits.
+fn oid_content(arcs: &[u128]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for arc in std::iter::once(arcs[0] * 40 + arcs[1]).chain(arcs[2..].iter().copied()) {
+        let mut groups = vec![(arc & 0x7f) as u8];
+        let mut rest = arc >> 7;
+        while rest > 0 {
+            groups.push(0x80 | (rest & 0x7f) as u8);
+            rest >>= 7;
+        }
+        out.extend(groups.iter().rev());
+    }
+    out
+}
+
+#[test]
+fn a_leaf_in_the_format_before_id_pe_cmw_is_refused() {
+    let (_dir, fixture) = fixture();
+    // The old format: OID 2.25.<UUID> (a 128-bit arc rcgen cannot write, so a placeholder of the
+    // same encoded length is swapped for it) holding the raw document.
+    let old: u128 = 173_094_623_430_793_324_269_502_837_453_476_775_801;
+    let placeholder = [2, 25, (1 << 63) + 1, (1 << 56) + 2];
+    assert_eq!(
+        oid_content(&[2, 25, old]).len(),
+        oid_content(&placeholder).len()
+    );
+    let spec = LeafSpec {
+        extension_arcs: placeholder.iter().map(|&a| a as u64).collect(),
+        extension_value: Some(fixture.document(None).unwrap()),
+        ..LeafSpec::simulation()
+    };
+    let mut der = fixture.leaf(&spec).unwrap().der;
+    let from = oid_content(&placeholder);
+    let at = der.windows(from.len()).position(|w| w == from).unwrap();
+    der.splice(at..at + from.len(), oid_content(&[2, 25, old]));
+    let err =
+        verify_service_chain(&der, "localhost", SystemTime::now(), &trust(&fixture)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceVerifyError::CertificateParse {
+                what: "the server certificate",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // The old OID under a parseable certificate finds no document either: the same leaf with a
+    // short private OID in its place.
+    let spec = LeafSpec {
+        extension_arcs: vec![1, 3, 6, 1, 4, 1, 99999, 1],
+        ..spec
+    };
+    assert_eq!(
+        check(&fixture, &spec, "localhost").unwrap_err(),
+        ServiceVerifyError::ExtensionMissing
+    );
+}
+
+#[test]
+fn the_raw_document_under_the_new_oid_is_refused_as_malformed() {
+    let (_dir, fixture) = fixture();
+    let spec = LeafSpec {
+        extension_value: Some(fixture.document(None).unwrap()),
+        ..LeafSpec::simulation()
+    };
+    let err = check(&fixture, &spec, "localhost").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceVerifyError::ExtensionMalformed(extension::ExtensionError::NotCmw(_))
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("malformed"), "{err}");
 }
 
 #[test]

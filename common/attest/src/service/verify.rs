@@ -10,7 +10,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use const_oid::ObjectIdentifier;
 use spki::SubjectPublicKeyInfoOwned;
 
-use super::ATTESTATION_EXTENSION_OID_DER;
 use super::certificate::ServiceCertificate;
 use super::error::ServiceVerifyError;
 use super::trust::ServiceTrust;
@@ -55,7 +54,7 @@ impl ServiceFacts {
 /// `server_name` (a host name or an IP address) at `now`, against `trust`. In order:
 ///
 /// 1. the certificate parses and carries exactly one attestation extension
-///    ([`super::ATTESTATION_EXTENSION_OID`]), not critical;
+///    ([`super::ATTESTATION_EXTENSION_OID`]), a CMW holding a document, not critical;
 /// 2. it is within its validity at `now`, and its SubjectAltName names `server_name`;
 /// 3. the extension's document verifies against `trust.root` (chain, signature), no older than
 ///    `trust.max_age`;
@@ -124,23 +123,19 @@ fn check_chain(
     verify: impl FnOnce(&[u8]) -> Result<VerifiedDocument, AttestationError>,
 ) -> Result<ServiceFacts, ServiceVerifyError> {
     let leaf = ServiceCertificate::parse(leaf_der, "the server certificate")?;
-    let mut found = leaf.extensions_with(&ATTESTATION_EXTENSION_OID_DER);
-    let extension = found.next().ok_or(ServiceVerifyError::ExtensionMissing)?;
-    if found.next().is_some() {
-        return Err(ServiceVerifyError::ExtensionRepeated);
-    }
+    let extension = leaf.attestation_extension()?;
     if extension.critical {
         return Err(ServiceVerifyError::ExtensionCritical);
     }
     let secs = unix_secs(now);
-    if secs < leaf.not_before {
+    if secs < leaf.not_before() {
         return Err(ServiceVerifyError::CertificateNotYetValid {
-            not_before: leaf.not_before,
+            not_before: leaf.not_before(),
         });
     }
-    if secs > leaf.not_after {
+    if secs > leaf.not_after() {
         return Err(ServiceVerifyError::CertificateExpired {
-            not_after: leaf.not_after,
+            not_after: leaf.not_after(),
         });
     }
     let names = leaf.subject_alt_names()?;
@@ -154,7 +149,7 @@ fn check_chain(
                 .join(", "),
         });
     }
-    let facts = facts_of(verify(&extension.value)?, trust)?;
+    let facts = facts_of(verify(&extension.document)?, trust)?;
     check_signature(&leaf, &facts)?;
     Ok(facts)
 }
@@ -188,9 +183,9 @@ pub fn verify_ca_certificate(
     facts: &ServiceFacts,
 ) -> Result<(), ServiceVerifyError> {
     let ca = ServiceCertificate::parse(ca_der, "the CA certificate")?;
-    if !crypto::constant_time_eq(&ca.spki, &facts.ca_spki) {
+    if !crypto::constant_time_eq(ca.spki(), &facts.ca_spki) {
         return Err(ServiceVerifyError::CaKeyMismatch {
-            actual: hex::encode(crypto::sha256(&ca.spki)),
+            actual: hex::encode(crypto::sha256(ca.spki())),
             expected: hex::encode(facts.ca_spki_sha256),
         });
     }
@@ -211,13 +206,13 @@ fn check_signature(
     cert: &ServiceCertificate,
     facts: &ServiceFacts,
 ) -> Result<(), ServiceVerifyError> {
-    if !cert.ecdsa_sha384 {
+    if !cert.is_ecdsa_sha384() {
         return Err(ServiceVerifyError::UnsupportedSignatureAlgorithm);
     }
     crypto::verify_p384_sha384(
         &facts.ca_point,
-        &cert.tbs,
-        &cert.signature,
+        cert.tbs(),
+        cert.signature(),
         SignatureEncoding::Asn1,
     )
     .map_err(|_| ServiceVerifyError::NotSignedByAttestedCa {

@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use nitro_kms_wire::transport::Address;
+
+use super::sealed_credentials::SealedFile;
 use nitro_kms_wire::{Credentials, Limits};
 use tokio::sync::watch;
 
@@ -23,4 +25,7 @@ pub struct LinkConfig {
     /// AWS credentials to hand the enclave (`--enclave-credentials`): sent on every connection
     /// after its Hello and again each time they change.
     pub credentials: Option<watch::Receiver<Option<Credentials>>>,
+    /// Caller credentials sealed to the enclave's provisioning key (`--sealed-credentials`):
+    /// sent on every connection after its Hello and again each time the file changes.
+    pub sealed_credentials: Option<SealedFile>,
 }

@@ -17,6 +17,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::credentials::forward_credentials;
+use super::sealed_credentials::{self, SealedFile, forward_sealed_credentials};
 use super::slot::{Live, Pending, SlotContext};
 use super::{persist, ping, responses, sync};
 use crate::lock::lock;
@@ -31,6 +32,7 @@ pub(super) async fn run_connection(
     limits: Limits,
     context: &SlotContext,
     credentials: Option<watch::Receiver<Option<Credentials>>>,
+    sealed_file: Option<SealedFile>,
     shutdown: &mut watch::Receiver<bool>,
 ) {
     let SlotContext {
@@ -53,6 +55,8 @@ pub(super) async fn run_connection(
     live.fetch_add(1, Ordering::SeqCst);
     let chunk = (limits.max_frame_len as usize).saturating_sub(PERSIST_ACK_OVERHEAD);
     let forwarder = credentials.map(|rx| tokio::spawn(forward_credentials(rx, tx.clone())));
+    let sealed_forwarder =
+        sealed_file.map(|rx| tokio::spawn(forward_sealed_credentials(rx, tx.clone())));
     loop {
         let message = tokio::select! {
             m = reader.read_message() => m,
@@ -67,6 +71,10 @@ pub(super) async fn run_connection(
                 status,
                 payload,
             })) => sync::acknowledged(role, id, status, &payload, metrics.as_ref()),
+            Ok(Some(Message::SealedCredentialsAck { id, status, reason })) => {
+                sealed_credentials::acknowledged(id, status, &reason);
+                ControlFlow::Continue(())
+            }
             Ok(Some(other)) => {
                 tracing::warn!(
                     kind = other.kind().name(),
@@ -86,7 +94,7 @@ pub(super) async fn run_connection(
     }
     publish.send_replace(None);
     live.fetch_sub(1, Ordering::SeqCst);
-    if let Some(forwarder) = forwarder {
+    for forwarder in [forwarder, sealed_forwarder].into_iter().flatten() {
         forwarder.abort();
     }
     // Fail every call still waiting on this connection (their senders drop).

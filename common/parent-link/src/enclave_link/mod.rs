@@ -6,7 +6,8 @@
 //!   `Response`s to the callers waiting for them, `persist` answers `Persist` with the
 //!   [`StateStore`](crate::StateStore) (on the blocking pool: it fsyncs), `sync` sends a
 //!   replica its `Sync`s and records its `SyncAck`s, `ping` answers `Ping` with `Pong`, and
-//!   `credentials` forwards the AWS credentials. When the connection drops, every call waiting
+//!   `credentials` forwards the AWS credentials, `sealed_credentials` the sealed caller
+//!   credentials (and logs the enclave's Acks). When the connection drops, every call waiting
 //!   on it fails at once with a retryable error and the slot reconnects (100 ms doubling to 2 s).
 //! - [`EnclaveLink::call`] waits for a free place in the bounded in-flight queue, picks a connected
 //!   slot round-robin (respecting its negotiated `max_in_flight`), sends the request and waits for
@@ -30,6 +31,7 @@ mod pool;
 mod relayed;
 mod responses;
 mod role;
+mod sealed_credentials;
 mod slot;
 mod supervisor;
 mod sync;
@@ -38,6 +40,7 @@ pub use config::LinkConfig;
 pub use pool::EnclaveLink;
 pub use relayed::Relayed;
 pub use role::{REPLICA_WRITE_REFUSED, Role};
+pub use sealed_credentials::SealedFile;
 
 #[cfg(test)]
 mod tests;

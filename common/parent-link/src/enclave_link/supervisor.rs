@@ -47,6 +47,7 @@ pub(super) async fn supervise(
                     limits,
                     &context,
                     config.credentials.clone(),
+                    config.sealed_credentials.clone(),
                     &mut shutdown,
                 )
                 .await;

@@ -18,7 +18,7 @@ use super::hello::Hello;
 use super::kind::{Kind, field_spec};
 use super::persist::{Persist, PersistAck};
 use super::relay::{Request, Response, Status};
-use super::{ping, sync};
+use super::{ping, sealed_credentials, sync};
 use crate::error::WireError;
 
 /// One message between parent and enclave: the content of one frame body.
@@ -65,6 +65,25 @@ pub enum Message {
         /// Empty, or the UTF-8 reason of a failure.
         payload: Vec<u8>,
     },
+    /// Caller credentials sealed to the enclave's provisioning key (issue 16): opaque to the
+    /// parent; the enclave opens them, stores them and answers [`Message::SealedCredentialsAck`].
+    SealedCredentials {
+        /// Chosen by the parent; the Ack carries it back.
+        id: u64,
+        /// The sealed file, as `nitro-kms credentials seal` wrote it.
+        sealed: Vec<u8>,
+    },
+    /// The enclave's answer to a [`Message::SealedCredentials`]: 200 when they are in force.
+    SealedCredentialsAck {
+        /// The [`Message::SealedCredentials`] answered.
+        id: u64,
+        /// 200 in force; 400 refused (unreadable, another provisioning key, does not
+        /// authenticate, not valid credentials); 409 not newer than those held (replay or
+        /// rollback); 503 not stored (a read replica, or the parent did not store it).
+        status: Status,
+        /// Why, in words; never a secret.
+        reason: String,
+    },
 }
 
 impl Message {
@@ -81,6 +100,8 @@ impl Message {
             Message::Credentials(_) => Kind::Credentials,
             Message::Sync { .. } => Kind::Sync,
             Message::SyncAck { .. } => Kind::SyncAck,
+            Message::SealedCredentials { .. } => Kind::SealedCredentials,
+            Message::SealedCredentialsAck { .. } => Kind::SealedCredentialsAck,
         }
     }
 
@@ -122,6 +143,14 @@ impl Message {
                     payload: ack.payload,
                 }
             }
+            Kind::SealedCredentials => {
+                let (id, sealed) = sealed_credentials::decode_sealed(&mut entries)?;
+                Message::SealedCredentials { id, sealed }
+            }
+            Kind::SealedCredentialsAck => {
+                let (id, status, reason) = sealed_credentials::decode_sealed_ack(&mut entries)?;
+                Message::SealedCredentialsAck { id, status, reason }
+            }
         })
     }
 }
@@ -154,6 +183,12 @@ impl Serialize for WireMessage<'_> {
                 status,
                 payload,
             } => sync::encode_sync_ack(*id, *status, payload, &mut map)?,
+            Message::SealedCredentials { id, sealed } => {
+                sealed_credentials::encode_sealed(*id, sealed, &mut map)?
+            }
+            Message::SealedCredentialsAck { id, status, reason } => {
+                sealed_credentials::encode_sealed_ack(*id, *status, reason, &mut map)?
+            }
         }
         map.end()
     }

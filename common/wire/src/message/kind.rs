@@ -4,12 +4,13 @@
 use std::fmt;
 
 use super::field::FieldSpec;
-use super::{credentials, hello, persist, ping, relay, sync};
+use super::{credentials, hello, persist, ping, relay, sealed_credentials, sync};
 
 /// The kind of a message: the value of its `kind` key (0).
 ///
 /// Code 7 (`Shutdown`) is reserved for a later version and decodes as [`WireError::UnknownKind`](crate::WireError::UnknownKind)
-/// until then. Codes 8-10 are protocol version 3.
+/// until then. Codes 8-10 are protocol version 3;
+/// 11 and 12 (sealed caller credentials) version 4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Protocol version and limits; the first message each way.
@@ -32,11 +33,15 @@ pub enum Kind {
     Sync,
     /// The enclave's answer to a [`Kind::Sync`].
     SyncAck,
+    /// Caller credentials sealed to the enclave's provisioning key, parent to enclave.
+    SealedCredentials,
+    /// The enclave's answer to a [`Kind::SealedCredentials`].
+    SealedCredentialsAck,
 }
 
 impl Kind {
     /// Every kind, in code order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Hello,
         Kind::Request,
         Kind::Response,
@@ -47,6 +52,8 @@ impl Kind {
         Kind::Credentials,
         Kind::Sync,
         Kind::SyncAck,
+        Kind::SealedCredentials,
+        Kind::SealedCredentialsAck,
     ];
 
     /// The kind's code on the wire.
@@ -62,6 +69,8 @@ impl Kind {
             Kind::Credentials => 8,
             Kind::Sync => 9,
             Kind::SyncAck => 10,
+            Kind::SealedCredentials => 11,
+            Kind::SealedCredentialsAck => 12,
         }
     }
 
@@ -78,6 +87,8 @@ impl Kind {
             8 => Some(Kind::Credentials),
             9 => Some(Kind::Sync),
             10 => Some(Kind::SyncAck),
+            11 => Some(Kind::SealedCredentials),
+            12 => Some(Kind::SealedCredentialsAck),
             _ => None,
         }
     }
@@ -95,6 +106,8 @@ impl Kind {
             Kind::Credentials => "Credentials",
             Kind::Sync => "Sync",
             Kind::SyncAck => "SyncAck",
+            Kind::SealedCredentials => "SealedCredentials",
+            Kind::SealedCredentialsAck => "SealedCredentialsAck",
         }
     }
 
@@ -110,6 +123,8 @@ impl Kind {
             Kind::Credentials => &credentials::KEYS,
             Kind::Sync => &sync::SYNC_KEYS,
             Kind::SyncAck => &sync::SYNC_ACK_KEYS,
+            Kind::SealedCredentials => &sealed_credentials::SEALED_KEYS,
+            Kind::SealedCredentialsAck => &sealed_credentials::SEALED_ACK_KEYS,
         }
     }
 
@@ -125,6 +140,8 @@ impl Kind {
             Kind::Credentials => &credentials::FIELDS,
             Kind::Sync => &sync::SYNC_FIELDS,
             Kind::SyncAck => &sync::SYNC_ACK_FIELDS,
+            Kind::SealedCredentials => &sealed_credentials::SEALED_FIELDS,
+            Kind::SealedCredentialsAck => &sealed_credentials::SEALED_ACK_FIELDS,
         }
     }
 }
@@ -154,7 +171,7 @@ mod tests {
         for kind in Kind::ALL {
             assert_eq!(Kind::from_code(kind.code()), Some(kind));
         }
-        for reserved in [7, 11, u64::MAX] {
+        for reserved in [7, 17, u64::MAX] {
             assert_eq!(Kind::from_code(reserved), None);
         }
     }

@@ -7,7 +7,8 @@
 //! - the families, each declaring its own fields (key, name, type) once and encoding and decoding
 //!   them: [`hello`] ([`Hello`]), [`relay`] ([`Request`], [`Response`], [`Status`]),
 //!   [`ping`] (Ping, Pong), [`persist`] ([`Persist`], [`PersistAck`], [`PersistAction`]),
-//!   [`credentials`] ([`Credentials`]), [`sync`] (Sync, SyncAck);
+//!   [`credentials`] ([`Credentials`]), [`sync`] (Sync, SyncAck), [`sealed_credentials`]
+//!   (SealedCredentials, SealedCredentialsAck);
 //! - `field`: the field descriptor, the fields several families share, and the checked
 //!   collection of a body's entries; `cbor`: the one pass over a body's CBOR map.
 
@@ -21,6 +22,7 @@ pub mod kind;
 pub mod persist;
 pub mod ping;
 pub mod relay;
+pub mod sealed_credentials;
 pub mod sync;
 
 #[cfg(test)]

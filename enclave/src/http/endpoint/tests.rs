@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use nitro_kms_api::sigv4::{AccessKeyStore, SignedRequest, SigningKey, sign_request};
 use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
-use nitro_kms_api::sigv4::{SignedRequest, SigningKey, sign_request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::sync::watch;
 
@@ -18,7 +18,7 @@ fn connect(max_body: usize) -> (DuplexStream, watch::Sender<bool>) {
     // The sender is dropped: the slot stays `None` (not ready), and requests wait their deadline.
     let endpoint = Arc::new(HttpEndpoint {
         service,
-        access_keys: Arc::new(AccessKeyStore::simulation()),
+        access_keys: Arc::new(AccessKeys::new(AccessKeyStore::simulation())),
         region: "us-east-1".to_owned(),
         limits: HttpLimits {
             max_body,

@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsConnector;
 
 use super::*;
+use crate::http::access_keys::AccessKeys;
 use crate::http::{HttpEndpoint, HttpLimits, Protocols, serve};
 use crate::tls::identity::new_identity;
 use crate::tls::{ServiceTls, TlsSettings};
@@ -30,7 +31,7 @@ async fn serve_on(dir: &Path, identity: IdentitySlot) -> (std::path::PathBuf, wa
     let (_service_tx, service) = watch::channel(None);
     let endpoint = Arc::new(HttpEndpoint {
         service,
-        access_keys: Arc::new(AccessKeyStore::simulation()),
+        access_keys: Arc::new(AccessKeys::new(AccessKeyStore::simulation())),
         region: "us-east-1".to_owned(),
         limits: HttpLimits {
             header_timeout: Duration::from_secs(5),

@@ -1,6 +1,7 @@
 //! Tests of the keystore model: applying, replaying and refusing mutations, snapshots.
 
 use super::*;
+use crate::keystore::CallerCredentials;
 use crate::keystore::records::{KeyMaterial, KeyStateRecord};
 use nitro_kms_api::types::{KeySpec, KeyUsageType};
 
@@ -282,4 +283,43 @@ fn debug_of_the_service_identity_is_redacted() {
     assert!(printed.contains("REDACTED"), "{printed}");
     assert!(!printed.contains("65, 65, 65"), "{printed}");
     assert!(!printed.contains("20, 20, 20"), "{printed}");
+}
+
+fn caller_credentials(serial: u64) -> Mutation {
+    Mutation::ReplaceCallerCredentials(CallerCredentials {
+        serial,
+        sealed: vec![serial as u8; 8],
+    })
+}
+
+#[test]
+fn caller_credentials_are_replaced_only_by_a_newer_serial_and_survive_a_snapshot_and_a_replay() {
+    let mut store = Keystore::new();
+    assert!(store.caller_credentials().is_none());
+    store.apply(&caller_credentials(5)).unwrap();
+    let before = store.clone();
+    for older in [5, 4] {
+        assert_eq!(
+            store.apply(&caller_credentials(older)),
+            Err(KeystoreError::CallerCredentialsNotNewer {
+                stored: 5,
+                offered: older
+            })
+        );
+    }
+    assert_eq!(store, before);
+    let newer = caller_credentials(6);
+    store.apply(&newer).unwrap();
+    assert_eq!(store.caller_credentials().map(|c| c.serial), Some(6));
+
+    let bytes = store.to_snapshot_bytes().unwrap();
+    let back = Keystore::from_snapshot_bytes(bytes.expose()).unwrap();
+    assert_eq!(back, store);
+
+    let mut replayed = before;
+    let record = newer.to_record_bytes().unwrap();
+    replayed
+        .apply(&Mutation::from_record_bytes(record.expose()).unwrap())
+        .unwrap();
+    assert_eq!(replayed, store);
 }

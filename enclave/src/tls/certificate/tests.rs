@@ -41,11 +41,12 @@ fn the_ca_certificate_is_a_self_signed_p384_ca_with_path_length_zero() {
         key.public_key_spki_der().unwrap()
     );
     assert_eq!(not_after(&der).unwrap(), 253_402_300_799); // 9999-12-31T23:59:59Z
-    let parts = nitro_kms_attest::service::extension::signed_parts(&der).unwrap();
+    let parts =
+        nitro_kms_attest::service::certificate::ServiceCertificate::parse(&der, "the CA").unwrap();
     crypto::verify_p384_sha384(
         key.public_point(),
-        &parts.tbs_certificate,
-        &parts.signature,
+        parts.tbs(),
+        parts.signature(),
         SignatureEncoding::Asn1,
     )
     .unwrap();

@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use nitro_kms_attest::attestation::{TrustAnchor, VerifyOptions, parse_unverified, verify};
 use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
-use nitro_kms_attest::service::extension::{find, signed_parts};
+use nitro_kms_attest::service::certificate::ServiceCertificate;
+use nitro_kms_attest::service::extension::ID_PE_CMW;
 use nitro_kms_crypto::{self as crypto, SignatureEncoding};
 use rustls::pki_types::{CertificateDer, ServerName};
 
@@ -43,20 +44,33 @@ fn the_leaf_is_signed_by_the_ca_and_carries_a_document_binding_the_ca_and_provis
     assert_eq!(chain.cert.len(), 2);
     assert_eq!(chain.cert[1].as_ref(), tls.keys().ca_certificate());
 
-    // The CA's key signed the leaf.
+    // x509-cert decodes the leaf whole (id-pe-cmw has small arcs), and finds the extension by
+    // its OID, once, not critical.
     let leaf = leaf_der(&tls);
-    let parts = signed_parts(&leaf).unwrap();
+    let decoded = <x509_cert::Certificate as der::Decode>::from_der(&leaf).unwrap();
+    let by_oid: Vec<_> = decoded
+        .tbs_certificate()
+        .extensions()
+        .unwrap()
+        .iter()
+        .filter(|e| e.extn_id == ID_PE_CMW)
+        .collect();
+    assert_eq!(by_oid.len(), 1);
+    assert!(!by_oid[0].critical);
+
+    // The CA's key signed the leaf.
+    let cert = ServiceCertificate::parse(&leaf, "the leaf").unwrap();
     crypto::verify_p384_sha384(
         tls.keys().ca_key().public_point(),
-        &parts.tbs_certificate,
-        &parts.signature,
+        cert.tbs(),
+        cert.signature(),
         SignatureEncoding::Asn1,
     )
     .unwrap();
 
-    // The extension: present, not critical, the NSM's document binding the CA and the
-    // provisioning key, without a nonce; it verifies under the simulated root.
-    let extension = find(&leaf).unwrap().expect("the attestation extension");
+    // The extension: a CMW holding the NSM's document binding the CA and the provisioning key,
+    // without a nonce; it verifies under the simulated root.
+    let extension = cert.attestation_extension().unwrap();
     assert!(!extension.critical);
     let payload = parse_unverified(&extension.document).unwrap();
     assert_eq!(payload.public_key.as_deref(), Some(tls.keys().ca_spki()));
