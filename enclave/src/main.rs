@@ -42,6 +42,7 @@ use nitro_kms_crypto as crypto;
 use nitro_kms_enclave::config::{Args, Config, file_check};
 use nitro_kms_enclave::context::Identity;
 use nitro_kms_enclave::recipient::RecipientVerifier;
+use nitro_kms_enclave::replica_forward::ReplicaForward;
 use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::Service;
 use nitro_kms_enclave::storage::parent_link::ParentLink;
@@ -273,10 +274,12 @@ async fn run(config: Config) -> Result<(), String> {
 
     let link = Arc::new(ParentLink::new(config.persist_timeout));
     let (service_tx, service_rx) = watch::channel(None);
+    let forward = ReplicaForward::new(link.clone(), service_rx.clone(), config.request_timeout);
     let server = tokio::spawn(server::serve(
         listener,
         service_rx.clone(),
         link.clone(),
+        forward.clone(),
         ServerConfig {
             limits: Limits {
                 max_frame_len: config.max_frame_len,
@@ -294,6 +297,7 @@ async fn run(config: Config) -> Result<(), String> {
     let http = start_http(
         &config,
         service_rx.clone(),
+        forward,
         identity.clone(),
         stop_rx.clone(),
     )
@@ -437,6 +441,7 @@ async fn run(config: Config) -> Result<(), String> {
 async fn start_http(
     config: &Config,
     service: nitro_kms_enclave::context::ServiceSlot,
+    forward: Arc<ReplicaForward>,
     identity: http::IdentitySlot,
     stop: watch::Receiver<bool>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
@@ -470,6 +475,7 @@ async fn start_http(
         },
         metrics: Default::default(),
         identity: identity.clone(),
+        forward,
     });
     let protocols = http::Protocols {
         cleartext: config.allow_cleartext,

@@ -96,7 +96,7 @@ mod tests {
         ));
         assert_eq!(
             error.to_string(),
-            "protocol version mismatch: we speak 3, the peer speaks 4"
+            "protocol version mismatch: we speak 4, the peer speaks 5"
         );
     }
 

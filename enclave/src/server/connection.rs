@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 
 use super::ServerConfig;
 use crate::context::ServiceSlot;
+use crate::replica_forward::ReplicaForward;
 use crate::service::Reply;
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
@@ -36,6 +37,8 @@ pub struct Connection {
     pub link: Arc<ParentLink>,
     /// Runs the catch-ups the parent's `Sync`s ask for (one per enclave, shared by connections).
     pub replica: Arc<ReplicaSync>,
+    /// Forwards between replicas and the leader (one per enclave, shared with the HTTP endpoint).
+    pub forward: Arc<ReplicaForward>,
     /// Limits and deadlines.
     pub config: ServerConfig,
     /// Flips to true on SIGTERM.
@@ -112,6 +115,27 @@ impl Connection {
                     self.replica
                         .request(id, tx.clone(), &self.link, self.service.clone());
                 }
+                // Leader side of a replica's forward: checked and run in a task, like a Request.
+                Message::Forward(forward) => {
+                    let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+                        let refusal = self.forward.refuse(forward.id, "too many in flight");
+                        let _ = tx.send(refusal).await;
+                        continue;
+                    };
+                    let (forwarding, service) = (self.forward.clone(), self.service.clone());
+                    let (tx, deadline) = (tx.clone(), self.config.request_timeout);
+                    tasks.spawn(async move {
+                        let run = |op: String, caller: String, payload: Vec<u8>| async move {
+                            answer(service, &op, &caller, &payload, deadline).await
+                        };
+                        let _ = tx.send(forwarding.serve(forward, run).await).await;
+                        drop(permit);
+                    });
+                }
+                Message::ForwardReply(reply) => self.forward.deliver_reply(reply),
+                Message::PositionReply { id, position } => {
+                    self.forward.deliver_position(id, position)
+                }
                 Message::Ping { nonce } => {
                     let _ = tx.send(Message::Pong { nonce }).await;
                 }
@@ -119,7 +143,8 @@ impl Connection {
                 other @ (Message::Hello(_)
                 | Message::Response(_)
                 | Message::Persist(_)
-                | Message::SyncAck { .. }) => {
+                | Message::SyncAck { .. }
+                | Message::PositionQuery { .. }) => {
                     break Err(WireError::UnexpectedMessage {
                         got: other.kind().name(),
                     });

@@ -22,6 +22,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::context::ServiceSlot;
+use crate::replica_forward::ReplicaForward;
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
 
@@ -38,11 +39,13 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
 }
 
-/// Accepts and serves connections until `shutdown` becomes true.
+/// Accepts and serves connections until `shutdown` becomes true. `forward` is shared with the
+/// HTTP endpoint (a replica's forwards go out, and their replies come in, on these connections).
 pub async fn serve(
     listener: Listener,
     service: ServiceSlot,
     link: Arc<ParentLink>,
+    forward: Arc<ReplicaForward>,
     config: ServerConfig,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -74,6 +77,7 @@ pub async fn serve(
                     service: service.clone(),
                     link: link.clone(),
                     replica: replica.clone(),
+                    forward: forward.clone(),
                     config: config.clone(),
                     shutdown: shutdown.clone(),
                 };

@@ -14,9 +14,11 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use super::cbor::{self, MapSink, Scalar};
 use super::credentials::Credentials;
 use super::field::{Entries, KIND};
+use super::forward::{Forward, ForwardReply};
 use super::hello::Hello;
 use super::kind::{Kind, field_spec};
 use super::persist::{Persist, PersistAck};
+use super::position::{self, Position};
 use super::relay::{Request, Response, Status};
 use super::{ping, sync};
 use crate::error::WireError;
@@ -65,6 +67,22 @@ pub enum Message {
         /// Empty, or the UTF-8 reason of a failure.
         payload: Vec<u8>,
     },
+    /// A read replica hands a mutation to the leader (see [`Forward`]).
+    Forward(Forward),
+    /// The leader's answer to a [`Message::Forward`].
+    ForwardReply(ForwardReply),
+    /// A read replica asks the parent how far the stored state has come.
+    PositionQuery {
+        /// Chosen by the replica; the [`Message::PositionReply`] carries it back.
+        id: u64,
+    },
+    /// The parent's answer: the stored position (unauthenticated, see [`position`]).
+    PositionReply {
+        /// The [`Message::PositionQuery`] answered.
+        id: u64,
+        /// What the parent says is stored.
+        position: Position,
+    },
 }
 
 impl Message {
@@ -81,6 +99,10 @@ impl Message {
             Message::Credentials(_) => Kind::Credentials,
             Message::Sync { .. } => Kind::Sync,
             Message::SyncAck { .. } => Kind::SyncAck,
+            Message::Forward(_) => Kind::Forward,
+            Message::ForwardReply(_) => Kind::ForwardReply,
+            Message::PositionQuery { .. } => Kind::PositionQuery,
+            Message::PositionReply { .. } => Kind::PositionReply,
         }
     }
 
@@ -122,6 +144,15 @@ impl Message {
                     payload: ack.payload,
                 }
             }
+            Kind::Forward => Message::Forward(Forward::decode_fields(&mut entries)?),
+            Kind::ForwardReply => Message::ForwardReply(ForwardReply::decode_fields(&mut entries)?),
+            Kind::PositionQuery => Message::PositionQuery {
+                id: position::decode_query(&mut entries)?,
+            },
+            Kind::PositionReply => {
+                let (id, position) = position::decode_reply(&mut entries)?;
+                Message::PositionReply { id, position }
+            }
         })
     }
 }
@@ -154,6 +185,12 @@ impl Serialize for WireMessage<'_> {
                 status,
                 payload,
             } => sync::encode_sync_ack(*id, *status, payload, &mut map)?,
+            Message::Forward(forward) => forward.encode_fields(&mut map)?,
+            Message::ForwardReply(reply) => reply.encode_fields(&mut map)?,
+            Message::PositionQuery { id } => position::encode_query(*id, &mut map)?,
+            Message::PositionReply { id, position } => {
+                position::encode_reply(*id, position, &mut map)?
+            }
         }
         map.end()
     }

@@ -7,7 +7,8 @@
 //! - the families, each declaring its own fields (key, name, type) once and encoding and decoding
 //!   them: [`hello`] ([`Hello`]), [`relay`] ([`Request`], [`Response`], [`Status`]),
 //!   [`ping`] (Ping, Pong), [`persist`] ([`Persist`], [`PersistAck`], [`PersistAction`]),
-//!   [`credentials`] ([`Credentials`]), [`sync`] (Sync, SyncAck);
+//!   [`credentials`] ([`Credentials`]), [`sync`] (Sync, SyncAck), [`forward`] ([`Forward`],
+//!   [`ForwardReply`]), [`position`] ([`Position`], PositionQuery, PositionReply);
 //! - `field`: the field descriptor, the fields several families share, and the checked
 //!   collection of a body's entries; `cbor`: the one pass over a body's CBOR map.
 
@@ -15,11 +16,13 @@ mod cbor;
 pub mod credentials;
 pub mod envelope;
 mod field;
+pub mod forward;
 pub mod hello;
 pub mod keys;
 pub mod kind;
 pub mod persist;
 pub mod ping;
+pub mod position;
 pub mod relay;
 pub mod sync;
 
@@ -28,7 +31,9 @@ pub(crate) mod tests;
 
 pub use credentials::Credentials;
 pub use envelope::Message;
+pub use forward::{Forward, ForwardReply};
 pub use hello::{Hello, PROTOCOL_VERSION};
 pub use kind::Kind;
 pub use persist::{Persist, PersistAck, PersistAction};
+pub use position::Position;
 pub use relay::{Request, Response, Status};
