@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod enclave;
 pub mod proxy;
 pub mod recipient;
+pub mod replica_pair;
 pub mod service_server;
 pub mod tls;
 

@@ -13,8 +13,8 @@
 //! it answered, too many forwards in flight ([`MAX_PENDING`]), a duplicate id — it answers the
 //! replica itself with an **unauthenticated** `ForwardReply` (status 503, empty `mac`, the reason
 //! as payload). The replica cannot tell that from a parent that lies, so it treats both alike:
-//! its client gets `DependencyTimeoutException` (HTTP 503, retried by every SDK), the error AWS
-//! gives when a service it depends on did not answer.
+//! its client gets `DependencyTimeoutException` (retried by every SDK), the error AWS gives when
+//! a service it depends on did not answer.
 //!
 //! Entries are bounded in number and in age ([`PENDING_TTL`], well beyond any request deadline):
 //! an entry whose leader never answered is dropped the next time the table is touched.
