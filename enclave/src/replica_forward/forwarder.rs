@@ -15,9 +15,9 @@ use std::time::Duration;
 use nitro_kms_api::{Access, KmsError, Operation};
 use nitro_kms_wire::{ForwardReply, Position};
 
+use super::coalesce::Rounds;
 use super::key::ForwardKey;
 use super::pending::Pending;
-use super::read_barrier::ReadBarrier;
 use super::replay::ReplayGuard;
 use crate::context::{Context, ServiceSlot};
 use crate::service::Reply;
@@ -43,7 +43,7 @@ pub struct ReplicaForward {
     /// Leader side: the nonces of forwards accepted within the window.
     pub(super) replay: ReplayGuard,
     /// Replica side: coalesces the position queries of concurrent reads.
-    pub(super) barrier: ReadBarrier,
+    pub(super) barrier: Rounds,
 }
 
 impl std::fmt::Debug for ReplicaForward {
@@ -67,7 +67,7 @@ impl ReplicaForward {
             replies: Pending::new(MAX_PENDING),
             positions: Pending::new(MAX_PENDING),
             replay: ReplayGuard::new(),
-            barrier: ReadBarrier::default(),
+            barrier: Rounds::default(),
         })
     }
 

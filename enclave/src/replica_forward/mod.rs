@@ -12,16 +12,18 @@
 //!
 //! - [`key`]: [`ForwardKey`], derived from the sealing key with HKDF; the MACs and their inputs;
 //! - [`replay`]: [`ReplayGuard`], the leader's freshness window and bounded nonce cache;
-//! - [`pending`]: [`Pending`], the replica's bounded tables of answers it awaits;
+//! - [`pending`]: [`Pending`], the replica's bounded tables of answers it awaits, and their
+//!   random ids;
 //! - [`forwarder`]: [`ReplicaForward`], what the connections and the HTTP endpoint share, and
 //!   the entry points they call;
 //! - [`replica`]: forwarding a mutation and catching up to the reply's position before the client
 //!   is answered;
 //! - [`leader`]: checking and running a forward, MAC'ing the reply;
-//! - [`read_barrier`]: before a read, asking the parent for the stored position (coalesced) and
-//!   catching up;
+//! - [`read_barrier`]: before a read, asking the parent for the stored position (coalesced with
+//!   [`coalesce`]) and catching up;
 //! - [`errors`]: the KMS errors a client gets when forwarding fails, and why those.
 
+pub mod coalesce;
 pub mod errors;
 pub mod forwarder;
 pub mod key;

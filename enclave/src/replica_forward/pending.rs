@@ -1,12 +1,22 @@
 //! A bounded table of answers awaited from the parent, by id: the replica's forwards waiting for
 //! their [`ForwardReply`](nitro_kms_wire::ForwardReply) and its position queries waiting for their
 //! `PositionReply`. An answer nobody waits for (late, after a timeout, or invented by the parent)
-//! is dropped.
+//! is dropped. Also where their random ids come from ([`random_id`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use nitro_kms_api::KmsError;
+use nitro_kms_crypto as crypto;
 use tokio::sync::oneshot;
+
+/// A random 64-bit id (forward ids, nonces, query ids): random so that ids of several replicas
+/// do not collide in the parent's table, and nonces cannot be predicted.
+pub fn random_id() -> Result<u64, KmsError> {
+    crypto::random_array::<8>()
+        .map(u64::from_be_bytes)
+        .map_err(|_| KmsError::internal("no randomness"))
+}
 
 /// Answers awaited, by id, at most `max` at once.
 #[derive(Debug)]

@@ -13,47 +13,22 @@
 //! position that is never reached), and nothing else: whatever the replica catches up to is read
 //! and authenticated as at start-up.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use nitro_kms_api::KmsError;
 use nitro_kms_wire::Message;
-use tokio::sync::oneshot;
 
 use super::errors::dependency_timeout;
 use super::forwarder::ReplicaForward;
-use super::replica::random_u64;
+use super::pending::random_id;
 use crate::context::Context;
-
-/// Reads waiting for the next round, and whether a round is running.
-#[derive(Debug, Default)]
-struct Waiting {
-    reads: Vec<oneshot::Sender<Result<(), String>>>,
-    running: bool,
-}
-
-/// Coalesces the position queries of concurrent reads (one per replica).
-#[derive(Debug, Default)]
-pub struct ReadBarrier {
-    waiting: Mutex<Waiting>,
-}
-
-impl ReadBarrier {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Waiting> {
-        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
 
 impl ReplicaForward {
     /// Returns once this replica serves everything the parent had stored when the call began, or
     /// a retryable `DependencyTimeoutException` when the parent did not answer in time or the
     /// replica could not catch up.
     pub(super) async fn read_barrier(self: &Arc<Self>, svc: &Arc<Context>) -> Result<(), KmsError> {
-        let (tx, rx) = oneshot::channel();
-        let start = {
-            let mut waiting = self.barrier.lock();
-            waiting.reads.push(tx);
-            !std::mem::replace(&mut waiting.running, true)
-        };
+        let (rx, start) = self.barrier.join();
         if start {
             tokio::spawn(self.clone().run_rounds(svc.clone()));
         }
@@ -71,15 +46,7 @@ impl ReplicaForward {
 
     /// Runs rounds until no read waits: each answers the reads that arrived before it started.
     async fn run_rounds(self: Arc<Self>, svc: Arc<Context>) {
-        loop {
-            let batch = {
-                let mut waiting = self.barrier.lock();
-                if waiting.reads.is_empty() {
-                    waiting.running = false;
-                    return;
-                }
-                std::mem::take(&mut waiting.reads)
-            };
+        while let Some(batch) = self.barrier.next_batch() {
             let outcome = self.round(&svc).await;
             for read in batch {
                 let _ = read.send(outcome.clone());
@@ -89,7 +56,7 @@ impl ReplicaForward {
 
     /// One query and, if behind, the catch-up.
     async fn round(&self, svc: &Arc<Context>) -> Result<(), String> {
-        let id = random_u64().map_err(|e| e.to_string())?;
+        let id = random_id().map_err(|e| e.to_string())?;
         let answer = self
             .positions
             .register(id)

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use nitro_kms_api::KmsError;
-use nitro_kms_crypto as crypto;
 use nitro_kms_wire::{Forward, Message, Position};
 
 use super::errors::{dependency_timeout, internal};
 use super::forwarder::ReplicaForward;
+use super::pending::random_id;
 use crate::context::Context;
 use crate::service::Reply;
 
@@ -43,12 +43,12 @@ impl ReplicaForward {
     ) -> Result<Reply, KmsError> {
         let key = self.key(svc)?;
         let mut forward = Forward {
-            id: random_u64()?,
+            id: random_id()?,
             op: op.to_owned(),
             caller: caller.to_owned(),
             payload: payload.to_vec(),
             issued_at_ms: (svc.clock)(),
-            nonce: random_u64()?,
+            nonce: random_id()?,
             mac: Vec::new(),
         };
         forward.mac = key.forward_mac(&forward);
@@ -121,11 +121,4 @@ impl ReplicaForward {
             ))
         }
     }
-}
-
-/// A random 64-bit number (forward ids, nonces, query ids).
-pub(super) fn random_u64() -> Result<u64, KmsError> {
-    crypto::random_array::<8>()
-        .map(u64::from_be_bytes)
-        .map_err(|_| KmsError::internal("no randomness"))
 }
