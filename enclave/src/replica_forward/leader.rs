@@ -87,3 +87,6 @@ fn refused(id: u64, reason: &str) -> Message {
         mac: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests;
