@@ -18,63 +18,13 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nitro_kms_api::Operation;
+use nitro_kms_api::Access;
 use nitro_kms_parent_link::replication::Replication;
 use nitro_kms_parent_link::state_store::StateStore;
-use nitro_kms_parent_link::{EnclaveLink, LinkConfig, Relayed, Role};
+use nitro_kms_parent_link::{EnclaveLink, ForwardRelay, LinkConfig, Relayed, Role};
 use tokio::sync::watch;
 
 use crate::metrics::{EnclaveStatus, Metrics};
-
-/// Whether an operation changes the keystore (leader only) or only reads it (any caught-up
-/// enclave).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Changes keys, aliases, policies, states or tags: journaled, so only the leader may run it.
-    Write,
-    /// Reads the keystore (or nothing, like GenerateRandom): any enclave that has applied every
-    /// acknowledged write answers it the same way.
-    Read,
-}
-
-impl Access {
-    /// The access `op` needs. Every operation is listed, so a new one cannot be added without
-    /// deciding where it goes.
-    pub const fn of(op: Operation) -> Access {
-        match op {
-            Operation::CreateKey
-            | Operation::CreateAlias
-            | Operation::UpdateAlias
-            | Operation::DeleteAlias
-            | Operation::EnableKey
-            | Operation::DisableKey
-            | Operation::ScheduleKeyDeletion
-            | Operation::CancelKeyDeletion
-            | Operation::PutKeyPolicy
-            | Operation::TagResource
-            | Operation::UntagResource => Access::Write,
-            Operation::GenerateDataKey
-            | Operation::GenerateDataKeyWithoutPlaintext
-            | Operation::GenerateDataKeyPair
-            | Operation::GenerateDataKeyPairWithoutPlaintext
-            | Operation::Decrypt
-            | Operation::Encrypt
-            | Operation::ReEncrypt
-            | Operation::GenerateRandom
-            | Operation::DescribeKey
-            | Operation::ListKeys
-            | Operation::ListAliases
-            | Operation::GetKeyPolicy
-            | Operation::ListResourceTags => Access::Read,
-        }
-    }
-
-    /// The access the operation named `name` needs; a name this proxy does not know is treated as
-    /// a write (the leader answers it, and it refuses what it does not serve the usual way).
-    pub fn of_name(name: &str) -> Access {
-        Operation::from_name(name).map_or(Access::Write, Access::of)
-    }
-}
 
 /// Why the enclaves could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -119,10 +69,15 @@ impl Router {
         let mut configs = configs.into_iter();
         let leader_config = configs.next().ok_or(RouterError::NoEnclave)?;
         let replica_configs: Vec<LinkConfig> = configs.collect();
+        // One relay for the set: a replica's `Forward`s reach the leader's connections through
+        // it and the `ForwardReply`s come back (nitro_kms_parent_link::forward). A lone enclave
+        // never forwards.
+        let forward = ForwardRelay::new();
         let start = |config, role| {
-            EnclaveLink::start_as(
+            EnclaveLink::start_replicated(
                 config,
                 role,
+                forward.clone(),
                 store.clone(),
                 metrics.clone(),
                 shutdown.clone(),
@@ -248,64 +203,6 @@ mod tests {
 
     use super::*;
     use nitro_kms_parent_link::fake_enclave::{FakeEnclave, link_config};
-
-    #[test]
-    fn every_operation_is_classified_and_only_mutations_go_to_the_leader() {
-        let writes = [
-            "CreateKey",
-            "CreateAlias",
-            "UpdateAlias",
-            "DeleteAlias",
-            "EnableKey",
-            "DisableKey",
-            "ScheduleKeyDeletion",
-            "CancelKeyDeletion",
-            "PutKeyPolicy",
-            "TagResource",
-            "UntagResource",
-        ];
-        for op in Operation::ALL {
-            let expected = if writes.contains(&op.name()) {
-                Access::Write
-            } else {
-                Access::Read
-            };
-            assert_eq!(Access::of(*op), expected, "{}", op.name());
-            assert_eq!(Access::of_name(op.name()), expected, "{}", op.name());
-        }
-        for read in [
-            "GenerateDataKey",
-            "GenerateDataKeyWithoutPlaintext",
-            "GenerateDataKeyPair",
-            "GenerateDataKeyPairWithoutPlaintext",
-            "Encrypt",
-            "Decrypt",
-            "ReEncrypt",
-            "GenerateRandom",
-            "DescribeKey",
-            "ListKeys",
-            "ListAliases",
-            "GetKeyPolicy",
-            "ListResourceTags",
-        ] {
-            assert_eq!(Access::of_name(read), Access::Read, "{read}");
-        }
-    }
-
-    #[test]
-    fn operations_this_proxy_does_not_know_go_to_the_leader() {
-        for unknown in [
-            "UpdateKeyDescription",
-            "EnableKeyRotation",
-            "DisableKeyRotation",
-            "CreateGrant",
-            "Sign",
-            "",
-            "generatedatakey",
-        ] {
-            assert_eq!(Access::of_name(unknown), Access::Write, "{unknown:?}");
-        }
-    }
 
     /// A router over enclaves that are never reachable (nothing listens on the addresses).
     fn unreachable_router(enclaves: usize) -> (Arc<Router>, watch::Sender<bool>, TempDir) {
