@@ -18,6 +18,9 @@
 //!   [`storage::sealing_key`] (simulation) or [`storage::seal_root`] (AWS KMS releases it to this
 //!   image only); [`storage::read_replica`]: following another enclave's writes when the parent
 //!   says so (`Sync`);
+//! - [`replica_forward`]: a read replica forwarding the mutations its HTTP clients send it to the
+//!   leader through the parent, authenticated with a key derived from the sealing key, and
+//!   catching up before it answers (read-your-writes);
 //! - [`tls`]: the service's attested TLS identity (issue 16) — the CA and provisioning keys kept
 //!   in the sealed keystore, the leaf certificate carrying an attestation document, the rustls
 //!   configuration and the `/.well-known/nitro-kms/` answers;
@@ -39,6 +42,7 @@ pub mod keystore;
 pub mod ops;
 pub mod policy;
 pub mod recipient;
+pub mod replica_forward;
 pub mod sealed_credentials;
 pub mod server;
 pub mod service;

@@ -42,6 +42,7 @@ use nitro_kms_crypto as crypto;
 use nitro_kms_enclave::config::{Args, Config, file_check};
 use nitro_kms_enclave::context::Identity;
 use nitro_kms_enclave::recipient::RecipientVerifier;
+use nitro_kms_enclave::replica_forward::ReplicaForward;
 use nitro_kms_enclave::sealed_credentials::{Inbox, Keeper};
 use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::Service;
@@ -276,17 +277,20 @@ async fn run(config: Config) -> Result<(), String> {
     let (service_tx, service_rx) = watch::channel(None);
     // Sealed caller credentials queue here until the keeper (below) can open and store them.
     let (sealed_inbox, sealed_deliveries) = Inbox::channel();
+    let forward = ReplicaForward::new(link.clone(), service_rx.clone(), config.request_timeout);
     let server = tokio::spawn(server::serve(
         listener,
         service_rx.clone(),
         link.clone(),
         sealed_inbox,
+        forward.clone(),
         ServerConfig {
             limits: Limits {
                 max_frame_len: config.max_frame_len,
                 max_in_flight: config.max_in_flight,
             },
             max_connections: config.max_connections,
+            request_timeout: config.request_timeout,
             shutdown_grace: config.request_timeout,
         },
         stop_rx.clone(),
@@ -301,6 +305,7 @@ async fn run(config: Config) -> Result<(), String> {
     let http = start_http(
         &config,
         service_rx.clone(),
+        forward,
         identity.clone(),
         access_keys.clone(),
         stop_rx.clone(),
@@ -452,6 +457,7 @@ async fn run(config: Config) -> Result<(), String> {
 async fn start_http(
     config: &Config,
     service: nitro_kms_enclave::context::ServiceSlot,
+    forward: Arc<ReplicaForward>,
     identity: http::IdentitySlot,
     access_keys: Arc<http::access_keys::AccessKeys>,
     stop: watch::Receiver<bool>,
@@ -485,6 +491,7 @@ async fn start_http(
         },
         metrics: Default::default(),
         identity: identity.clone(),
+        forward,
     });
     let protocols = http::Protocols {
         cleartext: config.allow_cleartext,

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use nitro_kms_parent_link::replication::Replication;
 use nitro_kms_parent_link::state_store::StateStore;
-use nitro_kms_parent_link::{EnclaveLink, LinkConfig, Role};
+use nitro_kms_parent_link::{EnclaveLink, ForwardRelay, LinkConfig, Role};
 use tokio::sync::watch;
 
 use crate::metrics::{EnclaveStatus, Metrics};
@@ -64,10 +64,15 @@ impl Router {
         let mut configs = configs.into_iter();
         let leader_config = configs.next().ok_or(RouterError::NoEnclave)?;
         let replica_configs: Vec<LinkConfig> = configs.collect();
+        // One relay for the set: a replica's `Forward`s reach the leader's connections through
+        // it and the `ForwardReply`s come back (nitro_kms_parent_link::forward). A lone enclave
+        // never forwards.
+        let forward = ForwardRelay::new();
         let start = |config, role| {
-            EnclaveLink::start_as(
+            EnclaveLink::start_replicated(
                 config,
                 role,
+                forward.clone(),
                 store.clone(),
                 metrics.clone(),
                 shutdown.clone(),

@@ -10,6 +10,7 @@ pub mod enclave;
 pub mod mitm;
 pub mod proxy;
 pub mod recipient;
+pub mod replica_pair;
 pub mod service_server;
 pub mod tls;
 

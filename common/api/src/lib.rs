@@ -24,6 +24,8 @@
 //! documentation says what it holds.
 //!
 //! - [`operation`]: [`Operation`], the served operations and their `X-Amz-Target` names.
+//! - [`operation_access`]: [`Access`], whether an operation changes the keystore (only the
+//!   leader enclave runs it) or only reads it.
 //! - [`error`]: [`KmsError`] ([`error::kms_error`]), the table of [`KmsErrorType`]s
 //!   ([`error::error_type`]), the messages recorded from AWS ([`error::messages`]), `__type` JSON
 //!   bodies.
@@ -74,6 +76,7 @@ pub mod http_endpoint;
 pub mod json;
 pub mod key_id;
 pub mod operation;
+pub mod operation_access;
 pub mod ops;
 pub mod service_model;
 pub mod sigv4;
@@ -87,6 +90,7 @@ pub use blob::{Blob, Timestamp};
 pub use error::{KmsError, KmsErrorType};
 pub use key_id::KeyRef;
 pub use operation::{Operation, TARGET_PREFIX};
+pub use operation_access::Access;
 pub use ops::KmsRequest;
 pub use service_model::SERVICE_MODEL;
 pub use validate::Validate;

@@ -10,7 +10,8 @@
 //!
 //! What lives here:
 //! - randomness ([`fill_random`], [`random_secret`]);
-//! - digests ([`sha256`], [`sha384`]) and HMAC-SHA256 ([`hmac_sha256`]);
+//! - digests ([`sha256`], [`sha384`]), HMAC-SHA256 ([`hmac_sha256`]) and HKDF-SHA256
+//!   ([`hkdf_sha256`]);
 //! - RSA: key generation, PKCS#8 import/export, RSAES-OAEP with SHA-256 and MGF1-SHA-256
 //!   ([`RsaPrivateKey`], [`RsaPublicKey`]);
 //! - ECDSA P-384 with SHA-384, in both signature encodings: COSE's fixed `r || s` and X.509's
@@ -53,7 +54,7 @@ pub use secret::SecretBytes;
 use aws_lc_rs::{
     aead, cipher, constant_time, digest,
     encoding::AsDer,
-    hmac, rand,
+    hkdf, hmac, rand,
     rsa::{
         self, OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
         PrivateDecryptingKey, PublicEncryptingKey,
@@ -163,6 +164,34 @@ pub fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; SHA256_LEN] {
     let mut out = [0u8; SHA256_LEN];
     out.copy_from_slice(tag.as_ref());
     out
+}
+
+/// HKDF-SHA256 (RFC 5869): `len` bytes (at most 255 × 32) derived from the secret `ikm` with
+/// `salt` and `info`, in a zeroizing buffer. Used to derive keys with one purpose each from a
+/// key that has another (the enclaves' forwarding MAC key from the sealing key), so that the two
+/// can never be confused.
+pub fn hkdf_sha256(
+    ikm: &[u8],
+    salt: &[u8],
+    info: &[u8],
+    len: usize,
+) -> Result<SecretBytes, CryptoError> {
+    /// The output length, as aws-lc-rs asks for it.
+    struct Len(usize);
+    impl hkdf::KeyType for Len {
+        fn len(&self) -> usize {
+            self.0
+        }
+    }
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm);
+    let info = [info];
+    let okm = prk
+        .expand(&info, Len(len))
+        .map_err(|_| CryptoError::InvalidKey)?;
+    let mut out = SecretBytes::zeroed(len);
+    okm.fill(out.expose_mut())
+        .map_err(|_| CryptoError::InvalidKey)?;
+    Ok(out)
 }
 
 /// Lower-case hex, as SigV4 and KMS write digests, signatures and ids. (The `hex` crate's

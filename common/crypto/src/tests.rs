@@ -66,6 +66,19 @@ fn hmac_sha256_matches_rfc4231_case_2() {
 }
 
 #[test]
+fn hkdf_sha256_matches_rfc5869_case_1() {
+    let ikm = [0x0b; 22];
+    let salt = hex::decode("000102030405060708090a0b0c").unwrap();
+    let info = hex::decode("f0f1f2f3f4f5f6f7f8f9").unwrap();
+    let okm = hkdf_sha256(&ikm, &salt, &info, 42).unwrap();
+    assert_eq!(
+        hex::encode(okm.expose()),
+        "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+    );
+    assert!(hkdf_sha256(&ikm, &salt, &info, 255 * 32 + 1).is_err());
+}
+
+#[test]
 fn rsa_oaep_round_trips_and_rejects_tampering() {
     let key = RsaPrivateKey::generate(RsaKeySize::Rsa2048).expect("keygen");
     let public = RsaPublicKey::from_spki_der(key.public_key_spki_der()).expect("spki");

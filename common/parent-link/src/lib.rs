@@ -16,6 +16,8 @@
 //!   disk), and [`stored_position`], the generation and sequence number it stored, for
 //!   `/metrics`;
 //! - [`state_lock`]: [`StateDirLock`], the exclusive lock a parent holds on its state directory;
+//! - [`forward`]: [`ForwardRelay`], a read replica's `Forward`s to the leader and the leader's
+//!   `ForwardReply`s back, relayed unchanged (the enclaves authenticate them);
 //! - [`replication`]: [`Replication`], the sync generation and how far each read replica caught
 //!   up (the leader's link bumps it, replicas' links report their `SyncAck`s);
 //! - [`metrics`]: [`LinkMetrics`], the few events a link counts, implemented by the proxy's
@@ -45,6 +47,7 @@
 pub mod enclave_link;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fake_enclave;
+pub mod forward;
 mod lock;
 pub mod metrics;
 pub mod replication;
@@ -54,6 +57,7 @@ pub mod state_store;
 pub mod stored_position;
 
 pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role, SealedFile};
+pub use forward::ForwardRelay;
 pub use metrics::{LinkCounters, LinkMetrics};
 pub use replication::Replication;
 pub use state_lock::{StateDirLock, StateLockError};

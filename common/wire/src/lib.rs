@@ -50,7 +50,8 @@
 //!     [`Response`], [`Status`]), [`message::ping`] (Ping, Pong), [`message::persist`]
 //!     ([`Persist`], [`PersistAck`], [`PersistAction`]), [`message::credentials`]
 //!     ([`Credentials`]), [`message::sync`] (Sync, SyncAck), [`message::sealed_credentials`]
-//!     (SealedCredentials, SealedCredentialsAck);
+//!     (SealedCredentials, SealedCredentialsAck), [`message::forward`] ([`Forward`],
+//!     [`ForwardReply`]), [`message::position`] ([`Position`], PositionQuery, PositionReply);
 //!   - two private helpers: `message::field` (the field descriptor, the fields several families
 //!     share, the checked collection of a body's entries) and `message::cbor` (the single pass
 //!     over a body's CBOR map);
@@ -108,6 +109,10 @@
 //! | 14  | `secret_access_key` | byte string (2)               | `SecretBytes`              |
 //! | 15  | `session_token` | text string (3), empty = none     | `String`                   |
 //! | 16  | `expiration`    | unsigned integer (0), Unix secs   | `u64` (0 = never)          |
+//! | 20  | `issued_at_ms`  | unsigned integer (0), Unix ms     | `u64`                      |
+//! | 21  | `mac`           | byte string (2)                   | `Vec<u8>`                  |
+//! | 22  | `generation`    | unsigned integer (0), 64-bit      | `u64` ([`Position`])       |
+//! | 23  | `sequence`      | unsigned integer (0), 64-bit      | `u64` ([`Position`])       |
 //!
 //! The `kind` (key 0) says which message the map is and therefore which other keys it has. Every
 //! listed key is required and no other key is allowed:
@@ -127,6 +132,10 @@
 //! | 10   | [`Message::SyncAck`]      | 0, 1, 4, 5       | enclave, answering a Sync         |
 //! | 11   | [`Message::SealedCredentials`] | 0, 1, 4     | parent, after Hello and on change |
 //! | 12   | [`Message::SealedCredentialsAck`] | 0, 1, 4, 5 | enclave, answering kind 11      |
+//! | 13   | [`Forward`]               | 0, 1, 2, 3, 4, 9, 20, 21 | a replica; the parent relays it to the leader |
+//! | 14   | [`ForwardReply`]          | 0, 1, 4, 5, 21, 22, 23 | the leader; the parent relays it back |
+//! | 15   | [`Message::PositionQuery`] | 0, 1            | a replica, before serving a read  |
+//! | 16   | [`Message::PositionReply`] | 0, 1, 22, 23    | parent, answering a PositionQuery |
 //!
 //! What the fields mean:
 //!
@@ -160,6 +169,13 @@
 //!   the enclave's provisioning key (`docs/sealed-credentials.md`), opaque to the parent; the
 //!   [`Message::SealedCredentialsAck`] with the same `id` says in `status` whether the enclave put
 //!   it in force (200) and in `payload` why not (UTF-8, never a secret).
+//! - [`Forward`] / [`ForwardReply`] (protocol version 4): a read replica hands a mutation its
+//!   client sent it to the leader, and gets the leader's answer back, both relayed unchanged by
+//!   the parent; `nonce` is then the forward's single-use nonce, `issued_at_ms` its time, `mac`
+//!   the HMAC the enclaves check (the parent cannot make one), and `generation`/`sequence` the
+//!   leader's [`Position`] after the write. An `id` of a Forward is the replica's (random).
+//! - [`Message::PositionQuery`] / [`Message::PositionReply`]: a replica asks the parent how far
+//!   the stored state has come before it serves a read, and catches up first if it is behind.
 //!
 //! ## Rules for encoders
 //!
@@ -232,6 +248,6 @@ pub use limits::{
     DEFAULT_MAX_FRAME_LEN, DEFAULT_MAX_IN_FLIGHT, FRAME_HEADER_LEN, Limits, MIN_MAX_FRAME_LEN,
 };
 pub use message::{
-    Credentials, Hello, Kind, Message, PROTOCOL_VERSION, Persist, PersistAck, PersistAction,
-    Request, Response, Status, keys,
+    Credentials, Forward, ForwardReply, Hello, Kind, Message, PROTOCOL_VERSION, Persist,
+    PersistAck, PersistAction, Position, Request, Response, Status, keys,
 };

@@ -31,6 +31,7 @@ use super::metrics::HttpMetrics;
 use super::response::{Answer, kms_error, response};
 use super::well_known;
 use crate::context::ServiceSlot;
+use crate::replica_forward::ReplicaForward;
 
 /// What the endpoint answers with.
 pub struct HttpEndpoint {
@@ -47,6 +48,9 @@ pub struct HttpEndpoint {
     pub metrics: HttpMetrics,
     /// The service's TLS identity once it exists, for the `/.well-known/nitro-kms/` answers.
     pub identity: IdentitySlot,
+    /// On a read replica: mutations go to the leader, reads wait until caught up
+    /// ([`ReplicaForward::replica_answer`]).
+    pub forward: Arc<ReplicaForward>,
 }
 
 impl std::fmt::Debug for HttpEndpoint {
@@ -129,14 +133,23 @@ impl HttpEndpoint {
             Err(e) => return self.refuse(&e),
         };
         self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-        let reply = answer(
-            self.service.clone(),
-            op.name(),
-            &verified.principal,
-            &body,
-            self.limits.request_timeout,
-        )
-        .await;
+        let reply = match self
+            .forward
+            .replica_answer(op, &verified.principal, &body)
+            .await
+        {
+            Some(reply) => reply,
+            None => {
+                answer(
+                    self.service.clone(),
+                    op.name(),
+                    &verified.principal,
+                    &body,
+                    self.limits.request_timeout,
+                )
+                .await
+            }
+        };
         self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
         let status = reply.status.code();
         self.metrics.record(op, status, started.elapsed());

@@ -18,11 +18,16 @@ use std::sync::Arc;
 
 use nitro_kms_api::Operation;
 use nitro_kms_wire::transport::Stream;
-use nitro_kms_wire::{FramedReader, FramedWriter, Hello, Kind, Message, WireError, handshake};
-use tokio::sync::{mpsc, watch};
+use nitro_kms_wire::{
+    FramedReader, FramedWriter, Hello, Kind, Limits, Message, WireError, handshake,
+};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
 
 use super::ServerConfig;
 use crate::context::ServiceSlot;
+use crate::http::answer::answer;
+use crate::replica_forward::ReplicaForward;
 use crate::sealed_credentials::{Delivery, Inbox};
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
@@ -42,7 +47,9 @@ pub struct Connection {
     pub replica: Arc<ReplicaSync>,
     /// Where `SealedCredentials` go (answered later, on this connection).
     pub sealed_credentials: Inbox,
-    /// Limits offered in the Hello.
+    /// Forwards between replicas and the leader (one per enclave, shared with the HTTP endpoint).
+    pub forward: Arc<ReplicaForward>,
+    /// Limits offered in the Hello, and the deadline of a forwarded request.
     pub config: ServerConfig,
     /// Flips to true on SIGTERM.
     pub shutdown: watch::Receiver<bool>,
@@ -58,7 +65,7 @@ impl Connection {
         let writer = tokio::spawn(write_loop(FramedWriter::new(write_half, &limits), rx));
         self.link
             .attach(self.id, tx.clone(), limits.max_frame_len as usize);
-        let result = self.read_loop(&mut reader, &tx).await;
+        let result = self.read_loop(&mut reader, &tx, limits).await;
         self.link.detach(self.id);
         drop(tx);
         let _ = writer.await;
@@ -69,16 +76,22 @@ impl Connection {
         &mut self,
         reader: &mut FramedReader<R>,
         tx: &mpsc::Sender<Message>,
+        limits: Limits,
     ) -> Result<(), WireError> {
-        loop {
+        // A replica's forwards run as tasks (they may wait for PersistAcks this reader
+        // delivers), at most `max_in_flight` at once per connection.
+        let in_flight = Arc::new(Semaphore::new(limits.max_in_flight as usize));
+        let mut tasks = JoinSet::new();
+        let result = loop {
             let message = tokio::select! {
-                _ = super::stopped(&mut self.shutdown) => return Ok(()),
+                _ = super::stopped(&mut self.shutdown) => break Ok(()),
                 m = reader.read_message() => m,
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             };
             let message = match message {
                 Ok(Some(m)) => m,
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(e),
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             };
             match message {
                 Message::PersistAck(ack) => self.link.deliver(ack),
@@ -95,6 +108,28 @@ impl Connection {
                         sealed,
                         reply: tx.clone(),
                     });
+                }
+                // Leader side of a replica's forward: its MAC, freshness and single use are
+                // checked (crate::replica_forward) before it runs, in a task.
+                Message::Forward(forward) => {
+                    let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+                        let refusal = self.forward.refuse(forward.id, "too many in flight");
+                        let _ = tx.send(refusal).await;
+                        continue;
+                    };
+                    let (forwarding, service) = (self.forward.clone(), self.service.clone());
+                    let (tx, deadline) = (tx.clone(), self.config.request_timeout);
+                    tasks.spawn(async move {
+                        let run = |op: String, caller: String, payload: Vec<u8>| async move {
+                            answer(service, &op, &caller, &payload, deadline).await
+                        };
+                        let _ = tx.send(forwarding.serve(forward, run).await).await;
+                        drop(permit);
+                    });
+                }
+                Message::ForwardReply(reply) => self.forward.deliver_reply(reply),
+                Message::PositionReply { id, position } => {
+                    self.forward.deliver_position(id, position)
                 }
                 Message::Ping { nonce } => {
                     let _ = tx.send(Message::Pong { nonce }).await;
@@ -114,7 +149,7 @@ impl Connection {
                          link carries no KMS requests; the caller it names is not believed); \
                          closing the connection"
                     );
-                    return Err(WireError::UnexpectedMessage {
+                    break Err(WireError::UnexpectedMessage {
                         got: Kind::Request.name(),
                     });
                 }
@@ -122,13 +157,17 @@ impl Connection {
                 | Message::Response(_)
                 | Message::Persist(_)
                 | Message::SyncAck { .. }
-                | Message::SealedCredentialsAck { .. }) => {
-                    return Err(WireError::UnexpectedMessage {
+                | Message::SealedCredentialsAck { .. }
+                | Message::PositionQuery { .. }) => {
+                    break Err(WireError::UnexpectedMessage {
                         got: other.kind().name(),
                     });
                 }
             }
-        }
+        };
+        // Let the forwards already running finish and answer (bounded by their deadlines).
+        while tasks.join_next().await.is_some() {}
+        result
     }
 }
 

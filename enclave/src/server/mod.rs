@@ -27,6 +27,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::context::ServiceSlot;
+use crate::replica_forward::ReplicaForward;
 use crate::sealed_credentials::Inbox;
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
@@ -38,16 +39,20 @@ pub struct ServerConfig {
     pub limits: Limits,
     /// Most parent connections served at once.
     pub max_connections: usize,
+    /// Deadline of a forwarded request (a replica's mutation run on this leader).
+    pub request_timeout: Duration,
     /// How long shutdown waits for connections to finish.
     pub shutdown_grace: Duration,
 }
 
-/// Accepts and serves connections until `shutdown` becomes true.
+/// Accepts and serves connections until `shutdown` becomes true. `forward` is shared with the
+/// HTTP endpoint (a replica's forwards go out, and their replies come in, on these connections).
 pub async fn serve(
     listener: Listener,
     service: ServiceSlot,
     link: Arc<ParentLink>,
     sealed_credentials: Inbox,
+    forward: Arc<ReplicaForward>,
     config: ServerConfig,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -80,6 +85,7 @@ pub async fn serve(
                     link: link.clone(),
                     replica: replica.clone(),
                     sealed_credentials: sealed_credentials.clone(),
+                    forward: forward.clone(),
                     config: config.clone(),
                     shutdown: shutdown.clone(),
                 };

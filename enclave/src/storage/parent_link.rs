@@ -149,6 +149,26 @@ impl ParentLink {
         let _ = rx.wait_for(|n| *n > 0).await;
     }
 
+    /// Sends one frame that is not a storage request (a replica's `Forward` or `PositionQuery`)
+    /// on one of the open parent connections, picked by `spread`; the caller matches the answer
+    /// itself. Fails at once when no connection is open.
+    pub async fn send(&self, spread: u64, message: Message) -> Result<(), LinkError> {
+        let outbound = {
+            let routes = lock(&self.routes);
+            let n = routes.len() as u64;
+            if n == 0 {
+                return Err(LinkError::NotConnected);
+            }
+            let index = usize::try_from(spread % n).unwrap_or(0);
+            routes.get(index).map(|r| r.outbound.clone())
+        };
+        outbound
+            .ok_or(LinkError::NotConnected)?
+            .send(message)
+            .await
+            .map_err(|_| LinkError::Closed)
+    }
+
     /// The largest payload a chunked read or snapshot write may carry.
     pub fn max_chunk(&self) -> usize {
         let routes = lock(&self.routes);

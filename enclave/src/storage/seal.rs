@@ -83,6 +83,15 @@ impl SealingKey {
         Ok(Self(key))
     }
 
+    /// A 32-byte key for another purpose, derived from this one with HKDF-SHA256 and `label`
+    /// (one label per purpose, e.g. `nitro-kms replica forward v1`): whoever holds the sealing
+    /// key — only enclaves of this image — can derive it; nobody else can, and knowing the
+    /// derived key says nothing about the sealing key.
+    pub fn derive(&self, label: &[u8]) -> Result<SecretBytes, SealError> {
+        crypto::hkdf_sha256(self.0.expose(), b"", label, crypto::AES256_KEY_LEN)
+            .map_err(|_| SealError::BadKey)
+    }
+
     /// A fresh random key.
     pub fn generate() -> Result<Self, SealError> {
         Self::new(crypto::random_secret(crypto::AES256_KEY_LEN).map_err(|_| SealError::BadKey)?)

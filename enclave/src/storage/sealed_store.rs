@@ -38,6 +38,7 @@
 use std::sync::{Arc, RwLock};
 
 use nitro_kms_crypto::GCM_TAG_LEN;
+use nitro_kms_crypto::secret::SecretBytes;
 use nitro_kms_wire::PersistAction;
 
 use crate::keystore::{Keystore, KeystoreError, Mutation};
@@ -280,6 +281,22 @@ impl SealedKeystore {
     pub fn read<R>(&self, f: impl FnOnce(&Keystore) -> R) -> R {
         let guard = self.keystore.read().unwrap_or_else(|e| e.into_inner());
         f(&guard)
+    }
+
+    /// A key for another purpose derived from the sealing key ([`SealingKey::derive`]): the
+    /// enclaves sharing this sealed state, and nobody else, derive the same one.
+    pub fn derive_key(&self, label: &[u8]) -> Result<SecretBytes, SealError> {
+        self.key.derive(label)
+    }
+
+    /// How far the state served now has come: the generation of its snapshot and the sequence
+    /// number of its last record. Waits for a commit or catch-up in progress to finish.
+    pub async fn position(&self) -> nitro_kms_wire::Position {
+        let (generation, sequence) = self.position.lock().await.cursor.high_water();
+        nitro_kms_wire::Position {
+            generation,
+            sequence,
+        }
     }
 
     /// Whether this enclave is a read replica (it follows the leader and never writes).

@@ -3,15 +3,16 @@
 //! The choice is per connection, not per request: the proxy no longer sees requests (they may be
 //! inside TLS), so every request a client sends on one connection reaches the same enclave.
 //!
-//! **For now every connection goes to the leader** (enclave 0, the first `--enclave`). A read
-//! replica answers reads, but a mutation reaching it would be refused, and the proxy cannot tell
-//! one from the other any more; until replicas forward mutations to the leader themselves (over
-//! the control link, authenticated by a key only enclaves of the image hold), replicas keep
-//! receiving `Sync`s and catching up, but get no client connections.
+//! **For now every connection goes to the leader** (enclave 0, the first `--enclave`). The proxy
+//! cannot tell a read from a mutation any more, so a connection may only go to a replica that
+//! answers both: one that forwards mutations to the leader itself (over the control link,
+//! authenticated by a key only enclaves of the image hold: `enclave/src/replica_forward/`).
+//! Until routing is switched, replicas keep receiving `Sync`s and catching up, but get no client
+//! connections.
 //!
-//! Once replicas forward mutations, [`enclave_for_connection`] becomes a round-robin over the
-//! enclaves [`Router::serves_reads`] says are connected and caught up (falling back to the
-//! leader), which is what the per-request router did before the proxy became a relay.
+//! Spreading is this one function: a round-robin over the enclaves [`Router::serves_reads`] says
+//! are connected and caught up (falling back to the leader), which is what the per-request router
+//! did before the proxy became a relay.
 
 use crate::router::Router;
 

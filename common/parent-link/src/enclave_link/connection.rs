@@ -4,7 +4,9 @@
 //!
 //! The reader handles a connection's frames in order; only `Persist` work leaves the loop (it
 //! runs on the blocking pool), so an answer to anything else is queued before the next frame is
-//! read.
+//! read. A replica's `Forward` and the leader's `ForwardReply` go to the set's
+//! [`ForwardRelay`](crate::forward::ForwardRelay) (`forwarding`); a `PositionQuery` is answered
+//! from the store's [`StoredPosition`](crate::StoredPosition).
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use tokio::task::JoinHandle;
 use super::credentials::forward_credentials;
 use super::sealed_credentials::{self, SealedFile, forward_sealed_credentials};
 use super::slot::{Live, Pending, SlotContext};
-use super::{persist, ping, responses, sync};
+use super::{forwarding, persist, ping, responses, sync};
 use crate::lock::lock;
 
 /// Room left in a frame for a `PersistAck`'s other fields: a read's chunk is the negotiated frame
@@ -41,6 +43,7 @@ pub(super) async fn run_connection(
         role,
         store,
         metrics,
+        forward,
     } = context;
     let (read_half, write_half) = tokio::io::split(stream);
     let mut reader = FramedReader::new(read_half, &limits);
@@ -53,6 +56,8 @@ pub(super) async fn run_connection(
         in_flight: Arc::new(Semaphore::new(limits.max_in_flight as usize)),
     }));
     live.fetch_add(1, Ordering::SeqCst);
+    let stored_position = lock(store).position();
+    let leader_serial = forwarding::attach(role, forward.as_deref(), &tx);
     let chunk = (limits.max_frame_len as usize).saturating_sub(PERSIST_ACK_OVERHEAD);
     let forwarder = credentials.map(|rx| tokio::spawn(forward_credentials(rx, tx.clone())));
     let sealed_forwarder =
@@ -75,6 +80,15 @@ pub(super) async fn run_connection(
                 sealed_credentials::acknowledged(id, status, &reason);
                 ControlFlow::Continue(())
             }
+            Ok(Some(Message::Forward(f))) => {
+                forwarding::from_enclave(role, forward.as_deref(), f, &tx).await
+            }
+            Ok(Some(Message::ForwardReply(r))) => {
+                forwarding::reply_from_enclave(role, forward.as_deref(), r)
+            }
+            Ok(Some(Message::PositionQuery { id })) => {
+                forwarding::position(id, &stored_position, &tx).await
+            }
             Ok(Some(other)) => {
                 tracing::warn!(
                     kind = other.kind().name(),
@@ -94,6 +108,7 @@ pub(super) async fn run_connection(
     }
     publish.send_replace(None);
     live.fetch_sub(1, Ordering::SeqCst);
+    forwarding::detach(forward.as_deref(), leader_serial);
     for forwarder in [forwarder, sealed_forwarder].into_iter().flatten() {
         forwarder.abort();
     }

@@ -7,7 +7,9 @@
 //!   [`StateStore`](crate::StateStore) (on the blocking pool: it fsyncs), `sync` sends a
 //!   replica its `Sync`s and records its `SyncAck`s, `ping` answers `Ping` with `Pong`, and
 //!   `credentials` forwards the AWS credentials, `sealed_credentials` the sealed caller
-//!   credentials (and logs the enclave's Acks). When the connection drops, every call waiting
+//!   credentials (and logs the enclave's Acks), `forwarding` hands a replica's `Forward` and the
+//!   leader's `ForwardReply` to the set's [`ForwardRelay`](crate::forward::ForwardRelay) and
+//!   answers `PositionQuery`. When the connection drops, every call waiting
 //!   on it fails at once with a retryable error and the slot reconnects (100 ms doubling to 2 s).
 //! - [`EnclaveLink::call`] waits for a free place in the bounded in-flight queue, picks a connected
 //!   slot round-robin (respecting its negotiated `max_in_flight`), sends the request and waits for
@@ -25,6 +27,7 @@
 mod config;
 mod connection;
 mod credentials;
+mod forwarding;
 mod persist;
 mod ping;
 mod pool;

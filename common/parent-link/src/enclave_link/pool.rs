@@ -15,6 +15,7 @@ use super::role::Role;
 use super::slot::{Live, SlotContext};
 use super::supervisor::supervise;
 use super::sync::send_syncs;
+use crate::forward::ForwardRelay;
 use crate::lock::lock;
 use crate::metrics::LinkMetrics;
 use crate::state_store::StateStore;
@@ -61,6 +62,32 @@ impl EnclaveLink {
         metrics: Arc<dyn LinkMetrics>,
         shutdown: watch::Receiver<bool>,
     ) -> Arc<EnclaveLink> {
+        Self::start_with(config, role, None, store, metrics, shutdown)
+    }
+
+    /// Like [`Self::start_as`], for one of several enclaves that share `forward`: a replica's
+    /// `Forward`s go through it to the leader's connections and the leader's `ForwardReply`s
+    /// come back through it (see [`crate::forward`]). Every link of one set of enclaves gets the
+    /// same relay.
+    pub fn start_replicated(
+        config: LinkConfig,
+        role: Role,
+        forward: Arc<ForwardRelay>,
+        store: Arc<Mutex<StateStore>>,
+        metrics: Arc<dyn LinkMetrics>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Arc<EnclaveLink> {
+        Self::start_with(config, role, Some(forward), store, metrics, shutdown)
+    }
+
+    fn start_with(
+        config: LinkConfig,
+        role: Role,
+        forward: Option<Arc<ForwardRelay>>,
+        store: Arc<Mutex<StateStore>>,
+        metrics: Arc<dyn LinkMetrics>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Arc<EnclaveLink> {
         let mut slots = Vec::new();
         let live = Arc::new(AtomicUsize::new(0));
         for slot in 0..config.pool_size.max(1) {
@@ -75,6 +102,7 @@ impl EnclaveLink {
                     role: role.clone(),
                     store: store.clone(),
                     metrics: metrics.clone(),
+                    forward: forward.clone(),
                 },
                 shutdown.clone(),
             ));

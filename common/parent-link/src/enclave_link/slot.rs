@@ -9,6 +9,7 @@ use nitro_kms_wire::{Message, Response};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use super::role::Role;
+use crate::forward::ForwardRelay;
 use crate::metrics::LinkMetrics;
 use crate::state_store::StateStore;
 
@@ -38,4 +39,7 @@ pub(super) struct SlotContext {
     pub(super) store: Arc<Mutex<StateStore>>,
     /// Where the link's events are counted.
     pub(super) metrics: Arc<dyn LinkMetrics>,
+    /// Relays replicas' `Forward`s to the leader and the `ForwardReply`s back; `None` for a lone
+    /// enclave (a `Forward` from it is answered "unavailable").
+    pub(super) forward: Option<Arc<ForwardRelay>>,
 }

@@ -14,9 +14,11 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use super::cbor::{self, MapSink, Scalar};
 use super::credentials::Credentials;
 use super::field::{Entries, KIND};
+use super::forward::{Forward, ForwardReply};
 use super::hello::Hello;
 use super::kind::{Kind, field_spec};
 use super::persist::{Persist, PersistAck};
+use super::position::{self, Position};
 use super::relay::{Request, Response, Status};
 use super::{ping, sealed_credentials, sync};
 use crate::error::WireError;
@@ -84,6 +86,22 @@ pub enum Message {
         /// Why, in words; never a secret.
         reason: String,
     },
+    /// A read replica hands a mutation to the leader (see [`Forward`]).
+    Forward(Forward),
+    /// The leader's answer to a [`Message::Forward`].
+    ForwardReply(ForwardReply),
+    /// A read replica asks the parent how far the stored state has come.
+    PositionQuery {
+        /// Chosen by the replica; the [`Message::PositionReply`] carries it back.
+        id: u64,
+    },
+    /// The parent's answer: the stored position (unauthenticated, see [`position`]).
+    PositionReply {
+        /// The [`Message::PositionQuery`] answered.
+        id: u64,
+        /// What the parent says is stored.
+        position: Position,
+    },
 }
 
 impl Message {
@@ -102,6 +120,10 @@ impl Message {
             Message::SyncAck { .. } => Kind::SyncAck,
             Message::SealedCredentials { .. } => Kind::SealedCredentials,
             Message::SealedCredentialsAck { .. } => Kind::SealedCredentialsAck,
+            Message::Forward(_) => Kind::Forward,
+            Message::ForwardReply(_) => Kind::ForwardReply,
+            Message::PositionQuery { .. } => Kind::PositionQuery,
+            Message::PositionReply { .. } => Kind::PositionReply,
         }
     }
 
@@ -151,6 +173,15 @@ impl Message {
                 let (id, status, reason) = sealed_credentials::decode_sealed_ack(&mut entries)?;
                 Message::SealedCredentialsAck { id, status, reason }
             }
+            Kind::Forward => Message::Forward(Forward::decode_fields(&mut entries)?),
+            Kind::ForwardReply => Message::ForwardReply(ForwardReply::decode_fields(&mut entries)?),
+            Kind::PositionQuery => Message::PositionQuery {
+                id: position::decode_query(&mut entries)?,
+            },
+            Kind::PositionReply => {
+                let (id, position) = position::decode_reply(&mut entries)?;
+                Message::PositionReply { id, position }
+            }
         })
     }
 }
@@ -188,6 +219,12 @@ impl Serialize for WireMessage<'_> {
             }
             Message::SealedCredentialsAck { id, status, reason } => {
                 sealed_credentials::encode_sealed_ack(*id, *status, reason, &mut map)?
+            }
+            Message::Forward(forward) => forward.encode_fields(&mut map)?,
+            Message::ForwardReply(reply) => reply.encode_fields(&mut map)?,
+            Message::PositionQuery { id } => position::encode_query(*id, &mut map)?,
+            Message::PositionReply { id, position } => {
+                position::encode_reply(*id, position, &mut map)?
             }
         }
         map.end()

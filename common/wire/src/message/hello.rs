@@ -11,7 +11,8 @@ use crate::limits::Limits;
 /// The protocol version this code speaks. Bumped by any change to the frame or body layout
 /// (version 2 added the `Persist` and `PersistAck` kinds; version 3 the `Credentials`, `Sync` and
 /// `SyncAck` kinds and the seal-root persist actions; version 4 the `SealedCredentials` and
-/// `SealedCredentialsAck` kinds).
+/// `SealedCredentialsAck` kinds, and the `Forward`, `ForwardReply`, `PositionQuery` and
+/// `PositionReply` kinds of read replicas, keys 20-23).
 pub const PROTOCOL_VERSION: u32 = 4;
 
 /// `version` (key 6): the sender's protocol version, 32-bit.

@@ -6,7 +6,7 @@
 use super::field::{
     ID as ID_FIELD, KIND as KIND_FIELD, PAYLOAD as PAYLOAD_FIELD, STATUS as STATUS_FIELD,
 };
-use super::{credentials, hello, persist, ping, relay};
+use super::{credentials, forward, hello, persist, ping, position, relay};
 
 /// Message kind (uint); present in every message.
 pub const KIND: u64 = KIND_FIELD.key;
@@ -45,3 +45,11 @@ pub const SESSION_TOKEN: u64 = credentials::SESSION_TOKEN.key;
 /// `expiration` of [`Credentials`](crate::Credentials) (uint, Unix seconds; 0 when they do not
 /// expire).
 pub const EXPIRATION: u64 = credentials::EXPIRATION.key;
+/// `issued_at_ms` of a [`Forward`](crate::Forward) (uint, Unix milliseconds).
+pub const ISSUED_AT_MS: u64 = forward::ISSUED_AT_MS.key;
+/// `mac` of a [`Forward`](crate::Forward) or [`ForwardReply`](crate::ForwardReply) (bytes).
+pub const MAC: u64 = forward::MAC.key;
+/// `generation` of a [`Position`](crate::Position) (uint).
+pub const GENERATION: u64 = position::GENERATION.key;
+/// `sequence` of a [`Position`](crate::Position) (uint).
+pub const SEQUENCE: u64 = position::SEQUENCE.key;

@@ -8,7 +8,8 @@
 //!   them: [`hello`] ([`Hello`]), [`relay`] ([`Request`], [`Response`], [`Status`]),
 //!   [`ping`] (Ping, Pong), [`persist`] ([`Persist`], [`PersistAck`], [`PersistAction`]),
 //!   [`credentials`] ([`Credentials`]), [`sync`] (Sync, SyncAck), [`sealed_credentials`]
-//!   (SealedCredentials, SealedCredentialsAck);
+//!   (SealedCredentials, SealedCredentialsAck), [`forward`] ([`Forward`], [`ForwardReply`]),
+//!   [`position`] ([`Position`], PositionQuery, PositionReply);
 //! - `field`: the field descriptor, the fields several families share, and the checked
 //!   collection of a body's entries; `cbor`: the one pass over a body's CBOR map.
 
@@ -16,11 +17,13 @@ mod cbor;
 pub mod credentials;
 pub mod envelope;
 mod field;
+pub mod forward;
 pub mod hello;
 pub mod keys;
 pub mod kind;
 pub mod persist;
 pub mod ping;
+pub mod position;
 pub mod relay;
 pub mod sealed_credentials;
 pub mod sync;
@@ -30,7 +33,9 @@ pub(crate) mod tests;
 
 pub use credentials::Credentials;
 pub use envelope::Message;
+pub use forward::{Forward, ForwardReply};
 pub use hello::{Hello, PROTOCOL_VERSION};
 pub use kind::Kind;
 pub use persist::{Persist, PersistAck, PersistAction};
+pub use position::Position;
 pub use relay::{Request, Response, Status};

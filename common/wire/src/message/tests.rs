@@ -51,6 +51,30 @@ pub(crate) fn one_of_each_kind() -> Vec<Message> {
             status: Status::SERVICE_UNAVAILABLE,
             payload: b"cannot read the journal".to_vec(),
         },
+        Message::Forward(Forward {
+            id: u64::MAX,
+            op: "CreateKey".to_owned(),
+            caller: "arn:aws:iam::111122223333:role/admin".to_owned(),
+            payload: b"{}".to_vec(),
+            issued_at_ms: 1_800_000_000_000,
+            nonce: 99,
+            mac: vec![7; 32],
+        }),
+        Message::ForwardReply(ForwardReply {
+            id: u64::MAX,
+            status: Status::OK,
+            payload: br#"{"KeyMetadata":{}}"#.to_vec(),
+            position: Position {
+                generation: 2,
+                sequence: 17,
+            },
+            mac: vec![8; 32],
+        }),
+        Message::PositionQuery { id: 5 },
+        Message::PositionReply {
+            id: 5,
+            position: Position::default(),
+        },
     ]
 }
 

@@ -27,6 +27,11 @@ fn connect(max_body: usize) -> (DuplexStream, watch::Sender<bool>) {
         },
         metrics: HttpMetrics::default(),
         identity: IdentitySlot::new(),
+        forward: crate::replica_forward::ReplicaForward::new(
+            Arc::new(crate::storage::ParentLink::new(Duration::from_secs(1))),
+            watch::channel(None).1,
+            Duration::from_secs(1),
+        ),
     });
     let (client, server) = tokio::io::duplex(1 << 16);
     let (stop_tx, stop) = watch::channel(false);

@@ -39,6 +39,11 @@ async fn serve_on(dir: &Path, identity: IdentitySlot) -> (std::path::PathBuf, wa
         },
         metrics: Default::default(),
         identity: identity.clone(),
+        forward: crate::replica_forward::ReplicaForward::new(
+            Arc::new(crate::storage::ParentLink::new(Duration::from_secs(1))),
+            watch::channel(None).1,
+            Duration::from_secs(1),
+        ),
     });
     let protocols = Protocols {
         cleartext: false,
