@@ -27,8 +27,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::context::ServiceSlot;
-use crate::sealed_credentials::Inbox;
 use crate::replica_forward::ReplicaForward;
+use crate::sealed_credentials::Inbox;
 use crate::storage::parent_link::ParentLink;
 use crate::storage::read_replica::ReplicaSync;
 
