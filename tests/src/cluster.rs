@@ -200,9 +200,7 @@ impl Cluster {
     }
 
     /// Runs `request` (which asserts its own answer) until every enclave has been relayed at
-    /// least one more client connection than before, or panics after `max` requests. (Unused
-    /// while every connection goes to the leader; for when the relay spreads connections over
-    /// caught-up enclaves again.)
+    /// least one more client connection than before, or panics after `max` requests.
     pub fn until_every_enclave_served(&self, max: usize, mut request: impl FnMut(usize)) {
         let before = self.connections_per_enclave();
         for n in 0..max {

@@ -2,15 +2,13 @@
 //! One proxy in front of three enclaves sharing one sealed keystore: the first (the leader) takes
 //! every change, the other two are read replicas that follow its journal.
 //!
-//! The proxy is a byte relay now and cannot tell a read from a change, so for the time being it
-//! relays EVERY client connection to the leader (`parent-proxy/src/relay/route.rs`); the replicas
-//! still get their `Sync`s, catch up and acknowledge, and their own endpoints (reached here
-//! straight on their sockets, as a relay that spread connections would reach them) see each
-//! change once they have caught up. When replicas forward mutations to the leader and the relay
-//! spreads connections over caught-up enclaves, these assertions come back: every enclave is
-//! relayed some client connections (`Cluster::until_every_enclave_served`), reads keep being
-//! served through the proxy while the leader is down, and a change made then fails retryably
-//! (an HTTP 5xx) instead of the connection being closed.
+//! The proxy is a byte relay and cannot tell a read from a change, so it spreads whole client
+//! connections over the connected, caught-up enclaves (`parent-proxy/src/relay/route.rs`). A
+//! replica answers reads itself (after asking the parent how far the stored state has come) and
+//! forwards changes to the leader over the control link, MAC'd with a key only enclaves of the
+//! image hold (`enclave/src/replica_forward/`, relayed here by the real proxy). So every change
+//! is seen by the next request wherever it lands, and while the leader is down reads keep being
+//! served by the replicas and changes fail retryably.
 
 use nitro_kms_tests::cluster::Cluster;
 use serde_json::{Value, json};
@@ -56,52 +54,77 @@ fn replica_decrypts(cluster: &Cluster, index: usize, generated: &Value) {
 }
 
 #[test]
-fn every_connection_goes_to_the_leader_and_the_replicas_follow_its_changes() {
+fn connections_are_spread_over_the_enclaves_and_every_change_is_read_back_at_once() {
     let cluster = Cluster::start(ENCLAVES, &[]);
     cluster.wait_caught_up(2);
-
-    // Through the proxy: a key, data keys under it, decryption — all on the leader.
     let key = key_id(&cluster.call_until_ok("CreateKey", &json!({})));
     let generated = generate_and_decrypt(&cluster, &key);
-    let created = cluster.call(
+
+    // Every enclave is relayed client connections; a change made on one connection (wherever it
+    // lands: a replica forwards it) is read back at once on the next (wherever that lands).
+    cluster.until_every_enclave_served(400, |n| {
+        if n % 4 == 0 {
+            let alias = format!("alias/spread-{n}");
+            let created = cluster.call(
+                "CreateAlias",
+                &json!({"AliasName": alias, "TargetKeyId": key}),
+            );
+            assert_eq!(created.status, 200, "{}", created.json());
+            let described = cluster.call("DescribeKey", &json!({"KeyId": alias}));
+            assert_eq!(described.status, 200, "read back: {}", described.json());
+            assert_eq!(described.json()["KeyMetadata"]["KeyId"], key.as_str());
+        } else {
+            generate_and_decrypt(&cluster, &key);
+        }
+    });
+
+    // A change sent straight to a replica's own endpoint is forwarded to the leader through the
+    // proxy's control links, and at once every enclave sees it (the other replica, asked
+    // directly, catches up before it answers).
+    let created = cluster.call_enclave(
+        1,
         "CreateAlias",
-        &json!({"AliasName": "alias/scaled", "TargetKeyId": key}),
+        &json!({"AliasName": "alias/forwarded", "TargetKeyId": key}),
     );
     assert_eq!(created.status, 200, "{}", created.json());
-    generate_and_decrypt(&cluster, "alias/scaled");
-    let relayed = cluster.connections_per_enclave();
-    assert!(relayed[0] >= 5, "{relayed:?}");
-    assert_eq!(
-        &relayed[1..],
-        [0, 0],
-        "replicas get no client connections yet"
-    );
-
-    // The replicas were told and caught up: each one, asked directly, knows the key and alias.
-    cluster.wait_caught_up(2);
-    assert!(cluster.metric("nitro_kms_syncs_sent_total") >= 2);
-    for replica in 1..ENCLAVES {
-        replica_decrypts(&cluster, replica, &generated);
+    for index in 0..ENCLAVES {
         let described =
-            cluster.call_enclave(replica, "DescribeKey", &json!({"KeyId": "alias/scaled"}));
-        assert_eq!(described.status, 200, "{}", described.json());
+            cluster.call_enclave(index, "DescribeKey", &json!({"KeyId": "alias/forwarded"}));
+        assert_eq!(
+            described.status,
+            200,
+            "enclave {index}: {}",
+            described.json()
+        );
         assert_eq!(described.json()["KeyMetadata"]["KeyId"], key.as_str());
     }
+    for replica in 1..ENCLAVES {
+        replica_decrypts(&cluster, replica, &generated);
+    }
 
-    // Disabled through the proxy: once caught up, no replica hands out data keys under it.
+    // Disabled on one connection: no enclave hands out data keys under it on the next ones.
     let disabled = cluster.call("DisableKey", &json!({"KeyId": key}));
     assert_eq!(disabled.status, 200, "{}", disabled.json());
-    cluster.wait_caught_up(2);
-    for replica in 1..ENCLAVES {
-        let answer = cluster.call_enclave(
-            replica,
+    for _ in 0..3 * ENCLAVES {
+        let answer = cluster.call(
             "GenerateDataKey",
-            &json!({"KeyId": "alias/scaled", "KeySpec": "AES_256"}),
+            &json!({"KeyId": key, "KeySpec": "AES_256"}),
         );
-        assert_eq!(answer.status, 400, "enclave {replica}: {}", answer.json());
+        assert_eq!(answer.status, 400, "{}", answer.json());
+        assert_eq!(answer.json()["__type"], "DisabledException");
+    }
+    for index in 0..ENCLAVES {
+        let answer = cluster.call_enclave(
+            index,
+            "GenerateDataKey",
+            &json!({"KeyId": key, "KeySpec": "AES_256"}),
+        );
+        assert_eq!(answer.status, 400, "enclave {index}: {}", answer.json());
         assert_eq!(answer.json()["__type"], "DisabledException");
     }
 
+    cluster.wait_caught_up(2);
+    assert!(cluster.metric("nitro_kms_syncs_sent_total") >= 2);
     let metrics = cluster.metrics();
     assert!(metrics.contains("nitro_kms_replicas 2"), "{metrics}");
     assert!(
@@ -112,7 +135,7 @@ fn every_connection_goes_to_the_leader_and_the_replicas_follow_its_changes() {
 }
 
 #[test]
-fn while_the_leader_is_down_connections_are_closed_and_everything_resumes_when_it_returns() {
+fn while_the_leader_is_down_replicas_serve_reads_changes_fail_retryably_and_everything_resumes() {
     let mut cluster = Cluster::start(ENCLAVES, &[]);
     cluster.wait_caught_up(2);
     let key = key_id(&cluster.call_until_ok("CreateKey", &json!({})));
@@ -120,23 +143,33 @@ fn while_the_leader_is_down_connections_are_closed_and_everything_resumes_when_i
     cluster.wait_caught_up(2);
 
     cluster.kill_enclave(0);
-    // The relay cannot reach the leader's endpoint: the client connection is closed unanswered
-    // (the proxy cannot speak HTTP inside TLS), counted, and /healthz says so once the control
-    // link has noticed.
-    let failures = cluster.metric("nitro_kms_relay_connect_failures_total");
-    let answered = nitro_kms_tests::proxy::try_kms_call(
-        &cluster.authority,
-        "GenerateRandom",
-        &json!({"NumberOfBytes": 8}),
-    );
-    assert!(answered.is_err(), "{answered:?}");
-    assert!(cluster.metric("nitro_kms_relay_connect_failures_total") > failures);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while cluster.healthz() != 503 {
         assert!(std::time::Instant::now() < deadline, "healthz stays 200");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    // The replicas keep their state: asked directly, they still decrypt.
+    // Reads keep being served through the proxy (by the replicas: the leader's link is down, so
+    // no connection goes to it).
+    let before = cluster.connections_per_enclave();
+    for _ in 0..2 * ENCLAVES {
+        generate_and_decrypt(&cluster, &key);
+    }
+    let after = cluster.connections_per_enclave();
+    assert_eq!(after[0], before[0], "no connection to the dead leader");
+    // A change fails with a retryable 5xx: the replica cannot reach the leader.
+    let refused = cluster.call("CreateKey", &json!({}));
+    assert!(
+        refused.status >= 500,
+        "{} {}",
+        refused.status,
+        refused.json()
+    );
+    let kind = refused.json()["__type"].as_str().unwrap_or("").to_owned();
+    assert!(
+        kind == "DependencyTimeoutException" || kind == "KMSInternalException",
+        "{}",
+        refused.json()
+    );
     for replica in 1..ENCLAVES {
         replica_decrypts(&cluster, replica, &generated);
     }

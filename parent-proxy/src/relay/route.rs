@@ -1,27 +1,38 @@
 //! Which enclave a new client connection is relayed to.
 //!
 //! The choice is per connection, not per request: the proxy no longer sees requests (they may be
-//! inside TLS), so every request a client sends on one connection reaches the same enclave.
+//! inside TLS), so every request a client sends on one connection reaches the same enclave. That
+//! is safe on a read replica because a replica answers both kinds itself: it forwards a mutation
+//! to the leader over the control link, authenticated by a key only enclaves of the image hold
+//! (`enclave/src/replica_forward/`), and before a read it asks the parent how far the stored
+//! state has come and catches up first (read-your-writes across enclaves; docs/horizontal-scale.md).
 //!
-//! **For now every connection goes to the leader** (enclave 0, the first `--enclave`). The proxy
-//! cannot tell a read from a mutation any more, so a connection may only go to a replica that
-//! answers both: one that forwards mutations to the leader itself (over the control link,
-//! authenticated by a key only enclaves of the image hold: `enclave/src/replica_forward/`).
-//! Until routing is switched, replicas keep receiving `Sync`s and catching up, but get no client
-//! connections.
-//!
-//! Spreading is this one function: a round-robin over the enclaves [`Router::serves_reads`] says
-//! are connected and caught up (falling back to the leader), which is what the per-request router
-//! did before the proxy became a relay.
+//! So connections are spread round-robin over the enclaves [`Router::serves_reads`] says are
+//! connected and caught up, falling back to the leader when none is. A replica that has fallen
+//! behind gets no new connections until it acknowledges the current generation again (it would
+//! answer correctly, but only after a catch-up on the client's time).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::router::Router;
 
 /// The leader's index: the only enclave that writes the shared sealed state.
 pub const LEADER: usize = 0;
 
+/// Where the round-robin starts next.
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
 /// The index (0 is the leader) of the enclave the next client connection goes to.
-pub fn enclave_for_connection(_enclaves: &Router) -> usize {
-    LEADER
+pub fn enclave_for_connection(enclaves: &Router) -> usize {
+    let count = enclaves.enclaves();
+    if count <= 1 {
+        return LEADER;
+    }
+    let start = NEXT.fetch_add(1, Ordering::Relaxed);
+    (0..count)
+        .map(|k| (start + k) % count)
+        .find(|&index| enclaves.serves_reads(index))
+        .unwrap_or(LEADER)
 }
 
 #[cfg(test)]
