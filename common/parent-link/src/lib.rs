@@ -1,9 +1,12 @@
 //! # nitro-kms-parent-link: the parent's side of the control link, and the enclave's state on disk.
 //!
 //! An enclave has no disk and no network of its own; whatever plays its parent keeps a pool of
-//! frame connections to it, relays requests over them, and stores the enclave's sealed keystore
-//! when it asks (`Persist` frames). Two programs play that parent: the proxy (`nitro-kms-proxy`,
-//! behind its KMS HTTP endpoint) and the load generator (`nitro-kms bench --enclave ... --control`,
+//! frame connections to it (the control link) and stores the enclave's sealed keystore when it
+//! asks (`Persist` frames). KMS requests do not travel here: since issue 16 they reach the
+//! enclave's own HTTP endpoint, and the enclave refuses `Request` frames (so
+//! [`EnclaveLink::call`], which still sends them, is answered by a closed connection; it is kept
+//! only until the next clean-up). Two programs play that parent: the proxy (`nitro-kms-proxy`, a
+//! byte relay in front of the enclave's endpoint) and the load generator (`nitro-kms bench --enclave ... --control`,
 //! which sends its requests to the enclave's own HTTP endpoint). This crate is what they share,
 //! so that the CLI an enclave application ships never links the proxy:
 //!
@@ -23,8 +26,7 @@
 //! - [`metrics`]: [`LinkMetrics`], the few events a link counts, implemented by the proxy's
 //!   `/metrics` counters, and [`LinkCounters`] for parents that keep them to themselves.
 //!
-//! It knows nothing of HTTP, SigV4 or the proxy's endpoint: a relayed request is an operation
-//! name, a caller and opaque JSON bytes, and the answer is a status and bytes ([`Relayed`]).
+//! It knows nothing of HTTP, SigV4 or the proxy's relay.
 //!
 //! # Where this crate sits
 //!

@@ -150,7 +150,9 @@ impl EnclaveLink {
         }
     }
 
-    /// Relays one KMS request and returns the enclave's answer, or a retryable 5xx.
+    /// Sends one KMS `Request` frame and returns the answer, or a retryable 5xx. An enclave of
+    /// this version never runs one (it closes the connection: the parent must not name a
+    /// caller, issue 16); kept for the protocol tests until the Request kind is retired.
     pub async fn call(&self, op: &str, caller: &str, payload: Vec<u8>) -> Relayed {
         let deadline = tokio::time::Instant::now() + self.config.request_timeout;
         let Ok(_queued) = self.queue.clone().try_acquire_owned() else {
