@@ -12,6 +12,7 @@ pub mod proxy;
 pub mod recipient;
 pub mod replica_pair;
 pub mod service_server;
+pub mod tcp_relay;
 pub mod tls;
 
 use std::path::{Path, PathBuf};

@@ -13,88 +13,20 @@
 //! - after a restart of the chain, the stored credentials are in force again (the file on disk is
 //!   then the foreign one, which is refused: the keys come from the sealed keystore).
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nitro_kms_tests::proxy::{REGION, Sim, list_key_ids};
+use nitro_kms_tests::tcp_relay::TcpRelay;
 
 /// How long a change may take to reach the enclave (the proxy polls the file every 2 s).
 const PATIENCE: Duration = Duration::from_secs(30);
 
-/// A loopback TCP listener relaying each connection byte for byte to a Unix socket, as the
-/// parent relays a caller's connection. Stops accepting when dropped.
-struct Relay {
-    port: u16,
-    stop: Arc<AtomicBool>,
-}
-
-impl Relay {
-    fn to(socket: PathBuf) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-        let port = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .port();
-        listener
-            .set_nonblocking(true)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        std::thread::spawn(move || {
-            while !stopping.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        let _ = client.set_nonblocking(false);
-                        if let Ok(enclave) = UnixStream::connect(&socket) {
-                            relay_both(client, enclave);
-                        }
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Relay { port, stop }
-    }
-
-    fn url(&self) -> String {
-        format!("https://localhost:{}", self.port)
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-fn relay_both(client: TcpStream, enclave: UnixStream) {
-    let (Ok(client_out), Ok(enclave_out)) = (client.try_clone(), enclave.try_clone()) else {
-        return;
-    };
-    std::thread::spawn(move || pump(client, enclave_out, |s| s.shutdown(Shutdown::Write)));
-    std::thread::spawn(move || pump(enclave, client_out, |s| s.shutdown(Shutdown::Write)));
-}
-
-fn pump<R: Read, W: Write>(mut from: R, mut to: W, close: impl Fn(&W) -> std::io::Result<()>) {
-    let mut buf = [0u8; 16 * 1024];
-    while let Ok(n) = from.read(&mut buf) {
-        if n == 0 || to.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = close(&to);
-}
-
 /// One simulated world with its enclave endpoint reachable over TLS, its root, CA and PCR0.
 struct World {
     sim: Sim,
-    relay: Relay,
+    relay: TcpRelay,
     root: PathBuf,
     ca: PathBuf,
     pcr0: String,
@@ -108,7 +40,7 @@ impl World {
         };
         // One answer through the proxy: the enclave is ready, its identity in place.
         let _ready = list_key_ids(&sim);
-        let relay = Relay::to(sim.dir.join("enclave-http.sock"));
+        let relay = TcpRelay::to(sim.dir.join("enclave-http.sock"));
         let root = sim.dir.join("root.pem");
         let ca = sim.dir.join("service-ca.pem");
         let verified = run(

@@ -9,88 +9,12 @@
 //!   attestation in the certificate of every handshake, and refuses the same service under
 //!   another PCR0 without sending a request.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
 use nitro_kms_tests::proxy::{REGION, Sim, aws_kms_command, list_key_ids};
-
-/// A TCP listener on loopback that relays each connection, byte for byte, to a Unix socket: what
-/// the parent does for a caller's connection. Stops accepting when dropped.
-struct Relay {
-    port: u16,
-    stop: Arc<AtomicBool>,
-}
-
-impl Relay {
-    fn to(socket: PathBuf) -> Relay {
-        let listener =
-            TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("relay bind: {e}"));
-        let port = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("relay address: {e}"))
-            .port();
-        listener
-            .set_nonblocking(true)
-            .unwrap_or_else(|e| panic!("relay nonblocking: {e}"));
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        std::thread::spawn(move || {
-            while !stopping.load(Ordering::SeqCst) {
-                match listener.accept() {
-                    Ok((client, _)) => {
-                        let _ = client.set_nonblocking(false);
-                        if let Ok(enclave) = UnixStream::connect(&socket) {
-                            pipe_both(client, enclave);
-                        }
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Relay { port, stop }
-    }
-
-    fn url(&self) -> String {
-        format!("https://localhost:{}", self.port)
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-    }
-}
-
-/// Copies each direction on its own thread until its reader ends.
-fn pipe_both(client: TcpStream, enclave: UnixStream) {
-    let (Ok(client_out), Ok(enclave_out)) = (client.try_clone(), enclave.try_clone()) else {
-        return;
-    };
-    std::thread::spawn(move || copy(client, enclave_out, |s| s.shutdown(Shutdown::Write)));
-    std::thread::spawn(move || copy(enclave, client_out, |s| s.shutdown(Shutdown::Write)));
-}
-
-fn copy<R: Read, W: Write>(mut from: R, mut to: W, close: impl Fn(&W) -> std::io::Result<()>) {
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        match from.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if to.write_all(&buf[..n]).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = close(&to);
-}
+use nitro_kms_tests::tcp_relay::TcpRelay;
 
 /// Runs `nitro-kms ARGS` with the simulation's keys and region and no CA bundle from outside.
 fn nitro_kms(args: &[&str]) -> Output {
@@ -132,7 +56,7 @@ fn service_verify_the_aws_cli_and_service_pcr_work_against_the_real_enclave_endp
     // is (its identity is in place before it reports ready), which one answer through the proxy
     // proves.
     let _ready = list_key_ids(&sim);
-    let relay = Relay::to(sim.dir.join("enclave-http.sock"));
+    let relay = TcpRelay::to(sim.dir.join("enclave-http.sock"));
     let url = relay.url();
     let root = sim.dir.join("root.pem");
     let root = root.to_str().unwrap();
