@@ -357,18 +357,18 @@ if [[ "$BENCH_HELP" == *--control* ]]; then
   ALONE=(--enclave "unix://$WORK/enclave-http.sock" --control "unix://$WORK/enclave.sock"
          --state-dir "$WORK/enclave-parent")
   for c in $ALL_C; do
-    point enclave-frames "GenerateDataKey (frames, enclave alone)" "$c" \
+    point enclave-alone "GenerateDataKey (enclave alone)" "$c" \
       "${ALONE[@]}" --operation GenerateDataKey
   done
   for c in $RECIPIENT_C; do
-    point enclave-frames "GenerateDataKey+Recipient(fresh) (frames, enclave alone)" "$c" \
+    point enclave-alone "GenerateDataKey+Recipient(fresh) (enclave alone)" "$c" \
       "${ALONE[@]}" --operation GenerateDataKey \
       --recipient "simulated:$WORK/enclave-world" "${DOCS_ARGS[@]}"
   done
   stop "$EPID"
 else
   echo "   WARNING: nitro-kms bench has no --enclave/--control yet; the enclave-alone series is skipped" >&2
-  echo '{}' | record target=enclave-frames series=skipped reason="nitro-kms bench has no --control option"
+  echo '{}' | record target=enclave-alone series=skipped reason="nitro-kms bench has no --control option"
 fi
 
 step "5. moto_server $MOTO_VERSION, the same three operations"

@@ -29,8 +29,8 @@ SERIES_ORDER = [
     ("nitro-kms", "GenerateDataKey+Recipient(fresh)"),
     ("nitro-kms", "GenerateDataKey+Recipient(reused)"),
     ("nitro-kms", "GenerateDataKey+Recipient(inline)"),
-    ("enclave-frames", "GenerateDataKey (frames, enclave alone)"),
-    ("enclave-frames", "GenerateDataKey+Recipient(fresh) (frames, enclave alone)"),
+    ("enclave-alone", "GenerateDataKey (enclave alone)"),
+    ("enclave-alone", "GenerateDataKey+Recipient(fresh) (enclave alone)"),
     ("moto", "GenerateDataKey"),
     ("moto", "GenerateDataKeyWithoutPlaintext"),
     ("moto", "Decrypt"),
@@ -51,11 +51,11 @@ SERIES_NOTES = {
         "finds it in its cache of verified documents (re-checking its age and every certificate's "
         "dates each time) and builds a CMS envelope to its key each time"
     ),
-    "GenerateDataKey+Recipient(fresh) (frames, enclave alone)": (
+    "GenerateDataKey+Recipient(fresh) (enclave alone)": (
         "fresh documents as above, sent to nitro-kms-enclave alone at its own HTTP endpoint: the "
         "enclave's own cost of a Recipient request (its SigV4 check included), without the proxy"
     ),
-    "GenerateDataKey (frames, enclave alone)": (
+    "GenerateDataKey (enclave alone)": (
         "`nitro-kms bench --enclave unix://.../enclave-http.sock --control unix://...`: no proxy; "
         "cleartext HTTP/1.1 signed with the simulation key to nitro-kms-enclave's own endpoint "
         "(the enclave verifies SigV4 itself; KMS requests reach it only there since issue 16), "
@@ -89,8 +89,8 @@ COLORS = {
     ("nitro-kms", "GenerateDataKey+Recipient(fresh)"): "#d62728",
     ("nitro-kms", "GenerateDataKey+Recipient(reused)"): "#e377c2",
     ("nitro-kms", "GenerateDataKey+Recipient(inline)"): "#7f7f7f",
-    ("enclave-frames", "GenerateDataKey (frames, enclave alone)"): "#17becf",
-    ("enclave-frames", "GenerateDataKey+Recipient(fresh) (frames, enclave alone)"): "#aec7e8",
+    ("enclave-alone", "GenerateDataKey (enclave alone)"): "#17becf",
+    ("enclave-alone", "GenerateDataKey+Recipient(fresh) (enclave alone)"): "#aec7e8",
     ("moto", "GenerateDataKey"): "#ff7f0e",
     ("moto", "GenerateDataKeyWithoutPlaintext"): "#bcbd22",
     ("moto", "Decrypt"): "#8c564b",
@@ -243,8 +243,8 @@ def md_table(header, rows, align=None):
 
 def series_label(key):
     target, series = key
-    if target == "enclave-frames":
-        return "enclave alone (frames) — " + series.split(" (")[0]
+    if target == "enclave-alone":
+        return "enclave alone (its own endpoint) — " + series.split(" (")[0]
     return "%s — %s" % (target, series)
 
 
@@ -433,7 +433,7 @@ def throughput_svg(data, ylog=False):
     for k in keys:
         color = COLORS.get(k) or next(extra, "#000000")
         dash = "6,4" if k[0] == "moto" else None
-        marker = "square" if k[0] == "moto" else ("diamond" if k[0] == "enclave-frames" else "circle")
+        marker = "square" if k[0] == "moto" else ("diamond" if k[0] == "enclave-alone" else "circle")
         ch.line(series_label(k), color,
                 [(c, r["requests_per_second"]) for c, r in data.series[k].items()], dash, marker)
     return ch.svg()
@@ -545,8 +545,8 @@ def targets_section(data, crit, cores):
          "over attested TLS, whole chain (issue 16)", TLS_RECIPIENT_SHARE),
         ("nitro-kms", "GenerateDataKey+Recipient(fresh)", "over HTTP, whole chain",
          RECIPIENT_SHARE),
-        ("enclave-frames", "GenerateDataKey+Recipient(fresh) (frames, enclave alone)",
-         "enclave alone over frames (shown, not the target's measure)", RECIPIENT_SHARE),
+        ("enclave-alone", "GenerateDataKey+Recipient(fresh) (enclave alone)",
+         "enclave alone at its own endpoint (shown, not the target's measure)", RECIPIENT_SHARE),
     ]:
         best = data.best(target, series)
         if best and verify:
@@ -595,16 +595,16 @@ def targets_section(data, crit, cores):
         rows.append(["%s ≥ %g× moto (best over connections, and at %d)" % (op, MOTO_RATIO, GDK_AT),
                      "; ".join(parts), verdict(all(oks))])
 
-    # 4. The enclave alone over frames.
-    fb = data.best("enclave-frames", "GenerateDataKey (frames, enclave alone)")
+    # 4. The enclave alone at its own endpoint.
+    fb = data.best("enclave-alone", "GenerateDataKey (enclave alone)")
     if fb:
         ok = ok_rps(fb) >= FRAMES_RPS
         m = "%s req/s (best, at %d connections)" % (fmt_int(ok_rps(fb)), fb["concurrency"])
     else:
         ok = None
-        m = "not measured" + (" (%s)" % data.skipped["enclave-frames"]
-                              if "enclave-frames" in data.skipped else "")
-    rows.append(["the enclave alone over frames ≥ %s GenerateDataKey/s" % fmt_int(FRAMES_RPS),
+        m = "not measured" + (" (%s)" % data.skipped["enclave-alone"]
+                              if "enclave-alone" in data.skipped else "")
+    rows.append(["the enclave alone at its own endpoint ≥ %s GenerateDataKey/s" % fmt_int(FRAMES_RPS),
                  m, verdict(ok)])
 
     # 5. Enclave RSS.
@@ -796,16 +796,17 @@ def main():
                  % rel)
     L.append("## Every series\n")
     L.append("Each row is one `nitro-kms bench --concurrency N --duration S --json` run; latencies "
-             "are per request, measured by the client. Against the proxy: HTTP + SigV4 → proxy → "
-             "frames over a Unix socket → enclave (simulated NSM).\n")
+             "are per request, measured by the client. Against the proxy: the client's HTTP (or TLS) "
+             "connection → proxy (a byte relay) → a Unix socket → the enclave's own endpoint, "
+             "which terminates TLS and verifies SigV4 (simulated NSM).\n")
     for key in data.keys():
         L.append("### %s\n" % series_label(key))
         if key[1] in SERIES_NOTES:
             L.append(SERIES_NOTES[key[1]] + ".\n")
         L.append(series_table(data, key) + "\n")
-    if "enclave-frames" in data.skipped:
-        L.append("### enclave-frames\n")
-        L.append("Not measured: %s.\n" % data.skipped["enclave-frames"])
+    if "enclave-alone" in data.skipped:
+        L.append("### enclave-alone\n")
+        L.append("Not measured: %s.\n" % data.skipped["enclave-alone"])
     notes = os.path.join(args.svg_dir, "notes.md")
     if os.path.isfile(notes):
         with open(notes) as f:
