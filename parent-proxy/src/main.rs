@@ -273,10 +273,6 @@ async fn run(args: Args) -> Result<(), (u8, String)> {
         .map(|address| LinkConfig {
             address: address.clone(),
             pool_size,
-            // The link carries no client requests any more: only the enclave's Persist frames
-            // (answered here) and the Syncs sent to replicas.
-            max_queue: 64,
-            request_timeout: DRAIN,
             limits: Limits::default(),
             credentials: enclave_credentials.clone(),
             sealed_credentials: sealed_file.clone(),

@@ -207,8 +207,6 @@ pub struct Metrics {
     pub relay: RelayMetrics,
     /// Control-link connections made to the enclaves (reconnects included).
     pub connects: AtomicU64,
-    /// Control-link calls that timed out waiting for an enclave.
-    pub timeouts: AtomicU64,
     /// Times the simulated enclave was restarted after it died.
     pub enclave_restarts: AtomicU64,
     /// The egress relays (`--egress`).
@@ -222,15 +220,10 @@ pub struct Metrics {
 }
 
 /// The links' events land in the counters `/metrics` shows (`nitro_kms_enclave_connects_total`,
-/// `nitro_kms_enclave_timeouts_total`, `nitro_kms_syncs_sent_total`,
-/// `nitro_kms_syncs_failed_total`).
+/// `nitro_kms_syncs_sent_total`, `nitro_kms_syncs_failed_total`).
 impl LinkMetrics for Metrics {
     fn connected(&self) {
         self.connects.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn timed_out(&self) {
-        self.timeouts.fetch_add(1, Ordering::Relaxed);
     }
 
     fn sync_sent(&self) {
@@ -278,12 +271,6 @@ impl Metrics {
                 "Control-link connections made to the enclaves, reconnects included.",
                 "counter",
                 self.connects.load(Ordering::Relaxed),
-            ),
-            (
-                "nitro_kms_enclave_timeouts_total",
-                "Control-link calls that timed out waiting for an enclave.",
-                "counter",
-                self.timeouts.load(Ordering::Relaxed),
             ),
             (
                 "nitro_kms_enclave_restarts_total",

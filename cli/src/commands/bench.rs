@@ -315,8 +315,6 @@ async fn be_parent(control: &str, state_dir: &std::path::Path) -> Result<BenchPa
         LinkConfig {
             address,
             pool_size: 1,
-            max_queue: 1,
-            request_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             credentials: None,
             sealed_credentials: None,

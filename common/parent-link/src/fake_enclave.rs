@@ -16,13 +16,11 @@ use tokio::io::{ReadHalf, WriteHalf};
 
 use crate::enclave_link::LinkConfig;
 
-/// A one-connection pool to `address`, without credentials, answering within `request_timeout`.
-pub fn link_config(address: Address, request_timeout: Duration) -> LinkConfig {
+/// A one-connection pool to `address`, without credentials.
+pub fn link_config(address: Address) -> LinkConfig {
     LinkConfig {
         address,
         pool_size: 1,
-        max_queue: 8,
-        request_timeout,
         limits: Limits::default(),
         credentials: None,
         sealed_credentials: None,

@@ -3,14 +3,14 @@
 //! An enclave has no disk and no network of its own; whatever plays its parent keeps a pool of
 //! frame connections to it (the control link) and stores the enclave's sealed keystore when it
 //! asks (`Persist` frames). KMS requests do not travel here: since issue 16 they reach the
-//! enclave's own HTTP endpoint, and the enclave refuses `Request` frames (so
-//! [`EnclaveLink::call`], which still sends them, is answered by a closed connection; it is kept
-//! only until the next clean-up). Two programs play that parent: the proxy (`nitro-kms-proxy`, a
-//! byte relay in front of the enclave's endpoint) and the load generator (`nitro-kms bench --enclave ... --control`,
-//! which sends its requests to the enclave's own HTTP endpoint). This crate is what they share,
-//! so that the CLI an enclave application ships never links the proxy:
+//! enclave's own HTTP endpoint, and the enclave refuses `Request` frames, which no parent sends
+//! any more ([`EnclaveLink`] has no way to). Two programs play that parent: the proxy
+//! (`nitro-kms-proxy`, a byte relay in front of the enclave's endpoint) and the load generator
+//! (`nitro-kms bench --enclave ... --control`, which sends its requests to the enclave's own HTTP
+//! endpoint). This crate is what they share, so that the CLI an enclave application ships never
+//! links the proxy:
 //!
-//! - [`enclave_link`]: [`EnclaveLink`], the pool of long-lived multiplexed frame connections to
+//! - [`enclave_link`]: [`EnclaveLink`], the pool of long-lived frame connections to
 //!   one enclave (reconnected with backoff), and one handler per message family it serves;
 //!   [`Role`] says whether the enclave is the only one, the leader or a read replica;
 //! - [`state_store`]: [`StateStore`], the sealed snapshot, journal and seal-root blob under a
@@ -58,7 +58,7 @@ pub mod state_lock;
 pub mod state_store;
 pub mod stored_position;
 
-pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Relayed, Role, SealedFile};
+pub use enclave_link::{EnclaveLink, LinkConfig, REPLICA_WRITE_REFUSED, Role, SealedFile};
 pub use forward::ForwardRelay;
 pub use metrics::{LinkCounters, LinkMetrics};
 pub use replication::Replication;

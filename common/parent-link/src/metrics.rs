@@ -8,12 +8,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The events a link reports. Each call is one relaxed counter increment in practice: they are
-/// made on the request path and from every connection's reader.
+/// made from every connection's supervisor and reader.
 pub trait LinkMetrics: Send + Sync {
     /// A connection to the enclave was made (after its Hello), reconnects included.
     fn connected(&self);
-    /// A request timed out waiting for the enclave (it was answered with a retryable 5xx).
-    fn timed_out(&self);
     /// A `Sync` was sent to a read replica.
     fn sync_sent(&self);
     /// A read replica reported that it could not catch up (a failed `SyncAck`).
@@ -26,8 +24,6 @@ pub trait LinkMetrics: Send + Sync {
 pub struct LinkCounters {
     /// Connections made to the enclave (reconnects included).
     pub connects: AtomicU64,
-    /// Requests that timed out waiting for the enclave.
-    pub timeouts: AtomicU64,
     /// `Sync`s sent to read replicas.
     pub syncs_sent: AtomicU64,
     /// `SyncAck`s reporting that a replica could not catch up.
@@ -37,10 +33,6 @@ pub struct LinkCounters {
 impl LinkMetrics for LinkCounters {
     fn connected(&self) {
         self.connects.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn timed_out(&self) {
-        self.timeouts.fetch_add(1, Ordering::Relaxed);
     }
 
     fn sync_sent(&self) {

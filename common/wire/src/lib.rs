@@ -31,8 +31,10 @@
 //! It carries no KMS requests (issue 16). Those reach the enclave as byte streams the parent
 //! relays to the enclave's own HTTP endpoint, where SigV4 is verified inside the enclave; a
 //! caller the parent names is never believed, so an enclave refuses [`Request`] frames (it closes
-//! the connection without answering). The [`Request`]/[`Response`] kinds (1, 2) are still
-//! specified below, for the parts of the chain that have not moved yet; they are to be removed.
+//! the connection without answering). The [`Request`]/[`Response`] kinds (1, 2) and their codec
+//! are still specified below: they are refused by the enclave since protocol version 4, and no
+//! parent sends them (the parent's link, `nitro-kms-parent-link`, has no way to); the enclave
+//! still decodes a Request, to log and refuse it, and a test sends one to pin that refusal.
 
 //! The crate is split by responsibility; this file holds the specification below and only
 //! declares and re-exports the modules:
@@ -120,8 +122,8 @@
 //! | kind | message                   | keys             | sent by                           |
 //! |------|---------------------------|------------------|-----------------------------------|
 //! | 0    | [`Hello`]                 | 0, 6, 7, 8       | both sides, first frame each way  |
-//! | 1    | [`Request`]               | 0, 1, 2, 3, 4    | (parent; refused by the enclave)  |
-//! | 2    | [`Response`]              | 0, 1, 4, 5       | (enclave; no longer sent)         |
+//! | 1    | [`Request`]               | 0, 1, 2, 3, 4    | nobody (refused by the enclave)   |
+//! | 2    | [`Response`]              | 0, 1, 4, 5       | nobody (never sent)               |
 //! | 3    | [`Message::Ping`]         | 0, 9             | either side                       |
 //! | 4    | [`Message::Pong`]         | 0, 9             | the side that received the Ping   |
 //! | 5    | [`Persist`]               | 0, 1, 4, 10, 11, 12 | enclave                        |

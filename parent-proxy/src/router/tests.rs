@@ -1,5 +1,4 @@
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use nitro_kms_parent_link::fake_enclave::{FakeEnclave, link_config};
 use nitro_kms_parent_link::state_store::StateStore;
@@ -16,7 +15,7 @@ pub(crate) fn unreachable_router(enclaves: usize) -> (Arc<Router>, watch::Sender
     let configs = (0..enclaves)
         .map(|i| {
             let address = Address::Unix(dir.path().join(format!("missing-{i}.sock")));
-            link_config(address, Duration::from_millis(50))
+            link_config(address)
         })
         .collect();
     let (stop, stop_rx) = watch::channel(false);
@@ -61,10 +60,7 @@ async fn a_replica_is_caught_up_once_it_acknowledges_and_stale_again_after_a_wri
     for address in &addresses {
         listeners.push(transport::listen(address).await.unwrap());
     }
-    let configs = addresses
-        .into_iter()
-        .map(|address| link_config(address, Duration::from_secs(5)))
-        .collect();
+    let configs = addresses.into_iter().map(link_config).collect();
     let (_stop, stop_rx) = watch::channel(false);
     let router =
         Router::start(configs, store(&dir), Arc::new(Metrics::default()), stop_rx).unwrap();

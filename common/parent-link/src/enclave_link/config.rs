@@ -1,7 +1,5 @@
-//! How a link connects: the enclave's address, the pool's size and limits, and the credentials
+//! How a link connects: the enclave's address, the pool's size, the frame limits, and the credentials
 //! it hands over.
-
-use std::time::Duration;
 
 use nitro_kms_wire::transport::Address;
 
@@ -16,10 +14,6 @@ pub struct LinkConfig {
     pub address: Address,
     /// Connections kept open.
     pub pool_size: usize,
-    /// Requests waiting or in flight across the pool; more are refused at once.
-    pub max_queue: usize,
-    /// From arrival to answer.
-    pub request_timeout: Duration,
     /// Frame limits offered in our Hello.
     pub limits: Limits,
     /// AWS credentials to hand the enclave (`--enclave-credentials`): sent on every connection

@@ -1,6 +1,6 @@
 //! One connection's life: start its writer, announce it (a replica's `Sync` first), read frames
-//! and hand each to the handler of its family until the connection ends, then fail whatever still
-//! waits on it.
+//! and hand each to the handler of its family until the connection ends. The enclave sends no
+//! `Response` (the parent sends no `Request`, issue 16): one ends the connection as unexpected.
 //!
 //! The reader handles a connection's frames in order; only `Persist` work leaves the loop (it
 //! runs on the blocking pool), so an answer to anything else is queued before the next frame is
@@ -9,19 +9,18 @@
 //! from the store's [`StoredPosition`](crate::StoredPosition).
 
 use std::ops::ControlFlow;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use nitro_kms_wire::shutdown::stopped;
 use nitro_kms_wire::transport;
 use nitro_kms_wire::{Credentials, FramedReader, FramedWriter, Limits, Message};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::credentials::forward_credentials;
 use super::sealed_credentials::{self, SealedFile, forward_sealed_credentials};
-use super::slot::{Live, Pending, SlotContext};
-use super::{forwarding, persist, ping, responses, sync};
+use super::slot::{Live, SlotContext};
+use super::{forwarding, persist, ping, sync};
 use crate::lock::lock;
 
 /// Room left in a frame for a `PersistAck`'s other fields: a read's chunk is the negotiated frame
@@ -48,13 +47,8 @@ pub(super) async fn run_connection(
     let (read_half, write_half) = tokio::io::split(stream);
     let mut reader = FramedReader::new(read_half, &limits);
     let (tx, writer_task) = spawn_writer(FramedWriter::new(write_half, &limits));
-    let pending: Pending = Arc::default();
     sync::announce(role, &tx, metrics.as_ref()).await;
-    publish.send_replace(Some(Live {
-        tx: tx.clone(),
-        pending: pending.clone(),
-        in_flight: Arc::new(Semaphore::new(limits.max_in_flight as usize)),
-    }));
+    publish.send_replace(Some(Live { tx: tx.clone() }));
     live.fetch_add(1, Ordering::SeqCst);
     let stored_position = lock(store).position();
     let leader_serial = forwarding::attach(role, forward.as_deref(), &tx);
@@ -68,7 +62,6 @@ pub(super) async fn run_connection(
             _ = stopped(shutdown) => break,
         };
         let next = match message {
-            Ok(Some(Message::Response(r))) => responses::route(&pending, r),
             Ok(Some(Message::Persist(p))) => persist::serve(p, role, store, chunk, &tx).await,
             Ok(Some(Message::Ping { nonce })) => ping::answer(nonce, &tx).await,
             Ok(Some(Message::SyncAck {
@@ -112,8 +105,6 @@ pub(super) async fn run_connection(
     for forwarder in [forwarder, sealed_forwarder].into_iter().flatten() {
         forwarder.abort();
     }
-    // Fail every call still waiting on this connection (their senders drop).
-    lock(&pending).clear();
     drop(tx);
     let _ = writer_task.await;
 }

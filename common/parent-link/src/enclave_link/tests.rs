@@ -1,6 +1,5 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use nitro_kms_wire::transport::{self, Address};
 use nitro_kms_wire::{Message, PersistAction, Status};
@@ -26,7 +25,7 @@ async fn link_to_fake_enclave(
         StateStore::open(dir.path().join("state")).unwrap(),
     ));
     let (stop, stop_rx) = watch::channel(false);
-    let config = link_config(address, Duration::from_secs(5));
+    let config = link_config(address);
     let link = EnclaveLink::start_as(config, role, store, metrics, stop_rx);
     let enclave = FakeEnclave::accept(&listener).await;
     (link, enclave, stop, dir)

@@ -1,7 +1,12 @@
-//! The relay family: a KMS [`Request`] (kind 1) the parent relays to the enclave and the
+//! The relay family: a KMS [`Request`] (kind 1) the parent relayed to the enclave and the
 //! enclave's [`Response`] (kind 2), with its HTTP [`Status`]; and their own fields (`op`,
 //! `caller`). The JSON payload is carried as opaque bytes: this module never models a KMS
 //! operation.
+//!
+//! Both kinds are refused by the enclave since protocol version 4; no parent sends them (issue
+//! 16: the parent must not name the caller, so KMS requests reach the enclave's own HTTP
+//! endpoint). The codec stays so that the enclave can decode a Request to log and refuse it,
+//! and so that a test can send one to pin that refusal.
 
 use std::fmt;
 
@@ -32,7 +37,8 @@ pub(crate) const RESPONSE_FIELDS: [FieldSpec; 4] =
 /// Their keys.
 pub(crate) const RESPONSE_KEYS: [u64; 4] = keys_of(RESPONSE_FIELDS);
 
-/// A KMS operation relayed by the parent.
+/// A KMS operation relayed by the parent: refused by the enclave since protocol version 4; no
+/// parent sends one.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// Chosen by the parent, unique among its requests in flight on this connection.
@@ -77,7 +83,8 @@ impl fmt::Debug for Request {
     }
 }
 
-/// The enclave's answer to the [`Request`] with the same `id`.
+/// The enclave's answer to the [`Request`] with the same `id`: never sent since protocol
+/// version 4 (the enclave refuses every Request); no parent expects one.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Response {
     /// The id of the request answered.
