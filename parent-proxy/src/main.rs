@@ -20,6 +20,7 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod env_block;
 mod simulation_args;
 
 use std::path::PathBuf;
@@ -77,6 +78,12 @@ struct Args {
     /// Start the whole simulated chain (spawns nitro-kms-enclave --simulate).
     #[arg(long)]
     simulate: bool,
+    /// With --simulate: print only the shell block (`export AWS_ENDPOINT_URL=... AWS_ACCESS_KEY_ID=...`)
+    /// for the simulation at --state-dir and --listen, and exit without starting anything, so
+    /// that `eval "$(nitro-kms-proxy --simulate --state-dir DIR --print-env)"` works in another
+    /// terminal while that simulation runs.
+    #[arg(long, requires = "simulate")]
+    print_env: bool,
     /// Where the enclave's sealed state is kept (with --simulate: the simulated world).
     #[arg(long, env = "NITRO_KMS_PROXY_STATE_DIR")]
     state_dir: Option<PathBuf>,
@@ -150,6 +157,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `nitro-kms-proxy` without arguments answers (status 2): the two ways to start it.
+const HOW_TO_START: &str = "say how to start it:\n  \
+    nitro-kms-proxy --simulate --state-dir DIR\n      the whole chain on this machine, for local \
+    use (`make sim` runs it with DIR = ~/.nitro-kms-sim)\n  \
+    nitro-kms-proxy --enclave vsock://CID:PORT --state-dir DIR\n      on a parent instance, in \
+    front of a running nitro-kms-enclave\n\
+    nitro-kms-proxy --help lists every flag";
+
+/// The `--print-env` block for the simulation this command line names: its endpoint is the
+/// `--listen` address, which must be a TCP address with a port (the AWS CLI speaks no Unix
+/// sockets, and port 0 names no port a shell could use).
+fn env_block(args: &Args, state_dir: &std::path::Path) -> Result<String, String> {
+    match address(&args.listen)? {
+        Address::Tcp { host, port } if port != 0 => Ok(env_block::render(
+            &format!("http://{host}:{port}"),
+            args.simulation.region(),
+            state_dir,
+        )),
+        _ => Err(format!(
+            "--print-env needs a TCP --listen address with a port, not {}",
+            args.listen
+        )),
+    }
+}
+
 fn address(text: &str) -> Result<Address, String> {
     let full = if text.contains("://") {
         text.to_owned()
@@ -204,9 +236,16 @@ async fn bind(flag: &str, text: &str) -> Result<(transport::Listener, String), (
 async fn run(args: Args) -> Result<(), (u8, String)> {
     let usage = |m: String| (2u8, m);
     let fail = |m: String| (1u8, m);
+    if !args.simulate && args.enclave.is_empty() && args.state_dir.is_none() {
+        return Err(usage(HOW_TO_START.to_owned()));
+    }
     let state_dir = args.state_dir.clone().ok_or_else(|| {
         usage("--state-dir DIR is required (the enclave's sealed state lives there)".into())
     })?;
+    if args.print_env {
+        print!("{}", env_block(&args, &state_dir).map_err(usage)?);
+        return Ok(());
+    }
     let (enclaves, http_targets) = enclave_addresses(&args, &state_dir).map_err(usage)?;
     if !args.simulate {
         // Before anything is opened or made: the parent must not even read a plaintext
@@ -357,4 +396,7 @@ fn print_ready(endpoint_url: &str, admin_url: &str, state_dir: &std::path::Path,
         "attest: nitro-kms attestation simulate --state-dir {} --public-key KEY.der --out doc.cose",
         state_dir.display()
     );
+    // The same block `--print-env` prints, after an empty line: what a user pastes or evals.
+    println!();
+    print!("{}", env_block::render(endpoint_url, region, state_dir));
 }
