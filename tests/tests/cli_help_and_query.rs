@@ -118,7 +118,7 @@ fn query_output_is_the_aws_clis() {
     assert!(created.status.success(), "{created:?}");
     let key_id = String::from_utf8(created.stdout).unwrap().trim().to_owned();
     assert!(!key_id.is_empty());
-    let cases: [&[&str]; 8] = [
+    let cases: [&[&str]; 10] = [
         &["list-keys", "--query", "Keys[].KeyId"],
         &["list-keys", "--query", "Keys[].KeyId", "--output", "text"],
         &[
@@ -161,6 +161,16 @@ fn query_output_is_the_aws_clis() {
             "text",
         ],
         &["list-keys", "--query", "length(Keys)"],
+        &["list-keys", "--query", "Keys[].KeyId", "--output", "table"],
+        &[
+            "describe-key",
+            "--key-id",
+            &key_id,
+            "--query",
+            "KeyMetadata.{Id: KeyId, State: KeyState}",
+            "--output",
+            "table",
+        ],
     ];
     for args in cases {
         let theirs = sim.aws(args);
