@@ -10,6 +10,8 @@
 //! - `nitro-kms attestation simulate --state-dir DIR --out FILE` — have the simulated NSM of DIR
 //!   sign a document; `nitro-kms attestation simulated-root --state-dir DIR` prints its root;
 //! - `nitro-kms recipient inspect|decrypt|encrypt` — KMS `CiphertextForRecipient` envelopes;
+//! - `nitro-kms --help` lists the KMS operations too, and `nitro-kms <op> help` (or `--help`)
+//!   shows an operation's options, as `aws kms <op> help`;
 //! - `nitro-kms service verify --endpoint-url URL ... --ca-out FILE` — verify a nitro-kms
 //!   service's attested identity and write its CA for `--ca-bundle`.
 //!
@@ -39,7 +41,7 @@ mod text;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// nitro-kms command line.
 #[derive(Parser, Debug)]
@@ -74,9 +76,15 @@ enum Command {
 fn main() -> ExitCode {
     // The KMS subcommands (`nitro-kms generate-data-key ...`) are model-driven, like the AWS CLI's.
     let argv: Vec<String> = std::env::args().collect();
-    if let Some(op) = argv.get(1).and_then(|name| commands::kms::operation(name)) {
+    // `nitro-kms help generate-data-key` is `nitro-kms generate-data-key help`.
+    let help_args = ["help".to_owned()];
+    let (op_name, op_args) = match argv.get(1).map(String::as_str) {
+        Some("help") => (argv.get(2), &help_args[..]),
+        _ => (argv.get(1), argv.get(2..).unwrap_or_default()),
+    };
+    if let Some(op) = op_name.and_then(|name| commands::kms::operation(name)) {
         use commands::kms::KmsOutcome;
-        return match commands::kms::run(op, &argv[2..]) {
+        return match commands::kms::run(op, op_args) {
             KmsOutcome::Done => ExitCode::SUCCESS,
             KmsOutcome::Usage(m) => {
                 eprintln!("nitro-kms: error: {m}");
@@ -92,7 +100,12 @@ fn main() -> ExitCode {
             }
         };
     }
-    let cli = match Cli::try_parse() {
+    // The KMS operations are not clap subcommands: `--help` (and `help`) lists them after clap's.
+    let parsed = Cli::command()
+        .after_help(commands::kms::operation_list())
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are not errors; everything else is a usage error (252, as the AWS CLI).

@@ -45,6 +45,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
 pub struct ShapeRef {
     /// The shape's name.
     pub shape: String,
+    /// The member's documentation (HTML), shown by `nitro-kms <op> help`.
+    #[serde(default)]
+    pub documentation: Option<String>,
 }
 
 /// An operation.
@@ -54,6 +57,10 @@ pub struct OperationDef {
     pub input: Option<ShapeRef>,
     /// Its output shape.
     pub output: Option<ShapeRef>,
+    /// Its documentation (HTML): the first sentence is its line in `nitro-kms --help`, the whole
+    /// its description in `nitro-kms <op> help`.
+    #[serde(default)]
+    pub documentation: Option<String>,
 }
 
 /// A shape.
@@ -77,6 +84,8 @@ pub struct Shape {
     pub value: Option<ShapeRef>,
     /// Minimum value (integers) or length (strings, blobs, lists).
     pub min: Option<i64>,
+    /// Maximum value (integers) or length (strings, blobs, lists), shown by `--help`.
+    pub max: Option<i64>,
 }
 
 /// The parts of the model the CLI uses.

@@ -23,6 +23,8 @@ pub struct Globals {
     pub settings: SettingsOptions,
     /// `--cli-input-json`: JSON (or `file://`) supplying members the options override.
     pub cli_input_json: Option<String>,
+    /// `--query EXPR`: the JMESPath expression applied to the answer before it is printed.
+    pub query: Option<String>,
     /// `--generate-cli-skeleton [input|output]`: print this skeleton instead of calling.
     pub skeleton: Option<String>,
     /// `--recipient nsm|simulated:DIR`, as given: attest the call (checked against the operation
@@ -62,6 +64,7 @@ pub fn parse(
             "profile" => g.settings.profile = Some(value_of(&mut i, name)?),
             "output" => g.settings.output = Some(value_of(&mut i, name)?),
             "cli-input-json" => g.cli_input_json = Some(value_of(&mut i, name)?),
+            "query" => g.query = Some(value_of(&mut i, name)?),
             "ca-bundle" => g.settings.ca_bundle = Some(value_of(&mut i, name)?),
             "service-pcr" => g.settings.service_pcrs.push(value_of(&mut i, name)?),
             "service-root" => g.settings.service_root = Some(value_of(&mut i, name)?),

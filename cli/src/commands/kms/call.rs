@@ -25,6 +25,18 @@ pub async fn call(op: Operation, g: &Globals, body: Value) -> Result<Option<Valu
     }
 }
 
+/// Whether `--recipient` applies to `op`: the operations whose answer can carry
+/// `CiphertextForRecipient`.
+pub fn takes_recipient(op: Operation) -> bool {
+    matches!(
+        op,
+        Operation::GenerateDataKey
+            | Operation::GenerateDataKeyPair
+            | Operation::Decrypt
+            | Operation::GenerateRandom
+    )
+}
+
 /// The AWS CLI's line for a service error (exit 254); anything else exits 255.
 fn service_error(op: Operation, e: ClientError) -> KmsOutcome {
     match e {
@@ -48,13 +60,7 @@ async fn call_attested(
     body: Value,
 ) -> Result<Value, KmsOutcome> {
     let service = |e: ClientError| service_error(op, e);
-    if !matches!(
-        op,
-        Operation::GenerateDataKey
-            | Operation::GenerateDataKeyPair
-            | Operation::Decrypt
-            | Operation::GenerateRandom
-    ) {
+    if !takes_recipient(op) {
         return Err(KmsOutcome::Usage(format!(
             "--recipient is not supported by {op}"
         )));

@@ -7,7 +7,7 @@
 //! `fileb://` (raw file) or `file://` (text file); `--cli-input-json` (JSON or `file://`) supplies
 //! members that options then override; `--generate-cli-skeleton [input|output]` prints the
 //! skeleton. Globals: `--endpoint-url` (default `https://kms.REGION.amazonaws.com`), `--region`,
-//! `--profile`, `--ca-bundle PEM`, `--output json|text|table`, the service trust
+//! `--profile`, `--ca-bundle PEM`, `--output json|text|table`, `--query EXPR`, the service trust
 //! (`--service-pcr N=HEX`, repeatable, with `--service-root PEM` or `--trust-simulated-root PEM`:
 //! the endpoint is trusted only as an attested nitro-kms enclave, checked in the TLS handshake
 //! before the request is sent), and
@@ -31,6 +31,9 @@
 //! - `call.rs`: sending the request (attested with `--recipient`), following pages, and ordering
 //!   the answer as botocore does;
 //! - `skeleton.rs`: `--generate-cli-skeleton`;
+//! - `help.rs`: `nitro-kms <op> help` (or `--help` anywhere) and the list of operations in
+//!   `nitro-kms --help`, from the model's documentation (`doc_text.rs` makes its HTML text);
+//! - `query.rs`: `--query EXPR`, JMESPath applied to the answer before it is formatted;
 //! - `outcome.rs`: how a subcommand ended ([`KmsOutcome`]), which decides the exit status.
 //!
 //! Rendering is not here: answers are printed by [`crate::output`] (JSON), [`crate::text`] and
@@ -38,10 +41,14 @@
 
 mod arguments;
 mod call;
+mod doc_text;
+mod help;
 mod outcome;
+mod query;
 mod settings;
 mod skeleton;
 mod subcommand;
 
+pub use help::operation_list;
 pub use outcome::KmsOutcome;
 pub use subcommand::{operation, run};

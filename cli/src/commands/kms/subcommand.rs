@@ -1,13 +1,16 @@
 //! One KMS subcommand, from its arguments to its printed answer: parse the options, print the
-//! skeleton if asked, merge `--cli-input-json`, check the request as the AWS CLI does, call, and
-//! print the answer in the `--output` format through [`crate::output`].
+//! help or the skeleton if asked, merge `--cli-input-json`, check the request as the AWS CLI
+//! does, call, and print the answer (what `--query` selects of it) in the `--output` format
+//! through [`crate::output`].
 
 use nitro_kms_api::Operation;
 use serde_json::{Map, Value};
 
 use super::arguments::{self, shape};
 use super::call::{call, in_model_order};
+use super::help;
 use super::outcome::KmsOutcome;
+use super::query;
 use super::settings;
 use super::skeleton::skeleton_of;
 use crate::model::{kebab, model};
@@ -39,6 +42,9 @@ fn run_inner(op: Operation, args: &[String]) -> Result<(), KmsOutcome> {
         .operations
         .get(op.name())
         .ok_or_else(|| KmsOutcome::Other(format!("model has no operation {op}")))?;
+    if help::wants_help(args) {
+        return output::write(&help::operation_help(op)?).map_err(stdout_error);
+    }
     let input = match &def.input {
         Some(r) => Some(shape(&r.shape)?),
         None => None,
@@ -75,6 +81,7 @@ fn run_inner(op: Operation, args: &[String]) -> Result<(), KmsOutcome> {
         arguments::check_minimums(input, &body)?;
     }
     let format = settings::output_format(&globals.settings)?;
+    let query = globals.query.as_deref().map(query::compile).transpose()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -83,6 +90,9 @@ fn run_inner(op: Operation, args: &[String]) -> Result<(), KmsOutcome> {
     if let Some(mut v) = response {
         if let Some(out) = &def.output {
             v = in_model_order(v, &out.shape);
+        }
+        if let Some(q) = &query {
+            v = query::apply(q, &v)?;
         }
         output::print_response(format, op.name(), &v).map_err(stdout_error)?;
     }
