@@ -1,14 +1,12 @@
 //! Every operation of botocore's AWS KMS model, by name, and what this service does with it.
 //!
 //! A request can name three kinds of operation, and each gets its own answer: one nitro-kms
-//! serves ([`Operation`]), one AWS KMS has but nitro-kms does not implement
+//! serves ([`crate::Operation`]), one AWS KMS has but nitro-kms does not implement
 //! (`UnsupportedOperationException`, so a client learns that it is this service's limit, not a
 //! typo), and a name outside the model (`UnknownOperationException`, as AWS answers it). The list
 //! is kept as a constant rather than parsed from [`crate::SERVICE_MODEL`] on each request; a test
-//! pins it to the model so the two cannot drift apart.
-
-use crate::error::KmsError;
-use crate::operation::Operation;
+//! pins it to the model so the two cannot drift apart. [`crate::Operation::from_target`] gives
+//! the error.
 
 /// Every operation name of the service model, in ASCII order.
 pub const MODEL_OPERATIONS: &[&str] = &[
@@ -73,28 +71,6 @@ pub const MODEL_OPERATIONS: &[&str] = &[
 /// Whether `name` is an operation of the AWS KMS model (served here or not).
 pub fn is_model_operation(name: &str) -> bool {
     MODEL_OPERATIONS.binary_search(&name).is_ok()
-}
-
-/// The error for an `X-Amz-Target` that names no operation this service serves:
-/// `UnsupportedOperationException` for a model operation nitro-kms leaves out,
-/// `UnknownOperationException` for anything else.
-pub fn not_served(target: &str) -> KmsError {
-    match target.strip_prefix(crate::operation::TARGET_PREFIX) {
-        Some(name) if is_model_operation(name) && Operation::from_name(name).is_none() => {
-            KmsError::unsupported_operation(name)
-        }
-        _ => KmsError::unknown_operation(target),
-    }
-}
-
-/// The README section listing the served operations, one `- Name: summary` line each, as
-/// `README.md` holds it between its `supported-operations` markers (a test keeps them equal).
-pub fn supported_operations_markdown() -> String {
-    let mut out = String::new();
-    for op in Operation::ALL {
-        out.push_str(&format!("- `{}`: {}\n", op.name(), op.summary()));
-    }
-    out
 }
 
 #[cfg(test)]

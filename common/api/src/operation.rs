@@ -5,6 +5,7 @@
 //! routing, the enclave's policy checks and the client's requests cannot disagree about it.
 
 use crate::error::KmsError;
+use crate::model_operations::is_model_operation;
 
 /// The prefix of every KMS `X-Amz-Target` header value (the service's internal name).
 pub const TARGET_PREFIX: &str = "TrentService.";
@@ -105,7 +106,17 @@ impl Operation {
         target
             .strip_prefix(TARGET_PREFIX)
             .and_then(Self::from_name)
-            .ok_or_else(|| crate::model_operations::not_served(target))
+            .ok_or_else(|| not_served(target))
+    }
+
+    /// The README section listing the served operations, one ``- `Name`: summary`` line each,
+    /// as `README.md` holds it between its `supported-operations` markers (a test keeps them
+    /// equal, so the README cannot list what the code does not serve).
+    pub fn supported_operations_markdown() -> String {
+        Self::ALL
+            .iter()
+            .map(|op| format!("- `{}`: {}\n", op.name(), op.summary()))
+            .collect()
     }
 
     /// Looks an operation up by its bare name (`GenerateDataKey`).
@@ -141,6 +152,18 @@ impl Operation {
     }
 }
 
+/// The error for an `X-Amz-Target` that names no operation this service serves:
+/// `UnsupportedOperationException` for a model operation nitro-kms leaves out,
+/// `UnknownOperationException` for anything else.
+fn not_served(target: &str) -> KmsError {
+    match target.strip_prefix(TARGET_PREFIX) {
+        Some(name) if is_model_operation(name) && Operation::from_name(name).is_none() => {
+            KmsError::unsupported_operation(name)
+        }
+        _ => KmsError::unknown_operation(target),
+    }
+}
+
 impl std::fmt::Display for Operation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -151,6 +174,8 @@ impl std::fmt::Display for Operation {
 mod tests {
     use super::*;
     use crate::error::KmsErrorType;
+
+    mod served;
 
     #[test]
     fn from_target_routes_every_operation_by_its_header_value() {
