@@ -6,8 +6,7 @@
 #   make sim     run the simulated chain (proxy + enclave) until Ctrl-C
 #   make example the example enclave application (examples/envelope-file) against the simulation
 #   make bench   the load generator against the simulated chain and moto_server; writes BENCHMARKS.md
-#   make deny    cargo-deny: licenses, bans, sources and advisories; fails when the RustSec DB is
-#                unreachable unless NITRO_KMS_SKIP_ADVISORIES=1 (or NITRO_KMS_ADVISORY_DB=checkout)
+#   make deny    cargo-deny: licenses, bans, sources (and advisories when the RustSec DB is reachable)
 #   make fuzz    every cargo-fuzz target in fuzz/ for FUZZ_SECONDS (default 60) each, from the committed
 #                seeds; prints runs, coverage and crashes per target (not part of make test)
 #   make fuzz-seeds  rewrite the seed corpus fuzz/corpus/ (and the simulated root it needs)
