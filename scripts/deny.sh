@@ -4,7 +4,9 @@
 #   licenses, bans, sources   always (offline: they need only Cargo.lock and the manifests)
 #   advisories                against the RustSec database: a local checkout named by
 #                             NITRO_KMS_ADVISORY_DB (a clone of github.com/rustsec/advisory-db),
-#                             or fetched from GitHub when this machine can reach it
+#                             or fetched from GitHub when this machine can reach it; with
+#                             neither, make deny FAILS unless NITRO_KMS_SKIP_ADVISORIES=1 says
+#                             that skipping them is intended (.ci/run sets it, and says so)
 #
 # Usage: scripts/deny.sh CARGO_DENY_BINARY
 set -euo pipefail
@@ -26,7 +28,12 @@ if [ -n "${NITRO_KMS_ADVISORY_DB:-}" ]; then
 elif timeout 10 git ls-remote https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then
   "$DENY" --log-level warn --locked check advisories
   echo "cargo deny: advisories ok (fetched from GitHub)"
+elif [ "${NITRO_KMS_SKIP_ADVISORIES:-}" = 1 ]; then
+  echo "cargo deny: advisories NOT checked (NITRO_KMS_SKIP_ADVISORIES=1): github.com is not" \
+    "reachable from here and NITRO_KMS_ADVISORY_DB is not set (see SECURITY.md, Supply chain)"
 else
-  echo "cargo deny: advisories NOT checked: github.com is not reachable from here and" \
-    "NITRO_KMS_ADVISORY_DB is not set (see SECURITY.md, Supply chain)"
+  echo "cargo deny: advisories could not be checked: github.com is not reachable from here and" \
+    "NITRO_KMS_ADVISORY_DB is not set; set NITRO_KMS_ADVISORY_DB=<advisory-db checkout>, or" \
+    "NITRO_KMS_SKIP_ADVISORIES=1 to skip them knowingly (see SECURITY.md, Supply chain)" >&2
+  exit 1
 fi

@@ -7,6 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::error::CliError;
 
+pub mod key_file;
+
 /// Largest input file the CLI reads (attestation documents are at most 256 KiB; base64 adds a third).
 pub const MAX_INPUT_LEN: u64 = 512 * 1024;
 

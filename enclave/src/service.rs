@@ -49,9 +49,10 @@ impl Reply {
 impl Service {
     /// Answers one request. `caller` is the principal ARN the enclave authenticated (SigV4).
     pub async fn handle(self: &Arc<Self>, op: &str, caller: &str, body: &[u8]) -> Reply {
-        let result = match Operation::from_name(op) {
-            None => Err(KmsError::unknown_operation()),
-            Some(op) => match KmsRequest::parse(op, body) {
+        let target = format!("{}{op}", nitro_kms_api::operation::TARGET_PREFIX);
+        let result = match Operation::from_target(&target) {
+            Err(e) => Err(e),
+            Ok(op) => match KmsRequest::parse(op, body) {
                 Ok(request) => dispatch(self, caller, request).await,
                 Err(e) => Err(e),
             },

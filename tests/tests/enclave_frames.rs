@@ -178,7 +178,7 @@ async fn a_request_past_its_deadline_is_a_dependency_timeout() {
 async fn unknown_operations_and_bad_bodies_get_aws_protocol_errors() {
     let dir = tempfile::tempdir().unwrap();
     let enclave = Enclave::start(&dir.path().join("w"), &dir.path().join("p"), &[]).await;
-    let reply = enclave.call("Sign", &json!({})).await;
+    let reply = enclave.call("NoSuchOperation", &json!({})).await;
     assert_eq!(
         (reply.status, reply.error_type()),
         (400, "UnknownOperationException")

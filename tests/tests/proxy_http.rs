@@ -156,7 +156,7 @@ fn every_response_has_a_request_id_and_connections_are_kept_alive() {
 #[test]
 fn unknown_targets_and_oversize_bodies_are_refused() {
     let sim = Sim::start(&["--max-body", "400000"]);
-    let r = kms_call(&sim, "Sign", &json!({}));
+    let r = kms_call(&sim, "NoSuchOperation", &json!({}));
     assert_eq!(
         (r.status, r.json()["__type"].as_str().unwrap()),
         (400, "UnknownOperationException")

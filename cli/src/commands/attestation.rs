@@ -17,6 +17,7 @@ use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_attest::nsm::{NsmExt, PCR_LEN};
 
 use crate::error::CliError;
+use crate::input::key_file::read_public_key;
 use crate::input::{b64, base64_arg, read_blob, read_file};
 use crate::output::{self, JsonStyle, print_json};
 
@@ -63,8 +64,9 @@ pub struct SimulateArgs {
     /// The simulated world's state directory (created on first use).
     #[arg(long)]
     state_dir: PathBuf,
-    /// A public key to bind into the document (DER; for KMS recipients an RSA SubjectPublicKeyInfo).
-    #[arg(long, value_name = "DER")]
+    /// A public key to bind into the document (SubjectPublicKeyInfo, PEM or DER; for KMS
+    /// recipients an RSA key).
+    #[arg(long, value_name = "FILE")]
     public_key: Option<PathBuf>,
     /// A nonce to bind (base64, up to 1024 bytes).
     #[arg(long, value_name = "B64")]
@@ -154,7 +156,11 @@ fn simulate(args: SimulateArgs) -> Result<(), CliError> {
     for (index, value) in parse_pcrs(&args.pcrs)? {
         config = config.with_pcr(index, value);
     }
-    let public_key = args.public_key.as_deref().map(read_file).transpose()?;
+    let public_key = args
+        .public_key
+        .as_deref()
+        .map(|path| read_public_key("--public-key", path))
+        .transpose()?;
     let nonce = args
         .nonce
         .as_deref()

@@ -338,6 +338,9 @@ async fn be_parent(control: &str, state_dir: &std::path::Path) -> Result<BenchPa
 fn open_nsm(spec: &str) -> Result<Arc<dyn Nsm>, CliError> {
     let source =
         NsmSource::parse(spec).map_err(|e| CliError::Usage(format!("--recipient {spec}: {e}")))?;
+    source
+        .check_present()
+        .map_err(|e| CliError::Usage(format!("--recipient {spec}: {e}")))?;
     source.open().map_err(other)
 }
 

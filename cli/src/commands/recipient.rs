@@ -1,7 +1,7 @@
 //! `nitro-kms recipient …`: KMS `CiphertextForRecipient` envelopes (CMS EnvelopedData).
 //!
 //! - `inspect FILE` prints the parts of an envelope as hex JSON, without decrypting;
-//! - `decrypt FILE --key PKCS8_DER` decrypts it with the recipient's RSA private key and prints the
+//! - `decrypt FILE --key PKCS8` (PEM or DER) decrypts it with the recipient's RSA private key and prints the
 //!   plaintext as base64 (as `aws kms` prints `Plaintext`); every failure is the one message of
 //!   [`nitro_kms_client::open_envelope`] (`inspect` says what is wrong with the structure);
 //! - `encrypt` does what KMS does for an attested request: encrypts a plaintext to the public key in
@@ -16,7 +16,8 @@ use serde_json::json;
 
 use super::attestation::{TrustArgs, verify_document};
 use crate::error::CliError;
-use crate::input::{b64, base64_arg, read_blob, read_file};
+use crate::input::key_file::{read_private_key, read_public_key};
+use crate::input::{b64, base64_arg, read_blob};
 use crate::output::{self, JsonStyle, print_json};
 
 /// `nitro-kms recipient` subcommands.
@@ -31,7 +32,7 @@ pub enum RecipientCommand {
     Decrypt {
         /// The envelope, raw BER or base64.
         file: PathBuf,
-        /// The recipient's RSA private key, PKCS#8 DER.
+        /// The recipient's RSA private key, PKCS#8 (PEM or DER).
         #[arg(long)]
         key: PathBuf,
     },
@@ -42,7 +43,7 @@ pub enum RecipientCommand {
 /// Arguments of `recipient encrypt`.
 #[derive(Args, Debug)]
 pub struct EncryptArgs {
-    /// The recipient's public key, DER SubjectPublicKeyInfo (RSA, 2048 bits or more).
+    /// The recipient's public key, SubjectPublicKeyInfo PEM or DER (RSA, 2048 bits or more).
     #[arg(
         long,
         conflicts_with = "attestation_document",
@@ -78,8 +79,8 @@ pub fn run(cmd: RecipientCommand) -> Result<(), CliError> {
         }
         RecipientCommand::Decrypt { file, key } => {
             let envelope = read_blob(&file)?;
-            let key = RsaPrivateKey::from_pkcs8_der(&read_file(&key)?)
-                .map_err(|e| CliError::Usage(format!("--key: not an RSA PKCS#8 DER key: {e}")))?;
+            let key = RsaPrivateKey::from_pkcs8_der(&read_private_key("--key", &key)?)
+                .map_err(|e| CliError::Usage(format!("--key: not an RSA PKCS#8 key: {e}")))?;
             // One message whatever failed (no padding oracle, as in the attested client).
             let plaintext = nitro_kms_client::open_envelope(&envelope, &key, |_| true)
                 .map_err(|e| CliError::Check(format!("cannot decrypt envelope: {e}")))?;
@@ -93,7 +94,7 @@ pub fn run(cmd: RecipientCommand) -> Result<(), CliError> {
 fn encrypt(args: EncryptArgs) -> Result<(), CliError> {
     let plaintext = base64_arg("--plaintext", &args.plaintext)?;
     let spki = match (&args.public_key, &args.attestation_document) {
-        (Some(path), _) => read_file(path)?,
+        (Some(path), _) => read_public_key("--public-key", path)?,
         (None, Some(path)) => {
             let doc = verify_document(&read_blob(path)?, &args.trust)?;
             doc.public_key.ok_or_else(|| {

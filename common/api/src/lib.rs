@@ -24,6 +24,8 @@
 //! documentation says what it holds.
 //!
 //! - [`operation`]: [`Operation`], the served operations and their `X-Amz-Target` names.
+//! - [`model_operations`]: every operation of the model, and the error for one not served
+//!   (`UnsupportedOperationException` or `UnknownOperationException`).
 //! - [`operation_access`]: [`Access`], whether an operation changes the keystore (only the
 //!   leader enclave runs it) or only reads it.
 //! - [`error`]: [`KmsError`] ([`error::kms_error`]), the table of [`KmsErrorType`]s
@@ -75,6 +77,7 @@ pub mod error;
 pub mod http_endpoint;
 pub mod json;
 pub mod key_id;
+pub mod model_operations;
 pub mod operation;
 pub mod operation_access;
 pub mod ops;

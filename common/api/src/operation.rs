@@ -5,21 +5,22 @@
 //! routing, the enclave's policy checks and the client's requests cannot disagree about it.
 
 use crate::error::KmsError;
+use crate::model_operations::is_model_operation;
 
 /// The prefix of every KMS `X-Amz-Target` header value (the service's internal name).
 pub const TARGET_PREFIX: &str = "TrentService.";
 
 /// Declares [`Operation`] from one list, so the name table and `ALL` cannot drift apart.
 macro_rules! operations {
-    ($( $(#[$doc:meta])* $variant:ident ),+ $(,)?) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident ),+ $(,)?) => {
         /// A KMS operation this project serves, as named in `X-Amz-Target` and the service model.
         ///
-        /// Only the operations nitro-kms implements are listed; any other target (including real
-        /// KMS operations we do not serve, such as `Sign`) is answered with
-        /// `UnknownOperationException`, which is what AWS answers for a target it does not know.
+        /// Only the operations nitro-kms implements are listed; a real KMS operation we do not
+        /// serve (such as `Sign`) is answered with `UnsupportedOperationException` and any other
+        /// target with `UnknownOperationException` (see [`crate::model_operations`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Operation {
-            $( $(#[$doc])* $variant, )+
+            $( $(#[doc = $doc])* $variant, )+
         }
 
         impl Operation {
@@ -30,6 +31,14 @@ macro_rules! operations {
             pub const fn name(self) -> &'static str {
                 match self {
                     $( Operation::$variant => stringify!($variant), )+
+                }
+            }
+
+            /// The operation's one-line summary (its doc comment here), for the README's list
+            /// of supported operations.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $( Operation::$variant => concat!($($doc),*).trim_ascii(), )+
                 }
             }
         }
@@ -90,13 +99,24 @@ operations! {
 impl Operation {
     /// Parses an `X-Amz-Target` header value such as `TrentService.GenerateDataKey`.
     ///
-    /// The match is exact and case-sensitive, as AWS's is. Anything else yields
-    /// `UnknownOperationException` (HTTP 400), so the proxy can answer it directly.
+    /// The match is exact and case-sensitive, as AWS's is. A model operation this service does
+    /// not implement yields `UnsupportedOperationException`, anything else
+    /// `UnknownOperationException` (both HTTP 400), so the endpoint can answer it directly.
     pub fn from_target(target: &str) -> Result<Self, KmsError> {
         target
             .strip_prefix(TARGET_PREFIX)
             .and_then(Self::from_name)
-            .ok_or_else(KmsError::unknown_operation)
+            .ok_or_else(|| not_served(target))
+    }
+
+    /// The README section listing the served operations, one ``- `Name`: summary`` line each,
+    /// as `README.md` holds it between its `supported-operations` markers (a test keeps them
+    /// equal, so the README cannot list what the code does not serve).
+    pub fn supported_operations_markdown() -> String {
+        Self::ALL
+            .iter()
+            .map(|op| format!("- `{}`: {}\n", op.name(), op.summary()))
+            .collect()
     }
 
     /// Looks an operation up by its bare name (`GenerateDataKey`).
@@ -132,6 +152,18 @@ impl Operation {
     }
 }
 
+/// The error for an `X-Amz-Target` that names no operation this service serves:
+/// `UnsupportedOperationException` for a model operation nitro-kms leaves out,
+/// `UnknownOperationException` for anything else.
+fn not_served(target: &str) -> KmsError {
+    match target.strip_prefix(TARGET_PREFIX) {
+        Some(name) if is_model_operation(name) && Operation::from_name(name).is_none() => {
+            KmsError::unsupported_operation(name)
+        }
+        _ => KmsError::unknown_operation(target),
+    }
+}
+
 impl std::fmt::Display for Operation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -142,6 +174,8 @@ impl std::fmt::Display for Operation {
 mod tests {
     use super::*;
     use crate::error::KmsErrorType;
+
+    mod served;
 
     #[test]
     fn from_target_routes_every_operation_by_its_header_value() {
@@ -159,7 +193,6 @@ mod tests {
     #[test]
     fn from_target_rejects_unknown_or_misspelled_targets_with_unknown_operation() {
         for bad in [
-            "TrentService.Sign",
             "TrentService.generateDataKey",
             "trentservice.GenerateDataKey",
             "GenerateDataKey",

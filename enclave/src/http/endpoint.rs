@@ -90,7 +90,7 @@ impl HttpEndpoint {
             (&Method::POST, _) => self.kms(req).await,
             _ => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
-                kms_error(&KmsError::unknown_operation())
+                kms_error(&KmsError::unknown_operation(""))
             }
         };
         Ok(answer)

@@ -58,7 +58,7 @@ pub async fn answer(identity: &IdentitySlot, path: &str, query: Option<&str>) ->
                 Err(_) => text(500, "the attestation document could not be made"),
             }
         }
-        _ => super::response::kms_error(&KmsError::unknown_operation()),
+        _ => super::response::kms_error(&KmsError::unknown_operation("")),
     }
 }
 

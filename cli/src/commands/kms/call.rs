@@ -67,6 +67,9 @@ async fn call_attested(
     }
     let source = NsmSource::parse(recipient)
         .map_err(|e| KmsOutcome::Usage(format!("argument --recipient: {e}")))?;
+    source
+        .check_present()
+        .map_err(|e| KmsOutcome::Usage(format!("--recipient {source}: {e}")))?;
     let nsm = source
         .open()
         .map_err(|e| KmsOutcome::Other(format!("--recipient {source}: {e}")))?;

@@ -260,9 +260,26 @@ impl KmsError {
 
     // ---- Protocol layer ----------------------------------------------------------------------
 
-    /// `X-Amz-Target` names no operation we serve. AWS sends this without a message.
-    pub fn unknown_operation() -> Self {
-        Self::new(KmsErrorType::UnknownOperation, "")
+    /// `X-Amz-Target` (`target`, possibly empty) names no operation of AWS KMS. AWS sends this
+    /// without a message; we name what was asked for, so a typo is easy to see.
+    pub fn unknown_operation(target: &str) -> Self {
+        let message = if target.is_empty() {
+            "The request names no operation (X-Amz-Target header missing)".to_string()
+        } else {
+            format!("{target} is not an operation of AWS KMS (TrentService)")
+        };
+        Self::new(KmsErrorType::UnknownOperation, message)
+    }
+
+    /// `operation` is in the AWS KMS model but this service does not implement it; the
+    /// supported ones are listed in the README.
+    pub fn unsupported_operation(operation: &str) -> Self {
+        Self::new(
+            KmsErrorType::UnsupportedOperation,
+            format!(
+                "{operation} is not supported by this service (nitro-kms implements a subset of AWS KMS)"
+            ),
+        )
     }
 
     /// A body that is not JSON of the expected member types.

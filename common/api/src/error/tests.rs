@@ -346,7 +346,7 @@ fn display_shows_type_and_message() {
         "NotFoundException: Invalid keyId 'x'"
     );
     assert_eq!(
-        KmsError::unknown_operation().to_string(),
-        "UnknownOperationException"
+        KmsError::unknown_operation("TrentService.Nope").to_string(),
+        "UnknownOperationException: TrentService.Nope is not an operation of AWS KMS (TrentService)"
     );
 }

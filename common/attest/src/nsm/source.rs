@@ -37,7 +37,23 @@ pub enum NsmSourceError {
     /// `simulated:` without a directory after the colon.
     #[error("`simulated:` needs the simulated NSM's state directory: `simulated:DIR`")]
     MissingDirectory,
+    /// `simulated:DIR` where `DIR` holds no simulated world (a typo would otherwise create a new
+    /// world whose documents the service refuses, far from the cause).
+    #[error(
+        "no simulated world at {}: run `nitro-kms-proxy --simulate --state-dir {}` first",
+        .0.display(),
+        .0.display()
+    )]
+    NoSimulatedWorld(PathBuf),
+    /// `nsm` where there is no `/dev/nsm`: this is not a Nitro enclave.
+    #[error(
+        "not inside a Nitro enclave (no {DEVICE_PATH}); use --recipient simulated:DIR for local development"
+    )]
+    NotInEnclave,
 }
+
+/// The NSM device node of a Nitro enclave.
+const DEVICE_PATH: &str = "/dev/nsm";
 
 impl NsmSource {
     /// Parses `nsm` or `simulated:DIR` (exactly; anything else is [`NsmSourceError::Unknown`]).
@@ -79,6 +95,31 @@ fn open_device() -> Result<Arc<dyn Nsm>, NsmError> {
             "this build has no NSM device support (feature nsm-device, Linux only)",
         ),
     })
+}
+
+impl NsmSource {
+    /// Checks, before any request is made, that the source can be opened as a client's: a
+    /// simulated world must already exist (its `root.pem` is there), and `nsm` needs `/dev/nsm`.
+    /// Command-line clients call this so a typo is refused at once with a clear one-line reason;
+    /// [`NsmSource::open`] alone still creates a simulated world on first use.
+    pub fn check_present(&self) -> Result<(), NsmSourceError> {
+        match self {
+            Self::Simulated(dir) => {
+                if dir.join(super::simulated::ROOT_PEM_FILE).is_file() {
+                    Ok(())
+                } else {
+                    Err(NsmSourceError::NoSimulatedWorld(dir.clone()))
+                }
+            }
+            Self::Device => {
+                if std::path::Path::new(DEVICE_PATH).exists() {
+                    Ok(())
+                } else {
+                    Err(NsmSourceError::NotInEnclave)
+                }
+            }
+        }
+    }
 }
 
 impl FromStr for NsmSource {
@@ -138,6 +179,36 @@ mod tests {
         let message = NsmSource::parse("device").unwrap_err().to_string();
         assert!(message.contains("`device`"), "{message}");
         assert!(message.contains("simulated:DIR"), "{message}");
+    }
+
+    #[test]
+    fn a_directory_without_a_simulated_world_is_refused_with_how_to_make_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("no-such-world");
+        let err = NsmSource::Simulated(missing.clone())
+            .check_present()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no simulated world at {0}: run `nitro-kms-proxy --simulate --state-dir {0}` first",
+                missing.display()
+            )
+        );
+        assert!(!missing.exists(), "checking must not create the world");
+        SimulatedNsm::open(SimulatedNsmConfig::new(&missing)).unwrap();
+        assert_eq!(NsmSource::Simulated(missing).check_present(), Ok(()));
+    }
+
+    #[test]
+    fn nsm_outside_an_enclave_says_so_in_one_line() {
+        if std::path::Path::new(DEVICE_PATH).exists() {
+            return; // inside an enclave: nothing to refuse
+        }
+        assert_eq!(
+            NsmSource::Device.check_present().unwrap_err().to_string(),
+            "not inside a Nitro enclave (no /dev/nsm); use --recipient simulated:DIR for local development"
+        );
     }
 
     #[test]

@@ -58,6 +58,8 @@ use nitro_kms_crypto as crypto;
 
 mod pcrs;
 mod state;
+/// The file every simulated world holds (its root CA as PEM), so a directory can be told to be one.
+pub(crate) use state::ROOT_PEM_FILE;
 #[cfg(test)]
 mod tests;
 
