@@ -64,7 +64,7 @@ DENY := target/tools/bin/cargo-deny
 $(DENY):
 	$(CARGO) install cargo-deny --locked --version $(DENY_VERSION) --root target/tools
 
-deny: $(DENY) ## cargo-deny: licenses, bans, sources (and advisories when the RustSec DB is reachable)
+deny: $(DENY) ## cargo-deny: licenses, bans, sources, advisories (fails without the RustSec DB unless NITRO_KMS_SKIP_ADVISORIES=1)
 	./scripts/deny.sh $(DENY)
 
 # cargo-fuzz, installed once under target/tools from crates.io (pinned). The toolchain is stable:

@@ -219,6 +219,11 @@ fn bench_counts_recipient_answers_from_an_untrusted_root_as_errors() {
     let stranger = dir.path().join("stranger");
     std::fs::create_dir_all(&stranger).unwrap();
     let recipient = format!("simulated:{}", stranger.display());
+    // Make that other world (its own root): the CLI refuses a directory that holds none.
+    nitro_kms_attest::nsm::source::NsmSource::parse(&recipient)
+        .unwrap()
+        .open()
+        .unwrap();
     let r = bench_alone(
         &enclave,
         &dir.path().join("parent"),
