@@ -12,7 +12,7 @@
 //!
 //! With a single enclave there is no replication state.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -41,6 +41,8 @@ pub struct Router {
     replication: Option<Arc<Replication>>,
     /// Client connections relayed per enclave (index 0 is the leader).
     relayed: Vec<AtomicU64>,
+    /// Where the next client connection's round-robin starts ([`crate::relay::route`]).
+    next_connection: AtomicUsize,
 }
 
 impl std::fmt::Debug for Router {
@@ -99,6 +101,7 @@ impl Router {
             .collect();
         Ok(Arc::new(Router {
             relayed: (0..=replicas.len()).map(|_| AtomicU64::new(0)).collect(),
+            next_connection: AtomicUsize::new(0),
             leader,
             replicas,
             replication: Some(replication),
@@ -112,7 +115,14 @@ impl Router {
             replicas: Vec::new(),
             replication: None,
             relayed: vec![AtomicU64::new(0)],
+            next_connection: AtomicUsize::new(0),
         }
+    }
+
+    /// Where the round-robin over enclaves starts for the next client connection (each call
+    /// moves it on by one).
+    pub fn next_rotation(&self) -> usize {
+        self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
 
     /// Counts one client connection relayed to enclave `index`, for `/metrics`.

@@ -274,16 +274,19 @@ async fn connect(args: &BenchArgs) -> Result<Target, CliError> {
         _ => None,
     };
     let mut config = ClientConfig::new(&url, &args.region, creds);
-    config.max_idle = args.concurrency.max(8);
+    // Kept-alive connections, one per task; none kept (and no TLS resumption) when every request
+    // must open its own.
+    config.max_idle = if args.new_connection_per_request {
+        0
+    } else {
+        args.concurrency.max(8)
+    };
+    config.tls_resumption = !args.new_connection_per_request;
     config.connect_to = args.connect_to.clone();
     if let Some(path) = &args.ca_bundle {
         config.tls_roots_pem = Some(crate::input::read_file(path)?);
     }
     config.service_trust = bench_service_trust(args)?;
-    if args.new_connection_per_request {
-        config.max_idle = 0;
-        config.tls_resumption = false;
-    }
     Ok(Target {
         client: KmsClient::new(config).map_err(other)?,
         _parent: parent,

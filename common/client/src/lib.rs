@@ -91,6 +91,7 @@ mod attested_answer;
 mod connection_pool;
 mod credential_providers;
 mod error;
+mod handshake_signatures;
 mod kms_client;
 mod server_trust;
 mod service_identity;

@@ -11,6 +11,7 @@
 //! key fails too. When PEM roots are given as
 //! well, the chain must also pass the web PKI checks under them.
 
+use crate::handshake_signatures;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -72,12 +73,7 @@ impl ServerCertVerifier for AttestedServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signatures::verify_tls12(&self.provider, message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -86,18 +82,11 @@ impl ServerCertVerifier for AttestedServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signatures::verify_tls13(&self.provider, message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        handshake_signatures::supported_schemes(&self.provider)
     }
 }
 

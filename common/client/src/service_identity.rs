@@ -8,6 +8,7 @@
 //! the aws-lc-rs provider's algorithms: the server proves it holds the presented certificate's
 //! key, so a relay that shows the enclave's certificate without its key cannot complete it.
 
+use crate::handshake_signatures;
 use std::sync::Arc;
 
 use http_body_util::{BodyExt, Empty};
@@ -56,12 +57,7 @@ impl ServerCertVerifier for PresentedCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signatures::verify_tls12(&self.provider, message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -70,18 +66,11 @@ impl ServerCertVerifier for PresentedCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, TlsError> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signatures::verify_tls13(&self.provider, message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
+        handshake_signatures::supported_schemes(&self.provider)
     }
 }
 

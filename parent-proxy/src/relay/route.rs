@@ -12,15 +12,10 @@
 //! behind gets no new connections until it acknowledges the current generation again (it would
 //! answer correctly, but only after a catch-up on the client's time).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use crate::router::Router;
 
 /// The leader's index: the only enclave that writes the shared sealed state.
 pub const LEADER: usize = 0;
-
-/// Where the round-robin starts next.
-static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// The index (0 is the leader) of the enclave the next client connection goes to.
 pub fn enclave_for_connection(enclaves: &Router) -> usize {
@@ -28,7 +23,7 @@ pub fn enclave_for_connection(enclaves: &Router) -> usize {
     if count <= 1 {
         return LEADER;
     }
-    let start = NEXT.fetch_add(1, Ordering::Relaxed);
+    let start = enclaves.next_rotation();
     (0..count)
         .map(|k| (start + k) % count)
         .find(|&index| enclaves.serves_reads(index))
