@@ -11,6 +11,7 @@ pub mod mitm;
 pub mod proxy;
 pub mod recipient;
 pub mod replica_pair;
+pub mod service_cli;
 pub mod service_server;
 pub mod tcp_relay;
 pub mod tls;

@@ -18,7 +18,7 @@
 //! relay works for all of them.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use base64::Engine;
@@ -38,6 +38,7 @@ use nitro_kms_tests::mitm::{
     Behaviour, HostileParent, Tamper, enclave_requests, genuine_chain, genuine_document,
 };
 use nitro_kms_tests::proxy::{REGION, Sim, kms_call};
+use nitro_kms_tests::service_cli::{ok_stdout, pcr0, pinned_call, service_verify};
 use serde_json::Value;
 
 /// The simulated chain, a hostile parent in front of its enclave, and what an attested client
@@ -69,18 +70,7 @@ impl World {
         let parent = HostileParent::start(socket.clone());
         let root = sim.dir.join("root.pem");
         let ca = sim.dir.join("service-ca.pem");
-        let verified = nitro_kms(&[
-            "service",
-            "verify",
-            "--endpoint-url",
-            &parent.url(),
-            "--trust-simulated-root",
-            root.to_str().unwrap(),
-            "--ca-out",
-            ca.to_str().unwrap(),
-        ]);
-        let facts: Value = serde_json::from_str(&ok_stdout("service verify", &verified)).unwrap();
-        let pcr0 = facts["pcrs"]["0"].as_str().unwrap().to_owned();
+        let pcr0 = pcr0(&service_verify(&parent.url(), &root, &ca));
         World {
             sim,
             parent,
@@ -132,19 +122,9 @@ impl World {
 
     /// `nitro-kms ARGS` through the parent, with the service trust (and `extra` options).
     fn cli(&self, args: &[&str], extra: &[&str]) -> Output {
-        let pcr = format!("0={}", self.pcr0);
-        let url = self.parent.url();
         let mut all = args.to_vec();
-        all.extend([
-            "--endpoint-url",
-            &url,
-            "--trust-simulated-root",
-            self.root.to_str().unwrap(),
-            "--service-pcr",
-            &pcr,
-        ]);
         all.extend(extra);
-        nitro_kms(&all)
+        pinned_call(&self.parent.url(), &self.root, &self.pcr0, &all)
     }
 
     /// The CLI's generate-data-key through the parent: without and with `--recipient`.
@@ -165,30 +145,6 @@ impl World {
     fn enclave_requests(&self) -> u64 {
         enclave_requests(&self.socket)
     }
-}
-
-/// Runs `nitro-kms ARGS` with the simulation's keys and region and no CA bundle from outside.
-fn nitro_kms(args: &[&str]) -> Output {
-    Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_DEFAULT_REGION", REGION)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_CA_BUNDLE")
-        .output()
-        .unwrap()
-}
-
-fn ok_stdout(what: &str, out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A CLI run that failed (255), printed nothing, and said each of `causes` on stderr.
@@ -364,21 +320,15 @@ async fn a_parent_stripping_tls_gets_no_request_and_gives_no_key() {
             .unwrap_err();
         assert!(matches!(err, ClientError::Config(_)), "{err:?}");
     }
-    let pcr = format!("0={}", world.pcr0);
     for endpoint in [&http, &socket] {
-        let out = nitro_kms(&[
+        let gdk = [
             "generate-data-key",
             "--key-id",
             &world.key_id,
             "--key-spec",
             "AES_256",
-            "--endpoint-url",
-            endpoint,
-            "--trust-simulated-root",
-            world.root.to_str().unwrap(),
-            "--service-pcr",
-            &pcr,
-        ]);
+        ];
+        let out = pinned_call(endpoint, &world.root, &world.pcr0, &gdk);
         cli_refused("generate-data-key over cleartext", &out, &["https://"]);
     }
     assert_eq!(

@@ -6,35 +6,12 @@
 //! cannot work out (a plaintext credentials file outside the simulation, a Unix-socket enclave
 //! without its HTTP address).
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
-use nitro_kms_tests::proxy::{REGION, Sim, kms_call};
+use nitro_kms_tests::proxy::{Sim, kms_call};
+use nitro_kms_tests::service_cli::{ok_stdout, other_pcr0, pcr0, pinned_call, service_verify};
 use serde_json::json;
-
-/// Runs `nitro-kms ARGS` with the simulation's keys and region and no CA bundle from outside.
-fn nitro_kms(args: &[&str]) -> Output {
-    Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_DEFAULT_REGION", REGION)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_CA_BUNDLE")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run nitro-kms: {e}"))
-}
-
-fn ok_stdout(what: &str, out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// The proxy's `nitro_kms_relay_bytes_total` for `direction`.
 fn relayed_bytes(sim: &Sim, direction: &str) -> u64 {
@@ -59,49 +36,20 @@ fn an_honest_relay_carries_attested_tls_end_to_end_and_cleartext_on_the_same_por
     // TLS through the same port: the service's identity verified with a fresh nonce...
     let url = format!("https://{}", sim.authority());
     let root = sim.dir.join("root.pem");
-    let root = root.to_str().unwrap();
     let ca = sim.dir.join("service-ca.pem");
     let before = relayed_bytes(&sim, "enclave_to_client");
-    let verified = nitro_kms(&[
-        "service",
-        "verify",
-        "--endpoint-url",
-        &url,
-        "--trust-simulated-root",
-        root,
-        "--ca-out",
-        ca.to_str().unwrap(),
-    ]);
-    let facts: serde_json::Value =
-        serde_json::from_str(&ok_stdout("service verify", &verified)).unwrap();
-    let pcr0 = facts["pcrs"]["0"].as_str().unwrap().to_owned();
+    let pcr0 = pcr0(&service_verify(&url, &root, &ca));
 
     // ...then a request under the pinned PCR0, the attestation checked in the handshake: the
     // key made over cleartext is there, so both reached the one enclave.
-    let listed = nitro_kms(&[
-        "list-keys",
-        "--endpoint-url",
-        &url,
-        "--trust-simulated-root",
-        root,
-        "--service-pcr",
-        &format!("0={pcr0}"),
-    ]);
+    let listed = pinned_call(&url, &root, &pcr0, &["list-keys"]);
     assert!(ok_stdout("nitro-kms list-keys", &listed).contains(&key_id));
     // The relay moved the certificate chains and answers (bytes only: it holds no key to read
     // them with).
     assert!(relayed_bytes(&sim, "enclave_to_client") > before + 1000);
 
     // Under another PCR0 the same relayed service is refused in the handshake.
-    let refused = nitro_kms(&[
-        "list-keys",
-        "--endpoint-url",
-        &url,
-        "--trust-simulated-root",
-        root,
-        "--service-pcr",
-        &format!("0={}", "00".repeat(48)),
-    ]);
+    let refused = pinned_call(&url, &root, &other_pcr0(), &["list-keys"]);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_ne!(refused.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("not the attested service"), "{stderr}");

@@ -10,24 +10,11 @@
 //!   another PCR0 without sending a request.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
-use nitro_kms_tests::proxy::{REGION, Sim, aws_kms_command, list_key_ids};
+use nitro_kms_tests::proxy::{Sim, aws_kms_command, list_key_ids};
+use nitro_kms_tests::service_cli::{ok_stdout, other_pcr0, pcr0, pinned_call, service_verify};
 use nitro_kms_tests::tcp_relay::TcpRelay;
-
-/// Runs `nitro-kms ARGS` with the simulation's keys and region and no CA bundle from outside.
-fn nitro_kms(args: &[&str]) -> Output {
-    Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_DEFAULT_REGION", REGION)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_CA_BUNDLE")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run nitro-kms: {e}"))
-}
 
 /// Runs `aws kms ARGS --endpoint-url URL --ca-bundle CA` from the test virtualenv.
 fn aws_over_tls(url: &str, ca: &Path, args: &[&str]) -> Output {
@@ -36,17 +23,6 @@ fn aws_over_tls(url: &str, ca: &Path, args: &[&str]) -> Output {
         .arg(ca)
         .output()
         .unwrap_or_else(|e| panic!("cannot run aws: {e}"))
-}
-
-fn ok_stdout(what: &str, out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -59,23 +35,11 @@ fn service_verify_the_aws_cli_and_service_pcr_work_against_the_real_enclave_endp
     let relay = TcpRelay::to(sim.dir.join("enclave-http.sock"));
     let url = relay.url();
     let root = sim.dir.join("root.pem");
-    let root = root.to_str().unwrap();
     let ca = sim.dir.join("service-ca.pem");
 
     // The attested identity, checked with a fresh nonce; the CA written for --ca-bundle.
-    let verified = nitro_kms(&[
-        "service",
-        "verify",
-        "--endpoint-url",
-        &url,
-        "--trust-simulated-root",
-        root,
-        "--ca-out",
-        ca.to_str().unwrap(),
-    ]);
-    let facts: serde_json::Value =
-        serde_json::from_str(&ok_stdout("service verify", &verified)).unwrap();
-    let pcr0 = facts["pcrs"]["0"].as_str().unwrap().to_owned();
+    let facts = service_verify(&url, &root, &ca);
+    let pcr0 = pcr0(&facts);
     assert_eq!(pcr0.len(), 96, "{facts}");
     assert!(
         std::fs::read_to_string(&ca)
@@ -90,28 +54,11 @@ fn service_verify_the_aws_cli_and_service_pcr_work_against_the_real_enclave_endp
     let key_id = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
 
     // Ours, checking the attestation in each handshake under the pinned PCR0.
-    let listed = nitro_kms(&[
-        "list-keys",
-        "--endpoint-url",
-        &url,
-        "--trust-simulated-root",
-        root,
-        "--service-pcr",
-        &format!("0={pcr0}"),
-    ]);
+    let listed = pinned_call(&url, &root, &pcr0, &["list-keys"]);
     assert!(ok_stdout("nitro-kms list-keys", &listed).contains(&key_id));
 
     // The same service under another PCR0 is refused in the handshake.
-    let other = format!("0={}", "00".repeat(48));
-    let refused = nitro_kms(&[
-        "list-keys",
-        "--endpoint-url",
-        &url,
-        "--trust-simulated-root",
-        root,
-        "--service-pcr",
-        &other,
-    ]);
+    let refused = pinned_call(&url, &root, &other_pcr0(), &["list-keys"]);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert_ne!(refused.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("not the attested service"), "{stderr}");
