@@ -18,6 +18,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use nitro_kms_tests::proxy::{REGION, Sim, list_key_ids};
+use nitro_kms_tests::service_cli::{nitro_kms, ok_stdout, pcr0, service_verify};
 use nitro_kms_tests::tcp_relay::TcpRelay;
 
 /// How long a change may take to reach the enclave (the proxy polls the file every 2 s).
@@ -43,25 +44,7 @@ impl World {
         let relay = TcpRelay::to(sim.dir.join("enclave-http.sock"));
         let root = sim.dir.join("root.pem");
         let ca = sim.dir.join("service-ca.pem");
-        let verified = run(
-            "service verify",
-            nitro_kms(&[
-                "service",
-                "verify",
-                "--endpoint-url",
-                &relay.url(),
-                "--trust-simulated-root",
-                root.to_str().unwrap_or_else(|| panic!("not text")),
-                "--ca-out",
-                ca.to_str().unwrap_or_else(|| panic!("not text")),
-            ]),
-        );
-        let facts: serde_json::Value =
-            serde_json::from_str(&verified).unwrap_or_else(|e| panic!("{e}"));
-        let pcr0 = facts["pcrs"]["0"]
-            .as_str()
-            .unwrap_or_else(|| panic!("not text"))
-            .to_owned();
+        let pcr0 = pcr0(&service_verify(&relay.url(), &root, &ca));
         World {
             sim,
             relay,
@@ -75,9 +58,9 @@ impl World {
     fn seal(&self, dir: &Path, access_key_id: &str, out: &Path) -> serde_json::Value {
         let input = dir.join(format!("{access_key_id}.toml"));
         std::fs::write(&input, credentials_toml(access_key_id)).unwrap_or_else(|e| panic!("{e}"));
-        let printed = run(
+        let printed = ok_stdout(
             "credentials seal",
-            nitro_kms(&[
+            &nitro_kms(&[
                 "credentials",
                 "seal",
                 "--endpoint-url",
@@ -138,25 +121,6 @@ impl World {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-}
-
-fn nitro_kms(args: &[&str]) -> Output {
-    Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(args)
-        .env_remove("AWS_CA_BUNDLE")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn run(what: &str, out: Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn secret_of(access_key_id: &str) -> String {
