@@ -171,7 +171,7 @@ async fn report_every_second(progress: Progress, shared: Arc<Shared>, started: I
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = shared.done.load(Ordering::Relaxed);
         progress.update(&format!(
-            "{:>6.1} s  {:>8} requests  {:>8} req/s  {} errors",
+            "{:.1} s, {} requests, {} req/s, {} errors",
             started.elapsed().as_secs_f64(),
             now,
             now - last,
