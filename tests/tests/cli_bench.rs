@@ -80,6 +80,26 @@ fn bench_without_key_id_uses_and_reuses_alias_nitro_kms_bench() {
     let sim = Sim::start(&[]);
     let (keys_before, alias_before) = keys_and_bench_alias(&sim);
     assert_eq!(alias_before, None);
+    // A mistyped --recipient is refused before the bench touches the service's keys.
+    let missing = sim.dir.join("no-such-world");
+    let out = bench_command(
+        &sim,
+        &[
+            "--requests",
+            "5",
+            "--recipient",
+            &format!("simulated:{}", missing.display()),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(252),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(keys_and_bench_alias(&sim), (keys_before.clone(), None));
     let run = || json_and_stderr(&mut bench_command(&sim, &["--requests", "5"]));
 
     let (first, stderr) = run();

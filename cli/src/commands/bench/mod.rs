@@ -233,19 +233,19 @@ fn open_nsm(spec: &str) -> Result<Arc<dyn Nsm>, CliError> {
 async fn prepare_bodies(
     op: Operation,
     args: &BenchArgs,
+    nsm: Option<Arc<dyn Nsm>>,
     target: &Arc<Target>,
     key_id: &str,
     progress: Progress,
 ) -> Result<Bodies, CliError> {
     let plain = || json!({"KeyId": key_id, "KeySpec": "AES_256"});
-    Ok(match (&args.recipient, op) {
+    Ok(match (nsm, op) {
         // The attested client (set up in `bench`) attests each request itself.
         (Some(_), _) if args.attest_inline => {
             Bodies::Inline(serde_json::from_value(plain()).map_err(other)?)
         }
-        (Some(spec), _) => {
-            let attestation =
-                Attestation::new(open_nsm(spec)?, RsaKeySize::Rsa2048).map_err(other)?;
+        (Some(nsm), _) => {
+            let attestation = Attestation::new(nsm, RsaKeySize::Rsa2048).map_err(other)?;
             if args.reuse_document {
                 let mut body = plain();
                 body["Recipient"] =
@@ -279,17 +279,19 @@ async fn prepare_bodies(
 
 async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
     let progress = Progress::stderr();
+    // A wrong --recipient is refused before anything reaches the service (no key made for it).
+    let nsm = args.recipient.as_deref().map(open_nsm).transpose()?;
     let mut target = connect(args).await?;
     let key_id = bench_key(&target.client, args.key_id.as_deref(), progress).await?;
-    if let (Some(spec), true) = (&args.recipient, args.attest_inline) {
+    if let (Some(nsm), true) = (&nsm, args.attest_inline) {
         target.client = target
             .client
-            .attested(open_nsm(spec)?, RsaKeySize::Rsa2048)
+            .attested(nsm.clone(), RsaKeySize::Rsa2048)
             .map_err(other)?;
     }
     let target = Arc::new(target);
     let preparing = Instant::now();
-    let bodies = Arc::new(prepare_bodies(op, args, &target, &key_id, progress).await?);
+    let bodies = Arc::new(prepare_bodies(op, args, nsm, &target, &key_id, progress).await?);
     if matches!(*bodies, Bodies::Each { .. }) {
         progress.note(&format!(
             "prepared in {:.1} s (not part of the measured run); starting the clock",
