@@ -8,25 +8,254 @@ use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KE
 use nitro_kms_tests::proxy::Sim;
 use serde_json::Value;
 
+/// `nitro-kms bench --endpoint-url SIM --json EXTRA`, signed with the simulation's keys.
+fn bench_command(sim: &Sim, extra: &[&str]) -> Command {
+    let mut command = Command::new(nitro_kms_tests::binary("nitro-kms"));
+    command
+        .args(["bench", "--endpoint-url", &sim.endpoint, "--json"])
+        .args(extra)
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY);
+    command
+}
+
 fn bench(sim: &Sim, extra: &[&str]) -> Value {
-    json_of(
-        Command::new(nitro_kms_tests::binary("nitro-kms"))
-            .args(["bench", "--endpoint-url", &sim.endpoint, "--json"])
-            .args(extra)
-            .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-            .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY),
-    )
+    json_of(&mut bench_command(sim, extra))
 }
 
 /// Runs a `nitro-kms bench --json` command that must succeed and returns its JSON.
 fn json_of(command: &mut Command) -> Value {
+    json_and_stderr(command).0
+}
+
+/// Runs a `nitro-kms bench --json` command that must succeed: its JSON and what it said on stderr.
+fn json_and_stderr(command: &mut Command) -> (Value, String) {
     let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+/// `nitro-kms ARGS --endpoint-url SIM` (a KMS operation), which must succeed; its JSON answer.
+fn kms(sim: &Sim, args: &[&str]) -> Value {
+    let out = Command::new(nitro_kms_tests::binary("nitro-kms"))
+        .args(args)
+        .args(["--endpoint-url", &sim.endpoint, "--region", "us-east-1"])
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.stdout.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// The key IDs ListKeys shows, and the key alias/nitro-kms-bench points at (if any).
+fn keys_and_bench_alias(sim: &Sim) -> (Vec<String>, Option<String>) {
+    let keys = kms(sim, &["list-keys"])["Keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["KeyId"].as_str().unwrap().to_owned())
+        .collect();
+    let alias = kms(sim, &["list-aliases"])["Aliases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["AliasName"] == "alias/nitro-kms-bench")
+        .map(|a| a["TargetKeyId"].as_str().unwrap().to_owned());
+    (keys, alias)
+}
+
+#[test]
+fn bench_without_key_id_uses_and_reuses_alias_nitro_kms_bench() {
+    let sim = Sim::start(&[]);
+    let (keys_before, alias_before) = keys_and_bench_alias(&sim);
+    assert_eq!(alias_before, None);
+    // A mistyped --recipient is refused before the bench touches the service's keys.
+    let missing = sim.dir.join("no-such-world");
+    let out = bench_command(
+        &sim,
+        &[
+            "--requests",
+            "5",
+            "--recipient",
+            &format!("simulated:{}", missing.display()),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(252),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    assert_eq!(keys_and_bench_alias(&sim), (keys_before.clone(), None));
+    let run = || json_and_stderr(&mut bench_command(&sim, &["--requests", "5"]));
+
+    let (first, stderr) = run();
+    let key_id = first["key_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (first["requests"].as_u64(), first["errors"].as_u64()),
+        (Some(5), Some(0))
+    );
+    assert!(
+        stderr.contains(&format!(
+            "bench: using key {key_id} (alias/nitro-kms-bench, created now)"
+        )),
+        "{stderr}"
+    );
+    let (second, stderr) = run();
+    assert_eq!(second["key_id"], key_id.as_str());
+    assert!(
+        stderr.contains(&format!(
+            "bench: using key {key_id} (alias/nitro-kms-bench, existing)"
+        )),
+        "{stderr}"
+    );
+
+    // Two runs, one key: the alias's, described as the bench's.
+    let (keys_after, alias_after) = keys_and_bench_alias(&sim);
+    let added: Vec<_> = keys_after
+        .iter()
+        .filter(|k| !keys_before.contains(k))
+        .collect();
+    assert_eq!(added, [&key_id]);
+    assert_eq!(alias_after.as_deref(), Some(key_id.as_str()));
+    let described = kms(&sim, &["describe-key", "--key-id", "alias/nitro-kms-bench"]);
+    assert_eq!(
+        described["KeyMetadata"]["Description"],
+        "nitro-kms bench key"
+    );
+
+    // A key behind the alias that bench cannot use: one line, exit 252, the two ways out.
+    kms(&sim, &["disable-key", "--key-id", &key_id]);
+    let out = bench_command(&sim, &["--requests", "5"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(252), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for part in [
+        "alias/nitro-kms-bench",
+        key_id.as_str(),
+        "Disabled",
+        "--key-id",
+        "delete-alias",
+    ] {
+        assert!(stderr.contains(part), "{part} not in: {stderr}");
+    }
+    // --key-id still picks any key, and says nothing about the alias.
+    let (given, stderr) = json_and_stderr(&mut bench_command(
+        &sim,
+        &["--requests", "1", "--key-id", &keys_after[0]],
+    ));
+    assert_eq!(given["key_id"], keys_after[0].as_str());
+    assert!(!stderr.contains("using key"), "{stderr}");
+}
+
+/// The stderr lines of a document-making progress report: `LABEL DONE/COUNT (P%)...`.
+fn progress_lines<'a>(stderr: &'a str, label: &str) -> Vec<&'a str> {
+    let prefix = format!("bench: {label} ");
+    stderr
+        .lines()
+        .filter(|l| l.starts_with(&prefix) && l.contains('/') && l.contains("%)"))
+        .collect()
+}
+
+#[test]
+fn bench_recipient_reports_document_preparation_progress() {
+    let sim = Sim::start(&[]);
+    let recipient = format!("simulated:{}", sim.dir.display());
+    // A timed run: a warm-up measures the rate, then it says how many documents it makes and
+    // why, shows their progress (plain lines off a terminal), and how long preparing took.
+    let (r, stderr) = json_and_stderr(&mut bench_command(
+        &sim,
+        &[
+            "--concurrency",
+            "2",
+            "--duration",
+            "1",
+            "--recipient",
+            &recipient,
+        ],
+    ));
+    assert_eq!(r["operation"], "GenerateDataKey+Recipient(fresh document)");
+    assert_eq!(r["errors"], 0, "{r}");
+    assert!(!stderr.contains('\r'), "{stderr:?}");
+    assert!(stderr.contains("bench: warm-up: 200 requests"), "{stderr}");
+    let warm_up = progress_lines(&stderr, "warm-up documents");
+    assert_eq!(
+        warm_up.first(),
+        Some(&"bench: warm-up documents 0/200 (0%)"),
+        "{stderr}"
+    );
+    assert!(
+        warm_up
+            .last()
+            .unwrap()
+            .starts_with("bench: warm-up documents 200/200 (100%) in "),
+        "{stderr}"
+    );
+    let making = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("bench: making "))
+        .unwrap_or_else(|| panic!("no 'making N' line: {stderr}"));
+    let (count, why) = making
+        .split_once(" attestation documents ahead of the clock: ")
+        .unwrap();
+    assert!(
+        why.contains("for 1 s at the") && why.contains("the warm-up measured"),
+        "{why}"
+    );
+    let documents = progress_lines(&stderr, "documents");
+    assert_eq!(
+        documents.first().copied(),
+        Some(format!("bench: documents 0/{count} (0%)").as_str())
+    );
+    assert!(
+        documents
+            .last()
+            .unwrap()
+            .starts_with(&format!("bench: documents {count}/{count} (100%) in ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("bench: prepared in ") && stderr.contains("not part of the measured run"),
+        "{stderr}"
+    );
+
+    // A counted run: one document per request, and it says so.
+    let (r, stderr) = json_and_stderr(&mut bench_command(
+        &sim,
+        &["--requests", "20", "--recipient", &recipient],
+    ));
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(20), Some(0)),
+        "{r}"
+    );
+    assert!(
+        stderr.contains(
+            "bench: making 20 attestation documents ahead of the clock: one per request (--requests 20)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("warm-up"), "{stderr}");
+    assert_eq!(
+        progress_lines(&stderr, "documents")
+            .last()
+            .map(|l| l.starts_with("bench: documents 20/20 (100%)")),
+        Some(true),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -163,7 +392,8 @@ fn bench_drives_the_enclave_alone_at_its_http_endpoint_and_serves_its_persists()
     let dir = tempfile::tempdir().unwrap();
     let enclave = lone_enclave(dir.path());
     let parent = dir.path().join("parent");
-    // No --key-id: the bench creates the key, which the enclave persists through the bench.
+    // No --key-id: the first run creates the bench's key and alias, which the enclave persists
+    // through the bench; the next runs reuse them.
     for op in [
         "GenerateDataKey",
         "GenerateDataKeyWithoutPlaintext",
@@ -182,7 +412,7 @@ fn bench_drives_the_enclave_alone_at_its_http_endpoint_and_serves_its_persists()
             "{r}"
         );
     }
-    // The keys created went through the bench's state store.
+    // The key and alias created went through the bench's state store.
     assert!(
         std::fs::metadata(parent.join("keystore.journal"))
             .map(|m| m.len() > 0)
