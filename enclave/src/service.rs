@@ -18,8 +18,9 @@ use crate::ops::{
     cancel_key_deletion, create_alias, create_key, decrypt, delete_alias, describe_key,
     disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
     generate_data_key_pair_without_plaintext, generate_data_key_without_plaintext, generate_random,
-    get_key_policy, list_aliases, list_keys, list_resource_tags, put_key_policy, re_encrypt,
-    schedule_key_deletion, tag_resource, untag_resource, update_alias,
+    get_key_policy, list_aliases, list_key_policies, list_keys, list_resource_tags, put_key_policy,
+    re_encrypt, schedule_key_deletion, tag_resource, untag_resource, update_alias,
+    update_key_description,
 };
 
 /// The KMS service: its [`Context`] (identity, keystore, verifier, clock, policies), answering
@@ -107,6 +108,10 @@ pub async fn dispatch(
         KmsRequest::TagResource(r) => empty(tag_resource::run(svc, caller, r).await?),
         KmsRequest::UntagResource(r) => empty(untag_resource::run(svc, caller, r).await?),
         KmsRequest::ListResourceTags(r) => json(list_resource_tags::run(svc, caller, r).await?),
+        KmsRequest::UpdateKeyDescription(r) => {
+            empty(update_key_description::run(svc, caller, r).await?)
+        }
+        KmsRequest::ListKeyPolicies(r) => json(list_key_policies::run(svc, caller, r).await?),
     }
 }
 

@@ -9,37 +9,18 @@ non-zero on the first failure.
 
 import os
 import subprocess
-import sys
 import tempfile
 
 import boto3
-import botocore.exceptions
 from asn1crypto import cms
 from cryptography.hazmat.primitives import hashes, padding, serialization
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from kms_checks import check, expect_error
+
 kms = boto3.client("kms", endpoint_url=os.environ["NITRO_KMS_ENDPOINT"])
-
-
-def check(name, condition):
-    if not condition:
-        print(f"FAIL {name}")
-        sys.exit(1)
-    print(f"ok   {name}")
-
-
-def expect_error(name, code, message, call, **kwargs):
-    try:
-        call(**kwargs)
-    except botocore.exceptions.ClientError as e:
-        err = e.response["Error"]
-        check(f"{name}: {code}", err["Code"] == code and message in err.get("Message", ""))
-        check(f"{name}: HTTP 400", e.response["ResponseMetadata"]["HTTPStatusCode"] == 400)
-        check(f"{name}: request id", bool(e.response["ResponseMetadata"].get("RequestId")))
-        return
-    check(f"{name}: raised {code}", False)
 
 
 def decrypt_for_recipient(envelope, private_key):

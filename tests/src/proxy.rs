@@ -29,6 +29,36 @@ pub fn venv() -> PathBuf {
     dir
 }
 
+/// The JSON the AWS CLI printed for a call that must succeed (`Null` when it printed nothing, as
+/// for an operation without output); panics with the CLI's stderr otherwise.
+#[track_caller]
+pub fn aws_output_json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "aws failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if out.stdout.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("aws printed no JSON: {e}"))
+    }
+}
+
+/// Asserts that an AWS CLI call failed with AWS's error `code` and a message containing `message`,
+/// as the CLI prints them (`An error occurred (CODE) when calling ...: MESSAGE`).
+#[track_caller]
+pub fn assert_aws_error(out: &Output, code: &str, message: &str) {
+    assert!(!out.status.success(), "expected {code}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("An error occurred ({code})")),
+        "expected {code}: {stderr}"
+    );
+    assert!(stderr.contains(message), "expected {message:?}: {stderr}");
+}
+
 /// `aws kms ARGS --endpoint-url ENDPOINT --region us-east-1` from the virtualenv, with the
 /// simulation's keys, no shared AWS files and a clean environment (`--output json` unless ARGS
 /// choose an output): add options or `HOME`, then run it.

@@ -2,36 +2,9 @@
 //! The real AWS CLI (from the test virtualenv) against `nitro-kms-proxy --simulate`: the seeds'
 //! commands and their error cases, with AWS's error codes in the CLI's output.
 
-use std::process::Output;
-
 use base64::Engine;
-use nitro_kms_tests::proxy::Sim;
+use nitro_kms_tests::proxy::{Sim, assert_aws_error as fails_with, aws_output_json as ok};
 use serde_json::Value;
-
-fn ok(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "aws failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if out.stdout.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-#[track_caller]
-fn fails_with(out: &Output, code: &str, message: &str) {
-    assert!(!out.status.success(), "expected {code}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(&format!("An error occurred ({code})")),
-        "expected {code}: {stderr}"
-    );
-    assert!(stderr.contains(message), "expected {message:?}: {stderr}");
-}
 
 fn b64(text: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD

@@ -180,6 +180,16 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             request::<ListResourceTagsRequest>(),
             Some(response::<ListResourceTagsResponse>()),
         ),
+        (
+            O::UpdateKeyDescription,
+            request::<UpdateKeyDescriptionRequest>(),
+            None,
+        ),
+        (
+            O::ListKeyPolicies,
+            request::<ListKeyPoliciesRequest>(),
+            Some(response::<ListKeyPoliciesResponse>()),
+        ),
     ]
 }
 

@@ -94,6 +94,10 @@ operations! {
     UntagResource,
     /// Lists the tags of a key.
     ListResourceTags,
+    /// Replaces a key's description.
+    UpdateKeyDescription,
+    /// Lists the names of a key's policies (always `default`).
+    ListKeyPolicies,
 }
 
 impl Operation {
@@ -148,6 +152,7 @@ impl Operation {
                 | Operation::PutKeyPolicy
                 | Operation::TagResource
                 | Operation::UntagResource
+                | Operation::UpdateKeyDescription
         )
     }
 }

@@ -36,7 +36,8 @@ impl Access {
             | Operation::CancelKeyDeletion
             | Operation::PutKeyPolicy
             | Operation::TagResource
-            | Operation::UntagResource => Access::Write,
+            | Operation::UntagResource
+            | Operation::UpdateKeyDescription => Access::Write,
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
             | Operation::GenerateDataKeyPair
@@ -49,7 +50,8 @@ impl Access {
             | Operation::ListKeys
             | Operation::ListAliases
             | Operation::GetKeyPolicy
-            | Operation::ListResourceTags => Access::Read,
+            | Operation::ListResourceTags
+            | Operation::ListKeyPolicies => Access::Read,
         }
     }
 
@@ -78,6 +80,7 @@ mod tests {
             "PutKeyPolicy",
             "TagResource",
             "UntagResource",
+            "UpdateKeyDescription",
         ];
         for op in Operation::ALL {
             let expected = if writes.contains(&op.name()) {
@@ -102,6 +105,7 @@ mod tests {
             "ListAliases",
             "GetKeyPolicy",
             "ListResourceTags",
+            "ListKeyPolicies",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }
@@ -110,7 +114,6 @@ mod tests {
     #[test]
     fn operations_this_proxy_does_not_know_go_to_the_leader() {
         for unknown in [
-            "UpdateKeyDescription",
             "EnableKeyRotation",
             "DisableKeyRotation",
             "CreateGrant",

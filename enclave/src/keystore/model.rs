@@ -76,6 +76,7 @@ impl Keystore {
             | Mutation::PutKeyPolicy { key_id, .. }
             | Mutation::TagResource { key_id, .. }
             | Mutation::UntagResource { key_id, .. }
+            | Mutation::UpdateKeyDescription { key_id, .. }
             | Mutation::DeleteKey { key_id } => self.require_key(key_id),
             Mutation::CreateAlias(alias) => {
                 if self.aliases.contains_key(&alias.name) {
@@ -144,6 +145,10 @@ impl Keystore {
                     key.tags.insert(k.clone(), v.clone());
                 }
             }
+            Mutation::UpdateKeyDescription {
+                key_id,
+                description,
+            } => self.key_mut(key_id)?.description = description.clone(),
             Mutation::UntagResource { key_id, tag_keys } => {
                 let key = self.key_mut(key_id)?;
                 for k in tag_keys {

@@ -77,6 +77,14 @@ pub enum Mutation {
     /// Sealed caller credentials the enclave opened and parsed (issue 16): they replace the
     /// stored ones. Applies only when their serial is larger than the stored one's.
     ReplaceCallerCredentials(CallerCredentials),
+    /// UpdateKeyDescription: replaces a key's description (issue 18). Declared last, so the
+    /// encodings of the variants above (and journals written before it existed) are unchanged.
+    UpdateKeyDescription {
+        /// The key.
+        key_id: String,
+        /// The new description (may be empty).
+        description: String,
+    },
 }
 
 /// The key an alias must still point at for an alias mutation to apply: the one the operation

@@ -323,6 +323,9 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::TagResource, format!(r#"{{{key},"Tags":[{{"TagKey":"a","TagValue":"b"}},{{"TagKey":"aws:x","TagValue":""}}]}}"#)),
         (Operation::UntagResource, format!(r#"{{{key},"TagKeys":["a","b"]}}"#)),
         (Operation::ListResourceTags, format!(r#"{{{key},"Limit":10}}"#)),
+        (Operation::UpdateKeyDescription, format!(r#"{{{key},"Description":"new description"}}"#)),
+        (Operation::UpdateKeyDescription, format!(r#"{{"KeyId":"{KEY_ARN}","Description":""}}"#)),
+        (Operation::ListKeyPolicies, format!(r#"{{{key},"Limit":1,"Marker":"m"}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
@@ -436,6 +439,10 @@ fn mutations() -> Vec<Mutation> {
         Mutation::UntagResource {
             key_id: KEY_ID.to_owned(),
             tag_keys: vec!["team".to_owned()],
+        },
+        Mutation::UpdateKeyDescription {
+            key_id: KEY_ID.to_owned(),
+            description: "updated".to_owned(),
         },
         Mutation::PutKeyPolicy {
             key_id: KEY_ID.to_owned(),

@@ -122,6 +122,7 @@ async fn call_pages(
         Operation::ListKeys => Some("Keys"),
         Operation::ListAliases => Some("Aliases"),
         Operation::ListResourceTags => Some("Tags"),
+        Operation::ListKeyPolicies => Some("PolicyNames"),
         _ => None,
     };
     let paginate = result_key.filter(|_| body.get("Marker").is_none());

@@ -18,6 +18,7 @@ pub mod aliases;
 pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
+pub mod key_description;
 pub mod keys;
 pub mod policy;
 pub mod random;
@@ -39,12 +40,16 @@ pub use encrypt_decrypt::{
     DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, ReEncryptRequest,
     ReEncryptResponse,
 };
+pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
     DescribeKeyRequest, DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, ListKeysRequest,
     ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
 };
-pub use policy::{GetKeyPolicyRequest, GetKeyPolicyResponse, PutKeyPolicyRequest};
+pub use policy::{
+    GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
+    PutKeyPolicyRequest,
+};
 pub use random::{GenerateRandomRequest, GenerateRandomResponse};
 pub use tags::{
     ListResourceTagsRequest, ListResourceTagsResponse, TagResourceRequest, UntagResourceRequest,
@@ -119,6 +124,8 @@ requests! {
     TagResource => TagResourceRequest,
     UntagResource => UntagResourceRequest,
     ListResourceTags => ListResourceTagsRequest,
+    UpdateKeyDescription => UpdateKeyDescriptionRequest,
+    ListKeyPolicies => ListKeyPoliciesRequest,
 }
 
 #[cfg(test)]
@@ -184,13 +191,17 @@ mod tests {
                 }
                 Operation::TagResource => format!(r#"{{"KeyId":"{key}","Tags":[]}}"#),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
+                Operation::UpdateKeyDescription => {
+                    format!(r#"{{"KeyId":"{key}","Description":""}}"#)
+                }
                 Operation::DescribeKey
                 | Operation::EnableKey
                 | Operation::DisableKey
                 | Operation::ScheduleKeyDeletion
                 | Operation::CancelKeyDeletion
                 | Operation::GetKeyPolicy
-                | Operation::ListResourceTags => format!(r#"{{"KeyId":"{key}"}}"#),
+                | Operation::ListResourceTags
+                | Operation::ListKeyPolicies => format!(r#"{{"KeyId":"{key}"}}"#),
             };
             let request =
                 KmsRequest::parse(op, body.as_bytes()).unwrap_or_else(|e| panic!("{op}: {e}"));

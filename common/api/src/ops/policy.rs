@@ -1,4 +1,4 @@
-//! Key policies: GetKeyPolicy and PutKeyPolicy.
+//! Key policies: GetKeyPolicy, PutKeyPolicy and ListKeyPolicies.
 //!
 //! `PolicyName` is optional (default `default`; `AWS_RAM` is RAM's, read-only) and must match
 //! Java's `[\w]+`; a policy is 1 to 131072 characters of tab, LF, CR and U+0020..U+00FF.
@@ -7,6 +7,62 @@ use serde::{Deserialize, Serialize};
 
 use crate::json::{Kind, Member, Shape};
 use crate::validate::{POLICY_NAME_PATTERN, POLICY_PATTERN, Validate, Violations};
+
+/// Request of ListKeyPolicies. Every key has exactly one policy, `default`, so `Limit` and
+/// `Marker` are validated but never split the one-name list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListKeyPoliciesRequest {
+    /// The key (key ID or key ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// Page size, 1 to 1000.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    /// `NextMarker` of a previous page (there never is one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+impl Shape for ListKeyPoliciesRequest {
+    const NAME: &'static str = "ListKeyPoliciesRequest";
+    const MEMBERS: &'static [Member] = &[
+        Member::new("KeyId", Kind::String),
+        Member::new("Limit", Kind::Integer),
+        Member::new("Marker", Kind::String),
+    ];
+}
+
+impl Validate for ListKeyPoliciesRequest {
+    fn check_constraints(&self, v: &mut Violations) {
+        v.key_id("keyId", self.key_id.as_deref(), true);
+        v.pagination(self.limit, self.marker.as_deref());
+    }
+}
+
+/// Response of ListKeyPolicies (members in AWS's order).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ListKeyPoliciesResponse {
+    /// Marker of the next page, when `Truncated` (never: one name fits any page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    /// The key's policy names: `["default"]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_names: Option<Vec<String>>,
+    /// Whether more pages follow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+}
+
+impl Shape for ListKeyPoliciesResponse {
+    const NAME: &'static str = "ListKeyPoliciesResponse";
+    const MEMBERS: &'static [Member] = &[
+        Member::new("NextMarker", Kind::String),
+        Member::new("PolicyNames", Kind::List(&Kind::String)),
+        Member::new("Truncated", Kind::Boolean),
+    ];
+}
 
 /// The name of a key's own policy (the default `PolicyName`).
 pub const DEFAULT_POLICY_NAME: &str = "default";
@@ -156,6 +212,34 @@ mod tests {
         assert_eq!(
             err.message(),
             "2 validation errors detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null; Value null at 'policy' failed to satisfy constraint: Member must not be null"
+        );
+    }
+
+    #[test]
+    fn list_key_policies_validates_limit_and_marker_as_the_model_says() {
+        // Model: LimitType 1..=1000, MarkerType 1..=1024.
+        let err = parse::<ListKeyPoliciesRequest>(br#"{"KeyId":"k","Limit":0}"#).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+        );
+        let err = parse::<ListKeyPoliciesRequest>(br#"{"Limit":1001}"#).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "2 validation errors detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null; Value '1001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000"
+        );
+    }
+
+    #[test]
+    fn list_key_policies_response_serializes_in_aws_order() {
+        let response = ListKeyPoliciesResponse {
+            next_marker: None,
+            policy_names: Some(vec![DEFAULT_POLICY_NAME.to_owned()]),
+            truncated: Some(false),
+        };
+        assert_eq!(
+            serde_json::to_string(&response).unwrap(),
+            r#"{"PolicyNames":["default"],"Truncated":false}"#
         );
     }
 

@@ -59,6 +59,10 @@ fn replaying_the_same_mutations_rebuilds_the_same_state() {
             key_id: "k1".into(),
             tag_keys: vec!["env".into(), "absent".into()],
         },
+        Mutation::UpdateKeyDescription {
+            key_id: "k2".into(),
+            description: "rotated by ops".into(),
+        },
     ];
     let mut live = Keystore::new();
     for m in &mutations {
@@ -76,6 +80,7 @@ fn replaying_the_same_mutations_rebuilds_the_same_state() {
     assert_eq!(live.alias("alias/a").unwrap().target_key_id, "k2");
     assert_eq!(live.key("k1").unwrap().state, KeyStateRecord::Disabled);
     assert!(live.key("k1").unwrap().tags.is_empty());
+    assert_eq!(live.key("k2").unwrap().description, "rotated by ops");
 }
 
 #[test]
