@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::ops::{
-    cancel_key_deletion, create_alias, create_key, decrypt, delete_alias, describe_key,
-    disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
+    cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
+    describe_key, disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
     generate_data_key_pair_without_plaintext, generate_data_key_without_plaintext, generate_random,
     get_key_policy, list_aliases, list_key_policies, list_keys, list_resource_tags, put_key_policy,
     re_encrypt, schedule_key_deletion, tag_resource, untag_resource, update_alias,
@@ -112,6 +112,24 @@ pub async fn dispatch(
             empty(update_key_description::run(svc, caller, r).await?)
         }
         KmsRequest::ListKeyPolicies(r) => json(list_key_policies::run(svc, caller, r).await?),
+        KmsRequest::CreateCustomKeyStore(r) => {
+            json(custom_key_stores::create(svc, caller, r).await?)
+        }
+        KmsRequest::ConnectCustomKeyStore(r) => {
+            json(custom_key_stores::connect(svc, caller, r).await?)
+        }
+        KmsRequest::DeleteCustomKeyStore(r) => {
+            json(custom_key_stores::delete(svc, caller, r).await?)
+        }
+        KmsRequest::DescribeCustomKeyStores(r) => {
+            json(custom_key_stores::describe(svc, caller, r).await?)
+        }
+        KmsRequest::DisconnectCustomKeyStore(r) => {
+            json(custom_key_stores::disconnect(svc, caller, r).await?)
+        }
+        KmsRequest::UpdateCustomKeyStore(r) => {
+            json(custom_key_stores::update(svc, caller, r).await?)
+        }
     }
 }
 

@@ -101,10 +101,10 @@ def custom_key_stores():
     expect_error(
         "CreateCustomKeyStore AWS_CLOUDHSM",
         "CloudHsmClusterNotFoundException",
-        "Unable to find CloudHSM cluster with ID cluster-1a23b4cdefg",
+        "Unable to find CloudHSM cluster with ID cluster-2a23b4cdefg",
         kms.create_custom_key_store,
         CustomKeyStoreName="ExampleKeyStore",
-        CloudHsmClusterId="cluster-1a23b4cdefg",
+        CloudHsmClusterId="cluster-2a23b4cdefg",
         TrustAnchorCertificate="-----BEGIN CERTIFICATE-----",
         KeyStorePassword="kmsPswd1",
     )
@@ -119,7 +119,7 @@ def custom_key_stores():
         XksProxyUriEndpoint="https://myproxy.xks.example.com",
         XksProxyUriPath="/kms/xks/v1",
         XksProxyAuthenticationCredential={
-            "AccessKeyId": "ABCDE12345670EXAMPLE",
+            "AccessKeyId": "ABCDEFGHIJKLMNOPQRST234567",
             "RawSecretAccessKey": "DXjSUawnel2fr6SKC7G25CNxTyWKE5PF9XX6H/u9pSo=",
         },
     )

@@ -190,6 +190,36 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             request::<ListKeyPoliciesRequest>(),
             Some(response::<ListKeyPoliciesResponse>()),
         ),
+        (
+            O::CreateCustomKeyStore,
+            request::<CreateCustomKeyStoreRequest>(),
+            Some(response::<CreateCustomKeyStoreResponse>()),
+        ),
+        (
+            O::ConnectCustomKeyStore,
+            request::<ConnectCustomKeyStoreRequest>(),
+            Some(response::<ConnectCustomKeyStoreResponse>()),
+        ),
+        (
+            O::DeleteCustomKeyStore,
+            request::<DeleteCustomKeyStoreRequest>(),
+            Some(response::<DeleteCustomKeyStoreResponse>()),
+        ),
+        (
+            O::DescribeCustomKeyStores,
+            request::<DescribeCustomKeyStoresRequest>(),
+            Some(response::<DescribeCustomKeyStoresResponse>()),
+        ),
+        (
+            O::DisconnectCustomKeyStore,
+            request::<DisconnectCustomKeyStoreRequest>(),
+            Some(response::<DisconnectCustomKeyStoreResponse>()),
+        ),
+        (
+            O::UpdateCustomKeyStore,
+            request::<UpdateCustomKeyStoreRequest>(),
+            Some(response::<UpdateCustomKeyStoreResponse>()),
+        ),
     ]
 }
 
@@ -296,6 +326,8 @@ fn every_enum_has_exactly_the_models_values_in_model_order() {
     assert_enum_matches_model::<MultiRegionKeyType>(&model);
     assert_enum_matches_model::<ResourceOwnerType>(&model);
     assert_enum_matches_model::<DryRunModifierType>(&model);
+    assert_enum_matches_model::<crate::ops::custom_key_stores::CustomKeyStoreType>(&model);
+    assert_enum_matches_model::<crate::ops::custom_key_stores::XksProxyConnectivityType>(&model);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -365,7 +397,10 @@ fn sample(model: &Value, name: &str) -> Value {
     match s["type"].as_str().unwrap() {
         "string" => match s["enum"].as_array() {
             Some(values) => values[0].clone(),
-            None => Value::String("a".repeat(s["min"].as_u64().unwrap_or(1).max(1) as usize)),
+            None => match s["pattern"].as_str().and_then(pattern_sample) {
+                Some(value) => json!(value),
+                None => Value::String("a".repeat(s["min"].as_u64().unwrap_or(1).max(1) as usize)),
+            },
         },
         "integer" => json!(s["min"].as_i64().unwrap_or(1)),
         "boolean" => json!(true),
@@ -560,8 +595,34 @@ fn pattern_breaker(pattern: &str) -> &'static str {
         "^[a-zA-Z0-9:/_-]+$" | "[\\w]+" | "^[a-zA-Z0-9-_.]+$" => "a b",
         "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+" => "\u{100}",
         "[\\u0020-\\u00FF]*" => "\n",
+        // The custom key store patterns (issue 18), each inside its member's length bounds.
+        "cluster-[2-7a-zA-Z]{11,16}" => "cluster-0000000000000",
+        "^https://[a-zA-Z0-9.-]+$" => "http://example.com",
+        r"^(/[a-zA-Z0-9\/_-]+/kms/xks/v\d{1,2})$|^(/kms/xks/v\d{1,2})$" => "/kms/xks/v1x",
+        r"^(com|eu)\.amazonaws\.vpce\.([a-z]+-){2,3}\d+\.vpce-svc-[0-9a-z]+$" => {
+            "com.amazonaws.vpce.us-east-1.vpce-svc-X"
+        }
+        "[0-9]{12}" => "11112222333a",
+        "^[A-Z2-7]+$" => "ABCDEFGHIJKLMNOPQRS1",
+        r"^[a-zA-Z0-9\/+=]+$" => "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
         other => panic!("no breaking value known for pattern {other}"),
     }
+}
+
+/// A value that satisfies a model pattern and its member's length bounds, for the patterns a
+/// run of `a` does not satisfy.
+fn pattern_sample(pattern: &str) -> Option<&'static str> {
+    Some(match pattern {
+        "cluster-[2-7a-zA-Z]{11,16}" => "cluster-abcdefghijk",
+        "^https://[a-zA-Z0-9.-]+$" => "https://a.example.com",
+        r"^(/[a-zA-Z0-9\/_-]+/kms/xks/v\d{1,2})$|^(/kms/xks/v\d{1,2})$" => "/kms/xks/v1",
+        r"^(com|eu)\.amazonaws\.vpce\.([a-z]+-){2,3}\d+\.vpce-svc-[0-9a-z]+$" => {
+            "com.amazonaws.vpce.us-east-1.vpce-svc-0a1b"
+        }
+        "[0-9]{12}" => "111122223333",
+        "^[A-Z2-7]+$" => "ABCDEFGHIJKLMNOPQRST",
+        _ => return None,
+    })
 }
 
 fn render_list(items: &[Value]) -> String {
@@ -623,6 +684,14 @@ fn value_breaches(
             expected: format!("{shown} at '{aws_path}' failed to satisfy constraint: {constraint}"),
         });
     };
+    // A sensitive string is never quoted (`Value at '...'`).
+    let quoted = |text: &str| {
+        if s["sensitive"] == json!(true) {
+            "Value".to_owned()
+        } else {
+            format!("Value '{text}'")
+        }
+    };
     match s["type"].as_str().unwrap() {
         "string" => {
             if let Some(values) = s["enum"].as_array() {
@@ -638,7 +707,7 @@ fn value_breaches(
                 let short = "a".repeat(min as usize - 1);
                 push(
                     json!(short),
-                    format!("Value '{short}'"),
+                    quoted(&short),
                     format!("Member must have length greater than or equal to {min}"),
                 );
             }
@@ -646,7 +715,7 @@ fn value_breaches(
                 let long = "a".repeat(max as usize + 1);
                 push(
                     json!(long),
-                    format!("Value '{long}'"),
+                    quoted(&long),
                     format!("Member must have length less than or equal to {max}"),
                 );
             }
@@ -654,7 +723,7 @@ fn value_breaches(
                 let bad = pattern_breaker(pattern);
                 push(
                     json!(bad),
-                    format!("Value '{bad}'"),
+                    quoted(bad),
                     format!("Member must satisfy regular expression pattern: {pattern}"),
                 );
             }

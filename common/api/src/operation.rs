@@ -98,6 +98,19 @@ operations! {
     UpdateKeyDescription,
     /// Lists the names of a key's policies (always `default`).
     ListKeyPolicies,
+    /// Answers as AWS for a CloudHSM cluster or XKS proxy that cannot be found or reached: no
+    /// custom key store is ever created.
+    CreateCustomKeyStore,
+    /// `CustomKeyStoreNotFoundException`: this service has no custom key stores.
+    ConnectCustomKeyStore,
+    /// `CustomKeyStoreNotFoundException`: this service has no custom key stores.
+    DeleteCustomKeyStore,
+    /// Lists the account's custom key stores: always none.
+    DescribeCustomKeyStores,
+    /// `CustomKeyStoreNotFoundException`: this service has no custom key stores.
+    DisconnectCustomKeyStore,
+    /// `CustomKeyStoreNotFoundException`: this service has no custom key stores.
+    UpdateCustomKeyStore,
 }
 
 impl Operation {

@@ -51,7 +51,14 @@ impl Access {
             | Operation::ListAliases
             | Operation::GetKeyPolicy
             | Operation::ListResourceTags
-            | Operation::ListKeyPolicies => Access::Read,
+            | Operation::ListKeyPolicies
+            // No custom key store exists or is ever made: these change nothing.
+            | Operation::CreateCustomKeyStore
+            | Operation::ConnectCustomKeyStore
+            | Operation::DeleteCustomKeyStore
+            | Operation::DescribeCustomKeyStores
+            | Operation::DisconnectCustomKeyStore
+            | Operation::UpdateCustomKeyStore => Access::Read,
         }
     }
 
@@ -106,6 +113,8 @@ mod tests {
             "GetKeyPolicy",
             "ListResourceTags",
             "ListKeyPolicies",
+            "CreateCustomKeyStore",
+            "DescribeCustomKeyStores",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }

@@ -246,6 +246,29 @@ impl Violations {
         }
     }
 
+    /// [`Violations::str_len`] for a sensitive member: the value is never quoted.
+    pub fn sensitive_str_len(&mut self, path: &str, value: Option<&str>, min: usize, max: usize) {
+        if let Some(s) = value {
+            self.length(ShownValue::Hidden, path, java_len(s), min, max);
+        }
+    }
+
+    /// [`Violations::pattern`] for a sensitive member: the value is never quoted.
+    pub fn sensitive_pattern(&mut self, path: &str, value: Option<&str>, pattern: Pattern) {
+        if let Some(s) = value
+            && !(pattern.matches)(s)
+        {
+            self.push(
+                ShownValue::Hidden,
+                path,
+                format!(
+                    "Member must satisfy regular expression pattern: {}",
+                    pattern.source
+                ),
+            );
+        }
+    }
+
     /// String matches `pattern`, if present.
     pub fn pattern(&mut self, path: &str, value: Option<&str>, pattern: Pattern) {
         if let Some(s) = value

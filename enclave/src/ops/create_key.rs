@@ -32,8 +32,9 @@ pub async fn run(
         .key_spec()
         .ok_or_else(|| KmsError::internal("unvalidated key spec"))?;
     let usage = req.key_usage().ok_or_else(KmsError::key_usage_required)?;
-    if req.custom_key_store_id.is_some() {
-        return Err(KmsError::new(KmsErrorType::CustomKeyStoreNotFound, ""));
+    if let Some(store) = &req.custom_key_store_id {
+        // This service has no custom key stores (see `super::custom_key_stores`).
+        return Err(KmsError::custom_key_store_not_found(store));
     }
     match req.origin() {
         Some(OriginType::AwsKms) | None => {}

@@ -16,11 +16,9 @@ pub async fn run(
     _caller: &str,
     req: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, KmsError> {
-    if req.custom_key_store_id.is_some() {
-        return Err(KmsError::new(
-            nitro_kms_api::KmsErrorType::CustomKeyStoreNotFound,
-            "",
-        ));
+    if let Some(store) = &req.custom_key_store_id {
+        // This service has no custom key stores (see `super::custom_key_stores`).
+        return Err(KmsError::custom_key_store_not_found(store));
     }
     let len = req
         .byte_count()

@@ -16,6 +16,7 @@ pub mod paging;
 pub mod cancel_key_deletion;
 pub mod create_alias;
 pub mod create_key;
+pub mod custom_key_stores;
 pub mod decrypt;
 pub mod delete_alias;
 pub mod describe_key;

@@ -326,6 +326,13 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::UpdateKeyDescription, format!(r#"{{{key},"Description":"new description"}}"#)),
         (Operation::UpdateKeyDescription, format!(r#"{{"KeyId":"{KEY_ARN}","Description":""}}"#)),
         (Operation::ListKeyPolicies, format!(r#"{{{key},"Limit":1,"Marker":"m"}}"#)),
+        (Operation::CreateCustomKeyStore, r#"{"CustomKeyStoreName":"s","CloudHsmClusterId":"cluster-2a23b4cdefg","TrustAnchorCertificate":"c","KeyStorePassword":"kmsPswd1"}"#.to_owned()),
+        (Operation::CreateCustomKeyStore, r#"{"CustomKeyStoreName":"x","CustomKeyStoreType":"EXTERNAL_KEY_STORE","XksProxyConnectivity":"VPC_ENDPOINT_SERVICE","XksProxyUriEndpoint":"https://p.example.com","XksProxyUriPath":"/a/kms/xks/v1","XksProxyVpcEndpointServiceName":"com.amazonaws.vpce.us-east-1.vpce-svc-0a1b","XksProxyVpcEndpointServiceOwner":"111122223333","XksProxyAuthenticationCredential":{"AccessKeyId":"ABCDEFGHIJKLMNOPQRST","RawSecretAccessKey":"DXjSUawnel2fr6SKC7G25CNxTyWKE5PF9XX6H/u9pSo="}}"#.to_owned()),
+        (Operation::ConnectCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1234567890abcdef0"}"#.to_owned()),
+        (Operation::DeleteCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1234567890abcdef0"}"#.to_owned()),
+        (Operation::DescribeCustomKeyStores, r#"{"CustomKeyStoreName":"s","Limit":5,"Marker":"m"}"#.to_owned()),
+        (Operation::DisconnectCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1234567890abcdef0"}"#.to_owned()),
+        (Operation::UpdateCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1","NewCustomKeyStoreName":"n","KeyStorePassword":"short"}"#.to_owned()),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));

@@ -123,6 +123,7 @@ async fn call_pages(
         Operation::ListAliases => Some("Aliases"),
         Operation::ListResourceTags => Some("Tags"),
         Operation::ListKeyPolicies => Some("PolicyNames"),
+        Operation::DescribeCustomKeyStores => Some("CustomKeyStores"),
         _ => None,
     };
     let paginate = result_key.filter(|_| body.get("Marker").is_none());

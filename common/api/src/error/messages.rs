@@ -243,6 +243,23 @@ impl KmsError {
         ))
     }
 
+    /// A custom key store ID that names no custom key store (this service has none):
+    /// `CustomKeyStoreNotFoundException`. AWS's text was not recorded; this one names the ID.
+    pub fn custom_key_store_not_found(custom_key_store_id: &str) -> Self {
+        Self::new(
+            KmsErrorType::CustomKeyStoreNotFound,
+            format!("Unable to find custom key store with ID {custom_key_store_id}"),
+        )
+    }
+
+    /// A custom key store name that names no custom key store (DescribeCustomKeyStores).
+    pub fn custom_key_store_name_not_found(custom_key_store_name: &str) -> Self {
+        Self::new(
+            KmsErrorType::CustomKeyStoreNotFound,
+            format!("Unable to find custom key store with name {custom_key_store_name}"),
+        )
+    }
+
     /// Two tags with the same key in one request.
     pub fn duplicate_tag_keys() -> Self {
         Self::new(KmsErrorType::Tag, "Duplicate tag keys")

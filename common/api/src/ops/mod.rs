@@ -15,6 +15,7 @@
 //! a typed, validated request or the error AWS would send.
 
 pub mod aliases;
+pub mod custom_key_stores;
 pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
@@ -27,6 +28,13 @@ pub mod tags;
 pub use aliases::{
     CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, ListAliasesResponse,
     UpdateAliasRequest,
+};
+pub use custom_key_stores::{
+    ConnectCustomKeyStoreRequest, ConnectCustomKeyStoreResponse, CreateCustomKeyStoreRequest,
+    CreateCustomKeyStoreResponse, DeleteCustomKeyStoreRequest, DeleteCustomKeyStoreResponse,
+    DescribeCustomKeyStoresRequest, DescribeCustomKeyStoresResponse,
+    DisconnectCustomKeyStoreRequest, DisconnectCustomKeyStoreResponse, UpdateCustomKeyStoreRequest,
+    UpdateCustomKeyStoreResponse,
 };
 pub use data_key::{
     GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
@@ -126,6 +134,12 @@ requests! {
     ListResourceTags => ListResourceTagsRequest,
     UpdateKeyDescription => UpdateKeyDescriptionRequest,
     ListKeyPolicies => ListKeyPoliciesRequest,
+    CreateCustomKeyStore => CreateCustomKeyStoreRequest,
+    ConnectCustomKeyStore => ConnectCustomKeyStoreRequest,
+    DeleteCustomKeyStore => DeleteCustomKeyStoreRequest,
+    DescribeCustomKeyStores => DescribeCustomKeyStoresRequest,
+    DisconnectCustomKeyStore => DisconnectCustomKeyStoreRequest,
+    UpdateCustomKeyStore => UpdateCustomKeyStoreRequest,
 }
 
 #[cfg(test)]
@@ -178,9 +192,15 @@ mod tests {
                     format!(r#"{{"CiphertextBlob":"AQID","DestinationKeyId":"{key}"}}"#)
                 }
                 Operation::GenerateRandom => r#"{"NumberOfBytes":32}"#.to_owned(),
-                Operation::CreateKey | Operation::ListKeys | Operation::ListAliases => {
-                    "{}".to_owned()
-                }
+                Operation::CreateKey
+                | Operation::ListKeys
+                | Operation::ListAliases
+                | Operation::DescribeCustomKeyStores => "{}".to_owned(),
+                Operation::CreateCustomKeyStore => r#"{"CustomKeyStoreName":"s"}"#.to_owned(),
+                Operation::ConnectCustomKeyStore
+                | Operation::DeleteCustomKeyStore
+                | Operation::DisconnectCustomKeyStore
+                | Operation::UpdateCustomKeyStore => r#"{"CustomKeyStoreId":"cks-1"}"#.to_owned(),
                 Operation::CreateAlias | Operation::UpdateAlias => {
                     format!(r#"{{"AliasName":"alias/a","TargetKeyId":"{key}"}}"#)
                 }
