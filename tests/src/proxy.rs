@@ -29,6 +29,20 @@ pub fn venv() -> PathBuf {
     dir
 }
 
+/// The project's `nitro-kms` CLI running `ARGS` against `endpoint` with the simulation's keys and
+/// region (and no profile), as the tests run it beside the AWS CLI.
+pub fn nitro_kms_command(endpoint: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(crate::binary("nitro-kms"));
+    command
+        .args(args)
+        .args(["--endpoint-url", endpoint])
+        .env_remove("AWS_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_DEFAULT_REGION", REGION);
+    command
+}
+
 /// The JSON the AWS CLI printed for a call that must succeed (`Null` when it printed nothing, as
 /// for an operation without output); panics with the CLI's stderr otherwise.
 #[track_caller]

@@ -10,7 +10,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
@@ -24,7 +24,7 @@ use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KE
 use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_client::{ClientConfig, ClientError, Credentials, KmsClient, OPEN_FAILED};
 use nitro_kms_crypto::RsaKeySize;
-use nitro_kms_tests::proxy::{REGION, Sim, send};
+use nitro_kms_tests::proxy::{REGION, Sim, nitro_kms_command, send};
 use serde_json::Value;
 
 /// The key the hostile parent wants the application to use.
@@ -265,15 +265,7 @@ async fn the_attested_client_refuses_every_answer_a_hostile_parent_rewrote() {
 }
 
 fn nitro_kms(endpoint: &str, args: &[&str]) -> Output {
-    Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(args)
-        .args(["--endpoint-url", endpoint])
-        .env_remove("AWS_PROFILE")
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_DEFAULT_REGION", REGION)
-        .output()
-        .unwrap()
+    nitro_kms_command(endpoint, args).output().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,10 +8,11 @@
 //! it) and AWS's API reference pages for these operations.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use nitro_kms_api::sigv4::{SIMULATION_ACCESS_KEY_ID, SIMULATION_SECRET_ACCESS_KEY};
-use nitro_kms_tests::proxy::{REGION, Sim, assert_aws_error as fails_with, aws_output_json as ok};
+use nitro_kms_tests::proxy::{
+    Sim, assert_aws_error as fails_with, aws_output_json as ok, nitro_kms_command,
+};
 use serde_json::{Value, json};
 
 fn boto3(sim: &Sim, args: &[&str]) {
@@ -126,15 +127,7 @@ fn the_aws_cli_and_boto3_find_no_custom_key_stores() {
 
 /// `nitro-kms ARGS --endpoint-url` with the simulation's keys.
 fn nitro_kms(sim: &Sim, args: &[&str]) -> Output {
-    Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(args)
-        .args(["--endpoint-url", &sim.endpoint])
-        .env_remove("AWS_PROFILE")
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_DEFAULT_REGION", REGION)
-        .output()
-        .unwrap()
+    nitro_kms_command(&sim.endpoint, args).output().unwrap()
 }
 
 #[test]

@@ -130,20 +130,23 @@ pub async fn create(
             ))
         }
         CustomKeyStoreType::ExternalKeyStore => {
-            let connectivity = req.connectivity();
+            let connectivity = req.xks.connectivity();
             let vpc = connectivity == Some(XksProxyConnectivityType::VpcEndpointService);
             require(
                 &[
                     ("XksProxyConnectivity", connectivity.is_some()),
-                    ("XksProxyUriEndpoint", req.xks_proxy_uri_endpoint.is_some()),
-                    ("XksProxyUriPath", req.xks_proxy_uri_path.is_some()),
+                    (
+                        "XksProxyUriEndpoint",
+                        req.xks.xks_proxy_uri_endpoint.is_some(),
+                    ),
+                    ("XksProxyUriPath", req.xks.xks_proxy_uri_path.is_some()),
                     (
                         "XksProxyAuthenticationCredential",
-                        req.xks_proxy_authentication_credential.is_some(),
+                        req.xks.xks_proxy_authentication_credential.is_some(),
                     ),
                     (
                         "XksProxyVpcEndpointServiceName",
-                        !vpc || req.xks_proxy_vpc_endpoint_service_name.is_some(),
+                        !vpc || req.xks.xks_proxy_vpc_endpoint_service_name.is_some(),
                     ),
                 ],
                 store_type,
@@ -153,7 +156,9 @@ pub async fn create(
                     KmsErrorType::XksProxyVpcEndpointServiceNotFound,
                     format!(
                         "Unable to find VPC endpoint service {}",
-                        req.xks_proxy_vpc_endpoint_service_name.unwrap_or_default()
+                        req.xks
+                            .xks_proxy_vpc_endpoint_service_name
+                            .unwrap_or_default()
                     ),
                 ));
             }
@@ -161,7 +166,7 @@ pub async fn create(
                 KmsErrorType::XksProxyUriUnreachable,
                 format!(
                     "KMS cannot reach the external key store proxy at {}",
-                    req.xks_proxy_uri_endpoint.unwrap_or_default()
+                    req.xks.xks_proxy_uri_endpoint.unwrap_or_default()
                 ),
             ))
         }

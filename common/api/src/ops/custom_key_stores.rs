@@ -84,53 +84,99 @@ impl XksProxyAuthenticationCredential {
     }
 }
 
-/// The members CreateCustomKeyStore and UpdateCustomKeyStore share, checked the same way.
-fn check_store_members(
+/// The external key store proxy members CreateCustomKeyStore and UpdateCustomKeyStore share
+/// (flattened into both, so they are declared and checked once).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct XksProxySettings {
+    /// The XKS proxy's `https://` endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_proxy_uri_endpoint: Option<String>,
+    /// The XKS proxy's base path (`.../kms/xks/v1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_proxy_uri_path: Option<String>,
+    /// The VPC endpoint service of the proxy (VPC_ENDPOINT_SERVICE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_proxy_vpc_endpoint_service_name: Option<String>,
+    /// The account owning that endpoint service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_proxy_vpc_endpoint_service_owner: Option<String>,
+    /// The credential KMS would sign proxy requests with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_proxy_authentication_credential: Option<XksProxyAuthenticationCredential>,
+    /// `PUBLIC_ENDPOINT` or `VPC_ENDPOINT_SERVICE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xks_proxy_connectivity: Option<String>,
+}
+
+/// A request's member list: `$member`s, then the [`XksProxySettings`] members the model puts
+/// after them.
+macro_rules! members_then_xks {
+    ($($member:expr),* $(,)?) => {
+        &[
+            $($member,)*
+            Member::new("XksProxyUriEndpoint", Kind::String),
+            Member::new("XksProxyUriPath", Kind::String),
+            Member::new("XksProxyVpcEndpointServiceName", Kind::String),
+            Member::new("XksProxyVpcEndpointServiceOwner", Kind::String),
+            Member::new(
+                "XksProxyAuthenticationCredential",
+                Kind::Structure(XksProxyAuthenticationCredential::MEMBERS),
+            ),
+            Member::new("XksProxyConnectivity", Kind::String),
+        ]
+    };
+}
+
+impl XksProxySettings {
+    /// The connectivity, if given and valid.
+    pub fn connectivity(&self) -> Option<XksProxyConnectivityType> {
+        self.xks_proxy_connectivity
+            .as_deref()
+            .and_then(XksProxyConnectivityType::parse_accepted)
+    }
+
+    fn check(&self, v: &mut Violations) {
+        let endpoint = self.xks_proxy_uri_endpoint.as_deref();
+        v.str_len("xksProxyUriEndpoint", endpoint, 10, 128);
+        v.pattern("xksProxyUriEndpoint", endpoint, patterns::URI_ENDPOINT);
+        let path = self.xks_proxy_uri_path.as_deref();
+        v.str_len("xksProxyUriPath", path, 10, 128);
+        v.pattern("xksProxyUriPath", path, patterns::URI_PATH);
+        let name = self.xks_proxy_vpc_endpoint_service_name.as_deref();
+        v.str_len("xksProxyVpcEndpointServiceName", name, 20, 64);
+        v.pattern(
+            "xksProxyVpcEndpointServiceName",
+            name,
+            patterns::VPC_ENDPOINT_SERVICE_NAME,
+        );
+        let owner = self.xks_proxy_vpc_endpoint_service_owner.as_deref();
+        v.str_len("xksProxyVpcEndpointServiceOwner", owner, 12, 12);
+        v.pattern(
+            "xksProxyVpcEndpointServiceOwner",
+            owner,
+            patterns::ACCOUNT_ID,
+        );
+        if let Some(credential) = &self.xks_proxy_authentication_credential {
+            credential.check(v, "xksProxyAuthenticationCredential");
+        }
+        v.enum_value::<XksProxyConnectivityType>(
+            "xksProxyConnectivity",
+            self.xks_proxy_connectivity.as_deref(),
+        );
+    }
+}
+
+/// `CloudHsmClusterId` and `KeyStorePassword`, as both requests check them.
+fn check_cloudhsm_members(
     v: &mut Violations,
     cluster_id: Option<&str>,
     password: Option<&SensitiveText>,
-    xks: XksMembers<'_>,
 ) {
     v.str_len("cloudHsmClusterId", cluster_id, 19, 24);
     v.pattern("cloudHsmClusterId", cluster_id, patterns::CLUSTER_ID);
     let password = password.map(SensitiveText::expose);
     v.sensitive_str_len("keyStorePassword", password, 7, 32);
-    v.str_len("xksProxyUriEndpoint", xks.uri_endpoint, 10, 128);
-    v.pattern(
-        "xksProxyUriEndpoint",
-        xks.uri_endpoint,
-        patterns::URI_ENDPOINT,
-    );
-    v.str_len("xksProxyUriPath", xks.uri_path, 10, 128);
-    v.pattern("xksProxyUriPath", xks.uri_path, patterns::URI_PATH);
-    let name = xks.vpc_endpoint_service_name;
-    v.str_len("xksProxyVpcEndpointServiceName", name, 20, 64);
-    v.pattern(
-        "xksProxyVpcEndpointServiceName",
-        name,
-        patterns::VPC_ENDPOINT_SERVICE_NAME,
-    );
-    let owner = xks.vpc_endpoint_service_owner;
-    v.str_len("xksProxyVpcEndpointServiceOwner", owner, 12, 12);
-    v.pattern(
-        "xksProxyVpcEndpointServiceOwner",
-        owner,
-        patterns::ACCOUNT_ID,
-    );
-    if let Some(credential) = xks.credential {
-        credential.check(v, "xksProxyAuthenticationCredential");
-    }
-    v.enum_value::<XksProxyConnectivityType>("xksProxyConnectivity", xks.connectivity);
-}
-
-/// The XKS members of a create or update request, borrowed for [`check_store_members`].
-struct XksMembers<'a> {
-    uri_endpoint: Option<&'a str>,
-    uri_path: Option<&'a str>,
-    vpc_endpoint_service_name: Option<&'a str>,
-    vpc_endpoint_service_owner: Option<&'a str>,
-    credential: Option<&'a XksProxyAuthenticationCredential>,
-    connectivity: Option<&'a str>,
 }
 
 /// Request of CreateCustomKeyStore.
@@ -152,44 +198,20 @@ pub struct CreateCustomKeyStoreRequest {
     /// `AWS_CLOUDHSM` (default) or `EXTERNAL_KEY_STORE`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_key_store_type: Option<String>,
-    /// The XKS proxy's `https://` endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_uri_endpoint: Option<String>,
-    /// The XKS proxy's base path (`.../kms/xks/v1`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_uri_path: Option<String>,
-    /// The VPC endpoint service of the proxy (VPC_ENDPOINT_SERVICE).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_vpc_endpoint_service_name: Option<String>,
-    /// The account owning that endpoint service.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_vpc_endpoint_service_owner: Option<String>,
-    /// The credential KMS would sign proxy requests with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_authentication_credential: Option<XksProxyAuthenticationCredential>,
-    /// `PUBLIC_ENDPOINT` or `VPC_ENDPOINT_SERVICE`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_connectivity: Option<String>,
+    /// The external key store proxy members.
+    #[serde(flatten)]
+    pub xks: XksProxySettings,
 }
 
 impl Shape for CreateCustomKeyStoreRequest {
     const NAME: &'static str = "CreateCustomKeyStoreRequest";
-    const MEMBERS: &'static [Member] = &[
+    const MEMBERS: &'static [Member] = members_then_xks!(
         Member::new("CustomKeyStoreName", Kind::String),
         Member::new("CloudHsmClusterId", Kind::String),
         Member::new("TrustAnchorCertificate", Kind::String),
         Member::new("KeyStorePassword", Kind::String),
         Member::new("CustomKeyStoreType", Kind::String),
-        Member::new("XksProxyUriEndpoint", Kind::String),
-        Member::new("XksProxyUriPath", Kind::String),
-        Member::new("XksProxyVpcEndpointServiceName", Kind::String),
-        Member::new("XksProxyVpcEndpointServiceOwner", Kind::String),
-        Member::new(
-            "XksProxyAuthenticationCredential",
-            Kind::Structure(XksProxyAuthenticationCredential::MEMBERS),
-        ),
-        Member::new("XksProxyConnectivity", Kind::String),
-    ];
+    );
 }
 
 impl CreateCustomKeyStoreRequest {
@@ -200,13 +222,6 @@ impl CreateCustomKeyStoreRequest {
             None => Some(CustomKeyStoreType::AwsCloudhsm),
             Some(s) => CustomKeyStoreType::parse_accepted(s),
         }
-    }
-
-    /// The connectivity, if given and valid.
-    pub fn connectivity(&self) -> Option<XksProxyConnectivityType> {
-        self.xks_proxy_connectivity
-            .as_deref()
-            .and_then(XksProxyConnectivityType::parse_accepted)
     }
 }
 
@@ -226,19 +241,12 @@ impl Validate for CreateCustomKeyStoreRequest {
             "customKeyStoreType",
             self.custom_key_store_type.as_deref(),
         );
-        check_store_members(
+        check_cloudhsm_members(
             v,
             self.cloud_hsm_cluster_id.as_deref(),
             self.key_store_password.as_ref(),
-            XksMembers {
-                uri_endpoint: self.xks_proxy_uri_endpoint.as_deref(),
-                uri_path: self.xks_proxy_uri_path.as_deref(),
-                vpc_endpoint_service_name: self.xks_proxy_vpc_endpoint_service_name.as_deref(),
-                vpc_endpoint_service_owner: self.xks_proxy_vpc_endpoint_service_owner.as_deref(),
-                credential: self.xks_proxy_authentication_credential.as_ref(),
-                connectivity: self.xks_proxy_connectivity.as_deref(),
-            },
         );
+        self.xks.check(v);
     }
 }
 
@@ -330,43 +338,19 @@ pub struct UpdateCustomKeyStoreRequest {
     /// A related CloudHSM cluster.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_hsm_cluster_id: Option<String>,
-    /// A new XKS proxy endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_uri_endpoint: Option<String>,
-    /// A new XKS proxy path.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_uri_path: Option<String>,
-    /// A new VPC endpoint service name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_vpc_endpoint_service_name: Option<String>,
-    /// A new VPC endpoint service owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_vpc_endpoint_service_owner: Option<String>,
-    /// A new proxy credential.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_authentication_credential: Option<XksProxyAuthenticationCredential>,
-    /// A new connectivity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub xks_proxy_connectivity: Option<String>,
+    /// New external key store proxy settings.
+    #[serde(flatten)]
+    pub xks: XksProxySettings,
 }
 
 impl Shape for UpdateCustomKeyStoreRequest {
     const NAME: &'static str = "UpdateCustomKeyStoreRequest";
-    const MEMBERS: &'static [Member] = &[
+    const MEMBERS: &'static [Member] = members_then_xks!(
         Member::new("CustomKeyStoreId", Kind::String),
         Member::new("NewCustomKeyStoreName", Kind::String),
         Member::new("KeyStorePassword", Kind::String),
         Member::new("CloudHsmClusterId", Kind::String),
-        Member::new("XksProxyUriEndpoint", Kind::String),
-        Member::new("XksProxyUriPath", Kind::String),
-        Member::new("XksProxyVpcEndpointServiceName", Kind::String),
-        Member::new("XksProxyVpcEndpointServiceOwner", Kind::String),
-        Member::new(
-            "XksProxyAuthenticationCredential",
-            Kind::Structure(XksProxyAuthenticationCredential::MEMBERS),
-        ),
-        Member::new("XksProxyConnectivity", Kind::String),
-    ];
+    );
 }
 
 impl Validate for UpdateCustomKeyStoreRequest {
@@ -378,19 +362,12 @@ impl Validate for UpdateCustomKeyStoreRequest {
             1,
             256,
         );
-        check_store_members(
+        check_cloudhsm_members(
             v,
             self.cloud_hsm_cluster_id.as_deref(),
             self.key_store_password.as_ref(),
-            XksMembers {
-                uri_endpoint: self.xks_proxy_uri_endpoint.as_deref(),
-                uri_path: self.xks_proxy_uri_path.as_deref(),
-                vpc_endpoint_service_name: self.xks_proxy_vpc_endpoint_service_name.as_deref(),
-                vpc_endpoint_service_owner: self.xks_proxy_vpc_endpoint_service_owner.as_deref(),
-                credential: self.xks_proxy_authentication_credential.as_ref(),
-                connectivity: self.xks_proxy_connectivity.as_deref(),
-            },
         );
+        self.xks.check(v);
     }
 }
 
