@@ -328,3 +328,21 @@ fn caller_credentials_are_replaced_only_by_a_newer_serial_and_survive_a_snapshot
         .unwrap();
     assert_eq!(replayed, store);
 }
+
+#[test]
+fn journal_records_written_before_update_key_description_existed_decode_unchanged() {
+    // The CBOR record of a PutKeyPolicy as main wrote it before issue 18 added the
+    // UpdateKeyDescription variant (variants are tagged by name, so adding one changes no
+    // existing encoding); it must still decode and apply.
+    let written_by_main = "a16c5075744b6579506f6c696379a2666b65795f6964626b3166706f6c696379627b7d";
+    let record = Mutation::PutKeyPolicy {
+        key_id: "k1".into(),
+        policy: "{}".into(),
+    };
+    assert_eq!(
+        hex::encode(record.to_record_bytes().unwrap().expose()),
+        written_by_main
+    );
+    let decoded = Mutation::from_record_bytes(&hex::decode(written_by_main).unwrap()).unwrap();
+    assert_eq!(decoded, record);
+}
