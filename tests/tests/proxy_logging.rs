@@ -2,10 +2,13 @@
 //! What the simulated chain writes to standard error, read as an operator or a log collector
 //! would: `--log-format json` makes every line of both processes (the proxy and the enclave it
 //! runs) a JSON object; text has no colour codes when standard error is not a terminal; an
-//! intended shutdown (SIGTERM) is one INFO line per process and no warning; an enclave killed
-//! under the proxy is logged as `signal 9`.
+//! intended shutdown (SIGTERM to the proxy, or a terminal's Ctrl-C to both processes) is one INFO
+//! line per process and no warning; an enclave killed under the proxy is logged as `signal 9`.
 
-use std::process::Command;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nitro_kms_tests::proxy::{Sim, child_pids, kms_call};
@@ -71,7 +74,83 @@ fn sigterm_logs_one_info_shutdown_line_and_no_reconnect_warning() {
     let sim = Sim::start(&[]);
     let (code, log) = sim.terminate_with_log();
     assert_eq!(code, Some(0), "{log}");
+    assert_one_quiet_shutdown(&log);
+}
 
+#[test]
+fn ctrl_c_to_the_process_group_logs_one_info_shutdown_line_per_process_and_no_warning() {
+    // A terminal's Ctrl-C (`make sim`) signals the whole foreground process group: the proxy and
+    // its enclave get SIGINT at once, so the enclave may close its links before the proxy knows
+    // it is stopping.
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("proxy.log");
+    let mut command = Command::new(nitro_kms_tests::binary("nitro-kms-proxy"));
+    command
+        .arg("--simulate")
+        .arg("--state-dir")
+        .arg(dir.path().join("world"))
+        .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .process_group(0)
+        .stdout(Stdio::piped())
+        .stderr(File::create(&log_path).unwrap());
+    let mut group = ProcessGroup(command.spawn().unwrap());
+    let stdout = group.0.stdout.take().unwrap();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line == "nitro-kms simulation ready" {
+                let _ = ready_tx.send(());
+            }
+        }
+    });
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    assert!(
+        ready_rx.recv_timeout(Duration::from_secs(60)).is_ok(),
+        "not ready within 60 s:\n{}",
+        log()
+    );
+
+    group.signal("-INT");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = group.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 30 s after Ctrl-C:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "{}", log());
+    assert_one_quiet_shutdown(&log());
+}
+
+/// The proxy started in its own process group, which is SIGKILLed if the test ends early.
+struct ProcessGroup(Child);
+
+impl ProcessGroup {
+    /// Sends `signal` (`-INT`, `-KILL`) to every process of the group.
+    fn signal(&self, signal: &str) {
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args([signal, "--", &group]).status();
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            self.signal("-KILL");
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// An intended shutdown in a text log: one INFO `shutting down` line from the proxy and one
+/// from the enclave, and from the first of them on no WARN or ERROR (no "reconnecting").
+fn assert_one_quiet_shutdown(log: &str) {
     let shutdown_lines: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("shutting down"))
