@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! What the simulated chain writes to standard error, read as an operator or a log collector
 //! would: `--log-format json` makes every line of both processes (the proxy and the enclave it
-//! runs) a JSON object; text has no colour codes when standard error is not a terminal; an
+//! runs) a JSON object; text has colour codes only on a terminal, and not with `NO_COLOR`; an
 //! intended shutdown (SIGTERM to the proxy, or a terminal's Ctrl-C to both processes) is one INFO
 //! line per process and no warning; an enclave killed under the proxy is logged as `signal 9`.
 
@@ -186,6 +186,38 @@ fn colour_codes_are_not_written_when_stderr_is_not_a_terminal() {
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains(" INFO "), "{log}");
     assert!(!log.contains("\x1b["), "colour codes in a file:\n{log:?}");
+}
+
+/// The enclave's standard error when it refuses to start without a seal root (one ERROR line),
+/// on a terminal: `script` gives the process a pseudo-terminal and copies what it writes.
+fn enclave_error_on_a_terminal(no_color: Option<&str>) -> String {
+    let enclave = nitro_kms_tests::binary("nitro-kms-enclave");
+    let mut command = Command::new("script");
+    command
+        .args(["-q", "-e", "-c"])
+        .arg(format!("'{}'", enclave.display()))
+        .arg("/dev/null")
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG");
+    if let Some(value) = no_color {
+        command.env("NO_COLOR", value);
+    }
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("script (util-linux) is needed for this test: {e}"));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("ERROR"), "no log line: {text:?}");
+    text
+}
+
+#[test]
+fn colour_codes_are_written_on_a_terminal_unless_no_color_is_set() {
+    assert!(enclave_error_on_a_terminal(None).contains("\x1b["));
+    let plain = enclave_error_on_a_terminal(Some("1"));
+    assert!(
+        !plain.contains("\x1b["),
+        "colour despite NO_COLOR: {plain:?}"
+    );
 }
 
 #[test]
