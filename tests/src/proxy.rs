@@ -232,7 +232,18 @@ impl Sim {
     }
 
     /// Sends SIGTERM and waits; returns the exit code.
-    pub fn terminate(mut self) -> Option<i32> {
+    pub fn terminate(self) -> Option<i32> {
+        self.terminate_with_log().0
+    }
+
+    /// Like [`Sim::terminate`], and returns the proxy's whole log too (its file goes with the
+    /// simulation's directory): what the shutdown logged.
+    pub fn terminate_with_log(mut self) -> (Option<i32>, String) {
+        let code = self.stop_with_sigterm();
+        (code, self.log_text())
+    }
+
+    fn stop_with_sigterm(&mut self) -> Option<i32> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
