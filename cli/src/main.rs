@@ -18,8 +18,8 @@
 //! Exit codes follow the AWS CLI v2 where it has one: 0 success, 252 usage error (always one line,
 //! `nitro-kms: error: ...`, before anything is sent), 254 an error the service answered, 255 other
 //! failure (a connection refused too); a failed verification or decryption exits 1 with one line
-//! naming what failed. A closed pipe on
-//! standard output (`nitro-kms list-keys | head -c1`) is a normal end: status 0, no message.
+//! naming what failed. A closed pipe on standard output (`nitro-kms list-keys | head -c1`) is a
+//! normal end: status 0, no message.
 //!
 //! The layout:
 //!

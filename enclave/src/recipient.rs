@@ -129,19 +129,25 @@ const DOUBLE_ENCODED: &str = "the document is base64 text, not a COSE_Sign1 stru
      or any AWS SDK, or `nitro-kms ... --recipient nsm|simulated:DIR`.";
 
 /// Whether `document` is base64 text instead of a COSE_Sign1 document: it does not start as one
-/// (a CBOR array of four, `0x84`, or the COSE_Sign1 tag 18, `0xd2`), and it is nothing but the
-/// standard base64 alphabet and decodes as base64. A document's own bytes can start with
-/// neither, so a real document is never taken for text.
+/// (a CBOR array of four, `0x84`, or the COSE_Sign1 tag 18, `0xd2`, with which every real
+/// document starts, so none is taken for text), and, line breaks aside (`base64` wraps its output
+/// unless told `-w0`), it is nothing but the standard base64 alphabet and decodes as base64.
 fn is_base64_text(document: &[u8]) -> bool {
     use base64::Engine;
-    let starts_as_cose = matches!(document.first(), Some(0x84) | Some(0xd2));
-    !starts_as_cose
-        && !document.is_empty()
-        && document
+    if matches!(document.first(), Some(0x84) | Some(0xd2)) {
+        return false;
+    }
+    let text: Vec<u8> = document
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\n' | b'\r'))
+        .collect();
+    !text.is_empty()
+        && text
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
         && base64::engine::general_purpose::STANDARD
-            .decode(document)
+            .decode(&text)
             .is_ok()
 }
 

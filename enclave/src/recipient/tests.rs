@@ -83,8 +83,10 @@ fn text_that_is_not_base64_keeps_the_verifiers_reason() {
 #[test]
 fn only_base64_alphabet_text_that_decodes_and_does_not_start_as_cose_is_taken_for_text() {
     assert!(is_base64_text(b"aGVsbG8="));
+    assert!(is_base64_text(b"aGVs\nbG8=\n"), "as `base64` wraps it");
     assert!(!is_base64_text(b""));
     assert!(!is_base64_text(b"hello"));
+    assert!(!is_base64_text(b"\n"));
     assert!(!is_base64_text(b"fileb://doc"));
     // A COSE_Sign1 (array of four, or tagged) is a document whatever follows.
     assert!(!is_base64_text(&[0x84, b'A', b'A', b'A']));
