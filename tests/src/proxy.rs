@@ -53,6 +53,23 @@ pub fn aws_kms_command(endpoint: &str, args: &[&str]) -> Command {
     command
 }
 
+/// `nitro-kms ARGS --endpoint-url ENDPOINT` with the simulation's keys and region and no shared
+/// AWS files or profile: add options or environment (wrong credentials), then run it.
+pub fn nitro_kms_command(endpoint: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(crate::binary("nitro-kms"));
+    command
+        .args(args)
+        .args(["--endpoint-url", endpoint])
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_DEFAULT_REGION", REGION)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    command
+}
+
 /// A running simulated chain.
 pub struct Sim {
     child: Child,
@@ -192,6 +209,20 @@ impl Sim {
             .env("HOME", &self.dir)
             .output()
             .unwrap_or_else(|e| panic!("cannot run aws: {e}"))
+    }
+
+    /// `nitro-kms ARGS --endpoint-url ...` with the simulation's keys ([`nitro_kms_command`]).
+    pub fn nitro_kms_command(&self, args: &[&str]) -> Command {
+        let mut command = nitro_kms_command(&self.endpoint, args);
+        command.env("HOME", &self.dir);
+        command
+    }
+
+    /// Runs `nitro-kms ARGS --endpoint-url ...` with the simulation's keys ([`Sim::nitro_kms_command`]).
+    pub fn nitro_kms(&self, args: &[&str]) -> Output {
+        self.nitro_kms_command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run nitro-kms: {e}"))
     }
 
     /// Runs a Python script from the virtualenv with the endpoint and keys in its environment.
