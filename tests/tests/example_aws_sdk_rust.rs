@@ -81,6 +81,24 @@ fn https_url(sim: &Sim) -> String {
     format!("https://{}", sim.authority())
 }
 
+/// The example's stderr, once it is known to have failed as a step fails (status 1).
+fn failed_step(out: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    stderr
+}
+
+/// Checks that the example's first request was refused in the TLS handshake, for the
+/// certificate.
+fn assert_tls_refused(out: &Output) {
+    let stderr = failed_step(out);
+    assert!(
+        stderr.starts_with("aws-sdk-rust-example: GenerateDataKey: ")
+            && stderr.contains("invalid peer certificate"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_aws_sdk_for_rust_gets_an_attested_data_key_over_tls_with_the_verified_ca() {
     let Some(binary) = example_binary() else {
@@ -126,26 +144,17 @@ fn without_the_verified_ca_the_tls_handshake_is_refused() {
     let args = ["--key-id", key.as_str(), "--recipient", recipient.as_str()];
     // Another CA: the simulated NSM's root is not the service's CA; only what service verify
     // wrote is.
-    let out = run_example(&binary, &sim, Some(&sim.dir.join("root.pem")), &args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.starts_with("aws-sdk-rust-example: GenerateDataKey: ")
-            && stderr.contains("certificate"),
-        "{stderr}"
-    );
+    assert_tls_refused(&run_example(
+        &binary,
+        &sim,
+        Some(&sim.dir.join("root.pem")),
+        &args,
+    ));
     // No AWS_CA_BUNDLE: the platform's roots, as the SDK's default client; the enclave's own CA
     // is not among them. (The SDK asserts, in debug builds, that the platform has roots: a
     // machine without a CA store, such as a bare container, cannot run this half.)
     if Path::new(PLATFORM_ROOTS).is_dir() {
-        let out = run_example(&binary, &sim, None, &args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
-        assert!(
-            stderr.starts_with("aws-sdk-rust-example: GenerateDataKey: ")
-                && stderr.contains("certificate"),
-            "{stderr}"
-        );
+        assert_tls_refused(&run_example(&binary, &sim, None, &args));
     } else {
         eprintln!("no {PLATFORM_ROOTS}: the platform-roots half of this test did not run");
     }
@@ -166,8 +175,7 @@ fn a_mistyped_simulated_world_is_refused_before_any_request() {
         Some(&ca),
         &["--key-id", &key, "--recipient", &recipient],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let stderr = failed_step(&out);
     assert!(
         stderr.contains(&format!("no simulated world at {}", missing.display())),
         "{stderr}"
