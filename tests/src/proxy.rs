@@ -202,6 +202,30 @@ impl Sim {
         String::from_utf8_lossy(&self.service_get("/metrics").body).into_owned()
     }
 
+    /// `nitro-kms service verify` of `https_url` (this enclave's TLS endpoint, directly or through
+    /// a relay) against this world's simulated root: the attested CA, written to
+    /// `DIR/service-ca.pem`, for `AWS_CA_BUNDLE` / `--ca-bundle` / boto3's `verify=`.
+    ///
+    /// # Panics
+    /// If the check fails: these tests need an enclave whose identity verifies.
+    pub fn verified_ca(&self, https_url: &str) -> PathBuf {
+        let ca = self.dir.join("service-ca.pem");
+        let out = Command::new(crate::binary("nitro-kms"))
+            .args(["service", "verify", "--endpoint-url", https_url])
+            .arg("--trust-simulated-root")
+            .arg(self.dir.join("root.pem"))
+            .arg("--ca-out")
+            .arg(&ca)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run nitro-kms: {e}"));
+        assert!(
+            out.status.success(),
+            "service verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ca
+    }
+
     /// Runs `aws kms ARGS --endpoint-url ...` from the virtualenv with the simulation's keys
     /// (`--output json` unless ARGS choose an output).
     pub fn aws(&self, args: &[&str]) -> Output {
