@@ -33,10 +33,16 @@ pub fn venv() -> PathBuf {
 /// simulation's keys, no shared AWS files and a clean environment (`--output json` unless ARGS
 /// choose an output): add options or `HOME`, then run it.
 pub fn aws_kms_command(endpoint: &str, args: &[&str]) -> Command {
+    aws_command("kms", endpoint, args)
+}
+
+/// `aws SERVICE ARGS ...` as [`aws_kms_command`] runs `aws kms` (`sts` for
+/// `get-caller-identity`, which the endpoint answers too).
+pub fn aws_command(service: &str, endpoint: &str, args: &[&str]) -> Command {
     let venv = venv();
     let mut command = Command::new(venv.join("bin/aws"));
     command
-        .arg("kms")
+        .arg(service)
         .args(args)
         .args(["--endpoint-url", endpoint, "--region", REGION])
         .args(if args.contains(&"--output") {
