@@ -75,8 +75,9 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/app-key
 openssl pkcs8 -topk8 -nocrypt -in "$WORK/app-key.pem" -outform DER -out "$WORK/app-key.pk8"
 openssl pkey -in "$WORK/app-key.pem" -pubout -outform DER -out "$WORK/app-pub.der"
 run "$NK" attestation simulate --state-dir "$SIM" --public-key "$WORK/app-pub.der" --out "$WORK/doc.cose"
-# AWS CLI v1 cannot put binary inside a structure (v2 can, with --cli-binary-format
-# raw-in-base64-out), so this one call goes through boto3, from the same virtualenv.
+# The AWS CLI v1 of the virtualenv cannot send a Recipient (it base64-encodes the document twice;
+# README.md, "Recipient from the AWS CLI, boto3 and the SDKs", shows the forms that work), so this
+# one call goes through boto3, from the same virtualenv.
 PY="$(dirname "$AWS_BIN")/python"
 echo "\$ python: kms.generate_data_key(KeyId='alias/demo', KeySpec='AES_256', Recipient={...document...})"
 recipient_gdk() {

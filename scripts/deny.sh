@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make deny: cargo-deny over Cargo.lock with deny.toml.
+# make deny: cargo-deny over Cargo.lock and examples/aws-sdk-rust/Cargo.lock, with deny.toml.
 #
 #   licenses, bans, sources   always (offline: they need only Cargo.lock and the manifests)
 #   advisories                against the RustSec database: a local checkout named by
@@ -13,8 +13,13 @@ set -euo pipefail
 DENY=$1
 cd "$(dirname "$0")/.."
 
+# The main workspace, and examples/aws-sdk-rust: its own workspace with its own Cargo.lock (the
+# AWS SDK for Rust), held to the same deny.toml.
+SDK_EXAMPLE=(--manifest-path examples/aws-sdk-rust/Cargo.toml)
 "$DENY" --log-level error --locked check licenses bans sources
 echo "cargo deny: licenses, bans, sources ok"
+"$DENY" --log-level error --locked "${SDK_EXAMPLE[@]}" --config deny.toml check licenses bans sources
+echo "cargo deny: licenses, bans, sources ok (examples/aws-sdk-rust)"
 
 if [ -n "${NITRO_KMS_ADVISORY_DB:-}" ]; then
   # cargo-deny reads a database from DB_PATH/<name>: give it the checkout under a temp path.
@@ -24,9 +29,11 @@ if [ -n "${NITRO_KMS_ADVISORY_DB:-}" ]; then
   sed "s|^\[advisories\]|[advisories]\ndb-path = \"$DB\"\ndb-urls = [\"https://github.com/rustsec/advisory-db\"]|" deny.toml >"$cfg"
   git clone -q "$NITRO_KMS_ADVISORY_DB" "$DB/advisory-db-3157b0e258782691"
   "$DENY" --log-level warn --config "$cfg" --offline --locked check advisories
+  "$DENY" --log-level warn --config "$cfg" --offline --locked "${SDK_EXAMPLE[@]}" check advisories
   echo "cargo deny: advisories ok (database: $NITRO_KMS_ADVISORY_DB at $(git -C "$NITRO_KMS_ADVISORY_DB" log -1 --format=%cs))"
 elif timeout 10 git ls-remote https://github.com/rustsec/advisory-db HEAD >/dev/null 2>&1; then
   "$DENY" --log-level warn --locked check advisories
+  "$DENY" --log-level warn --locked "${SDK_EXAMPLE[@]}" --config deny.toml check advisories
   echo "cargo deny: advisories ok (fetched from GitHub)"
 elif [ "${NITRO_KMS_SKIP_ADVISORIES:-}" = 1 ]; then
   echo "cargo deny: advisories NOT checked (NITRO_KMS_SKIP_ADVISORIES=1): github.com is not" \

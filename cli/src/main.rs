@@ -15,9 +15,11 @@
 //! - `nitro-kms service verify --endpoint-url URL ... --ca-out FILE` — verify a nitro-kms
 //!   service's attested identity and write its CA for `--ca-bundle`.
 //!
-//! Exit codes follow the AWS CLI where it has one: 0 success, 252 usage error, 255 other failure;
-//! a failed verification or decryption exits 1 with one line naming what failed. A closed pipe on
-//! standard output (`nitro-kms list-keys | head -c1`) is a normal end: status 0, no message.
+//! Exit codes follow the AWS CLI v2 where it has one: 0 success, 252 usage error (always one line,
+//! `nitro-kms: error: ...`, before anything is sent), 254 an error the service answered, 255 other
+//! failure (a connection refused too); a failed verification or decryption exits 1 with one line
+//! naming what failed. A closed pipe on standard output (`nitro-kms list-keys | head -c1`) is a
+//! normal end: status 0, no message.
 //!
 //! The layout:
 //!
@@ -42,6 +44,8 @@ mod text;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::error::CliError;
 
 /// nitro-kms command line.
 #[derive(Parser, Debug)]
@@ -86,19 +90,20 @@ fn main() -> ExitCode {
         use commands::kms::KmsOutcome;
         return match commands::kms::run(op, op_args) {
             KmsOutcome::Done => ExitCode::SUCCESS,
-            KmsOutcome::Usage(m) => {
-                eprintln!("nitro-kms: error: {m}");
-                ExitCode::from(252)
-            }
+            KmsOutcome::Usage(m) => usage_error(&m),
+            // The AWS CLI's form: an empty line, then the message.
             KmsOutcome::Service(m) => {
                 eprintln!("\n{m}");
-                ExitCode::from(254)
+                ExitCode::from(error::SERVICE_EXIT)
             }
             KmsOutcome::Other(m) => {
                 eprintln!("\n{m}");
-                ExitCode::from(255)
+                ExitCode::from(error::OTHER_EXIT)
             }
         };
+    }
+    if let Some(message) = op_name.and_then(|name| commands::kms::not_served(name)) {
+        return usage_error(&message);
     }
     // The KMS operations are not clap subcommands: `--help` (and `help`) lists them after clap's.
     let parsed = Cli::command()
@@ -108,10 +113,17 @@ fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            // --help and --version are not errors; everything else is a usage error (252, as the AWS CLI).
-            let code = if e.use_stderr() { 252 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
+            // --help and --version are not errors. `nitro-kms` alone prints the help, as a usage
+            // error; every other usage error is one line (252, as the AWS CLI).
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = e.print();
+                return ExitCode::from(error::USAGE_EXIT);
+            }
+            return usage_error(&error::clap_usage_line(&e.to_string()));
         }
     };
     let result = match cli.command {
@@ -123,9 +135,16 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(m)) => usage_error(&m),
         Err(e) => {
             eprintln!("nitro-kms: {e}");
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Prints a usage error as its one line and answers 252: nothing was sent.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("nitro-kms: error: {}", error::one_line(message));
+    ExitCode::from(error::USAGE_EXIT)
 }

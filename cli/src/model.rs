@@ -80,6 +80,8 @@ pub struct Shape {
     pub values: Vec<String>,
     /// List element.
     pub member: Option<ShapeRef>,
+    /// Map key (its type is shown by `--help`).
+    pub key: Option<ShapeRef>,
     /// Map value.
     pub value: Option<ShapeRef>,
     /// Minimum value (integers) or length (strings, blobs, lists).

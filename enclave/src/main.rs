@@ -52,6 +52,7 @@ use nitro_kms_enclave::storage::{seal, seal_root, sealing_key};
 use nitro_kms_enclave::tls::{ServiceTls, TlsSettings};
 use nitro_kms_enclave::{clock, deletion, http};
 use nitro_kms_wire::Limits;
+use nitro_kms_wire::logging;
 use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
 
@@ -87,8 +88,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to standard error as the proxy does: `--log-format text` (default) or `json` (one JSON
-/// object a line), the level from `RUST_LOG` (an `EnvFilter`, default `info`).
+/// Logs to standard error as the proxy does ([`logging`]): `--log-format text` (default, colour
+/// only on a terminal) or `json` (one JSON object a line, panics included), the level from
+/// `RUST_LOG` (an `EnvFilter`, default `info`).
 ///
 /// Unlike the proxy, records of the `log` crate are not bridged into tracing: the enclave holds
 /// the keys, so only its own events (reviewed to carry no plaintext, key or credential) are
@@ -96,17 +98,10 @@ fn main() -> ExitCode {
 /// dependency that logs through `log` today, aws-nitro-enclaves-nsm-api, only says whether
 /// `/dev/nsm` opened, which the enclave reports itself.
 fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    // Only fails when a subscriber is installed already, and this is the only place that does.
-    let _ = if format == "json" {
-        tracing::subscriber::set_global_default(builder.json().finish())
-    } else {
-        tracing::subscriber::set_global_default(builder.finish())
-    };
+    logging::init(
+        logging::Format::from_flag(format),
+        logging::LogCrate::Ignore,
+    );
 }
 
 /// `--check-config FILE [--production]`: prints the notes, then `ok ...` on standard output

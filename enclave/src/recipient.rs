@@ -57,6 +57,9 @@ impl RecipientVerifier {
             .as_ref()
             .map(Blob::as_bytes)
             .ok_or_else(|| KmsError::validation("Recipient.AttestationDocument is required."))?;
+        if is_base64_text(document) {
+            return Err(invalid(DOUBLE_ENCODED));
+        }
         let mut first_error: Option<AttestationError> = None;
         for verifier in &self.verifiers {
             match verifier.verify_at(document, now) {
@@ -115,8 +118,44 @@ impl AttestedRecipient {
     }
 }
 
+/// Why a document that is base64 text is refused, and how to send it instead. The AWS CLI v1
+/// base64-encodes a blob inside a structure once more than it was given (it has no
+/// `--cli-binary-format`, and `fileb://` is not read inside shorthand or JSON), so no CLI v1 form
+/// sends a document's bytes. Real AWS KMS refuses such a document too: accepting it here would
+/// make a simulation that works where production fails, so the refusal only says what happened.
+const DOUBLE_ENCODED: &str = "the document is base64 text, not a COSE_Sign1 structure: it was \
+     base64-encoded twice, as the AWS CLI v1 does for a blob inside a structure. Send the \
+     document's bytes with the AWS CLI v2 (AttestationDocument=<base64 of the document>), boto3 \
+     or any AWS SDK, or `nitro-kms ... --recipient nsm|simulated:DIR`.";
+
+/// Whether `document` is base64 text instead of a COSE_Sign1 document: it does not start as one
+/// (a CBOR array of four, `0x84`, or the COSE_Sign1 tag 18, `0xd2`, with which every real
+/// document starts, so none is taken for text), and, line breaks aside (`base64` wraps its output
+/// unless told `-w0`), it is nothing but the standard base64 alphabet and decodes as base64.
+fn is_base64_text(document: &[u8]) -> bool {
+    use base64::Engine;
+    if matches!(document.first(), Some(0x84) | Some(0xd2)) {
+        return false;
+    }
+    let text: Vec<u8> = document
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\n' | b'\r'))
+        .collect();
+    !text.is_empty()
+        && text
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && base64::engine::general_purpose::STANDARD
+            .decode(&text)
+            .is_ok()
+}
+
 fn invalid(reason: &str) -> KmsError {
     KmsError::validation(format!(
         "The attestation document in Recipient is not valid: {reason}"
     ))
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,7 +17,8 @@
 //!   `Sync`s) and which of them is up and caught up;
 //! - [`admin`]: `--admin-listen`, the proxy's own `/healthz` and `/metrics` ([`metrics`]:
 //!   connections, bytes, control links, sealed-state position, egress);
-//! - [`simulation`]: `--simulate`, the enclave as a supervised child process;
+//! - [`simulation`]: `--simulate`, the enclave as a supervised child process ([`exit_status`]:
+//!   how its end is logged);
 //! - [`egress`]: `--egress`, the HTTP CONNECT relays through which the enclave reaches AWS KMS.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -26,6 +27,7 @@
 pub mod admin;
 pub mod egress;
 pub mod enclave_credentials;
+pub mod exit_status;
 pub mod metrics;
 pub mod relay;
 pub mod router;

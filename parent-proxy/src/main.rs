@@ -41,6 +41,7 @@ use nitro_kms_proxy::router::Router;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
 use nitro_kms_proxy::{enclave_credentials, sealed_credentials, stopped};
 use nitro_kms_wire::Limits;
+use nitro_kms_wire::logging;
 use nitro_kms_wire::transport::{self, Address};
 use tokio::sync::watch;
 
@@ -128,30 +129,26 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if args.log_format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+    let format = logging::Format::from_flag(&args.log_format);
+    logging::init(format, logging::LogCrate::Bridge);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("nitro-kms-proxy: cannot start the runtime: {e}");
+            logging::last_words(
+                format,
+                "nitro-kms-proxy",
+                &format!("cannot start the runtime: {e}"),
+            );
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(run(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, e)) => {
-            eprintln!("nitro-kms-proxy: {e}");
+            logging::last_words(format, "nitro-kms-proxy", &e);
             ExitCode::from(code)
         }
     }

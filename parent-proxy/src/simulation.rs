@@ -4,10 +4,11 @@
 //! one the proxy relays client connections to) on `enclave-http.sock` beside it
 //! ([`http_socket_path`]); the settings that are the enclave's now (caller credentials, body
 //! size, HTTP deadlines) are handed on as [`ChildConfig::extra_args`]. The proxy keeps it
-//! running: when the child dies it is restarted (logged and counted); on shutdown it gets
-//! SIGTERM, then SIGKILL after a grace period.
+//! running: when the child dies it is restarted (a WARN saying how it ended, `signal 9` or
+//! `status 1`, and counted); on shutdown it gets SIGTERM, then SIGKILL after a grace period.
 
 use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
+use crate::exit_status::describe_exit;
 use crate::metrics::Metrics;
 
 /// How the enclave child is run.
@@ -84,7 +86,17 @@ fn terminate(child: &Child) {
     }
 }
 
+/// How long after the child exits on its own the proxy waits before starting it again.
+const RESTART_PAUSE: Duration = Duration::from_millis(500);
+
+/// How long a stopping child has between SIGTERM and SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
 /// Runs and restarts the child until `shutdown` flips; then stops it.
+///
+/// An intended stop is not a failure and is not logged as one: the proxy's own "shutting down"
+/// is the line that says so, and a clean end of the child is only a debug event. A child that
+/// ends while the proxy is not stopping is a WARN with how it ended (`signal 9`, `status 1`).
 pub async fn supervise(
     config: ChildConfig,
     metrics: Arc<Metrics>,
@@ -100,19 +112,51 @@ pub async fn supervise(
         first = false;
         tracing::info!(pid = child.id(), socket = %config.socket.display(), "enclave started");
         tokio::select! {
-            status = child.wait() => {
-                tracing::warn!(status = ?status.ok(), "the enclave exited; restarting it");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
+            biased;
             _ = crate::stopped(&mut shutdown) => {
-                terminate(&child);
-                if tokio::time::timeout(Duration::from_secs(10), child.wait()).await.is_err() {
-                    let _ = child.kill().await;
-                }
-                tracing::info!("enclave stopped");
+                stop(&mut child).await;
                 return Ok(());
             }
+            status = child.wait() => {
+                // A Ctrl-C on a terminal signals the whole process group, so the child may end
+                // on it a moment before this process's own shutdown flag flips: wait for the
+                // flag as long as a restart would wait anyway.
+                let stopping = tokio::time::timeout(RESTART_PAUSE, crate::stopped(&mut shutdown))
+                    .await
+                    .is_ok();
+                match status {
+                    Ok(status) if stopping => log_stopped(status),
+                    Ok(status) => tracing::warn!(status = %describe_exit(status),
+                        "the enclave exited; restarting it"),
+                    Err(e) => tracing::warn!(error = %e, "lost track of the enclave"),
+                }
+                if stopping {
+                    return Ok(());
+                }
+            }
         }
+    }
+}
+
+/// Stops the child on shutdown: SIGTERM, then SIGKILL after [`STOP_GRACE`].
+async fn stop(child: &mut Child) {
+    terminate(child);
+    match tokio::time::timeout(STOP_GRACE, child.wait()).await {
+        Ok(Ok(status)) => log_stopped(status),
+        Ok(Err(e)) => tracing::warn!(error = %e, "lost track of the enclave while stopping it"),
+        Err(_) => {
+            tracing::warn!(grace = ?STOP_GRACE, "the enclave did not stop after SIGTERM; killing it");
+            let _ = child.kill().await;
+        }
+    }
+}
+
+/// How a child asked to stop ended: a debug event when it exited 0, a WARN otherwise.
+fn log_stopped(status: ExitStatus) {
+    if status.success() {
+        tracing::debug!(status = %describe_exit(status), "enclave stopped");
+    } else {
+        tracing::warn!(status = %describe_exit(status), "the enclave did not stop cleanly");
     }
 }
 

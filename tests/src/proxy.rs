@@ -29,20 +29,6 @@ pub fn venv() -> PathBuf {
     dir
 }
 
-/// The project's `nitro-kms` CLI running `ARGS` against `endpoint` with the simulation's keys and
-/// region (and no profile), as the tests run it beside the AWS CLI.
-pub fn nitro_kms_command(endpoint: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(crate::binary("nitro-kms"));
-    command
-        .args(args)
-        .args(["--endpoint-url", endpoint])
-        .env_remove("AWS_PROFILE")
-        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
-        .env("AWS_DEFAULT_REGION", REGION);
-    command
-}
-
 /// The JSON the AWS CLI printed for a call that must succeed (`Null` when it printed nothing, as
 /// for an operation without output); panics with the CLI's stderr otherwise.
 #[track_caller]
@@ -77,10 +63,16 @@ pub fn assert_aws_error(out: &Output, code: &str, message: &str) {
 /// simulation's keys, no shared AWS files and a clean environment (`--output json` unless ARGS
 /// choose an output): add options or `HOME`, then run it.
 pub fn aws_kms_command(endpoint: &str, args: &[&str]) -> Command {
+    aws_command("kms", endpoint, args)
+}
+
+/// `aws SERVICE ARGS ...` as [`aws_kms_command`] runs `aws kms` (`sts` for
+/// `get-caller-identity`, which the endpoint answers too).
+pub fn aws_command(service: &str, endpoint: &str, args: &[&str]) -> Command {
     let venv = venv();
     let mut command = Command::new(venv.join("bin/aws"));
     command
-        .arg("kms")
+        .arg(service)
         .args(args)
         .args(["--endpoint-url", endpoint, "--region", REGION])
         .args(if args.contains(&"--output") {
@@ -92,6 +84,23 @@ pub fn aws_kms_command(endpoint: &str, args: &[&str]) -> Command {
         .env("PATH", venv.join("bin"))
         .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    command
+}
+
+/// `nitro-kms ARGS --endpoint-url ENDPOINT` with the simulation's keys and region and no shared
+/// AWS files or profile: add options or environment (wrong credentials), then run it.
+pub fn nitro_kms_command(endpoint: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(crate::binary("nitro-kms"));
+    command
+        .args(args)
+        .args(["--endpoint-url", endpoint])
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_ACCESS_KEY_ID", SIMULATION_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", SIMULATION_SECRET_ACCESS_KEY)
+        .env("AWS_DEFAULT_REGION", REGION)
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
     command
@@ -229,6 +238,30 @@ impl Sim {
         String::from_utf8_lossy(&self.service_get("/metrics").body).into_owned()
     }
 
+    /// `nitro-kms service verify` of `https_url` (this enclave's TLS endpoint, directly or through
+    /// a relay) against this world's simulated root: the attested CA, written to
+    /// `DIR/service-ca.pem`, for `AWS_CA_BUNDLE` / `--ca-bundle` / boto3's `verify=`.
+    ///
+    /// # Panics
+    /// If the check fails: these tests need an enclave whose identity verifies.
+    pub fn verified_ca(&self, https_url: &str) -> PathBuf {
+        let ca = self.dir.join("service-ca.pem");
+        let out = Command::new(crate::binary("nitro-kms"))
+            .args(["service", "verify", "--endpoint-url", https_url])
+            .arg("--trust-simulated-root")
+            .arg(self.dir.join("root.pem"))
+            .arg("--ca-out")
+            .arg(&ca)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run nitro-kms: {e}"));
+        assert!(
+            out.status.success(),
+            "service verify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ca
+    }
+
     /// Runs `aws kms ARGS --endpoint-url ...` from the virtualenv with the simulation's keys
     /// (`--output json` unless ARGS choose an output).
     pub fn aws(&self, args: &[&str]) -> Output {
@@ -236,6 +269,20 @@ impl Sim {
             .env("HOME", &self.dir)
             .output()
             .unwrap_or_else(|e| panic!("cannot run aws: {e}"))
+    }
+
+    /// `nitro-kms ARGS --endpoint-url ...` with the simulation's keys ([`nitro_kms_command`]).
+    pub fn nitro_kms_command(&self, args: &[&str]) -> Command {
+        let mut command = nitro_kms_command(&self.endpoint, args);
+        command.env("HOME", &self.dir);
+        command
+    }
+
+    /// Runs `nitro-kms ARGS --endpoint-url ...` with the simulation's keys ([`Sim::nitro_kms_command`]).
+    pub fn nitro_kms(&self, args: &[&str]) -> Output {
+        self.nitro_kms_command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run nitro-kms: {e}"))
     }
 
     /// Runs a Python script from the virtualenv with the endpoint and keys in its environment.
@@ -276,7 +323,18 @@ impl Sim {
     }
 
     /// Sends SIGTERM and waits; returns the exit code.
-    pub fn terminate(mut self) -> Option<i32> {
+    pub fn terminate(self) -> Option<i32> {
+        self.terminate_with_log().0
+    }
+
+    /// Like [`Sim::terminate`], and returns the proxy's whole log too (its file goes with the
+    /// simulation's directory): what the shutdown logged.
+    pub fn terminate_with_log(mut self) -> (Option<i32>, String) {
+        let code = self.stop_with_sigterm();
+        (code, self.log_text())
+    }
+
+    fn stop_with_sigterm(&mut self) -> Option<i32> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

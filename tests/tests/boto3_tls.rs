@@ -18,20 +18,7 @@ fn boto3_over_tls_trusts_the_ca_that_service_verify_wrote_and_nothing_else() {
     // One answer through the proxy: the enclave is ready, its identity in place.
     let _ready = list_key_ids(&sim);
     let relay = HostileParent::start(sim.dir.join("enclave-http.sock"));
-    let ca = sim.dir.join("service-ca.pem");
-    let verified = Command::new(nitro_kms_tests::binary("nitro-kms"))
-        .args(["service", "verify", "--endpoint-url", &relay.url()])
-        .arg("--trust-simulated-root")
-        .arg(sim.dir.join("root.pem"))
-        .arg("--ca-out")
-        .arg(&ca)
-        .output()
-        .unwrap();
-    assert!(
-        verified.status.success(),
-        "service verify: {}",
-        String::from_utf8_lossy(&verified.stderr)
-    );
+    let ca = sim.verified_ca(&relay.url());
 
     let venv = venv();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/boto3_tls.py");

@@ -2,7 +2,8 @@
 //! The `nitro-kms` binary's errors for the mistakes a newcomer makes first, each one line and with
 //! the AWS CLI's exit code for a usage error (252), before any request is sent: a
 //! `--recipient simulated:DIR` with no simulated world there (it is not created), `--recipient nsm`
-//! outside a Nitro enclave, and key files accepted as PEM as well as DER.
+//! outside a Nitro enclave (for the KMS subcommands and `bench`, the commands that open the NSM),
+//! and key files accepted as PEM as well as DER.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -75,21 +76,24 @@ fn nsm_outside_an_enclave_says_so_in_one_line() {
     if Path::new("/dev/nsm").exists() {
         return; // inside a Nitro enclave: nothing to refuse
     }
-    let out = nitro_kms(&[
-        "generate-random",
-        "--number-of-bytes",
-        "8",
-        "--recipient",
-        "nsm",
-    ]);
-    assert_eq!(out.status.code(), Some(252));
-    let message = one_line_stderr(&out);
-    assert!(
-        message.contains(
-            "not inside a Nitro enclave (no /dev/nsm); use --recipient simulated:DIR for local development"
-        ),
-        "{message}"
-    );
+    // The commands that open the NSM: the KMS subcommands and `bench`.
+    let commands: [&[&str]; 2] = [
+        &["generate-random", "--number-of-bytes", "8"],
+        &["bench", "--key-id", "alias/app", "--requests", "1"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.extend(["--endpoint-url", "http://127.0.0.1:9", "--recipient", "nsm"]);
+        let out = nitro_kms(&args);
+        assert_eq!(out.status.code(), Some(252), "{command:?}");
+        let message = one_line_stderr(&out);
+        assert!(
+            message.contains(
+                "not inside a Nitro enclave (no /dev/nsm); use --recipient simulated:DIR for local development"
+            ),
+            "{command:?}: {message}"
+        );
+    }
 }
 
 #[test]

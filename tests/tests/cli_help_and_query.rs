@@ -86,6 +86,62 @@ fn operation_help_is_shown_in_every_aws_cli_form() {
 }
 
 #[test]
+fn options_with_parts_show_their_members_and_shorthand_as_the_aws_cli() {
+    let help = stdout(&nk(None, &["generate-data-key", "help"]));
+    for expected in [
+        "\n  --recipient (structure) [optional]\n",
+        "\n      KeyEncryptionAlgorithm -> (string)\n      AttestationDocument -> (blob)\n",
+        "\n      Shorthand Syntax:\n        KeyEncryptionAlgorithm=string,AttestationDocument=blob\n",
+        "\n      Syntax:\n        string string ...\n",
+    ] {
+        assert!(help.contains(expected), "{expected:?} not in:\n{help}");
+    }
+    let help = stdout(&nk(None, &["tag-resource", "--help"]));
+    assert!(
+        help.contains("      TagKey -> (string)\n      TagValue -> (string)\n      Shorthand Syntax:\n        TagKey=string,TagValue=string ...\n"),
+        "{help}"
+    );
+}
+
+#[test]
+fn query_on_an_answer_without_a_body_is_the_aws_clis() {
+    let sim = Sim::start(&[]);
+    let created = nk(
+        Some(&sim),
+        &[
+            "create-key",
+            "--query",
+            "KeyMetadata.KeyId",
+            "--output",
+            "text",
+        ],
+    );
+    let key_id = stdout(&created).trim().to_owned();
+    for query in ["KeyId", "length(@)", "@"] {
+        for output in ["json", "text", "table"] {
+            let args = [
+                "enable-key",
+                "--key-id",
+                &key_id,
+                "--query",
+                query,
+                "--output",
+                output,
+            ];
+            let theirs = sim.aws(&args);
+            let ours = nk(Some(&sim), &args);
+            assert_eq!(ours.status.code(), Some(0), "{args:?}");
+            assert_eq!(ours.status.code(), theirs.status.code(), "{args:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stdout),
+                String::from_utf8_lossy(&theirs.stdout),
+                "{args:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn usage_errors_exit_252_with_one_line() {
     for args in [
         &["list-keys", "--no-such-option", "x"][..],

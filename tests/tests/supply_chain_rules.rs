@@ -7,11 +7,25 @@
 //! - no `unsafe` block, function, impl or trait anywhere in the crates' sources — not even in the
 //!   NSM driver, which talks to `/dev/nsm` through `aws-nitro-enclaves-nsm-api`'s safe API;
 //! - `#![deny(clippy::unwrap_used, clippy::expect_used)]` at the root of every crate that ships
-//!   (tests may allow them: a panic there is a failed test).
+//!   (tests may allow them: a panic there is a failed test);
+//! - `examples/aws-sdk-rust`, its own workspace so the AWS SDK stays out of the main build, states
+//!   the same lints itself (it cannot inherit them) and its sources are checked with the members'.
+//!   It calls rustls only to check the CA file it hands the SDK: the crypto it does (RSA key pair,
+//!   CMS envelope, SHA-256) goes through nitro-kms-attest and nitro-kms-crypto.
 
 use std::path::{Path, PathBuf};
 
-use nitro_kms_tests::{workspace_members as crates, workspace_root as root};
+use nitro_kms_tests::{workspace_members, workspace_root as root};
+
+/// The example that is a workspace of its own (excluded by the root manifest).
+const SDK_EXAMPLE: &str = "examples/aws-sdk-rust";
+
+/// Every crate whose sources these rules cover: the workspace's members and [`SDK_EXAMPLE`].
+fn crates() -> Vec<String> {
+    let mut crates = workspace_members();
+    crates.push(SDK_EXAMPLE.to_owned());
+    crates
+}
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
@@ -36,13 +50,46 @@ fn the_workspace_forbids_unsafe_and_every_crate_inherits_its_lints() {
         table.contains("unsafe_code = \"forbid\""),
         "[workspace.lints.rust] must forbid unsafe_code:\n{table}"
     );
-    for krate in crates() {
+    for krate in workspace_members() {
         let manifest = std::fs::read_to_string(root().join(&krate).join("Cargo.toml")).unwrap();
         assert!(
             manifest.contains("[lints]\nworkspace = true"),
             "{krate}/Cargo.toml must inherit the workspace lints"
         );
     }
+}
+
+#[test]
+fn the_sdk_example_is_its_own_workspace_with_the_same_lints() {
+    let root_manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(
+        root_manifest.contains(&format!("exclude = [\"{SDK_EXAMPLE}\"]")),
+        "the root Cargo.toml must exclude {SDK_EXAMPLE}"
+    );
+    let manifest = std::fs::read_to_string(root().join(SDK_EXAMPLE).join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("\n[workspace]\n"),
+        "{SDK_EXAMPLE}: no [workspace]"
+    );
+    let lints = manifest
+        .split("[lints.rust]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[profile").next())
+        .unwrap_or_else(|| panic!("{SDK_EXAMPLE}/Cargo.toml has no [lints.rust]"));
+    for lint in [
+        "unsafe_code = \"forbid\"",
+        "unwrap_used = \"deny\"",
+        "expect_used = \"deny\"",
+    ] {
+        assert!(
+            lints.contains(lint),
+            "{SDK_EXAMPLE}/Cargo.toml lacks {lint}"
+        );
+    }
+    assert!(
+        std::fs::read_to_string(root().join(SDK_EXAMPLE).join("Cargo.lock")).is_ok(),
+        "{SDK_EXAMPLE} builds with --locked: its Cargo.lock is committed"
+    );
 }
 
 #[test]
@@ -101,6 +148,7 @@ fn every_shipped_crate_root_denies_unwrap_and_expect() {
         "cli/src/main.rs",
         "common/crypto/src/lib.rs",
         "examples/envelope-file/src/main.rs",
+        "examples/aws-sdk-rust/src/main.rs",
     ] {
         assert!(
             roots.iter().any(|r| r == must),

@@ -64,7 +64,8 @@
 //!
 //! The byte streams are [`transport`] ([`transport::address`]: addresses and their parsing;
 //! [`transport::listener`]: listening and accepting; [`transport::stream`]: connecting and the
-//! stream type; [`transport::error`]: its errors), [`http_connect`] and [`shutdown`].
+//! stream type; [`transport::error`]: its errors), [`http_connect`] and [`shutdown`]. With the
+//! `logging` feature, `logging` is the log set-up both binaries share (format, colour, panics).
 //!
 //! Modules depend on each other in one direction: `error` <- `limits` <- `message` <- `frame` <-
 //! `io` <- `hello`, and `transport` <- `http_connect`.
@@ -238,6 +239,8 @@ pub mod hello;
 pub mod http_connect;
 pub mod io;
 mod limits;
+#[cfg(feature = "logging")]
+pub mod logging;
 pub mod message;
 pub mod shutdown;
 pub mod transport;

@@ -8,16 +8,25 @@
 //! 2. [`read_body`]: the body, into one buffer no larger than `--max-body`, within a deadline.
 //! 3. [`HeaderCheck::verify_body`]: the signature over the headers and that body.
 //!
+//! [`authenticate`] runs the three for a request to a given service (`kms`, or `sts` for
+//! [`super::sts`]).
+//!
 //! The principal that comes out is the access key's, as configured in the enclave: no header of
 //! the request (whatever a relay adds) names the caller.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http_body_util::BodyExt;
+use hyper::Request;
 use hyper::body::{Body, Bytes};
 use hyper::http::HeaderMap;
-use nitro_kms_api::sigv4::{AccessKeyStore, ENCLAVE_SIGNED_HEADERS, HeaderCheck};
+use hyper::http::request::Parts;
+use nitro_kms_api::sigv4::{
+    AccessKeyStore, ENCLAVE_SIGNED_HEADERS, HeaderCheck, SignedRequest, Verified,
+};
 use nitro_kms_api::{KmsError, sigv4};
+
+use super::limits::HttpLimits;
 
 /// The request's headers as SigV4 sees them: lower-case names (as hyper gives them) and the
 /// values that are text (a value that is not cannot have been signed by an SDK).
@@ -43,6 +52,57 @@ pub fn check_headers<'a>(
     now: i64,
 ) -> Result<HeaderCheck<'a>, KmsError> {
     sigv4::check_headers(headers, access_keys, region, now, &ENCLAVE_SIGNED_HEADERS)
+}
+
+/// A request whose signature verified: its head, its body and who signed it.
+#[derive(Debug)]
+pub struct Authenticated {
+    /// The request's head (method, URI, headers).
+    pub parts: Parts,
+    /// Its body, read whole within the limits.
+    pub body: Vec<u8>,
+    /// Who signed it: the principal configured for its access key.
+    pub verified: Verified,
+}
+
+/// The three steps for a request to `service` (`kms`, or `sts` for [`super::sts`]) that must
+/// sign `required_signed`, against `access_keys` and `region`, the body bounded by `limits`.
+pub async fn authenticate<B>(
+    req: Request<B>,
+    access_keys: &AccessKeyStore,
+    region: &str,
+    service: &str,
+    required_signed: &[&str],
+    limits: &HttpLimits,
+) -> Result<Authenticated, KmsError>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
+    let (parts, body) = req.into_parts();
+    let headers = header_pairs(&parts.headers);
+    let checked = sigv4::check_service_headers(
+        &headers,
+        access_keys,
+        region,
+        service,
+        unix_now(),
+        required_signed,
+    )?;
+    // Only now, with the caller's access key known, is a byte of the body read.
+    let body = read_body(body, limits.max_body, limits.body_timeout).await?;
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: headers.clone(),
+        body: &body,
+    };
+    let verified = checked.verify_body(&signed)?;
+    Ok(Authenticated {
+        parts,
+        body,
+        verified,
+    })
 }
 
 /// Step 2: reads `body` into one buffer of at most `max` bytes within `deadline`. A declared

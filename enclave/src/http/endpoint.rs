@@ -3,6 +3,9 @@
 //! - `POST /` with `X-Amz-Target: TrentService.<Operation>` and a JSON body, signed with SigV4:
 //!   authenticated here ([`super::authenticate`]), then answered by the service
 //!   ([`super::answer`]) for the principal verified here;
+//! - `POST /` with a form body (`Action=GetCallerIdentity&Version=2011-06-15`) and no
+//!   `X-Amz-Target`, signed with SigV4 for `sts`: STS `GetCallerIdentity`, in the query
+//!   protocol ([`super::sts`]);
 //! - `GET /healthz`: 200 once the service is ready (its sealed state loaded), 503 before;
 //! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]);
 //! - `GET /.well-known/nitro-kms/{attestation?nonce=HEX,ca.pem,provisioning-key.der}`: the
@@ -19,17 +22,17 @@ use std::time::Instant;
 
 use hyper::body::Incoming;
 use hyper::{Method, Request};
-use nitro_kms_api::sigv4::SignedRequest;
+use nitro_kms_api::sigv4::{self, ENCLAVE_SIGNED_HEADERS};
 use nitro_kms_api::{KmsError, Operation, http_endpoint};
 
 use super::access_keys::AccessKeys;
 use super::answer::answer;
-use super::authenticate::{check_headers, header_pairs, read_body, unix_now};
+use super::authenticate::{Authenticated, authenticate};
 use super::identity_slot::IdentitySlot;
 use super::limits::HttpLimits;
-use super::metrics::HttpMetrics;
+use super::metrics::{HttpMetrics, STS_GET_CALLER_IDENTITY};
 use super::response::{Answer, kms_error, response};
-use super::well_known;
+use super::{sts, well_known};
 use crate::context::ServiceSlot;
 use crate::replica_forward::ReplicaForward;
 
@@ -87,6 +90,7 @@ impl HttpEndpoint {
             (&Method::GET, path) if well_known::is_well_known(path) => {
                 well_known::answer(&self.identity, path, req.uri().query()).await
             }
+            (&Method::POST, _) if sts::is_query_request(req.headers()) => self.sts(req).await,
             (&Method::POST, _) => self.kms(req).await,
             _ => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
@@ -100,27 +104,22 @@ impl HttpEndpoint {
     /// operation for the verified principal.
     async fn kms(&self, req: Request<Incoming>) -> Answer {
         let started = Instant::now();
-        let (parts, body) = req.into_parts();
-        let headers = header_pairs(&parts.headers);
         let access_keys = self.access_keys.current();
-        let checked = match check_headers(&headers, &access_keys, &self.region, unix_now()) {
-            Ok(checked) => checked,
-            // Refused before a byte of the body is read.
-            Err(e) => return self.refuse(&e),
-        };
-        let body = match read_body(body, self.limits.max_body, self.limits.body_timeout).await {
-            Ok(body) => body,
-            Err(e) => return self.refuse(&e),
-        };
-        let signed = SignedRequest {
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            query: parts.uri.query().unwrap_or(""),
-            headers: headers.clone(),
-            body: &body,
-        };
-        let verified = match checked.verify_body(&signed) {
-            Ok(verified) => verified,
+        let Authenticated {
+            parts,
+            body,
+            verified,
+        } = match authenticate(
+            req,
+            &access_keys,
+            &self.region,
+            sigv4::SERVICE,
+            &ENCLAVE_SIGNED_HEADERS,
+            &self.limits,
+        )
+        .await
+        {
+            Ok(authenticated) => authenticated,
             Err(e) => return self.refuse(&e),
         };
         let target = parts
@@ -161,6 +160,49 @@ impl HttpEndpoint {
         );
         // Operations without output answer an empty body, as AWS does.
         response(status, reply.body, http_endpoint::KMS_JSON_CONTENT_TYPE)
+    }
+
+    /// An STS query-protocol request: the same steps as [`Self::kms`], with the scope's service
+    /// `sts`, answered in XML for the verified principal (no policy: `GetCallerIdentity` needs
+    /// no permission).
+    async fn sts(&self, req: Request<Incoming>) -> Answer {
+        let started = Instant::now();
+        let request_id = http_endpoint::request_id();
+        let access_keys = self.access_keys.current();
+        let Authenticated { body, verified, .. } = match authenticate(
+            req,
+            &access_keys,
+            &self.region,
+            sts::SERVICE,
+            &sts::SIGNED_HEADERS,
+            &self.limits,
+        )
+        .await
+        {
+            Ok(authenticated) => authenticated,
+            Err(e) => return self.refuse_sts(&e, &request_id),
+        };
+        let reply = sts::reply(&body, &verified.principal);
+        let status = reply.status();
+        self.metrics.record_sts(status, started.elapsed());
+        tracing::debug!(
+            operation = STS_GET_CALLER_IDENTITY,
+            status,
+            principal = %verified.principal,
+            "nitro-kms-enclave: answered over HTTP"
+        );
+        sts::answer(&reply, &request_id)
+    }
+
+    /// Counts and answers, in STS's XML, an STS request refused before it was authenticated.
+    fn refuse_sts(&self, error: &KmsError, request_id: &str) -> Answer {
+        self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+        let error = sts::refusal(error);
+        tracing::info!(
+            error = error.code,
+            "nitro-kms-enclave: HTTP request refused"
+        );
+        sts::error_answer(&error, request_id)
     }
 
     /// Counts and answers a request refused before it reached an operation.

@@ -2,13 +2,18 @@
 //! request metrics (`nitro_kms_requests_total`, `nitro_kms_errors_total`,
 //! `nitro_kms_request_duration_seconds`, `nitro_kms_rejected_total`, `nitro_kms_in_flight`,
 //! `nitro_kms_connections_refused_total`), so dashboards keep working when the proxy becomes a
-//! relay. Counts and latencies only: nothing about keys, callers or payloads. All atomics.
+//! relay. STS `GetCallerIdentity` ([`super::sts`]) is counted beside the KMS operations, under
+//! the label `sts:GetCallerIdentity` (its IAM action name), so KMS dashboards see it without a
+//! new metric. Counts and latencies only: nothing about keys, callers or payloads. All atomics.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use nitro_kms_api::Operation;
+
+/// The `operation` label of STS `GetCallerIdentity` answers (its IAM action name).
+pub const STS_GET_CALLER_IDENTITY: &str = "sts:GetCallerIdentity";
 
 /// Upper bounds of the latency histogram buckets, in seconds (the proxy's).
 pub const BUCKETS: [f64; 12] = [
@@ -25,10 +30,33 @@ struct OpMetrics {
     sum_micros: AtomicU64,
 }
 
+impl OpMetrics {
+    fn record(&self, status: u16, elapsed: Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if status >= 300 {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        let secs = elapsed.as_secs_f64();
+        let bucket = BUCKETS
+            .iter()
+            .position(|b| secs <= *b)
+            .unwrap_or(BUCKETS.len());
+        if let Some(b) = self.buckets.get(bucket) {
+            b.fetch_add(1, Ordering::Relaxed);
+        }
+        self.sum_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+}
+
 /// The endpoint's counters.
 #[derive(Debug)]
 pub struct HttpMetrics {
     ops: Vec<OpMetrics>,
+    /// STS `GetCallerIdentity`, labelled [`STS_GET_CALLER_IDENTITY`].
+    sts: OpMetrics,
     /// Requests refused before reaching an operation (authentication, target, body).
     pub rejected: AtomicU64,
     /// Requests being answered now.
@@ -47,6 +75,7 @@ impl Default for HttpMetrics {
                 .iter()
                 .map(|_| OpMetrics::default())
                 .collect(),
+            sts: OpMetrics::default(),
             rejected: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
@@ -58,35 +87,30 @@ impl Default for HttpMetrics {
 impl HttpMetrics {
     /// Records one answered request of `op`.
     pub fn record(&self, op: Operation, status: u16, elapsed: Duration) {
-        let Some(m) = Operation::ALL
+        if let Some(m) = Operation::ALL
             .iter()
             .position(|o| *o == op)
             .and_then(|index| self.ops.get(index))
-        else {
-            return;
-        };
-        m.requests.fetch_add(1, Ordering::Relaxed);
-        if status >= 300 {
-            m.errors.fetch_add(1, Ordering::Relaxed);
+        {
+            m.record(status, elapsed);
         }
-        let secs = elapsed.as_secs_f64();
-        let bucket = BUCKETS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(BUCKETS.len());
-        if let Some(b) = m.buckets.get(bucket) {
-            b.fetch_add(1, Ordering::Relaxed);
-        }
-        m.sum_micros.fetch_add(
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
+    }
+
+    /// Records one answered STS request (authenticated, whatever its `Action`).
+    pub fn record_sts(&self, status: u16, elapsed: Duration) {
+        self.sts.record(status, elapsed);
     }
 
     /// The Prometheus exposition text; `ready` is whether the service is ready.
     pub fn render(&self, ready: bool) -> String {
         let mut out = String::new();
-        let ops = || Operation::ALL.iter().zip(&self.ops);
+        let ops = || {
+            Operation::ALL
+                .iter()
+                .map(|op| op.name())
+                .chain([STS_GET_CALLER_IDENTITY])
+                .zip(self.ops.iter().chain([&self.sts]))
+        };
         header(
             &mut out,
             "nitro_kms_requests_total",
@@ -204,6 +228,21 @@ mod tests {
             "nitro_kms_request_duration_seconds_bucket{operation=\"GenerateDataKey\",le=\"+Inf\"} 2",
             "nitro_kms_request_duration_seconds_count{operation=\"GenerateDataKey\"} 2",
             "nitro_kms_ready 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
+        }
+    }
+
+    #[test]
+    fn sts_answers_are_counted_under_their_iam_action_name() {
+        let metrics = HttpMetrics::default();
+        metrics.record_sts(200, Duration::from_micros(300));
+        metrics.record_sts(400, Duration::from_micros(300));
+        let text = metrics.render(true);
+        for line in [
+            "nitro_kms_requests_total{operation=\"sts:GetCallerIdentity\"} 2",
+            "nitro_kms_errors_total{operation=\"sts:GetCallerIdentity\"} 1",
+            "nitro_kms_requests_total{operation=\"Encrypt\"} 0",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line}:\n{text}");
         }

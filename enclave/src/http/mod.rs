@@ -17,6 +17,8 @@
 //!   `GET /metrics`, the [`well_known`] ones — and the dispatch of an authenticated request to
 //!   the service ([`answer`], within the request's deadline), with the principal verified here;
 //!   [`response`] builds the answers;
+//! - [`sts`]: STS `GetCallerIdentity` on the same endpoint (query protocol, signed for `sts`),
+//!   so SDKs and test suites can learn who their credentials are;
 //! - [`authenticate`]: SigV4 in two steps, headers first (the access key must be known before a
 //!   byte of the body is read), then the body, read into one buffer bounded by `--max-body`
 //!   within a deadline;
@@ -35,6 +37,7 @@ pub mod listener;
 pub mod metrics;
 pub mod response;
 pub mod sniff;
+pub mod sts;
 pub mod tls_terminator;
 pub mod well_known;
 

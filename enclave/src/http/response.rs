@@ -11,13 +11,24 @@ pub type Answer = Response<Full<Bytes>>;
 
 /// An answer with `status`, `body` and `content_type`, and a fresh request id.
 pub fn response(status: u16, body: Vec<u8>, content_type: &str) -> Answer {
+    response_with_id(status, body, content_type, &http_endpoint::request_id())
+}
+
+/// An answer with `status`, `body` and `content_type` carrying `request_id` in
+/// `x-amzn-RequestId`: for the query protocol (STS), whose XML body repeats the request id.
+pub fn response_with_id(
+    status: u16,
+    body: Vec<u8>,
+    content_type: &str,
+    request_id: &str,
+) -> Answer {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = r.headers_mut();
     if let Ok(v) = content_type.parse() {
         headers.insert(hyper::header::CONTENT_TYPE, v);
     }
-    if let Ok(v) = http_endpoint::request_id().parse() {
+    if let Ok(v) = request_id.parse() {
         headers.insert(http_endpoint::REQUEST_ID_HEADER, v);
     }
     r

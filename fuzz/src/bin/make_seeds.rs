@@ -100,6 +100,7 @@ fn main() -> Result<()> {
     key_policies(&mut corpus)?;
     sealed_state(&mut corpus)?;
     signed_requests(&mut corpus)?;
+    sts_query_requests(&mut corpus)?;
     for (target, (count, bytes)) in &corpus.counts {
         println!("{target:<22} {count:>3} seeds {bytes:>8} bytes");
     }
@@ -657,6 +658,32 @@ fn signed_requests(corpus: &mut Corpus) -> Result<()> {
     ];
     for (name, input) in cases {
         corpus.put("sigv4_header", &format!("{name}.txt"), &input.to_bytes())?;
+    }
+    Ok(())
+}
+
+/// STS form bodies: `GetCallerIdentity` as the SDKs send it, and the variants real STS answers
+/// differently (unknown action, missing or other version, repeated fields, escapes, no action).
+fn sts_query_requests(corpus: &mut Corpus) -> Result<()> {
+    const TARGET: &str = "sts_query_request";
+    for (name, body) in [
+        (
+            "get_caller_identity.txt",
+            "Action=GetCallerIdentity&Version=2011-06-15",
+        ),
+        ("unknown_action.txt", "Action=AssumeRole&Version=2011-06-15"),
+        ("no_version.txt", "Action=GetCallerIdentity"),
+        (
+            "repeated_and_escaped.txt",
+            "Action=Get%43aller+Identity&Action=X&Version=2011-06-15&Unknown=%zz",
+        ),
+        ("no_action.txt", "Version=2011-06-15"),
+        (
+            "principal_like.txt",
+            "arn:aws:sts::111122223333:assumed-role/R/S&Action=GetCallerIdentity&Version=2011-06-15",
+        ),
+    ] {
+        corpus.put(TARGET, name, body.as_bytes())?;
     }
     Ok(())
 }

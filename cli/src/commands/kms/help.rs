@@ -194,6 +194,7 @@ pub fn operation_help(op: Operation) -> Result<String, KmsOutcome> {
         {
             out.push_str(&wrap(&first, "      ", WIDTH));
         }
+        out.push_str(&parts_and_syntax(s)?);
         out.push('\n');
     }
     out.push_str("GLOBAL OPTIONS\n");
@@ -202,6 +203,60 @@ pub fn operation_help(op: Operation) -> Result<String, KmsOutcome> {
         out.push_str(&wrap(text, "      ", WIDTH));
         out.push('\n');
     }
+    Ok(out)
+}
+
+/// For an option whose value has parts, what `aws kms <op> help` shows under it: the members of a
+/// structure (a list's structure, a map's key and value) one level deep with their types
+/// (`AttestationDocument -> (blob)`), then the shorthand syntax (`K=type,K2=type`, ` ...` for a
+/// list). A list of scalars shows its syntax only; a scalar, nothing.
+fn parts_and_syntax(s: &Shape) -> Result<String, KmsOutcome> {
+    let item = match (s.kind.as_str(), &s.member) {
+        ("list", Some(m)) => shape(&m.shape)?,
+        _ => s,
+    };
+    let repeat = if s.kind == "list" { " ..." } else { "" };
+    let mut parts: Vec<(String, String)> = Vec::new();
+    match item.kind.as_str() {
+        "structure" => {
+            for (name, r) in &item.members.0 {
+                parts.push((name.clone(), type_name(shape(&r.shape)?)?));
+            }
+        }
+        "map" => {
+            for (name, r) in [("key", &item.key), ("value", &item.value)] {
+                let kind = match r {
+                    Some(r) => type_name(shape(&r.shape)?)?,
+                    None => "string".to_owned(),
+                };
+                parts.push((name.to_owned(), kind));
+            }
+        }
+        _ if s.kind == "list" => {
+            return Ok(format!(
+                "      Syntax:\n        {0} {0} ...\n",
+                type_name(item)?
+            ));
+        }
+        _ => return Ok(String::new()),
+    }
+    let mut out = String::new();
+    for (name, kind) in &parts {
+        out.push_str(&format!("      {name} -> ({kind})\n"));
+    }
+    let shorthand = if item.kind == "map" {
+        let value = parts.get(1).map_or("string", |(_, kind)| kind.as_str());
+        format!("KeyName1={value},KeyName2={value}")
+    } else {
+        parts
+            .iter()
+            .map(|(name, kind)| format!("{name}={kind}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    out.push_str(&format!(
+        "      Shorthand Syntax:\n        {shorthand}{repeat}\n"
+    ));
     Ok(out)
 }
 
@@ -290,6 +345,39 @@ mod tests {
             );
         }
         assert!(!help.contains("<p>"), "{help}");
+    }
+
+    #[test]
+    fn options_with_parts_show_their_members_types_and_shorthand() {
+        let help = operation_help(Operation::GenerateDataKey).unwrap();
+        let recipient = help
+            .split("\n  --recipient (structure) [optional]\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no --recipient option: {help}"));
+        for expected in [
+            "      KeyEncryptionAlgorithm -> (string)\n",
+            "      AttestationDocument -> (blob)\n",
+            "      Shorthand Syntax:\n        KeyEncryptionAlgorithm=string,AttestationDocument=blob\n",
+        ] {
+            assert!(recipient.contains(expected), "{expected:?} not in {help}");
+        }
+        assert!(
+            help.contains("      Syntax:\n        string string ...\n"),
+            "{help}"
+        );
+        assert!(
+            help.contains(
+                "      key -> (string)\n      value -> (string)\n      Shorthand Syntax:\n        KeyName1=string,KeyName2=string\n"
+            ),
+            "{help}"
+        );
+        let create = operation_help(Operation::CreateKey).unwrap();
+        assert!(
+            create.contains(
+                "      TagKey -> (string)\n      TagValue -> (string)\n      Shorthand Syntax:\n        TagKey=string,TagValue=string ...\n"
+            ),
+            "{create}"
+        );
     }
 
     #[test]

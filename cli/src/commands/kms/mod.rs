@@ -51,4 +51,4 @@ mod subcommand;
 
 pub use help::operation_list;
 pub use outcome::KmsOutcome;
-pub use subcommand::{operation, run};
+pub use subcommand::{not_served, operation, run};

@@ -24,6 +24,23 @@ pub fn operation(name: &str) -> Option<Operation> {
         .find(|op| kebab(op.name()) == name)
 }
 
+/// For a subcommand name that is a KMS operation of the model this service does not serve
+/// (`enable-key-rotation`), the usage error naming it; `None` for any other name (clap's to
+/// refuse). The AWS CLI would send it and get `UnsupportedOperationException`; refusing it here
+/// says the same before anything is sent.
+pub fn not_served(name: &str) -> Option<String> {
+    model()
+        .operations
+        .keys()
+        .find(|op| kebab(op) == name)
+        .map(|op| {
+            format!(
+                "{name}: this service does not support the KMS operation {op}; \
+                 `nitro-kms --help` lists the ones it does"
+            )
+        })
+}
+
 /// Runs `op` with the arguments after the subcommand name.
 pub fn run(op: Operation, args: &[String]) -> KmsOutcome {
     match run_inner(op, args) {
@@ -87,13 +104,19 @@ fn run_inner(op: Operation, args: &[String]) -> Result<(), KmsOutcome> {
         .build()
         .map_err(|e| KmsOutcome::Other(e.to_string()))?;
     let response = runtime.block_on(call(op, &globals, Value::Object(body)))?;
-    if let Some(mut v) = response {
-        if let Some(out) = &def.output {
-            v = in_model_order(v, &out.shape);
-        }
-        if let Some(q) = &query {
-            v = query::apply(q, &v)?;
-        }
+    // An answer without a body is the empty object to the AWS CLI: `--query` still applies to
+    // it (`enable-key --query KeyId` prints `null`), and an empty object prints nothing.
+    let mut v = match response {
+        Some(v) => v,
+        None => Value::Object(Map::new()),
+    };
+    if let Some(out) = &def.output {
+        v = in_model_order(v, &out.shape);
+    }
+    if let Some(q) = &query {
+        v = query::apply(q, &v)?;
+    }
+    if v != Value::Object(Map::new()) {
         output::print_response(format, op.name(), &v).map_err(stdout_error)?;
     }
     Ok(())

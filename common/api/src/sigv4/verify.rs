@@ -23,7 +23,7 @@ use nitro_kms_crypto as crypto;
 use crate::error::{KmsError, KmsErrorType};
 use crate::sigv4::access_keys::{AccessKey, AccessKeyStore};
 use crate::sigv4::amz_date::{format_amz_date, parse_amz_date};
-use crate::sigv4::signature::{ALGORITHM, SignedRequest, signature};
+use crate::sigv4::signature::{ALGORITHM, SERVICE, SignedRequest, signature};
 
 /// Largest `Authorization` header accepted.
 pub const MAX_AUTHORIZATION_LEN: usize = 4096;
@@ -156,8 +156,9 @@ fn unsigned_header_error(name: &str) -> KmsError {
     ))
 }
 
-/// The header checks of SigV4 (see [`HeaderCheck`]), as of `now` (Unix seconds), for `region`,
-/// requiring each of `required_signed` among the signed headers. `headers` are lower-case names.
+/// The header checks of SigV4 (see [`HeaderCheck`]), as of `now` (Unix seconds), for `region`'s
+/// `kms`, requiring each of `required_signed` among the signed headers. `headers` are lower-case
+/// names.
 ///
 /// A credential configured with a session token requires the request to carry exactly that
 /// token in `X-Amz-Security-Token` (AWS answers a missing or wrong one with
@@ -166,6 +167,20 @@ pub fn check_headers<'a>(
     headers: &'a [(String, String)],
     store: &'a AccessKeyStore,
     region: &str,
+    now: i64,
+    required_signed: &[&str],
+) -> Result<HeaderCheck<'a>, KmsError> {
+    check_service_headers(headers, store, region, SERVICE, now, required_signed)
+}
+
+/// [`check_headers`] for another service of the same endpoint: the credential scope must name
+/// `service` (`sts` for STS `GetCallerIdentity`), as AWS refuses a request signed for another
+/// service ("Credential should be scoped to correct service: 'SERVICE'.").
+pub fn check_service_headers<'a>(
+    headers: &'a [(String, String)],
+    store: &'a AccessKeyStore,
+    region: &str,
+    service: &str,
     now: i64,
     required_signed: &[&str],
 ) -> Result<HeaderCheck<'a>, KmsError> {
@@ -219,10 +234,10 @@ pub fn check_headers<'a>(
             amz_date.get(..8).unwrap_or_default()
         )));
     }
-    if auth.service != "kms" {
-        return Err(invalid_signature(
-            "Credential should be scoped to correct service: 'kms'. ",
-        ));
+    if auth.service != service {
+        return Err(invalid_signature(format!(
+            "Credential should be scoped to correct service: '{service}'. "
+        )));
     }
     if auth.region != region {
         return Err(invalid_signature(format!(

@@ -1,5 +1,6 @@
 //! A slot's supervisor: keeps one connection to the enclave up until shutdown, reconnecting with
-//! backoff (100 ms doubling to 2 s) whenever it drops.
+//! backoff (100 ms doubling to 2 s) whenever it drops. A drop is a WARN only when the process is
+//! not stopping: an intended shutdown closes every connection, and says so once, elsewhere.
 
 use std::time::Duration;
 
@@ -52,6 +53,21 @@ pub(super) async fn supervise(
                 )
                 .await;
                 context.publish.send_replace(None);
+                // Closed because this process is stopping (its own shutdown, or the Ctrl-C that
+                // reached the whole process group and so the simulated enclave a moment
+                // earlier): not news, and nothing to reconnect. The first backoff step is
+                // waited before reconnecting anyway, so the flag gets that long to flip.
+                if *shutdown.borrow() {
+                    tracing::debug!(slot, "enclave connection closed at shutdown");
+                    return;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = stopped(&mut shutdown) => {
+                        tracing::debug!(slot, "enclave connection closed at shutdown");
+                        return;
+                    }
+                }
                 tracing::warn!(slot, "enclave connection closed; reconnecting");
             }
         }

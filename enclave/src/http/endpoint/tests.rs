@@ -98,7 +98,7 @@ async fn unsigned_requests_and_forged_caller_headers_get_aws_errors() {
 async fn a_declared_body_over_the_limit_is_refused_for_a_known_key() {
     let (mut client, _stop) = connect(64);
     let body = vec![b' '; 65];
-    let now = super::unix_now();
+    let now = crate::http::authenticate::unix_now();
     let headers = vec![
         ("host".to_owned(), "localhost".to_owned()),
         (

@@ -202,3 +202,18 @@ fn the_enclave_requires_the_date_and_the_target_signed_and_checks_before_the_bod
     // The proxy's rule (host only) still accepts it.
     assert!(check(headers).is_ok());
 }
+
+#[test]
+fn a_request_signed_for_kms_is_refused_where_sts_is_required_with_aws_wording() {
+    let store = store();
+    let headers = signed("AKIDEXAMPLE", None, "us-east-1", NOW);
+    let err =
+        check_service_headers(&headers, &store, "us-east-1", "sts", NOW, &["host"]).unwrap_err();
+    assert_eq!(err.kind(), KmsErrorType::InvalidSignature);
+    assert_eq!(
+        err.message(),
+        "Credential should be scoped to correct service: 'sts'. "
+    );
+    // The same headers where `kms` is required pass the scope check.
+    assert!(check_service_headers(&headers, &store, "us-east-1", "kms", NOW, &["host"]).is_ok());
+}
