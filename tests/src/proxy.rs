@@ -387,6 +387,13 @@ impl HttpResponse {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
+
+    /// The JSON body of a 200 answer (`Null` when empty); panics with the body otherwise.
+    #[track_caller]
+    pub fn ok_json(&self) -> serde_json::Value {
+        assert_eq!(self.status, 200, "{}", String::from_utf8_lossy(&self.body));
+        self.json()
+    }
 }
 
 /// How to sign a request.

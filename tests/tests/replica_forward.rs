@@ -27,12 +27,7 @@ fn now_ms() -> u64 {
 
 #[track_caller]
 fn ok(r: &HttpResponse) -> Value {
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
+    r.ok_json()
 }
 
 /// How many keys the leader serves.

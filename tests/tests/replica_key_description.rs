@@ -10,12 +10,7 @@ use serde_json::{Value, json};
 
 #[track_caller]
 fn ok(r: &HttpResponse) -> Value {
-    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
+    r.ok_json()
 }
 
 #[tokio::test]
