@@ -180,6 +180,16 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             request::<ListResourceTagsRequest>(),
             Some(response::<ListResourceTagsResponse>()),
         ),
+        (
+            O::GenerateMac,
+            request::<GenerateMacRequest>(),
+            Some(response::<GenerateMacResponse>()),
+        ),
+        (
+            O::VerifyMac,
+            request::<VerifyMacRequest>(),
+            Some(response::<VerifyMacResponse>()),
+        ),
     ]
 }
 

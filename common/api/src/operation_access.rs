@@ -49,7 +49,9 @@ impl Access {
             | Operation::ListKeys
             | Operation::ListAliases
             | Operation::GetKeyPolicy
-            | Operation::ListResourceTags => Access::Read,
+            | Operation::ListResourceTags
+            | Operation::GenerateMac
+            | Operation::VerifyMac => Access::Read,
         }
     }
 
@@ -102,6 +104,8 @@ mod tests {
             "ListAliases",
             "GetKeyPolicy",
             "ListResourceTags",
+            "GenerateMac",
+            "VerifyMac",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }

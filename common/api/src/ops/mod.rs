@@ -19,6 +19,7 @@ pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
 pub mod keys;
+pub mod mac;
 pub mod policy;
 pub mod random;
 pub mod tags;
@@ -44,6 +45,7 @@ pub use keys::{
     DescribeKeyRequest, DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, ListKeysRequest,
     ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
 };
+pub use mac::{GenerateMacRequest, GenerateMacResponse, VerifyMacRequest, VerifyMacResponse};
 pub use policy::{GetKeyPolicyRequest, GetKeyPolicyResponse, PutKeyPolicyRequest};
 pub use random::{GenerateRandomRequest, GenerateRandomResponse};
 pub use tags::{
@@ -100,6 +102,8 @@ requests! {
     Decrypt => DecryptRequest,
     Encrypt => EncryptRequest,
     ReEncrypt => ReEncryptRequest,
+    GenerateMac => GenerateMacRequest,
+    VerifyMac => VerifyMacRequest,
     GenerateRandom => GenerateRandomRequest,
     CreateKey => CreateKeyRequest,
     DescribeKey => DescribeKeyRequest,
@@ -183,6 +187,12 @@ mod tests {
                     format!(r#"{{"KeyId":"{key}","KeyPairSpec":"RSA_2048"}}"#)
                 }
                 Operation::TagResource => format!(r#"{{"KeyId":"{key}","Tags":[]}}"#),
+                Operation::GenerateMac => {
+                    format!(r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256"}}"#)
+                }
+                Operation::VerifyMac => format!(
+                    r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256","Mac":"AQID"}}"#
+                ),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
                 Operation::DescribeKey
                 | Operation::EnableKey
