@@ -220,6 +220,16 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             request::<UpdateCustomKeyStoreRequest>(),
             Some(response::<UpdateCustomKeyStoreResponse>()),
         ),
+        (
+            O::GenerateMac,
+            request::<GenerateMacRequest>(),
+            Some(response::<GenerateMacResponse>()),
+        ),
+        (
+            O::VerifyMac,
+            request::<VerifyMacRequest>(),
+            Some(response::<VerifyMacResponse>()),
+        ),
     ]
 }
 

@@ -56,6 +56,10 @@ operations! {
     Encrypt,
     /// Decrypts and re-encrypts under another key (or context) without exposing plaintext.
     ReEncrypt,
+    /// Returns the HMAC of a message under an HMAC KMS key.
+    GenerateMac,
+    /// Verifies an HMAC under an HMAC KMS key (`KMSInvalidMacException` if it does not match).
+    VerifyMac,
     /// Returns random bytes (optionally wrapped for an attested recipient).
     GenerateRandom,
     /// Creates a KMS key.

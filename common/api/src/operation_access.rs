@@ -45,6 +45,8 @@ impl Access {
             | Operation::Decrypt
             | Operation::Encrypt
             | Operation::ReEncrypt
+            | Operation::GenerateMac
+            | Operation::VerifyMac
             | Operation::GenerateRandom
             | Operation::DescribeKey
             | Operation::ListKeys
@@ -115,6 +117,8 @@ mod tests {
             "ListKeyPolicies",
             "CreateCustomKeyStore",
             "DescribeCustomKeyStores",
+            "GenerateMac",
+            "VerifyMac",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }

@@ -12,6 +12,7 @@
 //! - randomness ([`fill_random`], [`random_secret`]);
 //! - digests ([`sha256`], [`sha384`]), HMAC-SHA256 ([`hmac_sha256`]) and HKDF-SHA256
 //!   ([`hkdf_sha256`]);
+//! - [`mac`]: HMAC with SHA-224/256/384/512 and constant-time verification, for KMS HMAC keys;
 //! - RSA: key generation, PKCS#8 import/export, RSAES-OAEP with SHA-256 and MGF1-SHA-256
 //!   ([`RsaPrivateKey`], [`RsaPublicKey`]);
 //! - ECDSA P-384 with SHA-384, in both signature encodings: COSE's fixed `r || s` and X.509's
@@ -46,6 +47,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod mac;
 pub mod sealed_credentials;
 pub mod secret;
 

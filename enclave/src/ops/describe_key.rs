@@ -6,8 +6,7 @@ use std::sync::Arc;
 use nitro_kms_api::ops::{DescribeKeyRequest, DescribeKeyResponse};
 use nitro_kms_api::types::{
     CustomerMasterKeySpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeyManagerType,
-    KeyMetadata, KeySpec, KeyState, KeyUsageType, MacAlgorithmSpec, OriginType,
-    SigningAlgorithmSpec,
+    KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType, SigningAlgorithmSpec,
 };
 use nitro_kms_api::{KmsError, Operation, Timestamp};
 
@@ -77,13 +76,7 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         (EccNistP521, KeyUsageType::SignVerify) => Some(vec![SigningAlgorithmSpec::EcdsaSha512]),
         _ => None,
     };
-    let mac_algorithms = match key.key_spec {
-        Hmac224 => Some(vec![MacAlgorithmSpec::HmacSha224]),
-        Hmac256 => Some(vec![MacAlgorithmSpec::HmacSha256]),
-        Hmac384 => Some(vec![MacAlgorithmSpec::HmacSha384]),
-        Hmac512 => Some(vec![MacAlgorithmSpec::HmacSha512]),
-        _ => None,
-    };
+    let mac_algorithms = super::mac_key::spec_algorithm(key.key_spec).map(|a| vec![a]);
     let key_agreement_algorithms =
         (usage == KeyUsageType::KeyAgreement).then(|| vec![KeyAgreementAlgorithmSpec::Ecdh]);
     KeyMetadata {

@@ -120,6 +120,13 @@ impl KmsError {
         Self::new(KmsErrorType::InvalidCiphertext, "")
     }
 
+    /// VerifyMac with a MAC that is not the message's HMAC under the key: as recorded from real
+    /// AWS, `KMSInvalidMacException` with an empty message (VerifyMac never answers
+    /// `MacValid: false`).
+    pub fn invalid_mac() -> Self {
+        Self::new(KmsErrorType::KMSInvalidMac, "")
+    }
+
     /// Encrypt with an RSA key and a plaintext longer than OAEP allows:
     /// `Algorithm RSAES_OAEP_SHA_256 and key spec RSA_2048 cannot encrypt data larger than 190
     /// bytes.` See [`crate::types::rsa_oaep_max_plaintext_len`] for `max_len`.

@@ -21,6 +21,7 @@ pub mod data_key_pair;
 pub mod encrypt_decrypt;
 pub mod key_description;
 pub mod keys;
+pub mod mac;
 pub mod policy;
 pub mod random;
 pub mod tags;
@@ -54,6 +55,7 @@ pub use keys::{
     DescribeKeyRequest, DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, ListKeysRequest,
     ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
 };
+pub use mac::{GenerateMacRequest, GenerateMacResponse, VerifyMacRequest, VerifyMacResponse};
 pub use policy::{
     GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
     PutKeyPolicyRequest,
@@ -113,6 +115,8 @@ requests! {
     Decrypt => DecryptRequest,
     Encrypt => EncryptRequest,
     ReEncrypt => ReEncryptRequest,
+    GenerateMac => GenerateMacRequest,
+    VerifyMac => VerifyMacRequest,
     GenerateRandom => GenerateRandomRequest,
     CreateKey => CreateKeyRequest,
     DescribeKey => DescribeKeyRequest,
@@ -210,6 +214,12 @@ mod tests {
                     format!(r#"{{"KeyId":"{key}","KeyPairSpec":"RSA_2048"}}"#)
                 }
                 Operation::TagResource => format!(r#"{{"KeyId":"{key}","Tags":[]}}"#),
+                Operation::GenerateMac => {
+                    format!(r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256"}}"#)
+                }
+                Operation::VerifyMac => format!(
+                    r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256","Mac":"AQID"}}"#
+                ),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)
