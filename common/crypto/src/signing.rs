@@ -59,12 +59,17 @@ pub enum DigestAlgorithm {
 
 impl DigestAlgorithm {
     /// The digest's length in bytes (what a `DIGEST` message must be).
-    pub const fn len(self) -> usize {
+    pub const fn output_len(self) -> usize {
         match self {
             DigestAlgorithm::Sha256 => 32,
             DigestAlgorithm::Sha384 => 48,
             DigestAlgorithm::Sha512 => 64,
         }
+    }
+
+    /// The digest of `data` (what a caller sends as a `DIGEST` message).
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        digest::digest(self.aws_lc(), data).as_ref().to_vec()
     }
 
     fn aws_lc(self) -> &'static digest::Algorithm {
