@@ -7,21 +7,8 @@
 //! fails rather than answering `SignatureValid: false`) and the recorded AWS errors
 //! (`shared/spec/aws-kms-real-errors.txt`, `test_sign_verify[*]`).
 
+use nitro_kms_tests::proxy::{Sim, aws_output_json as ok};
 use std::path::Path;
-use std::process::Output;
-
-use nitro_kms_tests::proxy::Sim;
-use serde_json::Value;
-
-fn ok(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "aws failed ({:?}): {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn boto3_signatures_of_every_spec_verify_with_cryptography_openssl_and_kms() {

@@ -11,8 +11,7 @@ use nitro_kms_api::ops::{SignRequest, SignResponse};
 use nitro_kms_api::{Blob, KmsError, Operation};
 use nitro_kms_crypto::signing;
 
-use super::access::{self, Aliases};
-use super::signing_key;
+use super::signing_key::{self, SigningRequest};
 use crate::context::Context;
 
 const OP: Operation = Operation::Sign;
@@ -23,21 +22,25 @@ pub async fn run(
     caller: &str,
     req: SignRequest,
 ) -> Result<SignResponse, KmsError> {
-    let key_id = req.key_id.as_deref().unwrap_or_default();
-    let message = req.message.as_ref().map(|m| m.expose()).unwrap_or_default();
     let requested = req.signing_algorithm();
+    let signing = SigningRequest {
+        key_id: req.key_id.as_deref().unwrap_or_default(),
+        message: req.message.as_ref().map(|m| m.expose()).unwrap_or_default(),
+        message_type: req.message_type(),
+        algorithm: requested,
+        dry_run: req.dry_run,
+    };
     svc.store.read(|ks| {
-        let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_usable(svc, &key)?;
-        let (material, kind, algorithm) = signing_key::signing_material(svc, &key, OP, requested)?;
-        let input =
-            signing_key::signing_input(&key, requested, algorithm, req.message_type(), message)?;
-        access::dry_run(req.dry_run)?;
-        let signature = signing::sign(kind, material.secret.expose(), algorithm, input)
-            .map_err(|_| KmsError::internal("signing failed"))?;
+        let checked = signing_key::check(svc, ks, caller, OP, signing)?;
+        let signature = signing::sign(
+            checked.kind,
+            checked.material.secret.expose(),
+            checked.algorithm,
+            checked.input,
+        )
+        .map_err(|_| KmsError::internal("signing failed"))?;
         Ok(SignResponse {
-            key_id: Some(svc.identity.key_arn(&key.key_id)),
+            key_id: Some(checked.key_arn),
             signature: Some(Blob::new(signature)),
             signing_algorithm: requested,
         })

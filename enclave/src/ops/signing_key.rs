@@ -17,8 +17,63 @@ use nitro_kms_api::types::{KeySpec, KeyUsageType, MessageType, SigningAlgorithmS
 use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 use nitro_kms_crypto::signing::{DigestAlgorithm, SigningAlgorithm, SigningInput, SigningKeyKind};
 
+use super::access::{self, Aliases};
 use crate::context::Context;
-use crate::keystore::{KeyMaterial, StoredKey};
+use crate::keystore::{KeyMaterial, Keystore, StoredKey};
+
+/// What Sign and Verify take from their request before the cryptography.
+#[derive(Debug, Clone, Copy)]
+pub struct SigningRequest<'m> {
+    /// The request's `KeyId` (aliases allowed).
+    pub key_id: &'m str,
+    /// The message or digest.
+    pub message: &'m [u8],
+    /// `RAW`, `DIGEST` or `EXTERNAL_MU` (validated; `RAW` when absent).
+    pub message_type: MessageType,
+    /// The validated signing algorithm.
+    pub algorithm: Option<SigningAlgorithmSpec>,
+    /// The request's `DryRun`.
+    pub dry_run: Option<bool>,
+}
+
+/// A Sign or Verify request that passed every check: what the cryptography needs.
+pub struct Checked<'k, 'm> {
+    /// The key's ARN, for the answer.
+    pub key_arn: String,
+    /// The key's private key (PKCS#8 DER).
+    pub material: &'k KeyMaterial,
+    /// The key's kind.
+    pub kind: SigningKeyKind,
+    /// The algorithm, suited to the key.
+    pub algorithm: SigningAlgorithm,
+    /// The message as the crypto crate takes it.
+    pub input: SigningInput<'m>,
+}
+
+/// Runs Sign's and Verify's checks in AWS's order: the key, the policy (`op`'s action), its
+/// state, a signing key used with an algorithm of its spec and with material, the message's
+/// form, then `DryRun`.
+pub fn check<'k, 'm>(
+    svc: &Context,
+    ks: &'k Keystore,
+    caller: &str,
+    op: Operation,
+    req: SigningRequest<'m>,
+) -> Result<Checked<'k, 'm>, KmsError> {
+    let key = access::resolve(svc, ks, caller, op, req.key_id, Aliases::Allowed)?;
+    let key = access::authorize(svc, key, caller, op, &Default::default(), None)?.stored();
+    access::require_usable(svc, key)?;
+    let (material, kind, algorithm) = signing_material(svc, key, op, req.algorithm)?;
+    let input = signing_input(key, req.algorithm, algorithm, req.message_type, req.message)?;
+    access::dry_run(req.dry_run)?;
+    Ok(Checked {
+        key_arn: svc.identity.key_arn(&key.key_id),
+        material,
+        kind,
+        algorithm,
+        input,
+    })
+}
 
 /// The crypto crate's kind of a key spec that can sign; `None` for the others.
 pub fn signing_kind(spec: KeySpec) -> Option<SigningKeyKind> {

@@ -12,8 +12,7 @@ use nitro_kms_api::ops::{VerifyRequest, VerifyResponse};
 use nitro_kms_api::{KmsError, Operation};
 use nitro_kms_crypto::signing;
 
-use super::access::{self, Aliases};
-use super::signing_key;
+use super::signing_key::{self, SigningRequest};
 use crate::context::Context;
 
 const OP: Operation = Operation::Verify;
@@ -24,26 +23,31 @@ pub async fn run(
     caller: &str,
     req: VerifyRequest,
 ) -> Result<VerifyResponse, KmsError> {
-    let key_id = req.key_id.as_deref().unwrap_or_default();
-    let message = req.message.as_ref().map(|m| m.expose()).unwrap_or_default();
+    let requested = req.signing_algorithm();
+    let signing = SigningRequest {
+        key_id: req.key_id.as_deref().unwrap_or_default(),
+        message: req.message.as_ref().map(|m| m.expose()).unwrap_or_default(),
+        message_type: req.message_type(),
+        algorithm: requested,
+        dry_run: req.dry_run,
+    };
     let sig = req
         .signature
         .as_ref()
         .map(|s| s.as_bytes())
         .unwrap_or_default();
-    let requested = req.signing_algorithm();
     svc.store.read(|ks| {
-        let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
-        let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
-        access::require_usable(svc, &key)?;
-        let (material, kind, algorithm) = signing_key::signing_material(svc, &key, OP, requested)?;
-        let input =
-            signing_key::signing_input(&key, requested, algorithm, req.message_type(), message)?;
-        access::dry_run(req.dry_run)?;
-        signing::verify(kind, material.secret.expose(), algorithm, input, sig)
-            .map_err(|_| KmsError::kms_invalid_signature())?;
+        let checked = signing_key::check(svc, ks, caller, OP, signing)?;
+        signing::verify(
+            checked.kind,
+            checked.material.secret.expose(),
+            checked.algorithm,
+            checked.input,
+            sig,
+        )
+        .map_err(|_| KmsError::kms_invalid_signature())?;
         Ok(VerifyResponse {
-            key_id: Some(svc.identity.key_arn(&key.key_id)),
+            key_id: Some(checked.key_arn),
             signature_valid: Some(true),
             signing_algorithm: requested,
         })

@@ -75,20 +75,6 @@ impl Shape for SignRequest {
     ];
 }
 
-impl SignRequest {
-    /// The message type, once validated (`RAW` when absent).
-    pub fn message_type(&self) -> MessageType {
-        parse_message_type(self.message_type.as_deref())
-    }
-
-    /// The signing algorithm, once validated.
-    pub fn signing_algorithm(&self) -> Option<SigningAlgorithmSpec> {
-        self.signing_algorithm
-            .as_deref()
-            .and_then(SigningAlgorithmSpec::parse_accepted)
-    }
-}
-
 impl Validate for SignRequest {
     fn check_constraints(&self, v: &mut Violations) {
         check_key_message(
@@ -107,11 +93,30 @@ impl Validate for SignRequest {
     }
 }
 
-fn parse_message_type(value: Option<&str>) -> MessageType {
-    value
-        .and_then(MessageType::parse_accepted)
-        .unwrap_or(MessageType::Raw)
+/// The typed `MessageType` and `SigningAlgorithm` of Sign's and Verify's requests, once
+/// validated, for both from one definition.
+macro_rules! signing_accessors {
+    ($($request:ident),+) => {$(
+        impl $request {
+            /// The message type, once validated (`RAW` when absent).
+            pub fn message_type(&self) -> MessageType {
+                self.message_type
+                    .as_deref()
+                    .and_then(MessageType::parse_accepted)
+                    .unwrap_or(MessageType::Raw)
+            }
+
+            /// The signing algorithm, once validated.
+            pub fn signing_algorithm(&self) -> Option<SigningAlgorithmSpec> {
+                self.signing_algorithm
+                    .as_deref()
+                    .and_then(SigningAlgorithmSpec::parse_accepted)
+            }
+        }
+    )+};
 }
+
+signing_accessors!(SignRequest, VerifyRequest);
 
 /// Response of Sign (members in AWS's order).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,20 +183,6 @@ impl Shape for VerifyRequest {
         Member::new("GrantTokens", GRANT_TOKENS),
         Member::new("DryRun", Kind::Boolean),
     ];
-}
-
-impl VerifyRequest {
-    /// The message type, once validated (`RAW` when absent).
-    pub fn message_type(&self) -> MessageType {
-        parse_message_type(self.message_type.as_deref())
-    }
-
-    /// The signing algorithm, once validated.
-    pub fn signing_algorithm(&self) -> Option<SigningAlgorithmSpec> {
-        self.signing_algorithm
-            .as_deref()
-            .and_then(SigningAlgorithmSpec::parse_accepted)
-    }
 }
 
 impl Validate for VerifyRequest {
