@@ -18,9 +18,9 @@ use crate::ops::{
     cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
     describe_key, disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
     generate_data_key_pair_without_plaintext, generate_data_key_without_plaintext, generate_mac,
-    generate_random, get_key_policy, list_aliases, list_key_policies, list_keys,
-    list_resource_tags, put_key_policy, re_encrypt, schedule_key_deletion, tag_resource,
-    untag_resource, update_alias, update_key_description, verify_mac,
+    generate_random, get_key_policy, get_public_key, list_aliases, list_key_policies, list_keys,
+    list_resource_tags, put_key_policy, re_encrypt, schedule_key_deletion, sign, tag_resource,
+    untag_resource, update_alias, update_key_description, verify, verify_mac,
 };
 
 /// The KMS service: its [`Context`] (identity, keystore, verifier, clock, policies), answering
@@ -132,6 +132,9 @@ pub async fn dispatch(
         KmsRequest::UpdateCustomKeyStore(r) => {
             json(custom_key_stores::update(svc, caller, r).await?)
         }
+        KmsRequest::Sign(r) => json(sign::run(svc, caller, r).await?),
+        KmsRequest::Verify(r) => json(verify::run(svc, caller, r).await?),
+        KmsRequest::GetPublicKey(r) => json(get_public_key::run(svc, caller, r).await?),
     }
 }
 

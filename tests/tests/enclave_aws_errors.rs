@@ -5,13 +5,13 @@
 //! `__type` and the exact message.
 //!
 //! Rows not covered here, on purpose, because they belong to operations this service does not
-//! implement (the design's list): Sign/Verify (`bad-digest`, `bad-signature`,
-//! `sign-invalid-key-id`, `verify-invalid-key-id`), key import (`*-import-*`, `pending import`,
+//! implement (the design's list): key import (`*-import-*`, `pending import`,
 //! `get-import-parameters-error`), key rotation (`rotate-key-on-demand-*`,
 //! `test_key_rotations_*`, the rotate rows for disabled and missing keys), replication (`fail-replicate-non-primary-key`) and DeriveSharedSecret
 //! (`response-invalid-key-usage`, `response-invalid-key-agreement-algo`, `response-invalid-key`,
 //! `response-invalid-public-key`). The GenerateMac/VerifyMac rows (`*-mac-*`) are in
-//! `enclave_hmac.rs`. The DeriveSharedSecret row `response-invalid-key-spec` is a
+//! `enclave_hmac.rs`. The Sign/Verify rows (`bad-digest`, `bad-signature`,
+//! `sign-invalid-key-id`, `verify-invalid-key-id`) are in `enclave_sign.rs`. The DeriveSharedSecret row `response-invalid-key-spec` is a
 //! CreateKey error and is covered. The `test_encrypt_validate_plaintext_size_per_key_type` rows
 //! (RSAES-OAEP plaintext limits) concern Encrypt under RSA keys, which this service refuses by
 //! design ("asymmetric key -> InvalidKeyUsageException"); what it answers instead is pinned by

@@ -221,6 +221,21 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<UpdateCustomKeyStoreResponse>()),
         ),
         (
+            O::Sign,
+            request::<SignRequest>(),
+            Some(response::<SignResponse>()),
+        ),
+        (
+            O::Verify,
+            request::<VerifyRequest>(),
+            Some(response::<VerifyResponse>()),
+        ),
+        (
+            O::GetPublicKey,
+            request::<GetPublicKeyRequest>(),
+            Some(response::<GetPublicKeyResponse>()),
+        ),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),

@@ -16,7 +16,7 @@ macro_rules! operations {
         /// A KMS operation this project serves, as named in `X-Amz-Target` and the service model.
         ///
         /// Only the operations nitro-kms implements are listed; a real KMS operation we do not
-        /// serve (such as `Sign`) is answered with `UnsupportedOperationException` and any other
+        /// serve (such as `ReplicateKey`) is answered with `UnsupportedOperationException` and any other
         /// target with `UnknownOperationException` (see [`crate::model_operations`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Operation {
@@ -115,6 +115,12 @@ operations! {
     DisconnectCustomKeyStore,
     /// `CustomKeyStoreNotFoundException`: this service has no custom key stores.
     UpdateCustomKeyStore,
+    /// Signs a message or digest with an asymmetric `SIGN_VERIFY` KMS key.
+    Sign,
+    /// Verifies a signature made by Sign (`KMSInvalidSignatureException` if it does not match).
+    Verify,
+    /// Returns the public key of an asymmetric KMS key (DER SubjectPublicKeyInfo).
+    GetPublicKey,
 }
 
 impl Operation {

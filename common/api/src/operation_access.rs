@@ -47,6 +47,9 @@ impl Access {
             | Operation::ReEncrypt
             | Operation::GenerateMac
             | Operation::VerifyMac
+            | Operation::Sign
+            | Operation::Verify
+            | Operation::GetPublicKey
             | Operation::GenerateRandom
             | Operation::DescribeKey
             | Operation::ListKeys
@@ -119,6 +122,9 @@ mod tests {
             "DescribeCustomKeyStores",
             "GenerateMac",
             "VerifyMac",
+            "Sign",
+            "Verify",
+            "GetPublicKey",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }
@@ -130,7 +136,7 @@ mod tests {
             "EnableKeyRotation",
             "DisableKeyRotation",
             "CreateGrant",
-            "Sign",
+            "ReplicateKey",
             "",
             "generatedatakey",
         ] {

@@ -12,6 +12,8 @@
 //! - randomness ([`fill_random`], [`random_secret`]);
 //! - digests ([`sha256`], [`sha384`]), HMAC-SHA256 ([`hmac_sha256`]) and HKDF-SHA256
 //!   ([`hkdf_sha256`]);
+//! - [`signing`]: KMS signing keys (RSA PKCS#1 v1.5 and PSS, ECDSA on P-256/384/521 and
+//!   secp256k1): generation, public keys, Sign and Verify over raw messages or digests;
 //! - [`mac`]: HMAC with SHA-224/256/384/512 and constant-time verification, for KMS HMAC keys;
 //! - RSA: key generation, PKCS#8 import/export, RSAES-OAEP with SHA-256 and MGF1-SHA-256
 //!   ([`RsaPrivateKey`], [`RsaPublicKey`]);
@@ -50,6 +52,7 @@
 pub mod mac;
 pub mod sealed_credentials;
 pub mod secret;
+pub mod signing;
 
 pub use secret::SecretBytes;
 

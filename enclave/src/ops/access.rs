@@ -65,6 +65,14 @@ impl Deref for Authorized<'_> {
     }
 }
 
+impl<'k> Authorized<'k> {
+    /// The stored key, borrowed for as long as the keystore is (what an operation returns a
+    /// part of, such as Sign's private key, needs this lifetime rather than this value's).
+    pub fn stored(self) -> &'k StoredKey {
+        self.0
+    }
+}
+
 impl Authorized<'_> {
     /// This key's id, to find the same key again after an await (the keystore's read lock is
     /// not held across one).

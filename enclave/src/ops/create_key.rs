@@ -96,8 +96,19 @@ fn new_key_id() -> Result<String, KmsError> {
     Ok(ciphertext_blob::format_key_id(&bytes))
 }
 
-/// Material for the specs that have it here.
+/// Material for the specs that have it here: random bytes for symmetric and HMAC keys, a fresh
+/// PKCS#8 private key for `SIGN_VERIFY` keys (the other asymmetric usages are later work and are
+/// still stored without material).
 fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
+    let rng = |_| KmsError::internal("no randomness available");
+    if let (Some(kind), KeyUsageType::SignVerify) = (super::signing_key::signing_kind(spec), usage)
+    {
+        return Ok(Some(KeyMaterial {
+            id: crypto::random_array().map_err(rng)?,
+            secret: crypto::signing::generate_signing_key(kind)
+                .map_err(|_| KmsError::internal("key generation failed"))?,
+        }));
+    }
     let len = match (spec, usage) {
         (KeySpec::SymmetricDefault, _) => 32,
         (KeySpec::Hmac224, _) => 28,
@@ -106,7 +117,6 @@ fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial
         (KeySpec::Hmac512, _) => 64,
         _ => return Ok(None),
     };
-    let rng = |_| KmsError::internal("no randomness available");
     Ok(Some(KeyMaterial {
         id: crypto::random_array().map_err(rng)?,
         secret: crypto::random_secret(len).map_err(rng)?,

@@ -4,7 +4,8 @@
 //! and the typed, validated request (see `nitro_kms_api::ops`) and returns the typed response or
 //! AWS's error; [`crate::service`] parses requests, dispatches them here and renders the answers.
 //! Shared steps live beside them: [`access`] (find the key once, authorize it, check state and
-//! usage), [`ciphertext`] (blobs under stored keys), [`mac_key`] (HMAC keys and their one algorithm)
+//! usage), [`ciphertext`] (blobs under stored keys), [`mac_key`] (HMAC keys and their one algorithm), [`signing_key`]
+//! (signing keys, their algorithms and messages)
 //! and [`paging`]. Mutating operations build a
 //! [`crate::keystore::Mutation`] and [`commit`] it through [`crate::storage::sealed_store`], so
 //! their answer is only sent once the parent has stored the change durably.
@@ -31,6 +32,7 @@ pub mod generate_data_key_without_plaintext;
 pub mod generate_mac;
 pub mod generate_random;
 pub mod get_key_policy;
+pub mod get_public_key;
 pub mod list_aliases;
 pub mod list_key_policies;
 pub mod list_keys;
@@ -39,8 +41,11 @@ pub mod mac_key;
 pub mod put_key_policy;
 pub mod re_encrypt;
 pub mod schedule_key_deletion;
+pub mod sign;
+pub mod signing_key;
 pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_alias;
 pub mod update_key_description;
+pub mod verify;
 pub mod verify_mac;

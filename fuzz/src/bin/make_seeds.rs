@@ -337,6 +337,11 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::DescribeCustomKeyStores, r#"{"CustomKeyStoreName":"s","Limit":5,"Marker":"m"}"#.to_owned()),
         (Operation::DisconnectCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1234567890abcdef0"}"#.to_owned()),
         (Operation::UpdateCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1","NewCustomKeyStoreName":"n","KeyStorePassword":"short"}"#.to_owned()),
+        (Operation::Sign, format!(r#"{{{key},"Message":"aGVsbG8=","MessageType":"RAW","SigningAlgorithm":"ECDSA_SHA_256","GrantTokens":["token"],"DryRun":false}}"#)),
+        (Operation::Sign, r#"{"KeyId":"alias/signer","Message":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","MessageType":"DIGEST","SigningAlgorithm":"RSASSA_PSS_SHA_256"}"#.to_owned()),
+        (Operation::Verify, format!(r#"{{"KeyId":"{KEY_ARN}","Message":"aGVsbG8=","MessageType":"RAW","Signature":"MEUCIQ==","SigningAlgorithm":"ECDSA_SHA_384","DryRun":true}}"#)),
+        (Operation::Verify, format!(r#"{{{key},"Message":"","MessageType":"EXTERNAL_MU","Signature":"","SigningAlgorithm":"INVALID"}}"#)),
+        (Operation::GetPublicKey, format!(r#"{{{key},"GrantTokens":[]}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));

@@ -120,6 +120,24 @@ impl KmsError {
         Self::new(KmsErrorType::InvalidCiphertext, "")
     }
 
+    /// Verify with a signature that is not the key's signature of the message: as recorded from
+    /// real AWS (aws-kms-real-errors.txt, `test_sign_verify[*]/bad-signature`),
+    /// `KMSInvalidSignatureException` with an empty message (Verify never answers
+    /// `SignatureValid: false`).
+    pub fn kms_invalid_signature() -> Self {
+        Self::new(KmsErrorType::KMSInvalidSignature, "")
+    }
+
+    /// Sign or Verify with `MessageType` `DIGEST` and a message that is not the algorithm's
+    /// digest length: as recorded (`test_sign_verify[*]/bad-digest`), `ValidationException`
+    /// `Digest is invalid length for algorithm ECDSA_SHA_256.`
+    pub fn invalid_digest_length(algorithm: &str) -> Self {
+        Self::new(
+            KmsErrorType::Validation,
+            format!("Digest is invalid length for algorithm {algorithm}."),
+        )
+    }
+
     /// VerifyMac with a MAC that is not the message's HMAC under the key: as recorded from real
     /// AWS, `KMSInvalidMacException` with an empty message (VerifyMac never answers
     /// `MacValid: false`).

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod mac;
 pub mod policy;
 pub mod random;
+pub mod sign;
 pub mod tags;
 
 pub use aliases::{
@@ -61,6 +62,10 @@ pub use policy::{
     PutKeyPolicyRequest,
 };
 pub use random::{GenerateRandomRequest, GenerateRandomResponse};
+pub use sign::{
+    GetPublicKeyRequest, GetPublicKeyResponse, SignRequest, SignResponse, VerifyRequest,
+    VerifyResponse,
+};
 pub use tags::{
     ListResourceTagsRequest, ListResourceTagsResponse, TagResourceRequest, UntagResourceRequest,
 };
@@ -144,6 +149,9 @@ requests! {
     DescribeCustomKeyStores => DescribeCustomKeyStoresRequest,
     DisconnectCustomKeyStore => DisconnectCustomKeyStoreRequest,
     UpdateCustomKeyStore => UpdateCustomKeyStoreRequest,
+    Sign => SignRequest,
+    Verify => VerifyRequest,
+    GetPublicKey => GetPublicKeyRequest,
 }
 
 #[cfg(test)]
@@ -214,6 +222,13 @@ mod tests {
                     format!(r#"{{"KeyId":"{key}","KeyPairSpec":"RSA_2048"}}"#)
                 }
                 Operation::TagResource => format!(r#"{{"KeyId":"{key}","Tags":[]}}"#),
+                Operation::Sign => format!(
+                    r#"{{"KeyId":"{key}","Message":"AQID","SigningAlgorithm":"ECDSA_SHA_256"}}"#
+                ),
+                Operation::Verify => format!(
+                    r#"{{"KeyId":"{key}","Message":"AQID","Signature":"AQID","SigningAlgorithm":"ECDSA_SHA_256"}}"#
+                ),
+                Operation::GetPublicKey => format!(r#"{{"KeyId":"{key}"}}"#),
                 Operation::GenerateMac => {
                     format!(r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256"}}"#)
                 }

@@ -415,3 +415,16 @@ kms_enum! {
     }
     accepted [IgnoreCiphertext]
 }
+
+kms_enum! {
+    /// What Sign's or Verify's `Message` is: the message itself or its digest.
+    MessageType("MessageType") {
+        /// The message; KMS hashes it with the signing algorithm's digest.
+        Raw = "RAW",
+        /// The digest of the message, exactly the algorithm's digest length.
+        Digest = "DIGEST",
+        /// An ML-DSA external mu (ML-DSA keys only).
+        ExternalMu = "EXTERNAL_MU",
+    }
+    accepted [Raw, Digest, ExternalMu]
+}

@@ -20,7 +20,7 @@ pub use enums::{
     CustomerMasterKeySpec, DataKeyPairSpec, DataKeySpec, DryRunModifierType,
     EncapsulationAlgorithmSpec, EncryptionAlgorithmSpec, ExpirationModelType,
     KeyAgreementAlgorithmSpec, KeyEncryptionMechanism, KeyManagerType, KeySpec, KeyState,
-    KeyUsageType, MacAlgorithmSpec, MultiRegionKeyType, OriginType, ResourceOwnerType,
+    KeyUsageType, MacAlgorithmSpec, MessageType, MultiRegionKeyType, OriginType, ResourceOwnerType,
     SigningAlgorithmSpec, rsa_oaep_max_plaintext_len,
 };
 pub use kms_enum::{KmsEnum, UnknownEnumValue};

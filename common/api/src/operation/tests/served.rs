@@ -26,7 +26,7 @@ fn a_model_operation_not_served_is_unsupported_operation_naming_it() {
         "EnableKeyRotation is not supported by this service (nitro-kms implements a subset of AWS KMS)"
     );
     assert_eq!(
-        Operation::from_target("TrentService.Sign")
+        Operation::from_target("TrentService.ReplicateKey")
             .unwrap_err()
             .kind(),
         KmsErrorType::UnsupportedOperation
