@@ -18,9 +18,13 @@ use crate::ops::{
     cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
     describe_key, disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
     generate_data_key_pair_without_plaintext, generate_data_key_without_plaintext, generate_mac,
-    generate_random, get_key_policy, list_aliases, list_key_policies, list_keys, list_resource_tags,
-    put_key_policy, re_encrypt, schedule_key_deletion, tag_resource, untag_resource, update_alias,
-    update_key_description, verify_mac,
+    generate_random, get_key_policy, list_aliases, list_key_policies, list_keys,
+    list_resource_tags, put_key_policy, re_encrypt, schedule_key_deletion, tag_resource,
+    untag_resource, update_alias, update_key_description, verify_mac,
+};
+use crate::ops::{
+    disable_key_rotation, enable_key_rotation, get_key_rotation_status, list_key_rotations,
+    rotate_key_on_demand,
 };
 
 /// The KMS service: its [`Context`] (identity, keystore, verifier, clock, policies), answering
@@ -132,6 +136,15 @@ pub async fn dispatch(
         KmsRequest::UpdateCustomKeyStore(r) => {
             json(custom_key_stores::update(svc, caller, r).await?)
         }
+        KmsRequest::EnableKeyRotation(r) => empty(enable_key_rotation::run(svc, caller, r).await?),
+        KmsRequest::DisableKeyRotation(r) => {
+            empty(disable_key_rotation::run(svc, caller, r).await?)
+        }
+        KmsRequest::GetKeyRotationStatus(r) => {
+            json(get_key_rotation_status::run(svc, caller, r).await?)
+        }
+        KmsRequest::RotateKeyOnDemand(r) => json(rotate_key_on_demand::run(svc, caller, r).await?),
+        KmsRequest::ListKeyRotations(r) => json(list_key_rotations::run(svc, caller, r).await?),
     }
 }
 

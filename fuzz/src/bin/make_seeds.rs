@@ -422,6 +422,7 @@ fn mutations() -> Vec<Mutation> {
             id: [0x5a; 32],
             secret: SecretBytes::new(s),
         }),
+        rotation: Default::default(),
     };
     let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
     vec![

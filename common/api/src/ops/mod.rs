@@ -24,6 +24,7 @@ pub mod keys;
 pub mod mac;
 pub mod policy;
 pub mod random;
+pub mod rotation;
 pub mod tags;
 
 pub use aliases::{
@@ -61,6 +62,11 @@ pub use policy::{
     PutKeyPolicyRequest,
 };
 pub use random::{GenerateRandomRequest, GenerateRandomResponse};
+pub use rotation::{
+    DisableKeyRotationRequest, EnableKeyRotationRequest, GetKeyRotationStatusRequest,
+    GetKeyRotationStatusResponse, ListKeyRotationsRequest, ListKeyRotationsResponse,
+    RotateKeyOnDemandRequest, RotateKeyOnDemandResponse,
+};
 pub use tags::{
     ListResourceTagsRequest, ListResourceTagsResponse, TagResourceRequest, UntagResourceRequest,
 };
@@ -144,6 +150,11 @@ requests! {
     DescribeCustomKeyStores => DescribeCustomKeyStoresRequest,
     DisconnectCustomKeyStore => DisconnectCustomKeyStoreRequest,
     UpdateCustomKeyStore => UpdateCustomKeyStoreRequest,
+    EnableKeyRotation => EnableKeyRotationRequest,
+    DisableKeyRotation => DisableKeyRotationRequest,
+    GetKeyRotationStatus => GetKeyRotationStatusRequest,
+    RotateKeyOnDemand => RotateKeyOnDemandRequest,
+    ListKeyRotations => ListKeyRotationsRequest,
 }
 
 #[cfg(test)]
@@ -231,7 +242,12 @@ mod tests {
                 | Operation::CancelKeyDeletion
                 | Operation::GetKeyPolicy
                 | Operation::ListResourceTags
-                | Operation::ListKeyPolicies => format!(r#"{{"KeyId":"{key}"}}"#),
+                | Operation::ListKeyPolicies
+                | Operation::EnableKeyRotation
+                | Operation::DisableKeyRotation
+                | Operation::GetKeyRotationStatus
+                | Operation::RotateKeyOnDemand
+                | Operation::ListKeyRotations => format!(r#"{{"KeyId":"{key}"}}"#),
             };
             let request =
                 KmsRequest::parse(op, body.as_bytes()).unwrap_or_else(|e| panic!("{op}: {e}"));
