@@ -15,13 +15,13 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use crate::context::Context;
 use crate::keystore::{KeyStateRecord, Mutation, RotationKind};
 use crate::ops::key_rotation;
-use crate::service::Service;
 
 /// Rotates every enabled key whose automatic rotation is due; returns how many rotated (none on
 /// a read replica).
-pub async fn rotate_due(svc: &Service) -> usize {
+pub async fn rotate_due(svc: &Context) -> usize {
     if svc.store.is_replica() {
         return 0;
     }
@@ -65,7 +65,7 @@ pub async fn rotate_due(svc: &Service) -> usize {
 }
 
 /// Rotates due keys every `every` until `shutdown` becomes true.
-pub async fn run(svc: Arc<Service>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(svc: Arc<Context>, every: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
         rotate_due(&svc).await;
         tokio::select! {

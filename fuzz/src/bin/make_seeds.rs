@@ -337,6 +337,12 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::DescribeCustomKeyStores, r#"{"CustomKeyStoreName":"s","Limit":5,"Marker":"m"}"#.to_owned()),
         (Operation::DisconnectCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1234567890abcdef0"}"#.to_owned()),
         (Operation::UpdateCustomKeyStore, r#"{"CustomKeyStoreId":"cks-1","NewCustomKeyStoreName":"n","KeyStorePassword":"short"}"#.to_owned()),
+        (Operation::EnableKeyRotation, format!(r#"{{{key},"RotationPeriodInDays":90}}"#)),
+        (Operation::EnableKeyRotation, format!(r#"{{{key},"RotationPeriodInDays":2561}}"#)),
+        (Operation::DisableKeyRotation, format!(r#"{{"KeyId":"{KEY_ARN}"}}"#)),
+        (Operation::GetKeyRotationStatus, format!(r#"{{{key}}}"#)),
+        (Operation::RotateKeyOnDemand, format!(r#"{{{key}}}"#)),
+        (Operation::ListKeyRotations, format!(r#"{{{key},"IncludeKeyMaterial":"ALL_KEY_MATERIAL","Limit":2,"Marker":"m"}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
