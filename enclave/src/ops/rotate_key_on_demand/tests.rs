@@ -52,6 +52,12 @@ async fn ciphertexts_of_every_earlier_material_decrypt_after_three_rotations() {
         let state = if i == 2 { "CURRENT" } else { "NON_CURRENT" };
         assert_eq!(rotation["KeyMaterialState"], state);
     }
+    // DescribeKey's CurrentKeyMaterialId (a KeyMetadata member of the model) follows rotation.
+    let (_, described) = call(&svc, ADMIN, "DescribeKey", json!({ "KeyId": key })).await;
+    assert_eq!(
+        described["KeyMetadata"]["CurrentKeyMaterialId"],
+        material_ids[3].as_str()
+    );
     // ReEncrypt opens an old blob too and names the material it used.
     let (status, answer) = call(
         &svc,
