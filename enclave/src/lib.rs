@@ -26,7 +26,8 @@
 //!   configuration and the `/.well-known/nitro-kms/` answers;
 //! - [`sealed_credentials`]: caller credentials sealed to the provisioning key, delivered by the
 //!   parent, stored in the sealed keystore and put in force at the HTTP endpoint;
-//! - [`deletion`]: keys past their deletion window; [`config`]: flags, environment, TOML;
+//! - [`deletion`]: keys past their deletion window; [`rotation_schedule`]: automatic key
+//!   rotation when due; [`config`]: flags, environment, TOML;
 //!   [`clock`]: injectable time.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
@@ -43,6 +44,7 @@ pub mod ops;
 pub mod policy;
 pub mod recipient;
 pub mod replica_forward;
+pub mod rotation_schedule;
 pub mod sealed_credentials;
 pub mod server;
 pub mod service;

@@ -22,6 +22,10 @@ use crate::ops::{
     list_resource_tags, put_key_policy, re_encrypt, schedule_key_deletion, sign, tag_resource,
     untag_resource, update_alias, update_key_description, verify, verify_mac,
 };
+use crate::ops::{
+    disable_key_rotation, enable_key_rotation, get_key_rotation_status, list_key_rotations,
+    rotate_key_on_demand,
+};
 
 /// The KMS service: its [`Context`] (identity, keystore, verifier, clock, policies), answering
 /// requests through [`Service::handle`]. One type under two names, so the operations can take the
@@ -135,6 +139,15 @@ pub async fn dispatch(
         KmsRequest::Sign(r) => json(sign::run(svc, caller, r).await?),
         KmsRequest::Verify(r) => json(verify::run(svc, caller, r).await?),
         KmsRequest::GetPublicKey(r) => json(get_public_key::run(svc, caller, r).await?),
+        KmsRequest::EnableKeyRotation(r) => empty(enable_key_rotation::run(svc, caller, r).await?),
+        KmsRequest::DisableKeyRotation(r) => {
+            empty(disable_key_rotation::run(svc, caller, r).await?)
+        }
+        KmsRequest::GetKeyRotationStatus(r) => {
+            json(get_key_rotation_status::run(svc, caller, r).await?)
+        }
+        KmsRequest::RotateKeyOnDemand(r) => json(rotate_key_on_demand::run(svc, caller, r).await?),
+        KmsRequest::ListKeyRotations(r) => json(list_key_rotations::run(svc, caller, r).await?),
     }
 }
 

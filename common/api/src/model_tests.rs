@@ -236,6 +236,31 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<GetPublicKeyResponse>()),
         ),
         (
+            O::EnableKeyRotation,
+            request::<EnableKeyRotationRequest>(),
+            None,
+        ),
+        (
+            O::DisableKeyRotation,
+            request::<DisableKeyRotationRequest>(),
+            None,
+        ),
+        (
+            O::GetKeyRotationStatus,
+            request::<GetKeyRotationStatusRequest>(),
+            Some(response::<GetKeyRotationStatusResponse>()),
+        ),
+        (
+            O::RotateKeyOnDemand,
+            request::<RotateKeyOnDemandRequest>(),
+            Some(response::<RotateKeyOnDemandResponse>()),
+        ),
+        (
+            O::ListKeyRotations,
+            request::<ListKeyRotationsRequest>(),
+            Some(response::<ListKeyRotationsResponse>()),
+        ),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),

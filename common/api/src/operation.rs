@@ -121,6 +121,16 @@ operations! {
     Verify,
     /// Returns the public key of an asymmetric KMS key (DER SubjectPublicKeyInfo).
     GetPublicKey,
+    /// Turns on automatic rotation of a symmetric encryption key (period 90 to 2560 days).
+    EnableKeyRotation,
+    /// Turns off automatic rotation of a key.
+    DisableKeyRotation,
+    /// Returns whether a key rotates automatically, its period and next rotation date.
+    GetKeyRotationStatus,
+    /// Rotates a symmetric encryption key's material now (at most 25 times per key).
+    RotateKeyOnDemand,
+    /// Lists a key's rotations (the materials they made current).
+    ListKeyRotations,
 }
 
 impl Operation {
@@ -176,6 +186,8 @@ impl Operation {
                 | Operation::TagResource
                 | Operation::UntagResource
                 | Operation::UpdateKeyDescription
+                | Operation::EnableKeyRotation
+                | Operation::DisableKeyRotation
         )
     }
 }

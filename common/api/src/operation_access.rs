@@ -37,7 +37,10 @@ impl Access {
             | Operation::PutKeyPolicy
             | Operation::TagResource
             | Operation::UntagResource
-            | Operation::UpdateKeyDescription => Access::Write,
+            | Operation::UpdateKeyDescription
+            | Operation::EnableKeyRotation
+            | Operation::DisableKeyRotation
+            | Operation::RotateKeyOnDemand => Access::Write,
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
             | Operation::GenerateDataKeyPair
@@ -57,6 +60,9 @@ impl Access {
             | Operation::GetKeyPolicy
             | Operation::ListResourceTags
             | Operation::ListKeyPolicies
+            // Read replicas answer these; a due automatic rotation is the leader's to write.
+            | Operation::GetKeyRotationStatus
+            | Operation::ListKeyRotations
             // No custom key store exists or is ever made: these change nothing.
             | Operation::CreateCustomKeyStore
             | Operation::ConnectCustomKeyStore
@@ -93,6 +99,9 @@ mod tests {
             "TagResource",
             "UntagResource",
             "UpdateKeyDescription",
+            "EnableKeyRotation",
+            "DisableKeyRotation",
+            "RotateKeyOnDemand",
         ];
         for op in Operation::ALL {
             let expected = if writes.contains(&op.name()) {
@@ -125,6 +134,8 @@ mod tests {
             "Sign",
             "Verify",
             "GetPublicKey",
+            "GetKeyRotationStatus",
+            "ListKeyRotations",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }
@@ -132,14 +143,7 @@ mod tests {
 
     #[test]
     fn operations_this_proxy_does_not_know_go_to_the_leader() {
-        for unknown in [
-            "EnableKeyRotation",
-            "DisableKeyRotation",
-            "CreateGrant",
-            "ReplicateKey",
-            "",
-            "generatedatakey",
-        ] {
+        for unknown in ["CreateGrant", "ReplicateKey", "", "generatedatakey"] {
             assert_eq!(Access::of_name(unknown), Access::Write, "{unknown:?}");
         }
     }

@@ -9,6 +9,13 @@ pub enum KeystoreError {
     /// The mutation creates a key that already exists.
     #[error("key {0} already exists")]
     KeyExists(String),
+    /// The mutation rotates a key that has no material to rotate.
+    #[error("key {0} has no key material to rotate")]
+    NoMaterial(String),
+    /// The mutation rotates a key on demand that had its 25 on-demand rotations (checked under
+    /// the writer's lock, so concurrent requests cannot pass the limit).
+    #[error("key {0} reached its on-demand rotation limit")]
+    OnDemandRotationLimit(String),
     /// The mutation names an alias that does not exist.
     #[error("no alias {0}")]
     NoSuchAlias(String),

@@ -26,7 +26,10 @@ mod service_identity;
 
 pub use caller_credentials::CallerCredentials;
 pub use error::KeystoreError;
-pub use model::Keystore;
+pub use model::{Keystore, days_ms};
 pub use mutation::{AliasGuard, Mutation};
-pub use records::{KeyMaterial, KeyStateRecord, StoredAlias, StoredKey};
+pub use records::{
+    KeyMaterial, KeyRotation, KeyStateRecord, MAX_ON_DEMAND_ROTATIONS, RotationKind,
+    RotationRecord, StoredAlias, StoredKey,
+};
 pub use service_identity::ServiceIdentity;

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
 use super::mutation::{AliasGuard, Mutation};
-use super::records::{StoredAlias, StoredKey};
+use super::records::{
+    KeyMaterial, MAX_ON_DEMAND_ROTATIONS, RotationKind, RotationRecord, StoredAlias, StoredKey,
+};
 use super::service_identity::ServiceIdentity;
 
 /// Every key and alias of the enclave, and the service's identity keys.
@@ -77,6 +79,7 @@ impl Keystore {
             | Mutation::TagResource { key_id, .. }
             | Mutation::UntagResource { key_id, .. }
             | Mutation::UpdateKeyDescription { key_id, .. }
+            | Mutation::SetKeyRotation { key_id, .. }
             | Mutation::DeleteKey { key_id } => self.require_key(key_id),
             Mutation::CreateAlias(alias) => {
                 if self.aliases.contains_key(&alias.name) {
@@ -94,6 +97,17 @@ impl Keystore {
                 self.require_key(target_key_id)
             }
             Mutation::DeleteAlias { name, guard } => self.require_alias_as(name, guard),
+            Mutation::RotateKey { key_id, kind, .. } => match self.keys.get(key_id) {
+                Some(key)
+                    if *kind == RotationKind::OnDemand
+                        && key.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS =>
+                {
+                    Err(KeystoreError::OnDemandRotationLimit(key_id.clone()))
+                }
+                Some(key) if key.material.is_some() => Ok(()),
+                Some(_) => Err(KeystoreError::NoMaterial(key_id.clone())),
+                None => Err(KeystoreError::NoSuchKey(key_id.clone())),
+            },
             Mutation::CreateServiceIdentity(_) => match self.service_identity {
                 Some(_) => Err(KeystoreError::ServiceIdentityExists),
                 None => Ok(()),
@@ -149,6 +163,23 @@ impl Keystore {
                 key_id,
                 description,
             } => self.key_mut(key_id)?.description = description.clone(),
+            Mutation::SetKeyRotation {
+                key_id,
+                enabled,
+                period_days,
+                next_rotation_ms,
+            } => {
+                let rotation = &mut self.key_mut(key_id)?.rotation;
+                rotation.enabled = *enabled;
+                rotation.period_days = *period_days;
+                rotation.next_rotation_ms = *next_rotation_ms;
+            }
+            Mutation::RotateKey {
+                key_id,
+                material,
+                at_ms,
+                kind,
+            } => rotate(self.key_mut(key_id)?, material, *at_ms, *kind),
             Mutation::UntagResource { key_id, tag_keys } => {
                 let key = self.key_mut(key_id)?;
                 for k in tag_keys {
@@ -189,6 +220,7 @@ impl Keystore {
         Ok(())
     }
 
+    /// The key with this id, to change.
     fn key_mut(&mut self, key_id: &str) -> Result<&mut StoredKey, KeystoreError> {
         self.keys
             .get_mut(key_id)
@@ -217,6 +249,35 @@ impl Keystore {
         }
         Ok(store)
     }
+}
+
+/// Makes `material` the key's current one, keeping the replaced one and recording the rotation.
+fn rotate(key: &mut StoredKey, material: &KeyMaterial, at_ms: u64, kind: RotationKind) {
+    if let Some(replaced) = key.material.replace(material.clone()) {
+        key.rotation.earlier_materials.push(replaced);
+    }
+    key.rotation.rotations.push(RotationRecord {
+        material_id: material.id,
+        date_ms: at_ms,
+        kind,
+    });
+    match kind {
+        RotationKind::OnDemand => {
+            key.rotation.on_demand_count = key.rotation.on_demand_count.saturating_add(1)
+        }
+        // On-demand rotations leave the schedule alone (AWS: "On-demand rotations do not change
+        // existing automatic rotation schedules"); an automatic one starts the next period.
+        RotationKind::Automatic => {
+            if let Some(days) = key.rotation.period_days {
+                key.rotation.next_rotation_ms = Some(at_ms.saturating_add(days_ms(days)));
+            }
+        }
+    }
+}
+
+/// `days` in milliseconds.
+pub fn days_ms(days: u32) -> u64 {
+    u64::from(days).saturating_mul(86_400_000)
 }
 
 #[cfg(test)]

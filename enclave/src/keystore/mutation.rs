@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
-use super::records::{KeyStateRecord, StoredAlias, StoredKey};
+use super::records::{KeyMaterial, KeyStateRecord, RotationKind, StoredAlias, StoredKey};
 use super::service_identity::ServiceIdentity;
 
 /// One change to the keystore. Everything it needs (ids, dates, material) is inside, so applying
@@ -84,6 +84,31 @@ pub enum Mutation {
         key_id: String,
         /// The new description (may be empty).
         description: String,
+    },
+    /// EnableKeyRotation and DisableKeyRotation: the automatic rotation schedule (issue 18;
+    /// appended after the variants above so their encodings are unchanged).
+    SetKeyRotation {
+        /// The key.
+        key_id: String,
+        /// Whether automatic rotation is on.
+        enabled: bool,
+        /// The period in days (while enabled).
+        period_days: Option<u32>,
+        /// When the next automatic rotation is due, ms since the epoch (while enabled).
+        next_rotation_ms: Option<u64>,
+    },
+    /// RotateKeyOnDemand or a due automatic rotation: `material` becomes current, the one it
+    /// replaces is kept so its ciphertexts still decrypt.
+    RotateKey {
+        /// The key.
+        key_id: String,
+        /// The new material.
+        material: KeyMaterial,
+        /// When, ms since the epoch.
+        at_ms: u64,
+        /// Automatic (moves the next rotation date one period past `at_ms`) or on demand
+        /// (counts towards AWS's limit).
+        kind: RotationKind,
     },
 }
 

@@ -74,8 +74,85 @@ pub struct StoredKey {
     pub policy: String,
     /// Tags, by tag key.
     pub tags: BTreeMap<String, String>,
-    /// The key material (absent only for specs the enclave keeps as metadata).
+    /// The key material (absent only for specs the enclave keeps as metadata): the current one.
     pub material: Option<KeyMaterial>,
+    /// Rotation (issue 18): the materials rotations replaced and the automatic schedule. Absent
+    /// from keys written before it existed and left out of the encoding while it is the default
+    /// (never rotated, rotation off), so such records and snapshots load and encode unchanged.
+    #[serde(default, skip_serializing_if = "KeyRotation::is_default")]
+    pub rotation: KeyRotation,
+}
+
+impl StoredKey {
+    /// The material with this id: the current one or one a rotation replaced. Decrypt and
+    /// ReEncrypt pick the material a ciphertext blob names, so blobs of every earlier material
+    /// still open after any number of rotations.
+    pub fn material_by_id(&self, id: &[u8; 32]) -> Option<&KeyMaterial> {
+        self.material
+            .iter()
+            .chain(self.rotation.earlier_materials.iter())
+            .find(|m| m.id == *id)
+    }
+}
+
+/// How many on-demand rotations AWS allows per key (RotateKeyOnDemand's documentation: "You can
+/// perform on-demand key rotation a maximum of 25 times per KMS key").
+pub const MAX_ON_DEMAND_ROTATIONS: u32 = 25;
+
+/// How a rotation happened (the model's `RotationType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RotationKind {
+    /// On the automatic schedule.
+    Automatic,
+    /// RotateKeyOnDemand.
+    OnDemand,
+}
+
+impl RotationKind {
+    /// The model's `RotationType` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationKind::Automatic => "AUTOMATIC",
+            RotationKind::OnDemand => "ON_DEMAND",
+        }
+    }
+}
+
+/// One completed rotation: which material it made current, when and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationRecord {
+    /// The id of the material the rotation made current.
+    #[serde(with = "serde_bytes")]
+    pub material_id: [u8; 32],
+    /// When, ms since the epoch.
+    pub date_ms: u64,
+    /// Automatic or on demand.
+    pub kind: RotationKind,
+}
+
+/// A key's rotation state: earlier materials (kept so their ciphertexts still decrypt), the
+/// completed rotations (oldest first) and the automatic schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRotation {
+    /// Whether automatic rotation is on.
+    pub enabled: bool,
+    /// The automatic rotation period in days (kept while enabled).
+    pub period_days: Option<u32>,
+    /// When the next automatic rotation is due, ms since the epoch (while enabled).
+    pub next_rotation_ms: Option<u64>,
+    /// How many on-demand rotations the key had (AWS allows 25).
+    pub on_demand_count: u32,
+    /// Materials that rotations replaced, oldest first.
+    pub earlier_materials: Vec<KeyMaterial>,
+    /// Completed rotations, oldest first.
+    pub rotations: Vec<RotationRecord>,
+}
+
+impl KeyRotation {
+    /// Never rotated and rotation off: what keys written before rotation existed load as.
+    pub fn is_default(&self) -> bool {
+        *self == KeyRotation::default()
+    }
 }
 
 /// An alias as the enclave stores it.

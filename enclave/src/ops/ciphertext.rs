@@ -12,7 +12,7 @@ use nitro_kms_crypto::secret::SecretBytes;
 
 use super::access::Authorized;
 use crate::ciphertext_blob::{self, BlobHeader};
-use crate::keystore::KeyMaterial;
+use crate::keystore::{KeyMaterial, StoredKey};
 
 /// Seals `plaintext` under `key`'s current material, binding `context`. Only a key authorized
 /// for this request can be sealed under (see [`super::access`]: the key is resolved once).
@@ -40,19 +40,22 @@ pub fn key_id_of(ciphertext: &[u8]) -> Result<String, KmsError> {
         .map_err(|_| KmsError::invalid_ciphertext())
 }
 
-/// Opens a blob with `material`, which must be the material the blob names.
-pub fn open_under(
-    material: &KeyMaterial,
+/// Opens a blob under `key` with the material the blob names: the current one or one a rotation
+/// replaced, so ciphertexts of every earlier material still decrypt. Returns the plaintext and
+/// the material used (its id is the answer's `KeyMaterialId`).
+pub fn open_under<'k>(
+    key: &'k StoredKey,
     ciphertext: &[u8],
     context: &BTreeMap<String, String>,
-) -> Result<SecretBytes, KmsError> {
+) -> Result<(SecretBytes, &'k KeyMaterial), KmsError> {
     let header =
         ciphertext_blob::peek_header(ciphertext).map_err(|_| KmsError::invalid_ciphertext())?;
-    if header.key_material_id != material.id {
-        return Err(KmsError::invalid_ciphertext());
-    }
-    ciphertext_blob::open(material.secret.expose(), ciphertext, context)
-        .map_err(|_| KmsError::invalid_ciphertext())
+    let material = key
+        .material_by_id(&header.key_material_id)
+        .ok_or_else(KmsError::invalid_ciphertext)?;
+    let plaintext = ciphertext_blob::open(material.secret.expose(), ciphertext, context)
+        .map_err(|_| KmsError::invalid_ciphertext())?;
+    Ok((plaintext, material))
 }
 
 /// `KeyMaterialId` as responses render it (64 lower-case hex digits).

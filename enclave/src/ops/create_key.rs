@@ -79,6 +79,7 @@ pub async fn run(
         policy: policy_text,
         tags,
         material: new_material(spec, usage)?,
+        rotation: Default::default(),
     };
     let described = metadata(svc, &key);
     super::commit::commit(svc, Mutation::CreateKey(key)).await?;

@@ -54,7 +54,7 @@ pub async fn run(
             recipient.as_ref().map(|r| &r.facts),
         )?;
         access::require_usable(svc, &key)?;
-        let material = access::symmetric_material(svc, &key, OP).map_err(|e| {
+        access::symmetric_material(svc, &key, OP).map_err(|e| {
             // A blob cannot name a non-symmetric key unless KeyId pointed there.
             if req.key_id.is_some() {
                 KmsError::incorrect_key()
@@ -66,7 +66,7 @@ pub async fn run(
         if req.ignores_ciphertext() {
             access::dry_run(req.dry_run)?;
         }
-        let plaintext = ciphertext::open_under(material, blob, &context)?;
+        let (plaintext, material) = ciphertext::open_under(&key, blob, &context)?;
         access::dry_run(req.dry_run)?;
         Ok((
             plaintext,

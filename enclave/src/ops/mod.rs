@@ -4,15 +4,16 @@
 //! and the typed, validated request (see `nitro_kms_api::ops`) and returns the typed response or
 //! AWS's error; [`crate::service`] parses requests, dispatches them here and renders the answers.
 //! Shared steps live beside them: [`access`] (find the key once, authorize it, check state and
-//! usage), [`ciphertext`] (blobs under stored keys), [`mac_key`] (HMAC keys and their one algorithm), [`signing_key`]
-//! (signing keys, their algorithms and messages)
-//! and [`paging`]. Mutating operations build a
+//! usage), [`ciphertext`] (blobs under stored keys), [`mac_key`] (HMAC keys and their one algorithm),
+//! [`signing_key`] (signing keys, their algorithms and messages), [`key_rotation`] (which keys
+//! rotate) and [`paging`]. Mutating operations build a
 //! [`crate::keystore::Mutation`] and [`commit`] it through [`crate::storage::sealed_store`], so
 //! their answer is only sent once the parent has stored the change durably.
 
 pub mod access;
 pub mod ciphertext;
 pub mod commit;
+pub mod key_rotation;
 pub mod paging;
 
 pub mod cancel_key_deletion;
@@ -23,7 +24,9 @@ pub mod decrypt;
 pub mod delete_alias;
 pub mod describe_key;
 pub mod disable_key;
+pub mod disable_key_rotation;
 pub mod enable_key;
+pub mod enable_key_rotation;
 pub mod encrypt;
 pub mod generate_data_key;
 pub mod generate_data_key_pair;
@@ -32,14 +35,17 @@ pub mod generate_data_key_without_plaintext;
 pub mod generate_mac;
 pub mod generate_random;
 pub mod get_key_policy;
+pub mod get_key_rotation_status;
 pub mod get_public_key;
 pub mod list_aliases;
 pub mod list_key_policies;
+pub mod list_key_rotations;
 pub mod list_keys;
 pub mod list_resource_tags;
 pub mod mac_key;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
 pub mod sign;
 pub mod signing_key;

@@ -51,7 +51,7 @@ pub async fn run(
             None,
         )?;
         access::require_usable(svc, &source)?;
-        let source_material = access::symmetric_material(svc, &source, OP)?;
+        access::symmetric_material(svc, &source, OP)?;
         access::require_symmetric_algorithm(svc, &source, req.source_encryption_algorithm())?;
         let destination = access::resolve(svc, ks, caller, OP, destination_id, Aliases::Allowed)?;
         let destination = access::authorize_action(
@@ -69,7 +69,7 @@ pub async fn run(
             &destination,
             req.destination_encryption_algorithm(),
         )?;
-        let plaintext = ciphertext::open_under(source_material, blob, &source_context)?;
+        let (plaintext, source_material) = ciphertext::open_under(&source, blob, &source_context)?;
         access::dry_run(req.dry_run)?;
         Ok(ReEncryptResponse {
             ciphertext_blob: Some(ciphertext::seal_under(

@@ -342,6 +342,12 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::Verify, format!(r#"{{"KeyId":"{KEY_ARN}","Message":"aGVsbG8=","MessageType":"RAW","Signature":"MEUCIQ==","SigningAlgorithm":"ECDSA_SHA_384","DryRun":true}}"#)),
         (Operation::Verify, format!(r#"{{{key},"Message":"","MessageType":"EXTERNAL_MU","Signature":"","SigningAlgorithm":"INVALID"}}"#)),
         (Operation::GetPublicKey, format!(r#"{{{key},"GrantTokens":[]}}"#)),
+        (Operation::EnableKeyRotation, format!(r#"{{{key},"RotationPeriodInDays":90}}"#)),
+        (Operation::EnableKeyRotation, format!(r#"{{{key},"RotationPeriodInDays":2561}}"#)),
+        (Operation::DisableKeyRotation, format!(r#"{{"KeyId":"{KEY_ARN}"}}"#)),
+        (Operation::GetKeyRotationStatus, format!(r#"{{{key}}}"#)),
+        (Operation::RotateKeyOnDemand, format!(r#"{{{key}}}"#)),
+        (Operation::ListKeyRotations, format!(r#"{{{key},"IncludeKeyMaterial":"ALL_KEY_MATERIAL","Limit":2,"Marker":"m"}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
@@ -427,6 +433,7 @@ fn mutations() -> Vec<Mutation> {
             id: [0x5a; 32],
             secret: SecretBytes::new(s),
         }),
+        rotation: Default::default(),
     };
     let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
     vec![

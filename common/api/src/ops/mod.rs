@@ -24,6 +24,7 @@ pub mod keys;
 pub mod mac;
 pub mod policy;
 pub mod random;
+pub mod rotation;
 pub mod sign;
 pub mod tags;
 
@@ -62,6 +63,11 @@ pub use policy::{
     PutKeyPolicyRequest,
 };
 pub use random::{GenerateRandomRequest, GenerateRandomResponse};
+pub use rotation::{
+    DisableKeyRotationRequest, EnableKeyRotationRequest, GetKeyRotationStatusRequest,
+    GetKeyRotationStatusResponse, ListKeyRotationsRequest, ListKeyRotationsResponse,
+    RotateKeyOnDemandRequest, RotateKeyOnDemandResponse,
+};
 pub use sign::{
     GetPublicKeyRequest, GetPublicKeyResponse, SignRequest, SignResponse, VerifyRequest,
     VerifyResponse,
@@ -152,6 +158,11 @@ requests! {
     Sign => SignRequest,
     Verify => VerifyRequest,
     GetPublicKey => GetPublicKeyRequest,
+    EnableKeyRotation => EnableKeyRotationRequest,
+    DisableKeyRotation => DisableKeyRotationRequest,
+    GetKeyRotationStatus => GetKeyRotationStatusRequest,
+    RotateKeyOnDemand => RotateKeyOnDemandRequest,
+    ListKeyRotations => ListKeyRotationsRequest,
 }
 
 #[cfg(test)]
@@ -246,7 +257,12 @@ mod tests {
                 | Operation::CancelKeyDeletion
                 | Operation::GetKeyPolicy
                 | Operation::ListResourceTags
-                | Operation::ListKeyPolicies => format!(r#"{{"KeyId":"{key}"}}"#),
+                | Operation::ListKeyPolicies
+                | Operation::EnableKeyRotation
+                | Operation::DisableKeyRotation
+                | Operation::GetKeyRotationStatus
+                | Operation::RotateKeyOnDemand
+                | Operation::ListKeyRotations => format!(r#"{{"KeyId":"{key}"}}"#),
             };
             let request =
                 KmsRequest::parse(op, body.as_bytes()).unwrap_or_else(|e| panic!("{op}: {e}"));

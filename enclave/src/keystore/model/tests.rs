@@ -19,6 +19,7 @@ fn key(id: &str) -> StoredKey {
             id: [1; 32],
             secret: SecretBytes::copy_from(&[7; 32]),
         }),
+        rotation: Default::default(),
     }
 }
 
@@ -62,6 +63,21 @@ fn replaying_the_same_mutations_rebuilds_the_same_state() {
         Mutation::UpdateKeyDescription {
             key_id: "k2".into(),
             description: "rotated by ops".into(),
+        },
+        Mutation::SetKeyRotation {
+            key_id: "k2".into(),
+            enabled: true,
+            period_days: Some(90),
+            next_rotation_ms: Some(1_700_000_000_000 + 90 * 86_400_000),
+        },
+        Mutation::RotateKey {
+            key_id: "k2".into(),
+            material: KeyMaterial {
+                id: [2; 32],
+                secret: SecretBytes::copy_from(&[8; 32]),
+            },
+            at_ms: 1_800_000_000_000,
+            kind: crate::keystore::RotationKind::Automatic,
         },
     ];
     let mut live = Keystore::new();
@@ -345,4 +361,77 @@ fn journal_records_written_before_update_key_description_existed_decode_unchange
     );
     let decoded = Mutation::from_record_bytes(&hex::decode(written_by_main).unwrap()).unwrap();
     assert_eq!(decoded, record);
+}
+
+/// StoredKey exactly as main declared it before issue 18 added rotation (a copy of the old
+/// declaration, to write records in the old format).
+#[derive(serde::Serialize)]
+struct StoredKeyBeforeRotation {
+    key_id: String,
+    creation_date_ms: u64,
+    description: String,
+    key_spec: KeySpec,
+    key_usage: KeyUsageType,
+    state: KeyStateRecord,
+    policy: String,
+    tags: BTreeMap<String, String>,
+    material: Option<KeyMaterial>,
+}
+
+#[test]
+fn keys_written_before_rotation_existed_load_unrotated_and_encode_unchanged() {
+    let old = StoredKeyBeforeRotation {
+        key_id: "k1".into(),
+        creation_date_ms: 1_700_000_000_000,
+        description: String::new(),
+        key_spec: KeySpec::SymmetricDefault,
+        key_usage: KeyUsageType::EncryptDecrypt,
+        state: KeyStateRecord::Enabled,
+        policy: "{}".into(),
+        tags: BTreeMap::new(),
+        material: key("k1").material,
+    };
+    let mut written_before = Vec::new();
+    ciborium::into_writer(&old, &mut written_before).unwrap();
+    let loaded: StoredKey = ciborium::from_reader(written_before.as_slice()).unwrap();
+    assert_eq!(loaded, key("k1"));
+    assert!(loaded.rotation.is_default());
+    // A key that never rotated encodes as before, so snapshots and CreateKey records are unchanged.
+    let mut written_now = Vec::new();
+    ciborium::into_writer(&loaded, &mut written_now).unwrap();
+    assert_eq!(written_now, written_before);
+}
+
+#[test]
+fn a_rotated_key_opens_every_material_and_counts_on_demand_rotations_up_to_the_limit() {
+    let mut store = Keystore::new();
+    store.apply(&Mutation::CreateKey(key("k1"))).unwrap();
+    for n in 0..crate::keystore::MAX_ON_DEMAND_ROTATIONS {
+        let id = [u8::try_from(n).unwrap() + 10; 32];
+        store
+            .apply(&Mutation::RotateKey {
+                key_id: "k1".into(),
+                material: KeyMaterial {
+                    id,
+                    secret: SecretBytes::copy_from(&[3; 32]),
+                },
+                at_ms: 1,
+                kind: crate::keystore::RotationKind::OnDemand,
+            })
+            .unwrap();
+    }
+    let key = store.key("k1").unwrap();
+    assert!(key.material_by_id(&[1; 32]).is_some());
+    assert!(key.material_by_id(&[10; 32]).is_some());
+    assert_eq!(key.material.as_ref().unwrap().id, [34; 32]);
+    let over = Mutation::RotateKey {
+        key_id: "k1".into(),
+        material: key.material.clone().unwrap(),
+        at_ms: 2,
+        kind: crate::keystore::RotationKind::OnDemand,
+    };
+    assert_eq!(
+        store.check(&over),
+        Err(KeystoreError::OnDemandRotationLimit("k1".into()))
+    );
 }

@@ -61,6 +61,7 @@ async fn hmac_key_with_material(svc: &Arc<Service>, spec: &str, secret: &[u8]) -
             id: [1; 32],
             secret: SecretBytes::copy_from(secret),
         }),
+        rotation: Default::default(),
     };
     super::super::commit::commit(svc, Mutation::CreateKey(key))
         .await

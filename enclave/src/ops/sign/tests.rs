@@ -286,6 +286,7 @@ async fn a_signing_key_stored_without_material_is_invalid_state() {
         policy: crate::policy::default_policy(&svc.identity.account),
         tags: BTreeMap::new(),
         material: None,
+        rotation: Default::default(),
     };
     super::super::commit::commit(&svc, Mutation::CreateKey(stored))
         .await
