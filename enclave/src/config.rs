@@ -103,7 +103,8 @@ pub struct Args {
     /// Parent connections served at once.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
-    /// How often keys past their deletion window are deleted, in seconds.
+    /// How often the periodic jobs run (keys past their deletion window deleted, keys due for
+    /// automatic rotation rotated), in seconds.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_DELETION_SWEEP_SECS")]
     pub deletion_sweep_secs: Option<u64>,
     /// Also serve the KMS HTTP API itself on this address (`vsock://ANY:PORT` or

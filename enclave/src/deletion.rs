@@ -2,16 +2,11 @@
 //!
 //! ScheduleKeyDeletion only marks a key `PendingDeletion` with a date. [`sweep`] finds keys whose
 //! date has passed and commits a `DeleteKey` for each (which also removes their aliases), through
-//! the journal like any other change; [`run`] does it periodically. A key past its date but not
+//! the journal like any other change; [`crate::housekeeping::run`] does it periodically. A key past its date but not
 //! yet swept still refuses every use, because it is still `PendingDeletion`.
 //!
 //! Only the leader sweeps: a read replica never writes the shared state, and it learns of the
 //! deletions the leader commits through the journal, like any other change.
-
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::sync::watch;
 
 use crate::keystore::{KeyStateRecord, Mutation};
 use crate::service::Service;
@@ -52,19 +47,10 @@ pub async fn sweep(svc: &Service) -> usize {
     deleted
 }
 
-/// Sweeps every `every` until `shutdown` becomes true.
-pub async fn run(svc: Arc<Service>, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        sweep(&svc).await;
-        tokio::select! {
-            _ = crate::server::stopped(&mut shutdown) => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::test_support;
 

@@ -50,7 +50,7 @@ use nitro_kms_enclave::storage::parent_link::ParentLink;
 use nitro_kms_enclave::storage::sealed_store::{LoadError, LoadFailure, SealedKeystore};
 use nitro_kms_enclave::storage::{seal, seal_root, sealing_key};
 use nitro_kms_enclave::tls::{ServiceTls, TlsSettings};
-use nitro_kms_enclave::{clock, deletion, http, rotation_schedule};
+use nitro_kms_enclave::{clock, housekeeping, http};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::logging;
 use nitro_kms_wire::transport::{self, Address};
@@ -434,12 +434,7 @@ async fn run(config: Config) -> Result<(), String> {
         "nitro-kms-enclave: ready (region {}, account {})",
         config.region, config.account
     );
-    tokio::spawn(rotation_schedule::run(
-        service.clone(),
-        config.deletion_sweep,
-        stop_rx.clone(),
-    ));
-    tokio::spawn(deletion::run(service, config.deletion_sweep, stop_rx));
+    tokio::spawn(housekeeping::run(service, config.deletion_sweep, stop_rx));
     server
         .await
         .map_err(|e| format!("server task failed: {e}"))?;

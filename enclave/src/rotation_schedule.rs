@@ -10,11 +10,6 @@
 //! rotations through the journal. Disabled keys and keys pending deletion do not rotate (AWS: key
 //! material is not rotated while the key is not enabled); they rotate when enabled again.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use tokio::sync::watch;
-
 use crate::context::Context;
 use crate::keystore::{KeyStateRecord, Mutation, RotationKind};
 use crate::ops::key_rotation;
@@ -62,15 +57,4 @@ pub async fn rotate_due(svc: &Context) -> usize {
         }
     }
     rotated
-}
-
-/// Rotates due keys every `every` until `shutdown` becomes true.
-pub async fn run(svc: Arc<Context>, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        rotate_due(&svc).await;
-        tokio::select! {
-            _ = crate::server::stopped(&mut shutdown) => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-    }
 }

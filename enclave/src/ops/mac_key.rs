@@ -6,7 +6,7 @@
 //! first, so a symmetric key named with any algorithm gets the usage text.
 
 use nitro_kms_api::types::{KeySpec, KeyUsageType, MacAlgorithmSpec};
-use nitro_kms_api::{KmsError, KmsErrorType, Operation};
+use nitro_kms_api::{KmsError, Operation};
 use nitro_kms_crypto::mac::MacAlgorithm;
 
 use crate::context::Context;
@@ -56,13 +56,9 @@ pub fn hmac_material<'k>(
     };
     let requested = requested.ok_or_else(|| KmsError::internal("unvalidated MAC algorithm"))?;
     if requested != own {
-        return Err(KmsError::new(
-            KmsErrorType::InvalidKeyUsage,
-            format!(
-                "Algorithm {} is incompatible with key spec {}.",
-                requested.as_str(),
-                key.key_spec.as_str()
-            ),
+        return Err(KmsError::incompatible_algorithm(
+            requested.as_str(),
+            key.key_spec.as_str(),
         ));
     }
     let material = key.material.as_ref().ok_or_else(usage_error)?;

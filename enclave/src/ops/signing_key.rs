@@ -146,14 +146,7 @@ pub fn signing_material<'k>(
     let algorithm = crypto_algorithm(requested)
         .filter(|a| suits(kind, *a))
         .ok_or_else(|| {
-            KmsError::new(
-                KmsErrorType::InvalidKeyUsage,
-                format!(
-                    "Algorithm {} is incompatible with key spec {}.",
-                    requested.as_str(),
-                    key.key_spec.as_str()
-                ),
-            )
+            KmsError::incompatible_algorithm(requested.as_str(), key.key_spec.as_str())
         })?;
     Ok((material(svc, key)?, kind, algorithm))
 }

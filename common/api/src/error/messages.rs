@@ -96,6 +96,16 @@ impl KmsError {
         )
     }
 
+    /// An algorithm that is not the key spec's (GenerateMac/VerifyMac, Sign/Verify):
+    /// `InvalidKeyUsageException` `Algorithm HMAC_SHA_256 is incompatible with key spec HMAC_224.`
+    /// (the wording recorded from AWS for HMAC keys, used for signing keys too).
+    pub fn incompatible_algorithm(algorithm: &str, key_spec: &str) -> Self {
+        Self::new(
+            KmsErrorType::InvalidKeyUsage,
+            format!("Algorithm {algorithm} is incompatible with key spec {key_spec}."),
+        )
+    }
+
     /// A key whose origin does not allow the operation:
     /// `UnsupportedOperationException` `<key-arn> origin is AWS_KMS which is not valid for this
     /// operation.`

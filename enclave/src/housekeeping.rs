@@ -1,0 +1,28 @@
+//! The enclave's periodic work on its own state: one timer for every job that a date in the
+//! keystore makes due, so each tick reads the keystore for each job once and no job needs a task
+//! of its own.
+//!
+//! - [`deletion::sweep`](crate::deletion::sweep): keys whose deletion window has passed.
+//! - [`rotation_schedule::rotate_due`](crate::rotation_schedule::rotate_due): keys whose automatic
+//!   rotation is due.
+//!
+//! Both do nothing on a read replica (only the leader writes the shared state).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::context::Context;
+
+/// Runs every job at start and then every `every`, until `shutdown` becomes true.
+pub async fn run(svc: Arc<Context>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        crate::rotation_schedule::rotate_due(&svc).await;
+        crate::deletion::sweep(&svc).await;
+        tokio::select! {
+            _ = crate::server::stopped(&mut shutdown) => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
