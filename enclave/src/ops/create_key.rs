@@ -78,7 +78,7 @@ pub async fn run(
         state: KeyStateRecord::Enabled,
         policy: policy_text,
         tags,
-        material: new_material(spec, usage)?,
+        material: new_material(spec, usage).await?,
         rotation: Default::default(),
     };
     let described = metadata(svc, &key);
@@ -99,15 +99,21 @@ fn new_key_id() -> Result<String, KmsError> {
 
 /// Material for the specs that have it here: random bytes for symmetric and HMAC keys, a fresh
 /// PKCS#8 private key for `SIGN_VERIFY` keys (the other asymmetric usages are later work and are
-/// still stored without material).
-fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
+/// still stored without material). A private key is generated on the blocking pool, as
+/// GenerateDataKeyPair does: an RSA-4096 key takes long enough to stall the other requests of an
+/// async worker.
+async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
     let rng = |_| KmsError::internal("no randomness available");
     if let (Some(kind), KeyUsageType::SignVerify) = (super::signing_key::signing_kind(spec), usage)
     {
+        let secret =
+            tokio::task::spawn_blocking(move || crypto::signing::generate_signing_key(kind))
+                .await
+                .map_err(|_| KmsError::internal("key generation was interrupted"))?
+                .map_err(|_| KmsError::internal("key generation failed"))?;
         return Ok(Some(KeyMaterial {
             id: crypto::random_array().map_err(rng)?,
-            secret: crypto::signing::generate_signing_key(kind)
-                .map_err(|_| KmsError::internal("key generation failed"))?,
+            secret,
         }));
     }
     let len = match (spec, usage) {
