@@ -242,3 +242,76 @@ async fn an_rsa_encryption_key_stored_without_material_is_an_invalid_state() {
     assert_eq!(status, 400);
     assert_eq!(error["__type"], "KMSInvalidStateException");
 }
+
+#[tokio::test]
+async fn dry_runs_answer_dry_run_after_every_check_and_a_disabled_key_is_disabled() {
+    let (svc, ..) = test_support::service().await;
+    let key = rsa_key(&svc, "RSA_2048").await;
+    let encrypt =
+        json!({"KeyId": key, "Plaintext": b64(b"x"), "EncryptionAlgorithm": "RSAES_OAEP_SHA_1"});
+    let (_, sealed) = call(&svc, ADMIN, "Encrypt", encrypt.clone()).await;
+    let decrypt = json!({"KeyId": key, "CiphertextBlob": sealed["CiphertextBlob"],
+                         "EncryptionAlgorithm": "RSAES_OAEP_SHA_1"});
+    for (op, body) in [("Encrypt", &encrypt), ("Decrypt", &decrypt)] {
+        let mut dry = body.clone();
+        dry["DryRun"] = json!(true);
+        let (status, error) = call(&svc, ADMIN, op, dry).await;
+        assert_eq!(status, 400, "{op}");
+        assert_eq!(error["__type"], "DryRunOperationException", "{op}");
+    }
+    let (status, _) = call(&svc, ADMIN, "DisableKey", json!({"KeyId": key})).await;
+    assert_eq!(status, 200);
+    for (op, body) in [("Encrypt", encrypt), ("Decrypt", decrypt)] {
+        let (status, error) = call(&svc, ADMIN, op, body).await;
+        assert_eq!(status, 400, "{op}");
+        assert_eq!(error["__type"], "DisabledException", "{op}");
+    }
+}
+
+#[tokio::test]
+async fn re_encrypt_to_an_rsa_key_applies_its_context_and_size_rules() {
+    let (svc, ..) = test_support::service().await;
+    let rsa = rsa_key(&svc, "RSA_2048").await;
+    let symmetric = create_key(&svc, json!({})).await;
+    let (_, sealed) = call(
+        &svc,
+        ADMIN,
+        "Encrypt",
+        json!({"KeyId": symmetric, "Plaintext": b64(&[1; 215])}),
+    )
+    .await;
+    let (status, error) = call(
+        &svc,
+        ADMIN,
+        "ReEncrypt",
+        json!({"CiphertextBlob": sealed["CiphertextBlob"], "DestinationKeyId": rsa,
+               "DestinationEncryptionAlgorithm": "RSAES_OAEP_SHA_1"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        error["message"],
+        "Algorithm RSAES_OAEP_SHA_1 and key spec RSA_2048 cannot encrypt data larger than 214 bytes."
+    );
+    let (_, error) = call(
+        &svc,
+        ADMIN,
+        "ReEncrypt",
+        json!({"CiphertextBlob": sealed["CiphertextBlob"], "DestinationKeyId": rsa,
+               "DestinationEncryptionAlgorithm": "RSAES_OAEP_SHA_1",
+               "DestinationEncryptionContext": {"a": "b"}}),
+    )
+    .await;
+    assert_eq!(error["__type"], "ValidationException");
+    let (_, error) = call(
+        &svc,
+        ADMIN,
+        "ReEncrypt",
+        json!({"CiphertextBlob": sealed["CiphertextBlob"], "DestinationKeyId": rsa}),
+    )
+    .await;
+    assert_eq!(
+        error["message"],
+        "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048."
+    );
+}
