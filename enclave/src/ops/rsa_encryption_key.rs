@@ -5,8 +5,9 @@
 //! - The algorithm: an RSA key needs `RSAES_OAEP_SHA_1` or `RSAES_OAEP_SHA_256`. The default
 //!   (`SYMMETRIC_DEFAULT`, also what an absent `EncryptionAlgorithm` means) is
 //!   `InvalidKeyUsageException` `Algorithm SYMMETRIC_DEFAULT is incompatible with key spec
-//!   RSA_4096.` — the message real AWS gave an SDK that omitted the algorithm
-//!   (zalando/spring-cloud-config-aws-kms issue #82).
+//!   RSA_4096.` — the message real AWS gives clients that omit the algorithm (quoted from real
+//!   AWS in zalando/spring-cloud-config-aws-kms#82, getsops/sops#684, pulumi/pulumi#17649). It is
+//!   checked before the encryption context, as those clients (which send a context) show.
 //! - The encryption context: AWS documents it as supported only with symmetric encryption keys
 //!   (Encrypt API reference, `EncryptionContext`); a non-empty one is refused with
 //!   `ValidationException` (see [`context_refused`]).
