@@ -508,30 +508,33 @@ async fn encrypt_with_a_signing_key_is_invalid_key_usage() {
         );
 }
 
-// test_encrypt_validate_plaintext_size_per_key_type rows: AWS encrypts under RSA keys (and
-// refuses plaintexts over the OAEP limit with `Algorithm RSAES_OAEP_SHA_1 and key spec RSA_2048
-// cannot encrypt data larger than 214 bytes.`). This service keeps asymmetric keys as metadata
-// and refuses them for Encrypt, so those rows cannot be reproduced; this pins what it answers.
+// test_encrypt_validate_plaintext_size_per_key_type rows: one byte over the RSAES-OAEP limit of
+// each RSA spec and algorithm is `ValidationException` with the recorded message; the limit itself
+// encrypts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn encrypt_with_an_rsa_encryption_key_is_refused_as_invalid_key_usage() {
+async fn encrypt_over_the_rsa_oaep_limit_is_the_recorded_validation_error() {
     let f = fixture().await;
-    let rsa = f
-        .create(json!({"KeySpec": "RSA_2048", "KeyUsage": "ENCRYPT_DECRYPT"}))
-        .await;
-    for (algorithm, len) in [("RSAES_OAEP_SHA_1", 215), ("RSAES_OAEP_SHA_256", 191)] {
-        // message not recorded from AWS (AWS would answer the recorded size error instead)
+    for (spec, algorithm, limit) in [
+        ("RSA_2048", "RSAES_OAEP_SHA_1", 214),
+        ("RSA_2048", "RSAES_OAEP_SHA_256", 190),
+        ("RSA_3072", "RSAES_OAEP_SHA_1", 342),
+        ("RSA_3072", "RSAES_OAEP_SHA_256", 318),
+        ("RSA_4096", "RSAES_OAEP_SHA_1", 470),
+        ("RSA_4096", "RSAES_OAEP_SHA_256", 446),
+    ] {
+        let rsa = f
+            .create(json!({"KeySpec": spec, "KeyUsage": "ENCRYPT_DECRYPT"}))
+            .await;
+        let encrypt = |len: usize| json!({"KeyId": rsa, "Plaintext": b64(&vec![1u8; len]), "EncryptionAlgorithm": algorithm});
+        f.enclave.call("Encrypt", &encrypt(limit)).await.ok();
         f.enclave
-            .call(
-                "Encrypt",
-                &json!({"KeyId": rsa, "Plaintext": b64(&vec![1u8; len]), "EncryptionAlgorithm": algorithm}),
-            )
+            .call("Encrypt", &encrypt(limit + 1))
             .await
             .assert_error(
                 400,
-                "InvalidKeyUsageException",
+                "ValidationException",
                 &format!(
-                    "{} key usage is ENCRYPT_DECRYPT which is not valid for Encrypt.",
-                    key_arn(&rsa)
+                    "Algorithm {algorithm} and key spec {spec} cannot encrypt data larger than {limit} bytes."
                 ),
             );
     }
@@ -572,7 +575,6 @@ async fn decrypt_with_an_asymmetric_key_id_is_incorrect_key() {
     for body in [
         json!({"KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"}),
         json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}),
-        json!({"KeySpec": "RSA_2048", "KeyUsage": "ENCRYPT_DECRYPT"}),
     ] {
         let asymmetric = f.create(body).await;
         f.enclave
@@ -583,6 +585,37 @@ async fn decrypt_with_an_asymmetric_key_id_is_incorrect_key() {
             .await
             .assert_error(400, "IncorrectKeyException", INCORRECT_KEY);
     }
+}
+
+// An RSA encryption key named for a symmetric blob: its ciphertexts carry no key id, so the blob
+// is tried as an RSA ciphertext. Without an algorithm that is the SYMMETRIC_DEFAULT/RSA mismatch
+// (the message real AWS gives Encrypt, zalando/spring-cloud-config-aws-kms#82); with one, the
+// blob does not decrypt: the empty InvalidCiphertextException.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decrypt_of_a_symmetric_blob_with_an_rsa_encryption_key_id_fails_as_rsa_decryption() {
+    let f = fixture().await;
+    let blob = f
+        .encrypt(json!({"KeyId": f.key, "Plaintext": "AQID"}))
+        .await;
+    let rsa = f
+        .create(json!({"KeySpec": "RSA_2048", "KeyUsage": "ENCRYPT_DECRYPT"}))
+        .await;
+    f.enclave
+        .call("Decrypt", &json!({"CiphertextBlob": blob, "KeyId": rsa}))
+        .await
+        .assert_error(
+            400,
+            "InvalidKeyUsageException",
+            "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.",
+        );
+    let reply = f
+        .enclave
+        .call(
+            "Decrypt",
+            &json!({"CiphertextBlob": blob, "KeyId": rsa, "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"}),
+        )
+        .await;
+    assert_invalid_ciphertext(&reply);
 }
 
 // incorrect-source-key: ReEncrypt with a SourceKeyId that is not the blob's key.

@@ -52,7 +52,7 @@ operations! {
     GenerateDataKeyWithoutPlaintext,
     /// Decrypts a ciphertext blob (or re-wraps it for an attested recipient).
     Decrypt,
-    /// Encrypts up to 4096 bytes under a KMS key.
+    /// Encrypts up to 4096 bytes under a symmetric KMS key, or with RSAES-OAEP under an RSA key.
     Encrypt,
     /// Decrypts and re-encrypts under another key (or context) without exposing plaintext.
     ReEncrypt,

@@ -14,6 +14,8 @@
 //!   ([`hkdf_sha256`]);
 //! - [`signing`]: KMS signing keys (RSA PKCS#1 v1.5 and PSS, ECDSA on P-256/384/521 and
 //!   secp256k1): generation, public keys, Sign and Verify over raw messages or digests;
+//! - [`rsa_encryption`]: KMS RSA `ENCRYPT_DECRYPT` keys (RSAES-OAEP with SHA-1 or SHA-256, raw
+//!   ciphertexts, AWS's plaintext limits) for Encrypt, Decrypt and ReEncrypt;
 //! - [`mac`]: HMAC with SHA-224/256/384/512 and constant-time verification, for KMS HMAC keys;
 //! - RSA: key generation, PKCS#8 import/export, RSAES-OAEP with SHA-256 and MGF1-SHA-256
 //!   ([`RsaPrivateKey`], [`RsaPublicKey`]);
@@ -50,6 +52,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod mac;
+pub mod rsa_encryption;
 pub mod sealed_credentials;
 pub mod secret;
 pub mod signing;

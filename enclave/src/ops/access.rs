@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::ops::Deref;
 
 use nitro_kms_api::types::{EncryptionAlgorithmSpec, KeySpec, KeyUsageType};
-use nitro_kms_api::{KeyRef, KmsError, KmsErrorType, Operation};
+use nitro_kms_api::{KeyRef, KmsError, Operation};
 
 use crate::context::Context;
 use crate::keystore::{KeyMaterial, KeyStateRecord, Keystore, StoredKey};
@@ -254,21 +254,19 @@ pub fn tag_map(tags: Option<Vec<nitro_kms_api::types::Tag>>) -> BTreeMap<String,
         .collect()
 }
 
-/// Symmetric keys only do SYMMETRIC_DEFAULT; an RSAES algorithm with one is a usage error.
+/// Symmetric keys only do SYMMETRIC_DEFAULT; an RSAES algorithm with one is a usage error in
+/// AWS's words for an algorithm that is not the key spec's: `Algorithm RSAES_OAEP_SHA_256 is
+/// incompatible with key spec SYMMETRIC_DEFAULT.` (the wording real AWS gives the reverse case,
+/// `SYMMETRIC_DEFAULT` with an RSA key; see [`super::rsa_encryption_key`]).
 pub fn require_symmetric_algorithm(
-    svc: &Context,
     key: &StoredKey,
     algorithm: Option<EncryptionAlgorithmSpec>,
 ) -> Result<(), KmsError> {
     match algorithm {
         None | Some(EncryptionAlgorithmSpec::SymmetricDefault) => Ok(()),
-        Some(other) => Err(KmsError::new(
-            KmsErrorType::InvalidKeyUsage,
-            format!(
-                "The encryption algorithm {} is not compatible with the key spec of {}.",
-                other.as_str(),
-                svc.identity.key_arn(&key.key_id)
-            ),
+        Some(other) => Err(KmsError::incompatible_algorithm(
+            other.as_str(),
+            key.key_spec.as_str(),
         )),
     }
 }

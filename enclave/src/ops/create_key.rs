@@ -1,8 +1,9 @@
 //! CreateKey: a new KMS key in this account and region.
 //!
 //! SYMMETRIC_DEFAULT keys get 256-bit AES-GCM material and do everything the data-key family
-//! needs; HMAC keys get a random MAC key of their size; RSA and ECC keys are kept as metadata
-//! (spec and usage), so that describing them and the usage errors they cause are AWS's. Only the
+//! needs; HMAC keys get a random MAC key of their size; signing keys and RSA encryption keys get a
+//! fresh private key; the other asymmetric keys (key agreement) are kept as metadata (spec and
+//! usage), so that describing them and the usage errors they cause are AWS's. Only the
 //! `AWS_KMS` origin exists here. The policy defaults to AWS's default key policy (the account may
 //! do everything); a given policy must parse and must pass the lockout safety check unless
 //! `BypassPolicyLockoutSafetyCheck` is set.
@@ -98,14 +99,13 @@ fn new_key_id() -> Result<String, KmsError> {
 }
 
 /// Material for the specs that have it here: random bytes for symmetric and HMAC keys, a fresh
-/// PKCS#8 private key for `SIGN_VERIFY` keys (the other asymmetric usages are later work and are
-/// still stored without material). A private key is generated on the blocking pool, as
+/// PKCS#8 private key for `SIGN_VERIFY` keys and RSA `ENCRYPT_DECRYPT` keys (the other
+/// asymmetric usages are later work and are still stored without material). A private key is generated on the blocking pool, as
 /// GenerateDataKeyPair does: an RSA-4096 key takes long enough to stall the other requests of an
 /// async worker.
 async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
     let rng = |_| KmsError::internal("no randomness available");
-    if let (Some(kind), KeyUsageType::SignVerify) = (super::signing_key::signing_kind(spec), usage)
-    {
+    if let Some(kind) = private_key_kind(spec, usage) {
         let secret =
             tokio::task::spawn_blocking(move || crypto::signing::generate_signing_key(kind))
                 .await
@@ -128,6 +128,19 @@ async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMa
         id: crypto::random_array().map_err(rng)?,
         secret: crypto::random_secret(len).map_err(rng)?,
     }))
+}
+
+/// The private key to generate for an asymmetric key of `spec` and `usage`, if it has one here.
+/// RSA `ENCRYPT_DECRYPT` keys are the same PKCS#8 RSA keys as RSA signing keys (one generator,
+/// `nitro_kms_crypto::signing`); only the usage decides what they may do.
+fn private_key_kind(spec: KeySpec, usage: KeyUsageType) -> Option<crypto::signing::SigningKeyKind> {
+    let kind = super::signing_key::signing_kind(spec)?;
+    let rsa = matches!(spec, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096);
+    match usage {
+        KeyUsageType::SignVerify => Some(kind),
+        KeyUsageType::EncryptDecrypt if rsa => Some(kind),
+        _ => None,
+    }
 }
 
 /// A policy given to CreateKey or PutKeyPolicy must parse, and unless the caller bypasses the

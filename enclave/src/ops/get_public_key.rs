@@ -3,9 +3,12 @@
 //!
 //! Checks: the key (aliases allowed), the policy (`kms:GetPublicKey`), its state (a disabled key
 //! is `DisabledException`, as for every cryptographic operation). A symmetric or HMAC key has no
-//! public key: `UnsupportedOperationException`. An asymmetric key stored without material (made
-//! before this service generated asymmetric keys, or of a usage not implemented yet) is
-//! `KMSInvalidStateException` ([`super::signing_key::material`]).
+//! public key: `UnsupportedOperationException`. RSA `ENCRYPT_DECRYPT` keys hold the same PKCS#8
+//! RSA private keys as RSA signing keys, so their public key comes the same way, with
+//! `EncryptionAlgorithms` `[RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256]` (from DescribeKey's metadata).
+//! An asymmetric key stored without material (made before this service generated asymmetric
+//! keys, or of a usage not implemented yet) is `KMSInvalidStateException`
+//! ([`super::signing_key::material`]).
 
 use std::sync::Arc;
 

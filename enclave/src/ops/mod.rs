@@ -15,6 +15,7 @@ pub mod ciphertext;
 pub mod commit;
 pub mod key_rotation;
 pub mod paging;
+pub mod rsa_encryption_key;
 
 pub mod cancel_key_deletion;
 pub mod create_alias;

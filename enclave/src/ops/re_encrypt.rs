@@ -1,15 +1,22 @@
 //! ReEncrypt: decrypts a blob and encrypts its plaintext under another key or context, without
 //! the plaintext ever leaving the enclave. The caller needs `kms:ReEncryptFrom` on the source key
 //! and `kms:ReEncryptTo` on the destination key, as on AWS.
+//!
+//! Either side may be an RSA `ENCRYPT_DECRYPT` key ([`super::rsa_encryption_key`]): an RSA source
+//! needs `SourceKeyId` and `SourceEncryptionAlgorithm` (its ciphertext names no key), an RSA
+//! destination needs `DestinationEncryptionAlgorithm` and takes no encryption context, and the
+//! key material ids are answered only for symmetric sides, as Decrypt and Encrypt do.
 
 use std::sync::Arc;
 
 use nitro_kms_api::ops::{ReEncryptRequest, ReEncryptResponse};
 use nitro_kms_api::types::EncryptionAlgorithmSpec;
-use nitro_kms_api::{KmsError, Operation};
+use nitro_kms_api::{Blob, KmsError, Operation};
+use nitro_kms_crypto::SecretBytes;
 
 use super::access::{self, Aliases};
 use super::ciphertext;
+use super::rsa_encryption_key as rsa;
 use crate::context::Context;
 
 const OP: Operation = Operation::ReEncrypt;
@@ -32,7 +39,7 @@ pub async fn run(
         let source = match req.source_key_id.as_deref() {
             Some(requested) => {
                 let key = access::resolve(svc, ks, caller, OP, requested, Aliases::Allowed)?;
-                if ciphertext::key_id_of(blob)? != key.key_id {
+                if !rsa::is_rsa_encryption_key(&key) && ciphertext::key_id_of(blob)? != key.key_id {
                     return Err(KmsError::incorrect_key());
                 }
                 key
@@ -51,8 +58,15 @@ pub async fn run(
             None,
         )?;
         access::require_usable(svc, &source)?;
-        access::symmetric_material(svc, &source, OP)?;
-        access::require_symmetric_algorithm(svc, &source, req.source_encryption_algorithm())?;
+        let source_rsa = if rsa::is_rsa_encryption_key(&source) {
+            let hash = rsa::oaep_hash(&source, req.source_encryption_algorithm())?;
+            rsa::require_no_context(&source_context)?;
+            Some(hash)
+        } else {
+            access::symmetric_material(svc, &source, OP)?;
+            access::require_symmetric_algorithm(&source, req.source_encryption_algorithm())?;
+            None
+        };
         let destination = access::resolve(svc, ks, caller, OP, destination_id, Aliases::Allowed)?;
         let destination = access::authorize_action(
             svc,
@@ -63,27 +77,64 @@ pub async fn run(
             None,
         )?;
         access::require_usable(svc, &destination)?;
-        let destination_material = access::symmetric_material(svc, &destination, OP)?;
-        access::require_symmetric_algorithm(
-            svc,
-            &destination,
-            req.destination_encryption_algorithm(),
-        )?;
-        let (plaintext, source_material) = ciphertext::open_under(&source, blob, &source_context)?;
+        let destination_rsa = if rsa::is_rsa_encryption_key(&destination) {
+            let hash = rsa::oaep_hash(&destination, req.destination_encryption_algorithm())?;
+            rsa::require_no_context(&destination_context)?;
+            Some(hash)
+        } else {
+            access::symmetric_material(svc, &destination, OP)?;
+            access::require_symmetric_algorithm(
+                &destination,
+                req.destination_encryption_algorithm(),
+            )?;
+            None
+        };
+        let (plaintext, source_algorithm, source_material_id): (SecretBytes, _, _) =
+            match source_rsa {
+                Some(hash) => (
+                    rsa::decrypt(svc, &source, hash, blob)?,
+                    rsa::algorithm_name(hash),
+                    None,
+                ),
+                None => {
+                    let (plaintext, material) =
+                        ciphertext::open_under(&source, blob, &source_context)?;
+                    (
+                        plaintext,
+                        EncryptionAlgorithmSpec::SymmetricDefault,
+                        Some(ciphertext::material_id_hex(material)),
+                    )
+                }
+            };
+        let (sealed, destination_algorithm, destination_material_id) = match destination_rsa {
+            Some(hash) => (
+                Blob::new(rsa::encrypt(svc, &destination, hash, plaintext.expose())?),
+                rsa::algorithm_name(hash),
+                None,
+            ),
+            None => {
+                let material = access::symmetric_material(svc, &destination, OP)?;
+                (
+                    ciphertext::seal_under(
+                        &destination,
+                        material,
+                        &destination_context,
+                        plaintext.expose(),
+                    )?,
+                    EncryptionAlgorithmSpec::SymmetricDefault,
+                    Some(ciphertext::material_id_hex(material)),
+                )
+            }
+        };
         access::dry_run(req.dry_run)?;
         Ok(ReEncryptResponse {
-            ciphertext_blob: Some(ciphertext::seal_under(
-                &destination,
-                destination_material,
-                &destination_context,
-                plaintext.expose(),
-            )?),
-            destination_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
-            destination_key_material_id: Some(ciphertext::material_id_hex(destination_material)),
+            ciphertext_blob: Some(sealed),
+            destination_encryption_algorithm: Some(destination_algorithm),
+            destination_key_material_id: destination_material_id,
             key_id: Some(svc.identity.key_arn(&destination.key_id)),
-            source_encryption_algorithm: Some(EncryptionAlgorithmSpec::SymmetricDefault),
+            source_encryption_algorithm: Some(source_algorithm),
             source_key_id: Some(svc.identity.key_arn(&source.key_id)),
-            source_key_material_id: Some(ciphertext::material_id_hex(source_material)),
+            source_key_material_id: source_material_id,
         })
     })
 }

@@ -478,6 +478,48 @@ mod tests {
         assert!(create(r#"{"KeySpec":"RSA_4096","KeyUsage":"SIGN_VERIFY"}"#).is_ok());
     }
 
+    /// Every KeySpec/KeyUsage pair, as the CreateKey API reference's `KeySpec` table lists the
+    /// usages of each spec (SM2 is refused before this rule outside China, see below).
+    #[test]
+    fn create_key_accepts_exactly_the_usages_the_api_reference_lists_for_each_spec() {
+        let table: [(&str, &[&str]); 8] = [
+            ("SYMMETRIC_DEFAULT", &["ENCRYPT_DECRYPT"]),
+            ("RSA_2048", &["ENCRYPT_DECRYPT", "SIGN_VERIFY"]),
+            ("ECC_NIST_P384", &["SIGN_VERIFY", "KEY_AGREEMENT"]),
+            ("ECC_SECG_P256K1", &["SIGN_VERIFY"]),
+            ("ECC_NIST_EDWARDS25519", &["SIGN_VERIFY"]),
+            ("HMAC_512", &["GENERATE_VERIFY_MAC"]),
+            ("ML_DSA_65", &["SIGN_VERIFY"]),
+            ("ML_KEM_768", &["ENCAPSULATE_DECAPSULATE"]),
+        ];
+        let usages = [
+            "ENCRYPT_DECRYPT",
+            "SIGN_VERIFY",
+            "GENERATE_VERIFY_MAC",
+            "KEY_AGREEMENT",
+            "ENCAPSULATE_DECAPSULATE",
+        ];
+        for (spec, allowed) in table {
+            for usage in usages {
+                let result = create(&format!(r#"{{"KeySpec":"{spec}","KeyUsage":"{usage}"}}"#));
+                if allowed.contains(&usage) {
+                    assert!(result.is_ok(), "{spec} {usage}");
+                } else {
+                    assert_eq!(
+                        result.unwrap_err().message(),
+                        format!("KeyUsage {usage} is not compatible with KeySpec {spec}")
+                    );
+                }
+            }
+        }
+        for spec in ["RSA_3072", "RSA_4096"] {
+            assert_eq!(
+                KeySpec::parse_accepted(spec).unwrap().allowed_usages(),
+                KeySpec::Rsa2048.allowed_usages()
+            );
+        }
+    }
+
     #[test]
     fn create_key_rejects_sm2_outside_china_regions() {
         let err = create(r#"{"KeySpec":"SM2","KeyUsage":"SIGN_VERIFY"}"#).unwrap_err();
