@@ -40,6 +40,7 @@ pub mod context;
 pub mod deletion;
 pub mod housekeeping;
 pub mod http;
+pub mod import_expiry;
 pub mod keystore;
 pub mod ops;
 pub mod policy;

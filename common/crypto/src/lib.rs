@@ -14,6 +14,8 @@
 //!   ([`hkdf_sha256`]);
 //! - [`signing`]: KMS signing keys (RSA PKCS#1 v1.5 and PSS, ECDSA on P-256/384/521 and
 //!   secp256k1): generation, public keys, Sign and Verify over raw messages or digests;
+//! - [`import_wrapping`]: imported key material: the RSA wrapping key, AWS's four wrapping
+//!   algorithms and the sealed import token;
 //! - [`mac`]: HMAC with SHA-224/256/384/512 and constant-time verification, for KMS HMAC keys;
 //! - RSA: key generation, PKCS#8 import/export, RSAES-OAEP with SHA-256 and MGF1-SHA-256
 //!   ([`RsaPrivateKey`], [`RsaPublicKey`]);
@@ -49,6 +51,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod import_wrapping;
 pub mod mac;
 pub mod sealed_credentials;
 pub mod secret;
