@@ -15,7 +15,7 @@ use crate::service::Service;
 /// (none on a read replica, which leaves the sweep to the leader).
 pub async fn sweep(svc: &Service) -> usize {
     let now = (svc.clock)();
-    crate::housekeeping::commit_for_due_keys(
+    crate::due_keys::commit_for_due_keys(
         svc,
         |k| {
             matches!(k.state, KeyStateRecord::PendingDeletion { deletion_date_ms, .. } if deletion_date_ms <= now)

@@ -14,7 +14,7 @@ use crate::service::Service;
 /// how many keys lost their material (none on a read replica).
 pub async fn expire_due(svc: &Service) -> usize {
     let now = (svc.clock)();
-    crate::housekeeping::commit_for_due_keys(
+    crate::due_keys::commit_for_due_keys(
         svc,
         |k| {
             k.material.is_some()

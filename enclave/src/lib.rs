@@ -38,6 +38,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod deletion;
+pub mod due_keys;
 pub mod housekeeping;
 pub mod http;
 pub mod import_expiry;

@@ -18,7 +18,7 @@ use crate::ops::key_rotation;
 /// a read replica).
 pub async fn rotate_due(svc: &Context) -> usize {
     let now = (svc.clock)();
-    crate::housekeeping::commit_for_due_keys(
+    crate::due_keys::commit_for_due_keys(
         svc,
         |k| {
             k.state == KeyStateRecord::Enabled

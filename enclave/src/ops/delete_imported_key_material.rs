@@ -30,7 +30,7 @@ pub async fn run(
         let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Refused)?;
         let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         imported_key::require_external(svc, &key)?;
-        imported_key::require_not_pending_deletion(svc, &key)?;
+        access::require_not_pending_deletion(svc, &key)?;
         let arn = svc.identity.key_arn(&key.key_id);
         let material = key
             .material

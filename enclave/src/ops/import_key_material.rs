@@ -48,7 +48,7 @@ pub async fn run(
         )?;
         let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         imported_key::require_external(svc, &key)?;
-        imported_key::require_not_pending_deletion(svc, &key)?;
+        access::require_not_pending_deletion(svc, &key)?;
         let valid_to_ms = valid_to(&req, now)?;
         let arn = svc.identity.key_arn(&key.key_id);
         let token = req.import_token.as_ref().map(|b| b.as_bytes()).unwrap_or_default();

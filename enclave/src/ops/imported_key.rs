@@ -9,9 +9,8 @@ use nitro_kms_api::types::KeySpec;
 use nitro_kms_api::{KmsError, KmsErrorType};
 use nitro_kms_crypto::SecretBytes;
 
-use super::access;
 use crate::context::Context;
-use crate::keystore::{KeyStateRecord, StoredKey};
+use crate::keystore::StoredKey;
 
 /// How long GetParametersForImport's token and public key stay valid (AWS: 24 hours).
 pub const PARAMETERS_VALIDITY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -43,17 +42,6 @@ pub fn not_valid_for_origin(svc: &Context, key: &StoredKey) -> KmsError {
             svc.identity.key_arn(&key.key_id)
         ),
     )
-}
-
-/// Refuses a key pending deletion (`KMSInvalidStateException`), the one state in which the
-/// import operations do nothing.
-pub fn require_not_pending_deletion(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
-    access::require_not_pending_deletion(svc, key)
-}
-
-/// Whether `key` waits for its material.
-pub fn is_pending_import(key: &StoredKey) -> bool {
-    key.state == KeyStateRecord::PendingImport
 }
 
 /// The AES-256 key import tokens are sealed under.
