@@ -340,3 +340,60 @@ async fn import_operations_refuse_aws_kms_keys_and_rotation_refuses_external_key
         answer.1
     );
 }
+
+#[tokio::test]
+async fn a_cancelled_deletion_returns_a_key_without_material_to_pending_import() {
+    let (svc, _, _) = test_support::service().await;
+    let key = create_key(&svc, json!({"Origin": "EXTERNAL"})).await;
+    let (status, answer) = call(
+        &svc,
+        ADMIN,
+        "ScheduleKeyDeletion",
+        json!({"KeyId": key, "PendingWindowInDays": 7}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let pending_deletion = format!("{ARN_PREFIX}{key} is pending deletion.");
+    let answer = call(
+        &svc,
+        ADMIN,
+        "GetParametersForImport",
+        json!({"KeyId": key, "WrappingAlgorithm": "RSAES_OAEP_SHA_1", "WrappingKeySpec": "RSA_2048"}),
+    )
+    .await;
+    assert_error(&answer, "KMSInvalidStateException", &pending_deletion);
+    let (status, answer) = call(&svc, ADMIN, "CancelKeyDeletion", json!({"KeyId": key})).await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, described) = call(&svc, ADMIN, "DescribeKey", json!({"KeyId": key})).await;
+    assert_eq!(described["KeyMetadata"]["KeyState"], "PendingImport");
+}
+
+#[tokio::test]
+async fn the_deprecated_pkcs1_wrapping_is_refused_and_aws_kms_keys_have_no_material_to_delete() {
+    let (svc, _, _) = test_support::service().await;
+    let key = create_key(&svc, json!({"Origin": "EXTERNAL"})).await;
+    let answer = call(
+        &svc,
+        ADMIN,
+        "GetParametersForImport",
+        json!({"KeyId": key, "WrappingAlgorithm": "RSAES_PKCS1_V1_5", "WrappingKeySpec": "RSA_2048"}),
+    )
+    .await;
+    assert_error(
+        &answer,
+        "ValidationException",
+        "The wrapping algorithm RSAES_PKCS1_V1_5 is not supported.",
+    );
+    let native = create_key(&svc, json!({})).await;
+    assert_error(
+        &call(
+            &svc,
+            ADMIN,
+            "DeleteImportedKeyMaterial",
+            json!({"KeyId": native}),
+        )
+        .await,
+        "UnsupportedOperationException",
+        &format!("{ARN_PREFIX}{native} origin is AWS_KMS which is not valid for this operation."),
+    );
+}
