@@ -16,15 +16,15 @@ use crate::test_support::{self, ADMIN, call, create_key};
 
 const ARN_PREFIX: &str = "arn:aws:kms:us-east-1:111122223333:key/";
 
+/// GetParametersForImport for `key` with `algorithm` and an RSA_2048 wrapping key.
+async fn get_parameters(svc: &Arc<Service>, key: &str, algorithm: &str) -> (u16, Value) {
+    let body = json!({"KeyId": key, "WrappingAlgorithm": algorithm, "WrappingKeySpec": "RSA_2048"});
+    call(svc, ADMIN, "GetParametersForImport", body).await
+}
+
 /// GetParametersForImport's token and public key for `key`.
 async fn parameters(svc: &Arc<Service>, key: &str, algorithm: &str) -> (String, Vec<u8>) {
-    let (status, answer) = call(
-        svc,
-        ADMIN,
-        "GetParametersForImport",
-        json!({"KeyId": key, "WrappingAlgorithm": algorithm, "WrappingKeySpec": "RSA_2048"}),
-    )
-    .await;
+    let (status, answer) = get_parameters(svc, key, algorithm).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["KeyId"], format!("{ARN_PREFIX}{key}"));
     let public = decode_base64(answer["PublicKey"].as_str().unwrap()).unwrap();
@@ -305,13 +305,7 @@ async fn the_import_token_is_bound_to_its_key_untampered_and_valid_for_24_hours(
 async fn import_operations_refuse_aws_kms_keys_and_rotation_refuses_external_keys() {
     let (svc, _, _) = test_support::service().await;
     let native = create_key(&svc, json!({})).await;
-    let answer = call(
-        &svc,
-        ADMIN,
-        "GetParametersForImport",
-        json!({"KeyId": native, "WrappingAlgorithm": "RSAES_OAEP_SHA_1", "WrappingKeySpec": "RSA_2048"}),
-    )
-    .await;
+    let answer = get_parameters(&svc, &native, "RSAES_OAEP_SHA_1").await;
     assert_error(
         &answer,
         "UnsupportedOperationException",
@@ -354,13 +348,7 @@ async fn a_cancelled_deletion_returns_a_key_without_material_to_pending_import()
     .await;
     assert_eq!(status, 200, "{answer}");
     let pending_deletion = format!("{ARN_PREFIX}{key} is pending deletion.");
-    let answer = call(
-        &svc,
-        ADMIN,
-        "GetParametersForImport",
-        json!({"KeyId": key, "WrappingAlgorithm": "RSAES_OAEP_SHA_1", "WrappingKeySpec": "RSA_2048"}),
-    )
-    .await;
+    let answer = get_parameters(&svc, &key, "RSAES_OAEP_SHA_1").await;
     assert_error(&answer, "KMSInvalidStateException", &pending_deletion);
     let (status, answer) = call(&svc, ADMIN, "CancelKeyDeletion", json!({"KeyId": key})).await;
     assert_eq!(status, 200, "{answer}");
@@ -372,13 +360,7 @@ async fn a_cancelled_deletion_returns_a_key_without_material_to_pending_import()
 async fn the_deprecated_pkcs1_wrapping_is_refused_and_aws_kms_keys_have_no_material_to_delete() {
     let (svc, _, _) = test_support::service().await;
     let key = create_key(&svc, json!({"Origin": "EXTERNAL"})).await;
-    let answer = call(
-        &svc,
-        ADMIN,
-        "GetParametersForImport",
-        json!({"KeyId": key, "WrappingAlgorithm": "RSAES_PKCS1_V1_5", "WrappingKeySpec": "RSA_2048"}),
-    )
-    .await;
+    let answer = get_parameters(&svc, &key, "RSAES_PKCS1_V1_5").await;
     assert_error(
         &answer,
         "ValidationException",
