@@ -14,37 +14,20 @@ use crate::service::Service;
 /// Deletes every key whose deletion date is at or before now; returns how many were deleted
 /// (none on a read replica, which leaves the sweep to the leader).
 pub async fn sweep(svc: &Service) -> usize {
-    if svc.store.is_replica() {
-        return 0;
-    }
     let now = (svc.clock)();
-    let due: Vec<String> = svc.store.read(|ks| {
-        ks.keys()
-            .filter(|k| {
-                matches!(k.state, KeyStateRecord::PendingDeletion { deletion_date_ms, .. } if deletion_date_ms <= now)
+    crate::due_keys::commit_for_due_keys(
+        svc,
+        |k| {
+            matches!(k.state, KeyStateRecord::PendingDeletion { deletion_date_ms, .. } if deletion_date_ms <= now)
+        },
+        |key_id| {
+            Ok::<_, std::convert::Infallible>(Mutation::DeleteKey {
+                key_id: key_id.to_owned(),
             })
-            .map(|k| k.key_id.clone())
-            .collect()
-    });
-    let mut deleted = 0;
-    for key_id in due {
-        match svc
-            .store
-            .commit(Mutation::DeleteKey {
-                key_id: key_id.clone(),
-            })
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(key_id = %key_id, "nitro-kms-enclave: key {key_id} deleted (deletion window passed)");
-                deleted += 1;
-            }
-            Err(e) => {
-                tracing::warn!(key_id = %key_id, "nitro-kms-enclave: cannot delete key {key_id} yet: {e}")
-            }
-        }
-    }
-    deleted
+        },
+        "deleted (deletion window passed)",
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 //! - [`deletion::sweep`](crate::deletion::sweep): keys whose deletion window has passed.
 //! - [`rotation_schedule::rotate_due`](crate::rotation_schedule::rotate_due): keys whose automatic
 //!   rotation is due.
+//! - [`import_expiry::expire_due`](crate::import_expiry::expire_due): keys whose imported key
+//!   material's `ValidTo` has passed.
 //!
-//! Both do nothing on a read replica (only the leader writes the shared state).
+//! All do nothing on a read replica (only the leader writes the shared state).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +22,7 @@ pub async fn run(svc: Arc<Context>, every: Duration, mut shutdown: watch::Receiv
     loop {
         crate::rotation_schedule::rotate_due(&svc).await;
         crate::deletion::sweep(&svc).await;
+        crate::import_expiry::expire_due(&svc).await;
         tokio::select! {
             _ = crate::server::stopped(&mut shutdown) => return,
             _ = tokio::time::sleep(every) => {}

@@ -17,44 +17,23 @@ use crate::ops::key_rotation;
 /// Rotates every enabled key whose automatic rotation is due; returns how many rotated (none on
 /// a read replica).
 pub async fn rotate_due(svc: &Context) -> usize {
-    if svc.store.is_replica() {
-        return 0;
-    }
     let now = (svc.clock)();
-    let due: Vec<String> = svc.store.read(|ks| {
-        ks.keys()
-            .filter(|k| {
-                k.state == KeyStateRecord::Enabled
-                    && k.rotation.enabled
-                    && k.rotation.next_rotation_ms.is_some_and(|next| next <= now)
+    crate::due_keys::commit_for_due_keys(
+        svc,
+        |k| {
+            k.state == KeyStateRecord::Enabled
+                && k.rotation.enabled
+                && k.rotation.next_rotation_ms.is_some_and(|next| next <= now)
+        },
+        |key_id| {
+            key_rotation::new_material().map(|material| Mutation::RotateKey {
+                key_id: key_id.to_owned(),
+                material,
+                at_ms: now,
+                kind: RotationKind::Automatic,
             })
-            .map(|k| k.key_id.clone())
-            .collect()
-    });
-    let mut rotated = 0;
-    for key_id in due {
-        let material = match key_rotation::new_material() {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(key_id = %key_id, "nitro-kms-enclave: cannot rotate key {key_id}: {e}");
-                continue;
-            }
-        };
-        let mutation = Mutation::RotateKey {
-            key_id: key_id.clone(),
-            material,
-            at_ms: now,
-            kind: RotationKind::Automatic,
-        };
-        match svc.store.commit(mutation).await {
-            Ok(()) => {
-                tracing::info!(key_id = %key_id, "nitro-kms-enclave: key {key_id} rotated (automatic rotation due)");
-                rotated += 1;
-            }
-            Err(e) => {
-                tracing::warn!(key_id = %key_id, "nitro-kms-enclave: cannot rotate key {key_id} yet: {e}")
-            }
-        }
-    }
-    rotated
+        },
+        "rotated (automatic rotation due)",
+    )
+    .await
 }

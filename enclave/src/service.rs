@@ -22,6 +22,7 @@ use crate::ops::{
     list_resource_tags, put_key_policy, re_encrypt, schedule_key_deletion, sign, tag_resource,
     untag_resource, update_alias, update_key_description, verify, verify_mac,
 };
+use crate::ops::{delete_imported_key_material, get_parameters_for_import, import_key_material};
 use crate::ops::{
     disable_key_rotation, enable_key_rotation, get_key_rotation_status, list_key_rotations,
     rotate_key_on_demand,
@@ -148,6 +149,13 @@ pub async fn dispatch(
         }
         KmsRequest::RotateKeyOnDemand(r) => json(rotate_key_on_demand::run(svc, caller, r).await?),
         KmsRequest::ListKeyRotations(r) => json(list_key_rotations::run(svc, caller, r).await?),
+        KmsRequest::GetParametersForImport(r) => {
+            json(get_parameters_for_import::run(svc, caller, r).await?)
+        }
+        KmsRequest::ImportKeyMaterial(r) => json(import_key_material::run(svc, caller, r).await?),
+        KmsRequest::DeleteImportedKeyMaterial(r) => {
+            json(delete_imported_key_material::run(svc, caller, r).await?)
+        }
     }
 }
 

@@ -261,6 +261,21 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<ListKeyRotationsResponse>()),
         ),
         (
+            O::GetParametersForImport,
+            request::<GetParametersForImportRequest>(),
+            Some(response::<GetParametersForImportResponse>()),
+        ),
+        (
+            O::ImportKeyMaterial,
+            request::<ImportKeyMaterialRequest>(),
+            Some(response::<ImportKeyMaterialResponse>()),
+        ),
+        (
+            O::DeleteImportedKeyMaterial,
+            request::<DeleteImportedKeyMaterialRequest>(),
+            Some(response::<DeleteImportedKeyMaterialResponse>()),
+        ),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),
@@ -655,6 +670,9 @@ fn pattern_breaker(pattern: &str) -> &'static str {
         "[0-9]{12}" => "11112222333a",
         "^[A-Z2-7]+$" => "ABCDEFGHIJKLMNOPQRS1",
         r"^[a-zA-Z0-9\/+=]+$" => "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+        // Imported key material (issue 18): KeyMaterialDescription, and KeyMaterialId (64 long).
+        r"^[a-zA-Z0-9:/_\s.-]+$" => "a;b",
+        "^[a-f0-9]+$" => "ABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCD",
         other => panic!("no breaking value known for pattern {other}"),
     }
 }

@@ -131,6 +131,14 @@ operations! {
     RotateKeyOnDemand,
     /// Lists a key's rotations (the materials they made current).
     ListKeyRotations,
+    /// Returns a wrapping public key and import token for importing material into an `EXTERNAL`
+    /// key (valid for 24 hours).
+    GetParametersForImport,
+    /// Imports key material wrapped under GetParametersForImport's public key, with or without
+    /// an expiration date.
+    ImportKeyMaterial,
+    /// Deletes a key's imported material (the key becomes `PendingImport`).
+    DeleteImportedKeyMaterial,
 }
 
 impl Operation {

@@ -40,7 +40,9 @@ impl Access {
             | Operation::UpdateKeyDescription
             | Operation::EnableKeyRotation
             | Operation::DisableKeyRotation
-            | Operation::RotateKeyOnDemand => Access::Write,
+            | Operation::RotateKeyOnDemand
+            | Operation::ImportKeyMaterial
+            | Operation::DeleteImportedKeyMaterial => Access::Write,
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
             | Operation::GenerateDataKeyPair
@@ -63,6 +65,8 @@ impl Access {
             // Read replicas answer these; a due automatic rotation is the leader's to write.
             | Operation::GetKeyRotationStatus
             | Operation::ListKeyRotations
+            // Stateless: the wrapping key travels sealed in the import token.
+            | Operation::GetParametersForImport
             // No custom key store exists or is ever made: these change nothing.
             | Operation::CreateCustomKeyStore
             | Operation::ConnectCustomKeyStore
@@ -102,6 +106,8 @@ mod tests {
             "EnableKeyRotation",
             "DisableKeyRotation",
             "RotateKeyOnDemand",
+            "ImportKeyMaterial",
+            "DeleteImportedKeyMaterial",
         ];
         for op in Operation::ALL {
             let expected = if writes.contains(&op.name()) {
@@ -136,6 +142,7 @@ mod tests {
             "GetPublicKey",
             "GetKeyRotationStatus",
             "ListKeyRotations",
+            "GetParametersForImport",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }

@@ -16,6 +16,8 @@
 //!   secp256k1): generation, public keys, Sign and Verify over raw messages or digests;
 //! - [`rsa_encryption`]: KMS RSA `ENCRYPT_DECRYPT` keys (RSAES-OAEP with SHA-1 or SHA-256, raw
 //!   ciphertexts, AWS's plaintext limits) for Encrypt, Decrypt and ReEncrypt;
+//! - [`import_wrapping`]: imported key material: the RSA wrapping key, AWS's four wrapping
+//!   algorithms and the sealed import token;
 //! - [`mac`]: HMAC with SHA-224/256/384/512 and constant-time verification, for KMS HMAC keys;
 //! - RSA: key generation, PKCS#8 import/export, RSAES-OAEP with SHA-256 and MGF1-SHA-256
 //!   ([`RsaPrivateKey`], [`RsaPublicKey`]);
@@ -51,6 +53,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod import_wrapping;
 pub mod mac;
 pub mod rsa_encryption;
 pub mod sealed_credentials;

@@ -16,6 +16,9 @@ pub enum KeystoreError {
     /// the writer's lock, so concurrent requests cannot pass the limit).
     #[error("key {0} reached its on-demand rotation limit")]
     OnDemandRotationLimit(String),
+    /// The mutation imports or deletes key material of a key whose origin is not `EXTERNAL`.
+    #[error("key {0} has no imported key material")]
+    NotExternal(String),
     /// The mutation names an alias that does not exist.
     #[error("no alias {0}")]
     NoSuchAlias(String),

@@ -29,7 +29,7 @@ pub use error::KeystoreError;
 pub use model::{Keystore, days_ms};
 pub use mutation::{AliasGuard, Mutation};
 pub use records::{
-    KeyMaterial, KeyRotation, KeyStateRecord, MAX_ON_DEMAND_ROTATIONS, RotationKind,
-    RotationRecord, StoredAlias, StoredKey,
+    ImportedOrigin, KeyMaterial, KeyRotation, KeyStateRecord, MAX_ON_DEMAND_ROTATIONS,
+    RotationKind, RotationRecord, StoredAlias, StoredKey,
 };
 pub use service_identity::ServiceIdentity;

@@ -9,7 +9,8 @@ use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
 use super::mutation::{AliasGuard, Mutation};
 use super::records::{
-    KeyMaterial, MAX_ON_DEMAND_ROTATIONS, RotationKind, RotationRecord, StoredAlias, StoredKey,
+    KeyMaterial, KeyStateRecord, MAX_ON_DEMAND_ROTATIONS, RotationKind, RotationRecord,
+    StoredAlias, StoredKey,
 };
 use super::service_identity::ServiceIdentity;
 
@@ -81,6 +82,12 @@ impl Keystore {
             | Mutation::UpdateKeyDescription { key_id, .. }
             | Mutation::SetKeyRotation { key_id, .. }
             | Mutation::DeleteKey { key_id } => self.require_key(key_id),
+            Mutation::ImportKeyMaterial { key_id, .. }
+            | Mutation::DeleteImportedKeyMaterial { key_id } => match self.keys.get(key_id) {
+                Some(key) if key.import.is_some() => Ok(()),
+                Some(_) => Err(KeystoreError::NotExternal(key_id.clone())),
+                None => Err(KeystoreError::NoSuchKey(key_id.clone())),
+            },
             Mutation::CreateAlias(alias) => {
                 if self.aliases.contains_key(&alias.name) {
                     return Err(KeystoreError::AliasExists(alias.name.clone()));
@@ -180,6 +187,30 @@ impl Keystore {
                 at_ms,
                 kind,
             } => rotate(self.key_mut(key_id)?, material, *at_ms, *kind),
+            Mutation::ImportKeyMaterial {
+                key_id,
+                material,
+                valid_to_ms,
+            } => {
+                let key = self.key_mut(key_id)?;
+                key.material = Some(material.clone());
+                let import = key.import.get_or_insert_with(Default::default);
+                import.first_material_id.get_or_insert(material.id);
+                import.valid_to_ms = *valid_to_ms;
+                if key.state == KeyStateRecord::PendingImport {
+                    key.state = KeyStateRecord::Enabled;
+                }
+            }
+            Mutation::DeleteImportedKeyMaterial { key_id } => {
+                let key = self.key_mut(key_id)?;
+                key.material = None;
+                if let Some(import) = key.import.as_mut() {
+                    import.valid_to_ms = None;
+                }
+                if !matches!(key.state, KeyStateRecord::PendingDeletion { .. }) {
+                    key.state = KeyStateRecord::PendingImport;
+                }
+            }
             Mutation::UntagResource { key_id, tag_keys } => {
                 let key = self.key_mut(key_id)?;
                 for k in tag_keys {

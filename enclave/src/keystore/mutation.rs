@@ -110,6 +110,22 @@ pub enum Mutation {
         /// (counts towards AWS's limit).
         kind: RotationKind,
     },
+    /// ImportKeyMaterial (issue 18; appended so the variants above encode as before): `material`
+    /// becomes the key's current material, a `PendingImport` key becomes `Enabled`.
+    ImportKeyMaterial {
+        /// The key.
+        key_id: String,
+        /// The unwrapped material (its id derived from the key id and the bytes).
+        material: KeyMaterial,
+        /// When it expires, ms since the epoch (`None`: it does not expire).
+        valid_to_ms: Option<u64>,
+    },
+    /// DeleteImportedKeyMaterial, or the material's `ValidTo` passed: the key loses its material
+    /// and becomes `PendingImport` (a key pending deletion stays so).
+    DeleteImportedKeyMaterial {
+        /// The key.
+        key_id: String,
+    },
 }
 
 /// The key an alias must still point at for an alias mutation to apply: the one the operation

@@ -53,6 +53,9 @@ pub enum KeyStateRecord {
         /// The waiting period that was asked for (7..=30 days).
         window_days: u8,
     },
+    /// An `EXTERNAL` key without key material (issue 18; appended so the encodings of the states
+    /// above are unchanged): `KMSInvalidStateException` until ImportKeyMaterial.
+    PendingImport,
 }
 
 /// A KMS key as the enclave stores it.
@@ -81,6 +84,23 @@ pub struct StoredKey {
     /// (never rotated, rotation off), so such records and snapshots load and encode unchanged.
     #[serde(default, skip_serializing_if = "KeyRotation::is_default")]
     pub rotation: KeyRotation,
+    /// Imported key material (issue 18): present exactly for `Origin=EXTERNAL` keys. Absent from
+    /// keys written before it existed, and left out of the encoding when absent, so those load
+    /// and encode unchanged. Boxed: most keys have none, and it keeps `Mutation` small.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<Box<ImportedOrigin>>,
+}
+
+/// What an `EXTERNAL` key remembers of its imports.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedOrigin {
+    /// The id of the first material imported (derived from the key id and the material): other
+    /// material is `IncorrectKeyMaterialException`, the same bytes again get the same id, so the
+    /// ciphertexts made before a deletion decrypt again after a re-import.
+    #[serde(default, with = "serde_bytes")]
+    pub first_material_id: Option<[u8; 32]>,
+    /// When the current material expires, ms since the epoch (`None`: it does not expire).
+    pub valid_to_ms: Option<u64>,
 }
 
 impl StoredKey {

@@ -191,6 +191,9 @@ pub fn require_usable(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
         KeyStateRecord::PendingDeletion { .. } => Err(KmsError::pending_deletion(
             &svc.identity.key_arn(&key.key_id),
         )),
+        KeyStateRecord::PendingImport => {
+            Err(KmsError::pending_import(&svc.identity.key_arn(&key.key_id)))
+        }
     }
 }
 

@@ -32,7 +32,12 @@ pub async fn run(
         Ok((
             Mutation::SetKeyState {
                 key_id: key.key_id.clone(),
-                state: KeyStateRecord::Disabled,
+                // An `EXTERNAL` key without material goes back to waiting for it.
+                state: if key.import.is_some() && key.material.is_none() {
+                    KeyStateRecord::PendingImport
+                } else {
+                    KeyStateRecord::Disabled
+                },
             },
             key_arn,
         ))

@@ -3,10 +3,11 @@
 //! SYMMETRIC_DEFAULT keys get 256-bit AES-GCM material and do everything the data-key family
 //! needs; HMAC keys get a random MAC key of their size; signing keys and RSA encryption keys get a
 //! fresh private key; the other asymmetric keys (key agreement) are kept as metadata (spec and
-//! usage), so that describing them and the usage errors they cause are AWS's. Only the
-//! `AWS_KMS` origin exists here. The policy defaults to AWS's default key policy (the account may
-//! do everything); a given policy must parse and must pass the lockout safety check unless
-//! `BypassPolicyLockoutSafetyCheck` is set.
+//! usage), so that describing them and the usage errors they cause are AWS's. Origin `EXTERNAL`
+//! makes a SYMMETRIC_DEFAULT or HMAC key without material, `PendingImport` until
+//! ImportKeyMaterial (asymmetric imports are refused). The policy defaults to AWS's default key
+//! policy (the account may do everything); a given policy must parse and must pass the lockout
+//! safety check unless `BypassPolicyLockoutSafetyCheck` is set.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use super::access;
 use super::describe_key::metadata;
 use crate::ciphertext_blob;
 use crate::context::Context;
-use crate::keystore::{KeyMaterial, KeyStateRecord, Mutation, StoredKey};
+use crate::keystore::{ImportedOrigin, KeyMaterial, KeyStateRecord, Mutation, StoredKey};
 use crate::policy;
 
 /// Runs CreateKey for `caller`.
@@ -37,8 +38,19 @@ pub async fn run(
         // This service has no custom key stores (see `super::custom_key_stores`).
         return Err(KmsError::custom_key_store_not_found(store));
     }
-    match req.origin() {
-        Some(OriginType::AwsKms) | None => {}
+    let external = match req.origin() {
+        Some(OriginType::AwsKms) | None => false,
+        Some(OriginType::External) if super::imported_key::material_len(spec).is_some() => true,
+        Some(OriginType::External) => {
+            // Asymmetric imports are not served: answered as AWS did before it supported them.
+            return Err(KmsError::new(
+                KmsErrorType::UnsupportedOperation,
+                format!(
+                    "KeySpec {} is not supported for Origin EXTERNAL",
+                    spec.as_str()
+                ),
+            ));
+        }
         Some(other) => {
             return Err(KmsError::new(
                 KmsErrorType::UnsupportedOperation,
@@ -48,7 +60,7 @@ pub async fn run(
                 ),
             ));
         }
-    }
+    };
     if req.multi_region == Some(true) {
         return Err(KmsError::new(
             KmsErrorType::UnsupportedOperation,
@@ -76,11 +88,18 @@ pub async fn run(
         description: req.description.unwrap_or_default(),
         key_spec: spec,
         key_usage: usage,
-        state: KeyStateRecord::Enabled,
+        state: match external {
+            true => KeyStateRecord::PendingImport,
+            false => KeyStateRecord::Enabled,
+        },
         policy: policy_text,
         tags,
-        material: new_material(spec, usage).await?,
+        material: match external {
+            true => None,
+            false => new_material(spec, usage).await?,
+        },
         rotation: Default::default(),
+        import: external.then(Box::<ImportedOrigin>::default),
     };
     let described = metadata(svc, &key);
     super::commit::commit(svc, Mutation::CreateKey(key)).await?;

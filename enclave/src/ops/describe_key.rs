@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use nitro_kms_api::ops::{DescribeKeyRequest, DescribeKeyResponse};
 use nitro_kms_api::types::{
-    CustomerMasterKeySpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeyManagerType,
-    KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType, SigningAlgorithmSpec,
+    CustomerMasterKeySpec, EncryptionAlgorithmSpec, ExpirationModelType, KeyAgreementAlgorithmSpec,
+    KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType, SigningAlgorithmSpec,
 };
 use nitro_kms_api::{KmsError, Operation, Timestamp};
 
@@ -50,6 +50,19 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
             )),
             Some(i32::from(window_days)),
         ),
+        KeyStateRecord::PendingImport => (KeyState::PendingImport, false, None, None),
+    };
+    let imported = key.import.as_ref();
+    // Only while imported material is present (AWS leaves both out of a PendingImport key).
+    let (expiration_model, valid_to) = match (imported, &key.material) {
+        (Some(import), Some(_)) => match import.valid_to_ms {
+            Some(at) => (
+                Some(ExpirationModelType::KeyMaterialExpires),
+                Some(super::key_rotation::timestamp(at)),
+            ),
+            None => (Some(ExpirationModelType::KeyMaterialDoesNotExpire), None),
+        },
+        _ => (None, None),
     };
     let usage = key.key_usage;
     let encryption_algorithms = match (key.key_spec, usage) {
@@ -101,7 +114,12 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         key_usage: Some(usage),
         mac_algorithms,
         multi_region: Some(false),
-        origin: Some(OriginType::AwsKms),
+        origin: Some(match imported {
+            Some(_) => OriginType::External,
+            None => OriginType::AwsKms,
+        }),
+        expiration_model,
+        valid_to,
         pending_deletion_window_in_days: window,
         signing_algorithms,
         ..KeyMetadata::default()

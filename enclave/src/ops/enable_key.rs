@@ -1,5 +1,6 @@
 //! EnableKey: makes a disabled key usable again. A key pending deletion must first have its
-//! deletion cancelled (`KMSInvalidStateException`). [`set_enabled`] is shared with DisableKey.
+//! deletion cancelled, and an `EXTERNAL` key without material its material imported
+//! (`KMSInvalidStateException`). [`set_enabled`] is shared with DisableKey.
 
 use std::sync::Arc;
 
@@ -35,6 +36,9 @@ pub async fn set_enabled(
         let key = access::resolve(svc, ks, caller, op, key_id, Aliases::Refused)?;
         let key = access::authorize(svc, key, caller, op, &Default::default(), None)?;
         access::require_not_pending_deletion(svc, &key)?;
+        if key.state == KeyStateRecord::PendingImport {
+            return Err(KmsError::pending_import(&svc.identity.key_arn(&key.key_id)));
+        }
         Ok::<_, KmsError>((key.state != state).then(|| Mutation::SetKeyState {
             key_id: key.key_id.clone(),
             state,

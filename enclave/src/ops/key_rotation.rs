@@ -1,8 +1,10 @@
 //! Steps the rotation operations share: which keys rotate, AWS's errors for the others, fresh
 //! material, and the status GetKeyRotationStatus answers.
 //!
-//! Only symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS origin — the only
-//! origin here) rotate; any other key is `UnsupportedOperationException` with the empty message
+//! Only symmetric encryption keys (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT, AWS_KMS origin) rotate; an
+//! `EXTERNAL` key is `UnsupportedOperationException` `<key-arn> origin is EXTERNAL which is not
+//! valid for this operation.` (recorded for RotateKeyOnDemand; used for Enable/DisableKeyRotation
+//! too); any other key is `UnsupportedOperationException` with the empty message
 //! AWS sends (aws-kms-real-errors.txt, test_rotate_key_on_demand_raises_error_given_non_symmetric_key).
 
 use nitro_kms_api::ops::GetKeyRotationStatusResponse;
@@ -36,7 +38,14 @@ pub fn rotatable_key<'k>(
     let key = access::resolve(svc, ks, caller, op, key_id, Aliases::Refused)?;
     let key = access::authorize(svc, key, caller, op, &Default::default(), None)?;
     match states {
-        States::EnabledOnly => access::require_usable(svc, &key)?,
+        States::EnabledOnly => {
+            access::require_usable(svc, &key)?;
+            // Recorded: RotateKeyOnDemand on a key with imported material
+            // (aws-kms-real-errors.txt, ..._given_key_with_imported_key_material).
+            if key.import.is_some() {
+                return Err(super::imported_key::not_valid_for_origin(svc, &key));
+            }
+        }
         States::NotPendingDeletion => access::require_not_pending_deletion(svc, &key)?,
     }
     require_rotatable(&key)?;

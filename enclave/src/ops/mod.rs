@@ -6,13 +6,15 @@
 //! Shared steps live beside them: [`access`] (find the key once, authorize it, check state and
 //! usage), [`ciphertext`] (blobs under stored keys), [`mac_key`] (HMAC keys and their one algorithm),
 //! [`signing_key`] (signing keys, their algorithms and messages), [`key_rotation`] (which keys
-//! rotate) and [`paging`]. Mutating operations build a
+//! rotate), [`imported_key`] (the `EXTERNAL` origin, import tokens and imported material's
+//! ids) and [`paging`]. Mutating operations build a
 //! [`crate::keystore::Mutation`] and [`commit`] it through [`crate::storage::sealed_store`], so
 //! their answer is only sent once the parent has stored the change durably.
 
 pub mod access;
 pub mod ciphertext;
 pub mod commit;
+pub mod imported_key;
 pub mod key_rotation;
 pub mod paging;
 pub mod rsa_encryption_key;
@@ -23,6 +25,7 @@ pub mod create_key;
 pub mod custom_key_stores;
 pub mod decrypt;
 pub mod delete_alias;
+pub mod delete_imported_key_material;
 pub mod describe_key;
 pub mod disable_key;
 pub mod disable_key_rotation;
@@ -37,7 +40,9 @@ pub mod generate_mac;
 pub mod generate_random;
 pub mod get_key_policy;
 pub mod get_key_rotation_status;
+pub mod get_parameters_for_import;
 pub mod get_public_key;
+pub mod import_key_material;
 pub mod list_aliases;
 pub mod list_key_policies;
 pub mod list_key_rotations;

@@ -348,6 +348,11 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::GetKeyRotationStatus, format!(r#"{{{key}}}"#)),
         (Operation::RotateKeyOnDemand, format!(r#"{{{key}}}"#)),
         (Operation::ListKeyRotations, format!(r#"{{{key},"IncludeKeyMaterial":"ALL_KEY_MATERIAL","Limit":2,"Marker":"m"}}"#)),
+        (Operation::GetParametersForImport, format!(r#"{{{key},"WrappingAlgorithm":"RSA_AES_KEY_WRAP_SHA_256","WrappingKeySpec":"RSA_4096"}}"#)),
+        (Operation::GetParametersForImport, format!(r#"{{"KeyId":"{KEY_ARN}","WrappingAlgorithm":"SM2PKE","WrappingKeySpec":"SM2"}}"#)),
+        (Operation::ImportKeyMaterial, format!(r#"{{{key},"ImportToken":"AQID","EncryptedKeyMaterial":"BAUG","ExpirationModel":"KEY_MATERIAL_EXPIRES","ValidTo":1.7E9,"ImportType":"EXISTING_KEY_MATERIAL","KeyMaterialDescription":"first import","KeyMaterialId":"{MATERIAL_ID}"}}"#)),
+        (Operation::ImportKeyMaterial, format!(r#"{{{key},"ImportToken":"","EncryptedKeyMaterial":"AQID","ExpirationModel":"KEY_MATERIAL_DOES_NOT_EXPIRE","KeyMaterialId":"ABC"}}"#)),
+        (Operation::DeleteImportedKeyMaterial, format!(r#"{{{key},"KeyMaterialId":"{MATERIAL_ID}"}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
@@ -364,6 +369,9 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
     }
     Ok(())
 }
+
+/// A well-formed `KeyMaterialId` (64 lower-case hex digits) for the import seeds.
+const MATERIAL_ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// The two CMS vectors, and envelopes built to the fixed recipient key.
 fn cms_envelopes(corpus: &mut Corpus, vectors: &Path) -> Result<()> {
@@ -434,6 +442,7 @@ fn mutations() -> Vec<Mutation> {
             secret: SecretBytes::new(s),
         }),
         rotation: Default::default(),
+        import: None,
     };
     let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
     vec![

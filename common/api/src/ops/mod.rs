@@ -19,6 +19,7 @@ pub mod custom_key_stores;
 pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
+pub mod import;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
@@ -50,6 +51,11 @@ pub use data_key_pair::{
 pub use encrypt_decrypt::{
     DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, ReEncryptRequest,
     ReEncryptResponse,
+};
+pub use import::{
+    DeleteImportedKeyMaterialRequest, DeleteImportedKeyMaterialResponse,
+    GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
+    ImportKeyMaterialResponse,
 };
 pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
@@ -163,6 +169,9 @@ requests! {
     GetKeyRotationStatus => GetKeyRotationStatusRequest,
     RotateKeyOnDemand => RotateKeyOnDemandRequest,
     ListKeyRotations => ListKeyRotationsRequest,
+    GetParametersForImport => GetParametersForImportRequest,
+    ImportKeyMaterial => ImportKeyMaterialRequest,
+    DeleteImportedKeyMaterial => DeleteImportedKeyMaterialRequest,
 }
 
 #[cfg(test)]
@@ -246,6 +255,12 @@ mod tests {
                 Operation::VerifyMac => format!(
                     r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256","Mac":"AQID"}}"#
                 ),
+                Operation::GetParametersForImport => format!(
+                    r#"{{"KeyId":"{key}","WrappingAlgorithm":"RSAES_OAEP_SHA_256","WrappingKeySpec":"RSA_2048"}}"#
+                ),
+                Operation::ImportKeyMaterial => format!(
+                    r#"{{"KeyId":"{key}","ImportToken":"AQID","EncryptedKeyMaterial":"AQID"}}"#
+                ),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)
@@ -262,7 +277,8 @@ mod tests {
                 | Operation::DisableKeyRotation
                 | Operation::GetKeyRotationStatus
                 | Operation::RotateKeyOnDemand
-                | Operation::ListKeyRotations => format!(r#"{{"KeyId":"{key}"}}"#),
+                | Operation::ListKeyRotations
+                | Operation::DeleteImportedKeyMaterial => format!(r#"{{"KeyId":"{key}"}}"#),
             };
             let request =
                 KmsRequest::parse(op, body.as_bytes()).unwrap_or_else(|e| panic!("{op}: {e}"));

@@ -228,6 +228,7 @@ async fn an_rsa_encryption_key_stored_without_material_is_an_invalid_state() {
         tags: BTreeMap::new(),
         material: None,
         rotation: Default::default(),
+        import: None,
     };
     crate::ops::commit::commit(&svc, Mutation::CreateKey(key))
         .await
