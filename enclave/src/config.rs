@@ -6,6 +6,7 @@
 //! simulate = true
 //! state_dir = "/var/lib/nitro-kms"
 //! region = "eu-west-1"
+//! regions = "eu-west-1,eu-central-1"   # served besides `region`; "all" in the simulation
 //! account = "111122223333"
 //! trust_simulated_root = "/var/lib/nitro-kms/root.pem"
 //! request_timeout_ms = 5000
