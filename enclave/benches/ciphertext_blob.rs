@@ -14,6 +14,7 @@ fn benches(c: &mut Criterion) {
     let header = BlobHeader {
         key_id: [1; 16],
         key_material_id: [2; 32],
+        multi_region: false,
     };
     let context = BTreeMap::from([
         ("purpose".to_owned(), "bench".to_owned()),

@@ -13,6 +13,10 @@
 //!   61+n   16  GCM tag
 //! ```
 //!
+//! Version 2 is the same layout for a multi-Region key (issue 18): its 16 key-id bytes are the 32
+//! hex digits of its `mrk-` id. Every replica of a multi-Region key has the same id and material,
+//! so a blob made in one region opens in another. Version 1 blobs read as before.
+//!
 //! The AAD is the 61-byte header (so the version, key id, material id and nonce are all
 //! authenticated) followed by [`encode_encryption_context`]: a `u32` big-endian pair count, then
 //! for every pair, sorted by key bytes, `u32 BE key length | key | u32 BE value length | value`.
@@ -29,8 +33,10 @@ use std::collections::BTreeMap;
 use nitro_kms_crypto as crypto;
 use nitro_kms_crypto::secret::SecretBytes;
 
-/// The only blob version this enclave writes and reads.
+/// The blob version of a key with a UUID id.
 pub const VERSION: u8 = 1;
+/// The blob version of a multi-Region key (`mrk-` id): the same layout.
+pub const VERSION_MULTI_REGION: u8 = 2;
 /// Length of the authenticated header: version, key id, key-material id, nonce.
 pub const HEADER_LEN: usize = 1 + 16 + 32 + crypto::GCM_NONCE_LEN;
 /// Bytes a blob adds to its plaintext.
@@ -43,16 +49,22 @@ pub const MAX_BLOB_LEN: usize = 6144;
 /// What a blob says about itself before it is opened: which key, which material.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlobHeader {
-    /// The KMS key's UUID, binary.
+    /// The KMS key's UUID (or multi-Region id's hex digits), binary.
     pub key_id: [u8; 16],
     /// The key material's id.
     pub key_material_id: [u8; 32],
+    /// Whether the key is a multi-Region key (`mrk-` id, blob version 2).
+    pub multi_region: bool,
 }
 
 impl BlobHeader {
-    /// The key id as KMS writes it: lower-case `8-4-4-4-12` hex.
+    /// The key id as KMS writes it: lower-case `8-4-4-4-12` hex, or `mrk-` and 32 hex digits.
     pub fn key_id_string(&self) -> String {
-        format_key_id(&self.key_id)
+        if self.multi_region {
+            format!("{MULTI_REGION_PREFIX}{}", hex::encode(self.key_id))
+        } else {
+            format_key_id(&self.key_id)
+        }
     }
 
     /// The key-material id as KMS writes it: 64 lower-case hex digits.
@@ -130,7 +142,11 @@ fn seal_with_nonce(
         return Err(BlobError::PlaintextLength);
     }
     let mut blob = Vec::with_capacity(OVERHEAD + plaintext.len());
-    blob.push(VERSION);
+    blob.push(if header.multi_region {
+        VERSION_MULTI_REGION
+    } else {
+        VERSION
+    });
     blob.extend_from_slice(&header.key_id);
     blob.extend_from_slice(&header.key_material_id);
     blob.extend_from_slice(nonce);
@@ -142,7 +158,12 @@ fn seal_with_nonce(
 /// Reads the header of a blob without opening it (Decrypt without `KeyId` finds the key this way).
 /// A header that parses proves nothing until [`open`] succeeds.
 pub fn peek_header(blob: &[u8]) -> Result<BlobHeader, BlobError> {
-    if blob.len() < OVERHEAD + 1 || blob.len() > MAX_BLOB_LEN || blob.first() != Some(&VERSION) {
+    let multi_region = match blob.first() {
+        Some(&VERSION) => false,
+        Some(&VERSION_MULTI_REGION) => true,
+        _ => return Err(BlobError::Invalid),
+    };
+    if blob.len() < OVERHEAD + 1 || blob.len() > MAX_BLOB_LEN {
         return Err(BlobError::Invalid);
     }
     let key_id = blob
@@ -156,7 +177,31 @@ pub fn peek_header(blob: &[u8]) -> Result<BlobHeader, BlobError> {
     Ok(BlobHeader {
         key_id,
         key_material_id,
+        multi_region,
     })
+}
+
+/// The prefix of a multi-Region key id.
+pub const MULTI_REGION_PREFIX: &str = "mrk-";
+
+/// A stored key id's 16 bytes and whether it is a multi-Region one: a canonical UUID
+/// ([`parse_key_id`]) or `mrk-` and 32 lower-case hex digits.
+pub fn parse_any_key_id(text: &str) -> Option<([u8; 16], bool)> {
+    match text.strip_prefix(MULTI_REGION_PREFIX) {
+        Some(digits) => {
+            if digits.len() != 32
+                || !digits
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
+                return None;
+            }
+            let mut out = [0u8; 16];
+            hex::decode_to_slice(digits, &mut out).ok()?;
+            Some((out, true))
+        }
+        None => parse_key_id(text).map(|id| (id, false)),
+    }
 }
 
 /// Opens a blob with `material` under `context`; any mismatch or tampering is [`BlobError::Invalid`].
@@ -225,7 +270,33 @@ mod tests {
         BlobHeader {
             key_id: parse_key_id("1234abcd-12ab-34cd-56ef-1234567890ab").unwrap(),
             key_material_id: [0x22; 32],
+            multi_region: false,
         }
+    }
+
+    #[test]
+    fn a_multi_region_keys_blob_names_its_mrk_id_and_opens() {
+        let id = "mrk-1234abcd12ab34cd56ef1234567890ab";
+        let (key_id, multi_region) = parse_any_key_id(id).unwrap();
+        assert!(multi_region);
+        let header = BlobHeader {
+            key_id,
+            key_material_id: [0x22; 32],
+            multi_region,
+        };
+        let material = [7u8; 32];
+        let blob = seal(&material, &header, &BTreeMap::new(), b"hi").unwrap();
+        assert_eq!(blob[0], VERSION_MULTI_REGION);
+        assert_eq!(peek_header(&blob).unwrap().key_id_string(), id);
+        assert_eq!(
+            open(&material, &blob, &BTreeMap::new()).unwrap().expose(),
+            b"hi"
+        );
+        assert_eq!(parse_any_key_id("mrk-1234"), None);
+        assert_eq!(
+            parse_any_key_id("mrk-1234ABCD12ab34cd56ef1234567890ab"),
+            None
+        );
     }
 
     fn ctx(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -364,6 +435,8 @@ mod tests {
         let mut v2 = blob.clone();
         v2[0] = 2;
         assert_eq!(open(&MATERIAL, &v2, &c).unwrap_err(), BlobError::Invalid);
+        v2[0] = 3;
+        assert_eq!(peek_header(&v2).unwrap_err(), BlobError::Invalid);
         assert_eq!(
             peek_header(&vec![1u8; MAX_BLOB_LEN + 1]).unwrap_err(),
             BlobError::Invalid

@@ -6,6 +6,7 @@
 //! simulate = true
 //! state_dir = "/var/lib/nitro-kms"
 //! region = "eu-west-1"
+//! regions = "eu-west-1,eu-central-1"   # served besides `region`; "all" in the simulation
 //! account = "111122223333"
 //! trust_simulated_root = "/var/lib/nitro-kms/root.pem"
 //! request_timeout_ms = 5000
@@ -28,6 +29,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use serde::Deserialize;
+
+use crate::region_allowlist::RegionAllowlist;
 
 use crate::storage::seal_root::SealRoot;
 
@@ -79,6 +82,11 @@ pub struct Args {
     /// The AWS region in key ARNs.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_REGION")]
     pub region: Option<String>,
+    /// The regions served, besides `--region`: `all` (AWS's regions; the default with
+    /// --simulate) or a comma-separated list including `--region` (default without --simulate:
+    /// `--region` alone). A request signed for another region is refused.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_REGIONS")]
+    pub regions: Option<String>,
     /// The 12-digit account that owns the keys.
     #[arg(long, env = "NITRO_KMS_ENCLAVE_ACCOUNT")]
     pub account: Option<String>,
@@ -176,6 +184,7 @@ pub struct FileConfig {
     seal_root_ca: Option<PathBuf>,
     simulated_image: Option<PathBuf>,
     region: Option<String>,
+    regions: Option<String>,
     account: Option<String>,
     trust_simulated_root: Option<PathBuf>,
     max_document_age_secs: Option<u64>,
@@ -214,6 +223,8 @@ pub struct Config {
     pub simulated_image: Option<PathBuf>,
     /// Region.
     pub region: String,
+    /// The regions served ([`RegionAllowlist`]): the configured one among them.
+    pub regions: RegionAllowlist,
     /// Account.
     pub account: String,
     /// Extra trusted simulated root.
@@ -311,7 +322,18 @@ impl Config {
             }
         };
         let simulate = args.simulate || file.simulate.unwrap_or(false);
+        let region = args
+            .region
+            .or(file.region)
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let regions = match args.regions.or(file.regions) {
+            Some(text) => RegionAllowlist::parse(&text)
+                .map_err(|why| ConfigError::Invalid(format!("--regions {text:?}: {why}")))?,
+            None if simulate => RegionAllowlist::All,
+            None => RegionAllowlist::one(&region),
+        };
         Ok(Config {
+            regions,
             http_listen: args.http_listen.or(file.http_listen),
             allow_cleartext: args
                 .allow_cleartext
@@ -355,10 +377,7 @@ impl Config {
                 || file.ephemeral_sealing_key.unwrap_or(false),
             seal_root,
             simulated_image: args.simulated_image.or(file.simulated_image),
-            region: args
-                .region
-                .or(file.region)
-                .unwrap_or_else(|| "us-east-1".to_owned()),
+            region,
             account: args
                 .account
                 .or(file.account)
@@ -439,6 +458,12 @@ impl Config {
         {
             return Err(ConfigError::Invalid(format!(
                 "--region {:?} is not a region name",
+                self.region
+            )));
+        }
+        if !self.regions.serves(&self.region) {
+            return Err(ConfigError::Invalid(format!(
+                "--regions must include --region {:?}",
                 self.region
             )));
         }

@@ -5,7 +5,8 @@
 //! ([`crate::service`], which parses a request, dispatches it to an operation with the context and
 //! renders the result), so the operations never depend on the service that calls them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use nitro_kms_api::types::RecipientInfo;
 use nitro_kms_api::{KmsError, key_id};
@@ -14,6 +15,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::policy::cache::PolicyCache;
 use crate::recipient::{AttestedRecipient, RecipientVerifier};
+use crate::region_allowlist::RegionAllowlist;
 use crate::storage::sealed_store::SealedKeystore;
 
 /// Who and where this service is: AWS's notion of the region and account that own its keys.
@@ -55,6 +57,8 @@ pub struct Context {
     pub clock: Clock,
     /// Parsed key policies.
     pub policies: PolicyCache,
+    /// The regions served and their contexts ([`crate::regions`]), shared by every region's.
+    pub regions: Arc<Regions>,
 }
 
 impl std::fmt::Debug for Context {
@@ -77,6 +81,32 @@ impl Context {
                     .verify(info, crate::clock::to_system_time((self.clock)()))
             })
             .transpose()
+    }
+}
+
+/// What every region's context shares ([`crate::regions`]): the allowlist and the contexts made
+/// so far.
+#[derive(Debug)]
+pub struct Regions {
+    /// The regions served.
+    pub allowlist: RegionAllowlist,
+    /// The contexts of regions other than the configured one, made on first use.
+    others: Mutex<HashMap<String, Arc<Context>>>,
+}
+
+impl Regions {
+    /// Serving `allowlist`, no other region's context made yet.
+    pub fn new(allowlist: RegionAllowlist) -> Arc<Regions> {
+        Arc::new(Regions {
+            allowlist,
+            others: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The context of `region` made so far, or the one `make` makes (kept for the next request).
+    pub fn get_or_make(&self, region: &str, make: impl FnOnce() -> Arc<Context>) -> Arc<Context> {
+        let mut others = self.others.lock().unwrap_or_else(|e| e.into_inner());
+        others.entry(region.to_owned()).or_insert_with(make).clone()
     }
 }
 

@@ -8,7 +8,8 @@
 //! - [`import_expiry::expire_due`](crate::import_expiry::expire_due): keys whose imported key
 //!   material's `ValidTo` has passed.
 //!
-//! All do nothing on a read replica (only the leader writes the shared state).
+//! All do nothing on a read replica (only the leader writes the shared state). Each tick visits
+//! the configured region and every other region that holds keys ([`crate::regions`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,9 +21,13 @@ use crate::context::Context;
 /// Runs every job at start and then every `every`, until `shutdown` becomes true.
 pub async fn run(svc: Arc<Context>, every: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
-        crate::rotation_schedule::rotate_due(&svc).await;
-        crate::deletion::sweep(&svc).await;
-        crate::import_expiry::expire_due(&svc).await;
+        let mut regions = vec![svc.clone()];
+        regions.extend(svc.other_regions_with_keys());
+        for region in &regions {
+            crate::rotation_schedule::rotate_due(region).await;
+            crate::deletion::sweep(region).await;
+            crate::import_expiry::expire_due(region).await;
+        }
         tokio::select! {
             _ = crate::server::stopped(&mut shutdown) => return,
             _ = tokio::time::sleep(every) => {}

@@ -46,6 +46,8 @@ pub mod keystore;
 pub mod ops;
 pub mod policy;
 pub mod recipient;
+pub mod region_allowlist;
+pub mod regions;
 pub mod replica_forward;
 pub mod rotation_schedule;
 pub mod sealed_credentials;

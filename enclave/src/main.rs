@@ -41,6 +41,7 @@ use nitro_kms_attest::nsm::{Nsm, NsmExt};
 use nitro_kms_crypto as crypto;
 use nitro_kms_enclave::config::{Args, Config, file_check};
 use nitro_kms_enclave::context::Identity;
+use nitro_kms_enclave::context::Regions;
 use nitro_kms_enclave::recipient::RecipientVerifier;
 use nitro_kms_enclave::replica_forward::ReplicaForward;
 use nitro_kms_enclave::sealed_credentials::{Inbox, Keeper};
@@ -384,6 +385,7 @@ async fn run(config: Config) -> Result<(), String> {
         recipients: RecipientVerifier::new(verifiers),
         clock: clock::system(),
         policies: Default::default(),
+        regions: Regions::new(config.regions.clone()),
     });
     // Issue 16: the service's attested TLS identity, before the service says it is ready.
     let service_tls = match tls_nsm {
@@ -476,6 +478,7 @@ async fn start_http(
         service,
         access_keys,
         region: config.region.clone(),
+        regions: config.regions.clone(),
         limits: http::HttpLimits {
             max_body: config.max_body,
             max_connections: config.http_max_connections,

@@ -19,10 +19,11 @@ use nitro_kms_crypto as crypto;
 
 use crate::policy::AttestationFacts;
 
-/// Verifies recipients' documents against one or more pinned roots.
-#[derive(Debug)]
+/// Verifies recipients' documents against one or more pinned roots. Clones share the verifiers
+/// (and their caches): every region's context verifies with the same ones.
+#[derive(Debug, Clone)]
 pub struct RecipientVerifier {
-    verifiers: Vec<Verifier>,
+    verifiers: std::sync::Arc<Vec<Verifier>>,
 }
 
 /// A recipient whose document verified: its public key and what the policy may check.
@@ -37,7 +38,9 @@ pub struct AttestedRecipient {
 impl RecipientVerifier {
     /// A verifier trying each of `verifiers` (one per pinned root).
     pub fn new(verifiers: Vec<Verifier>) -> RecipientVerifier {
-        RecipientVerifier { verifiers }
+        RecipientVerifier {
+            verifiers: std::sync::Arc::new(verifiers),
+        }
     }
 
     /// Whether any trusted root is a simulated one (said loudly at start-up).
@@ -61,7 +64,7 @@ impl RecipientVerifier {
             return Err(invalid(DOUBLE_ENCODED));
         }
         let mut first_error: Option<AttestationError> = None;
-        for verifier in &self.verifiers {
+        for verifier in self.verifiers.iter() {
             match verifier.verify_at(document, now) {
                 Ok(doc) => {
                     let spki = doc

@@ -149,6 +149,7 @@ fn service_over(store: SealedKeystore) -> (Arc<Service>, Arc<TestClock>) {
         recipients: RecipientVerifier::new(Vec::new()),
         clock: Arc::new(move || reading.0.load(Ordering::SeqCst)),
         policies: Default::default(),
+        regions: crate::context::Regions::new(crate::region_allowlist::RegionAllowlist::All),
     });
     (service, clock)
 }

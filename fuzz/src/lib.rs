@@ -67,6 +67,7 @@ pub const BLOB_HEADER: BlobHeader = BlobHeader {
         0xab,
     ],
     key_material_id: [0x5a; 32],
+    multi_region: false,
 };
 
 /// The encryption contexts `ciphertext_blob` tries every blob under: none, and one pair.

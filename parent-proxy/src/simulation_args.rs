@@ -30,6 +30,11 @@ pub struct SimulationArgs {
     /// us-east-1). Only with --simulate.
     #[arg(long, env = "NITRO_KMS_PROXY_REGION")]
     pub region: Option<String>,
+    /// The regions the simulated enclave serves (its --regions): `all` (the default: every AWS
+    /// region a request is signed for, each with its own keys) or a comma-separated list that
+    /// includes --region. Only with --simulate.
+    #[arg(long)]
+    pub regions: Option<String>,
     /// Account of the simulated keys (default 111122223333). Only with --simulate.
     #[arg(long)]
     pub account: Option<String>,
@@ -68,6 +73,10 @@ impl SimulationArgs {
             args.push("--credentials".to_owned());
             args.push(path.display().to_string());
         }
+        if let Some(regions) = &self.regions {
+            args.push("--regions".to_owned());
+            args.push(regions.clone());
+        }
         for (flag, value) in [
             ("--max-body", self.max_body.map(|v| v as u64)),
             ("--http-header-timeout-ms", self.header_timeout_ms),
@@ -90,6 +99,7 @@ impl SimulationArgs {
         let given: Vec<&str> = [
             ("--region", self.region.is_some()),
             ("--account", self.account.is_some()),
+            ("--regions", self.regions.is_some()),
             ("--max-body", self.max_body.is_some()),
             ("--header-timeout-ms", self.header_timeout_ms.is_some()),
             ("--body-timeout-ms", self.body_timeout_ms.is_some()),
@@ -103,8 +113,8 @@ impl SimulationArgs {
         }
         Err(format!(
             "{} only set the simulated enclave (with --simulate): the enclave terminates HTTP \
-             and verifies SigV4 now, so set them in its configuration (region, account, \
-             max_body, http_header_timeout_ms, http_body_timeout_ms, request_timeout_ms)",
+             and verifies SigV4 now, so set them in its configuration (region, regions, \
+             account, max_body, http_header_timeout_ms, http_body_timeout_ms, request_timeout_ms)",
             given.join(", ")
         ))
     }

@@ -81,6 +81,7 @@ pub mod model_operations;
 pub mod operation;
 pub mod operation_access;
 pub mod ops;
+pub mod regions;
 pub mod sensitive_text;
 pub mod service_model;
 pub mod sigv4;

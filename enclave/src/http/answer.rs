@@ -10,11 +10,14 @@ use std::time::Duration;
 use nitro_kms_api::{KmsError, KmsErrorType};
 
 use crate::context::ServiceSlot;
+use crate::region_allowlist::split_regional_op;
 use crate::service::Reply;
 
 /// Runs one request against the service, within `deadline` (waiting for the service to be ready
 /// counts against it). `caller` is the principal the endpoint verified; no byte the parent
-/// relays or writes can choose it.
+/// relays or writes can choose it. `op` is an operation name, answered in the configured region,
+/// or `REGION/Op` ([`crate::region_allowlist::regional_op`]), answered in that region's context (a region not served is
+/// refused as the endpoint refuses its signature).
 pub async fn answer(
     mut service: ServiceSlot,
     op: &str,
@@ -24,7 +27,14 @@ pub async fn answer(
 ) -> Reply {
     let work = async {
         let ready = service.wait_for(Option::is_some).await.ok()?.clone()?;
-        Some(ready.handle(op, caller, payload).await)
+        let (context, op) = match split_regional_op(op) {
+            (None, op) => (ready, op),
+            (Some(region), op) => match ready.in_region(region) {
+                Some(context) => (context, op),
+                None => return Some(Reply::error(&KmsError::invalid_signature_region(region))),
+            },
+        };
+        Some(context.handle(op, caller, payload).await)
     };
     match tokio::time::timeout(deadline, work).await {
         Ok(Some(reply)) => reply,

@@ -66,11 +66,12 @@ pub struct Authenticated {
 }
 
 /// The three steps for a request to `service` (`kms`, or `sts` for [`super::sts`]) that must
-/// sign `required_signed`, against `access_keys` and `region`, the body bounded by `limits`.
+/// sign `required_signed`, against `access_keys` and a credential scope of a region `serves`
+/// accepts ([`Verified::region`] names it), the body bounded by `limits`.
 pub async fn authenticate<B>(
     req: Request<B>,
     access_keys: &AccessKeyStore,
-    region: &str,
+    serves: &(dyn Fn(&str) -> bool + Sync),
     service: &str,
     required_signed: &[&str],
     limits: &HttpLimits,
@@ -80,10 +81,10 @@ where
 {
     let (parts, body) = req.into_parts();
     let headers = header_pairs(&parts.headers);
-    let checked = sigv4::check_service_headers(
+    let checked = sigv4::check_scoped_headers(
         &headers,
         access_keys,
-        region,
+        serves,
         service,
         unix_now(),
         required_signed,

@@ -34,6 +34,7 @@ use super::metrics::{HttpMetrics, STS_GET_CALLER_IDENTITY};
 use super::response::{Answer, kms_error, response};
 use super::{sts, well_known};
 use crate::context::ServiceSlot;
+use crate::region_allowlist::{RegionAllowlist, regional_op};
 use crate::replica_forward::ReplicaForward;
 
 /// What the endpoint answers with.
@@ -43,8 +44,11 @@ pub struct HttpEndpoint {
     /// The access keys signatures are verified against (the set in force, swapped whole when
     /// sealed credentials arrive).
     pub access_keys: Arc<AccessKeys>,
-    /// The region requests must be signed for.
+    /// The configured region (its keys are the service's own).
     pub region: String,
+    /// The regions requests may be signed for, each answered in its own region's context
+    /// ([`crate::regions`]).
+    pub regions: RegionAllowlist,
     /// Deadlines and caps.
     pub limits: HttpLimits,
     /// Counters for `/metrics`.
@@ -60,6 +64,7 @@ impl std::fmt::Debug for HttpEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpEndpoint")
             .field("region", &self.region)
+            .field("regions", &self.regions)
             .field("access_keys", &self.access_keys.len())
             .field("limits", &self.limits)
             .finish_non_exhaustive()
@@ -112,7 +117,7 @@ impl HttpEndpoint {
         } = match authenticate(
             req,
             &access_keys,
-            &self.region,
+            &|region| self.regions.serves(region),
             sigv4::SERVICE,
             &ENCLAVE_SIGNED_HEADERS,
             &self.limits,
@@ -134,14 +139,14 @@ impl HttpEndpoint {
         self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
         let reply = match self
             .forward
-            .replica_answer(op, &verified.principal, &body)
+            .replica_answer(op, &verified.region, &verified.principal, &body)
             .await
         {
             Some(reply) => reply,
             None => {
                 answer(
                     self.service.clone(),
-                    op.name(),
+                    &regional_op(&self.region, &verified.region, op.name()),
                     &verified.principal,
                     &body,
                     self.limits.request_timeout,
@@ -154,6 +159,7 @@ impl HttpEndpoint {
         self.metrics.record(op, status, started.elapsed());
         tracing::debug!(
             operation = op.name(),
+            region = %verified.region,
             status,
             principal = %verified.principal,
             "nitro-kms-enclave: answered over HTTP"
@@ -172,7 +178,7 @@ impl HttpEndpoint {
         let Authenticated { body, verified, .. } = match authenticate(
             req,
             &access_keys,
-            &self.region,
+            &|region| self.regions.serves(region),
             sts::SERVICE,
             &sts::SIGNED_HEADERS,
             &self.limits,

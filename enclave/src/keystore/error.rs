@@ -40,6 +40,10 @@ pub enum KeystoreError {
         /// The refused file's serial.
         offered: u64,
     },
+    /// A region's mutation that is not a key or alias mutation (the service identity and the
+    /// caller credentials are the service's, not a region's).
+    #[error("not a mutation of region {0}'s keys and aliases")]
+    NotRegional(String),
     /// A serialized snapshot or record could not be decoded.
     #[error("cannot decode keystore state: {0}")]
     Decode(String),

@@ -27,7 +27,21 @@ pub struct Keystore {
     /// of the encoding while absent (older snapshots load unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     caller_credentials: Option<CallerCredentials>,
+    /// The keys and aliases of each region other than the configured one (issue 18), by region
+    /// name: a keystore of its own, of which only keys and aliases are used. Left out of the
+    /// encoding while empty, so a single-region state is written (and read) as before.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    regions: BTreeMap<String, Keystore>,
 }
+
+/// The keystore of a region that has no keys yet.
+static EMPTY_REGION: Keystore = Keystore {
+    keys: BTreeMap::new(),
+    aliases: BTreeMap::new(),
+    service_identity: None,
+    caller_credentials: None,
+    regions: BTreeMap::new(),
+};
 
 impl Keystore {
     /// An empty keystore.
@@ -63,6 +77,17 @@ impl Keystore {
     /// The sealed caller credentials in force, once some were delivered.
     pub fn caller_credentials(&self) -> Option<&CallerCredentials> {
         self.caller_credentials.as_ref()
+    }
+
+    /// The keys and aliases of `region`, one other than the configured one (empty until its
+    /// first key).
+    pub fn region(&self, region: &str) -> &Keystore {
+        self.regions.get(region).unwrap_or(&EMPTY_REGION)
+    }
+
+    /// The regions other than the configured one that have keys or aliases (or had).
+    pub fn regions(&self) -> impl Iterator<Item = &str> {
+        self.regions.keys().map(String::as_str)
     }
 
     /// Checks that `m` applies to the current state, without changing anything: an operation
@@ -114,6 +139,14 @@ impl Keystore {
                 Some(key) if key.material.is_some() => Ok(()),
                 Some(_) => Err(KeystoreError::NoMaterial(key_id.clone())),
                 None => Err(KeystoreError::NoSuchKey(key_id.clone())),
+            },
+            Mutation::InRegion { region, mutation } => match mutation.as_ref() {
+                Mutation::InRegion { .. }
+                | Mutation::CreateServiceIdentity(_)
+                | Mutation::ReplaceCallerCredentials(_) => {
+                    Err(KeystoreError::NotRegional(region.clone()))
+                }
+                inner => self.region(region).check(inner),
             },
             Mutation::CreateServiceIdentity(_) => match self.service_identity {
                 Some(_) => Err(KeystoreError::ServiceIdentityExists),
@@ -247,6 +280,11 @@ impl Keystore {
             Mutation::ReplaceCallerCredentials(credentials) => {
                 self.caller_credentials = Some(credentials.clone());
             }
+            Mutation::InRegion { region, mutation } => self
+                .regions
+                .entry(region.clone())
+                .or_default()
+                .apply(mutation)?,
         }
         Ok(())
     }
@@ -269,16 +307,24 @@ impl Keystore {
     pub fn from_snapshot_bytes(bytes: &[u8]) -> Result<Self, KeystoreError> {
         let store: Self =
             ciborium::from_reader(bytes).map_err(|e| KeystoreError::Decode(e.to_string()))?;
-        // Every alias must point at a key: a snapshot that says otherwise was not made by us.
-        for alias in store.aliases.values() {
-            if !store.keys.contains_key(&alias.target_key_id) {
+        store.check_aliases()?;
+        for region in store.regions.values() {
+            region.check_aliases()?;
+        }
+        Ok(store)
+    }
+
+    /// Every alias must point at a key: a snapshot that says otherwise was not made by us.
+    fn check_aliases(&self) -> Result<(), KeystoreError> {
+        for alias in self.aliases.values() {
+            if !self.keys.contains_key(&alias.target_key_id) {
                 return Err(KeystoreError::Decode(format!(
                     "alias {} points at no key",
                     alias.name
                 )));
             }
         }
-        Ok(store)
+        Ok(())
     }
 }
 

@@ -126,6 +126,17 @@ pub enum Mutation {
         /// The key.
         key_id: String,
     },
+    /// A change to the keys and aliases of a region other than the configured one (issue 18:
+    /// the service serves every region of its allowlist, each with its own keys and aliases):
+    /// `mutation` applies to that region's keystore ([`super::Keystore::region`]). Appended last,
+    /// so the encodings above are unchanged; the configured region's mutations are never wrapped,
+    /// so a state with one region is written exactly as before.
+    InRegion {
+        /// The region (`eu-west-1`).
+        region: String,
+        /// A key or alias mutation (never one of the service-wide ones, nor another `InRegion`).
+        mutation: Box<Mutation>,
+    },
 }
 
 /// The key an alias must still point at for an alias mutation to apply: the one the operation

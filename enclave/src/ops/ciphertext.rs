@@ -22,11 +22,12 @@ pub fn seal_under(
     context: &BTreeMap<String, String>,
     plaintext: &[u8],
 ) -> Result<Blob, KmsError> {
-    let key_id = ciphertext_blob::parse_key_id(&key.key_id)
-        .ok_or_else(|| KmsError::internal("stored key id is not a UUID"))?;
+    let (key_id, multi_region) = ciphertext_blob::parse_any_key_id(&key.key_id)
+        .ok_or_else(|| KmsError::internal("stored key id is not a key id"))?;
     let header = BlobHeader {
         key_id,
         key_material_id: material.id,
+        multi_region,
     };
     ciphertext_blob::seal(material.secret.expose(), &header, context, plaintext)
         .map(Blob::new)

@@ -5,9 +5,10 @@
 //! fresh private key; the other asymmetric keys (key agreement) are kept as metadata (spec and
 //! usage), so that describing them and the usage errors they cause are AWS's. Origin `EXTERNAL`
 //! makes a SYMMETRIC_DEFAULT or HMAC key without material, `PendingImport` until
-//! ImportKeyMaterial (asymmetric imports are refused). The policy defaults to AWS's default key
-//! policy (the account may do everything); a given policy must parse and must pass the lockout
-//! safety check unless `BypassPolicyLockoutSafetyCheck` is set.
+//! ImportKeyMaterial (asymmetric imports are refused). `MultiRegion=true` makes a multi-Region
+//! primary key (`mrk-` id). The policy defaults to AWS's default key policy (the account may do
+//! everything); a given policy must parse and must pass the lockout safety check unless
+//! `BypassPolicyLockoutSafetyCheck` is set.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -61,13 +62,13 @@ pub async fn run(
             ));
         }
     };
-    if req.multi_region == Some(true) {
-        return Err(KmsError::new(
-            KmsErrorType::UnsupportedOperation,
-            "Multi-Region keys are not supported by this key store.",
-        ));
-    }
-    let key_id = new_key_id()?;
+    // A multi-Region key (issue 18) is a primary key in this region: id `mrk-` and 32 hex
+    // digits, as AWS makes them; its material is what replicas in other regions will share.
+    let key_id = if req.multi_region == Some(true) {
+        new_multi_region_key_id()?
+    } else {
+        new_key_id()?
+    };
     let key_arn = svc.identity.key_arn(&key_id);
     let policy_text = match req.policy {
         Some(text) => {
@@ -115,6 +116,18 @@ fn new_key_id() -> Result<String, KmsError> {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     Ok(ciphertext_blob::format_key_id(&bytes))
+}
+
+/// A fresh multi-Region key id: `mrk-` and 32 random lower-case hex digits (AWS's form,
+/// `mrk-1234abcd12ab34cd56ef1234567890ab`).
+fn new_multi_region_key_id() -> Result<String, KmsError> {
+    let bytes: [u8; 16] =
+        crypto::random_array().map_err(|_| KmsError::internal("no randomness available"))?;
+    Ok(format!(
+        "{}{}",
+        ciphertext_blob::MULTI_REGION_PREFIX,
+        crypto::hex_lower(&bytes)
+    ))
 }
 
 /// Material for the specs that have it here: random bytes for symmetric and HMAC keys, a fresh

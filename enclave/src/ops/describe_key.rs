@@ -6,7 +6,8 @@ use std::sync::Arc;
 use nitro_kms_api::ops::{DescribeKeyRequest, DescribeKeyResponse};
 use nitro_kms_api::types::{
     CustomerMasterKeySpec, EncryptionAlgorithmSpec, ExpirationModelType, KeyAgreementAlgorithmSpec,
-    KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType, SigningAlgorithmSpec,
+    KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType, MultiRegionConfiguration,
+    MultiRegionKey, MultiRegionKeyType, OriginType, SigningAlgorithmSpec,
 };
 use nitro_kms_api::{KmsError, Operation, Timestamp};
 
@@ -92,6 +93,7 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
     let mac_algorithms = super::mac_key::spec_algorithm(key.key_spec).map(|a| vec![a]);
     let key_agreement_algorithms =
         (usage == KeyUsageType::KeyAgreement).then(|| vec![KeyAgreementAlgorithmSpec::Ecdh]);
+    let multi_region_configuration = multi_region_configuration(svc, key);
     KeyMetadata {
         aws_account_id: Some(svc.identity.account.clone()),
         arn: Some(svc.identity.key_arn(&key.key_id)),
@@ -113,7 +115,8 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         key_state: Some(key_state),
         key_usage: Some(usage),
         mac_algorithms,
-        multi_region: Some(false),
+        multi_region: Some(multi_region_configuration.is_some()),
+        multi_region_configuration,
         origin: Some(match imported {
             Some(_) => OriginType::External,
             None => OriginType::AwsKms,
@@ -124,4 +127,24 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         signing_algorithms,
         ..KeyMetadata::default()
     }
+}
+
+/// A multi-Region key's `MultiRegionConfiguration` (`None` for a single-Region key): a key made
+/// with `MultiRegion=true` is the primary key, in this region, of a multi-Region key with no
+/// replicas yet (AWS: `PrimaryKey` "includes the current KMS key if it is the primary key").
+fn multi_region_configuration(svc: &Context, key: &StoredKey) -> Option<MultiRegionConfiguration> {
+    if !key
+        .key_id
+        .starts_with(crate::ciphertext_blob::MULTI_REGION_PREFIX)
+    {
+        return None;
+    }
+    Some(MultiRegionConfiguration {
+        multi_region_key_type: Some(MultiRegionKeyType::Primary),
+        primary_key: Some(MultiRegionKey {
+            arn: Some(svc.identity.key_arn(&key.key_id)),
+            region: Some(svc.identity.region.clone()),
+        }),
+        replica_keys: Some(Vec::new()),
+    })
 }

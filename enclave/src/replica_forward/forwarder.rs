@@ -20,6 +20,7 @@ use super::key::ForwardKey;
 use super::pending::Pending;
 use super::replay::ReplayGuard;
 use crate::context::{Context, ServiceSlot};
+use crate::region_allowlist::regional_op;
 use crate::service::Reply;
 use crate::storage::parent_link::ParentLink;
 
@@ -80,6 +81,7 @@ impl ReplicaForward {
     pub async fn replica_answer(
         self: &Arc<Self>,
         op: Operation,
+        region: &str,
         caller: &str,
         payload: &[u8],
     ) -> Option<Reply> {
@@ -91,7 +93,10 @@ impl ReplicaForward {
             Err(e) => return Some(Reply::error(&e)),
         };
         match Access::of(op) {
-            Access::Write => Some(self.forward(&svc, op.name(), caller, payload).await),
+            Access::Write => {
+                let op = regional_op(&svc.identity.region, region, op.name());
+                Some(self.forward(&svc, &op, caller, payload).await)
+            }
             // Nothing stored to be behind on.
             Access::Read if op == Operation::GenerateRandom => None,
             Access::Read => self

@@ -207,8 +207,23 @@ struct StoredState {
     report: LoadReport,
 }
 
-/// The durable keystore.
+/// The durable keystore, as one region sees it: every region's handle shares one sealed state
+/// (one snapshot and journal at the parent, one writer lock), and each reads and changes only its
+/// own region's keys and aliases.
+///
+/// The configured region's handle ([`SealedKeystore::load`]) reads and writes the keystore as a
+/// single-region service always did, so an existing state opens unchanged; another region's
+/// ([`SealedKeystore::in_region`]) reads [`Keystore::region`] and journals its mutations wrapped
+/// in [`Mutation::InRegion`]. One sealed state rather than one per region keeps what the parent
+/// stores, how a read replica follows it and the rollback checks exactly as they were.
 pub struct SealedKeystore {
+    state: Arc<SealedState>,
+    /// `None` for the configured region, else the region whose keys this handle sees.
+    region: Option<String>,
+}
+
+/// The state every region's [`SealedKeystore`] shares.
+struct SealedState {
     keystore: RwLock<Keystore>,
     /// Serializes writes and catch-ups (held across their I/O; readers never take it).
     position: tokio::sync::Mutex<Position>,
@@ -218,11 +233,87 @@ pub struct SealedKeystore {
 
 impl std::fmt::Debug for SealedKeystore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SealedKeystore").finish_non_exhaustive()
+        f.debug_struct("SealedKeystore")
+            .field("region", &self.region)
+            .finish_non_exhaustive()
     }
 }
 
 impl SealedKeystore {
+    /// Loads the sealed state (see [`SealedState::load`]): the handle of the configured region.
+    pub async fn load(
+        link: Arc<ParentLink>,
+        key: SealingKey,
+    ) -> Result<(SealedKeystore, LoadReport), LoadFailure> {
+        let (state, report) = SealedState::load(link, key).await?;
+        Ok((
+            SealedKeystore {
+                state: Arc::new(state),
+                region: None,
+            },
+            report,
+        ))
+    }
+
+    /// The handle of `region`'s keys and aliases on the same sealed state; `None` is the
+    /// configured region's.
+    pub fn in_region(&self, region: Option<&str>) -> SealedKeystore {
+        SealedKeystore {
+            state: self.state.clone(),
+            region: region.map(str::to_owned),
+        }
+    }
+
+    /// Runs `f` on this region's keystore under a short read lock. Never do I/O in `f`.
+    pub fn read<R>(&self, f: impl FnOnce(&Keystore) -> R) -> R {
+        self.state.read(|k| match &self.region {
+            None => f(k),
+            Some(region) => f(k.region(region)),
+        })
+    }
+
+    /// The regions other than the configured one that hold keys.
+    pub fn other_regions(&self) -> Vec<String> {
+        self.state
+            .read(|k| k.regions().map(str::to_owned).collect())
+    }
+
+    /// A key for another purpose derived from the sealing key ([`SealingKey::derive`]).
+    pub fn derive_key(&self, label: &[u8]) -> Result<SecretBytes, SealError> {
+        self.state.derive_key(label)
+    }
+
+    /// How far the state served now has come ([`SealedState::position`]).
+    pub async fn position(&self) -> nitro_kms_wire::Position {
+        self.state.position().await
+    }
+
+    /// Whether this enclave is a read replica (it follows the leader and never writes).
+    pub fn is_replica(&self) -> bool {
+        self.state.is_replica()
+    }
+
+    /// Makes `mutation` of this region durable through the parent, then applies it. On any error
+    /// nothing changed.
+    pub async fn commit(&self, mutation: Mutation) -> Result<(), CommitError> {
+        let mutation = match &self.region {
+            None => mutation,
+            Some(region) => Mutation::InRegion {
+                region: region.clone(),
+                mutation: Box::new(mutation),
+            },
+        };
+        self.state.commit(mutation).await
+    }
+
+    /// Brings a read replica up to date ([`SealedState::catch_up`]); every region's handle
+    /// follows the one shared state.
+    pub async fn catch_up(&self) -> Result<CatchUpReport, LoadError> {
+        self.state.catch_up().await
+    }
+}
+
+impl SealedState {
     /// Loads the sealed state through `link` (waiting for the parent to connect), replays it, and
     /// compacts it into a fresh snapshot — unless the parent made this enclave a read replica,
     /// which serves the state as stored and never writes. Any authentication failure is an error:
@@ -230,10 +321,10 @@ impl SealedKeystore {
     pub async fn load(
         link: Arc<ParentLink>,
         key: SealingKey,
-    ) -> Result<(SealedKeystore, LoadReport), LoadFailure> {
+    ) -> Result<(SealedState, LoadReport), LoadFailure> {
         match Self::try_load(&link, &key).await {
             Ok(stored) => Ok((
-                SealedKeystore {
+                SealedState {
                     keystore: RwLock::new(stored.keystore),
                     position: tokio::sync::Mutex::new(stored.position),
                     link,

@@ -360,6 +360,15 @@ impl KmsError {
         )
     }
 
+    /// A SigV4 credential scope naming a region the endpoint does not serve (AWS's answer to a
+    /// request signed for another region than the endpoint's).
+    pub fn invalid_signature_region(region: &str) -> Self {
+        Self::new(
+            KmsErrorType::InvalidSignature,
+            format!("Credential should be scoped to a valid region, not '{region}'. "),
+        )
+    }
+
     /// A request with no signature at all.
     pub fn missing_authentication_token() -> Self {
         Self::new(

@@ -28,5 +28,6 @@ pub use sign::{SignatureHeaders, SigningKey, sign_request};
 pub use signature::{ALGORITHM, SERVICE, SignedRequest, signature};
 pub use verify::{
     ENCLAVE_SIGNED_HEADERS, HeaderCheck, MAX_AUTHORIZATION_LEN, MAX_CLOCK_SKEW_SECS,
-    REQUIRED_SIGNED_HEADERS, Verified, check_headers, check_service_headers, verify,
+    REQUIRED_SIGNED_HEADERS, Verified, check_headers, check_scoped_headers, check_service_headers,
+    verify,
 };

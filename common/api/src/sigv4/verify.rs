@@ -37,6 +37,9 @@ pub struct Verified {
     pub access_key_id: String,
     /// The principal ARN configured for it.
     pub principal: String,
+    /// The region of the request's credential scope (one the verifier serves): a service of
+    /// several regions answers in this one.
+    pub region: String,
 }
 
 /// The parsed `Authorization` header.
@@ -184,6 +187,29 @@ pub fn check_service_headers<'a>(
     now: i64,
     required_signed: &[&str],
 ) -> Result<HeaderCheck<'a>, KmsError> {
+    check_scoped_headers(
+        headers,
+        store,
+        &|scoped| scoped == region,
+        service,
+        now,
+        required_signed,
+    )
+}
+
+/// [`check_service_headers`] for a service of several regions: the credential scope may name any
+/// region `serves` accepts (the request is then answered in that region,
+/// [`Verified::region`]); any other is refused as AWS refuses a scope of a region the endpoint
+/// does not serve (`InvalidSignatureException` "Credential should be scoped to a valid region,
+/// not 'REGION'. ").
+pub fn check_scoped_headers<'a>(
+    headers: &'a [(String, String)],
+    store: &'a AccessKeyStore,
+    serves: &dyn Fn(&str) -> bool,
+    service: &str,
+    now: i64,
+    required_signed: &[&str],
+) -> Result<HeaderCheck<'a>, KmsError> {
     let header = |name: &str| {
         headers
             .iter()
@@ -239,11 +265,8 @@ pub fn check_service_headers<'a>(
             "Credential should be scoped to correct service: '{service}'. "
         )));
     }
-    if auth.region != region {
-        return Err(invalid_signature(format!(
-            "Credential should be scoped to a valid region, not '{}'. ",
-            auth.region
-        )));
+    if !serves(auth.region) {
+        return Err(KmsError::invalid_signature_region(auth.region));
     }
     if let Some(name) = required_signed
         .iter()
@@ -281,6 +304,7 @@ impl HeaderCheck<'_> {
         Ok(Verified {
             access_key_id: self.auth.access_key_id.to_owned(),
             principal: self.credential.principal.clone(),
+            region: self.auth.region.to_owned(),
         })
     }
 }

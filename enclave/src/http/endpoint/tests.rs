@@ -20,6 +20,7 @@ fn connect(max_body: usize) -> (DuplexStream, watch::Sender<bool>) {
         service,
         access_keys: Arc::new(AccessKeys::new(AccessKeyStore::simulation())),
         region: "us-east-1".to_owned(),
+        regions: crate::region_allowlist::RegionAllowlist::one("us-east-1"),
         limits: HttpLimits {
             max_body,
             request_timeout: Duration::from_millis(100),

@@ -33,6 +33,7 @@ async fn serve_on(dir: &Path, identity: IdentitySlot) -> (std::path::PathBuf, wa
         service,
         access_keys: Arc::new(AccessKeys::new(AccessKeyStore::simulation())),
         region: "us-east-1".to_owned(),
+        regions: crate::region_allowlist::RegionAllowlist::one("us-east-1"),
         limits: HttpLimits {
             header_timeout: Duration::from_secs(5),
             ..HttpLimits::default()

@@ -436,3 +436,62 @@ fn a_rotated_key_opens_every_material_and_counts_on_demand_rotations_up_to_the_l
         Err(KeystoreError::OnDemandRotationLimit("k1".into()))
     );
 }
+
+fn in_region(region: &str, mutation: Mutation) -> Mutation {
+    Mutation::InRegion {
+        region: region.to_owned(),
+        mutation: Box::new(mutation),
+    }
+}
+
+#[test]
+fn a_regions_mutations_change_only_that_regions_keys_and_aliases() {
+    let mut ks = Keystore::new();
+    ks.apply(&Mutation::CreateKey(key("home"))).unwrap();
+    ks.apply(&in_region("eu-west-1", Mutation::CreateKey(key("west"))))
+        .unwrap();
+    ks.apply(&in_region(
+        "eu-west-1",
+        Mutation::CreateAlias(alias("alias/a", "west")),
+    ))
+    .unwrap();
+    assert!(ks.key("west").is_none() && ks.alias("alias/a").is_none());
+    assert!(ks.region("eu-west-1").key("west").is_some());
+    assert!(ks.region("eu-west-1").key("home").is_none());
+    assert!(ks.region("ap-south-1").keys().next().is_none());
+    // An alias of one region cannot point at another region's key.
+    let across = in_region("eu-west-1", Mutation::CreateAlias(alias("alias/b", "home")));
+    assert_eq!(
+        ks.apply(&across),
+        Err(KeystoreError::NoSuchKey("home".into()))
+    );
+    let restored = Keystore::from_snapshot_bytes(ks.to_snapshot_bytes().unwrap().expose()).unwrap();
+    assert_eq!(restored, ks);
+    let record = in_region(
+        "eu-west-1",
+        Mutation::DeleteKey {
+            key_id: "west".into(),
+        },
+    );
+    let replayed = Mutation::from_record_bytes(record.to_record_bytes().unwrap().expose()).unwrap();
+    assert_eq!(replayed, record);
+}
+
+#[test]
+fn a_single_region_state_encodes_as_before_regions_existed() {
+    let mut ks = Keystore::new();
+    ks.apply(&Mutation::CreateKey(key("home"))).unwrap();
+    let bytes = ks.to_snapshot_bytes().unwrap();
+    let text = String::from_utf8_lossy(bytes.expose());
+    assert!(!text.contains("regions"), "{text}");
+}
+
+#[test]
+fn service_wide_mutations_are_not_a_regions() {
+    let ks = Keystore::new();
+    let wrapped = in_region("eu-west-1", Mutation::CreateServiceIdentity(identity(1)));
+    assert_eq!(
+        ks.check(&wrapped),
+        Err(KeystoreError::NotRegional("eu-west-1".into()))
+    );
+}

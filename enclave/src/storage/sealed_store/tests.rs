@@ -195,7 +195,7 @@ async fn a_replica_sees_a_new_snapshot_even_when_the_new_journal_is_as_long_as_i
         tags: BTreeMap::from([("n".to_owned(), n.to_owned())]),
     };
     // A failed append makes the next write a snapshot; then the same record length again.
-    leader.store.position.lock().await.needs_snapshot = true;
+    leader.store.state.position.lock().await.needs_snapshot = true;
     leader.store.commit(tag("1")).await.unwrap();
     assert!(parent.lock().unwrap().journal.is_empty());
     {
@@ -224,7 +224,7 @@ async fn a_replica_refuses_a_stored_state_older_than_the_one_it_serves() {
     let replica = test_support::replica(parent.clone()).await;
     // The leader moves on to a newer snapshot, and the replica follows.
     let key = create_key(&leader).await;
-    leader.store.position.lock().await.needs_snapshot = true;
+    leader.store.state.position.lock().await.needs_snapshot = true;
     create_key(&leader).await;
     replica.store.catch_up().await.unwrap();
     let served = replica.store.read(Keystore::clone);
@@ -276,6 +276,7 @@ async fn a_replica_refuses_every_mutation_with_a_retryable_internal_error() {
     assert!(matches!(
         replica
             .store
+            .state
             .link
             .call(PersistAction::AppendJournal, 0, 0, b"x".to_vec())
             .await,

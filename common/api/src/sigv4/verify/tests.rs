@@ -72,7 +72,24 @@ fn a_correctly_signed_request_yields_its_principal() {
         Verified {
             access_key_id: "AKIDEXAMPLE".to_owned(),
             principal: PRINCIPAL.to_owned(),
+            region: "us-east-1".to_owned(),
         }
+    );
+}
+
+#[test]
+fn a_service_of_several_regions_accepts_each_and_names_the_scope_region() {
+    let store = store();
+    let headers = signed("AKIDEXAMPLE", None, "eu-west-1", NOW);
+    let serves = |r: &str| r == "us-east-1" || r == "eu-west-1";
+    let checked = check_scoped_headers(&headers, &store, &serves, "kms", NOW, &["host"]);
+    assert!(checked.is_ok());
+    let headers = signed("AKIDEXAMPLE", None, "ap-south-1", NOW);
+    let err = check_scoped_headers(&headers, &store, &serves, "kms", NOW, &["host"]).unwrap_err();
+    assert_eq!(err.kind(), KmsErrorType::InvalidSignature);
+    assert_eq!(
+        err.message(),
+        "Credential should be scoped to a valid region, not 'ap-south-1'. "
     );
 }
 
