@@ -14,6 +14,7 @@ use nitro_kms_wire::Status;
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::ops::derive_shared_secret;
 use crate::ops::{
     cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
     describe_key, disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
@@ -148,6 +149,7 @@ pub async fn dispatch(
         }
         KmsRequest::RotateKeyOnDemand(r) => json(rotate_key_on_demand::run(svc, caller, r).await?),
         KmsRequest::ListKeyRotations(r) => json(list_key_rotations::run(svc, caller, r).await?),
+        KmsRequest::DeriveSharedSecret(r) => json(derive_shared_secret::run(svc, caller, r).await?),
     }
 }
 

@@ -131,6 +131,8 @@ operations! {
     RotateKeyOnDemand,
     /// Lists a key's rotations (the materials they made current).
     ListKeyRotations,
+    /// Derives an ECDH shared secret with a `KEY_AGREEMENT` KMS key and a peer's public key.
+    DeriveSharedSecret,
 }
 
 impl Operation {

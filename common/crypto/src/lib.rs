@@ -49,6 +49,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod key_agreement;
 pub mod mac;
 pub mod sealed_credentials;
 pub mod secret;
@@ -105,6 +106,10 @@ pub enum CryptoError {
     /// Signing failed.
     #[error("signing failed")]
     Sign,
+    /// A peer's public key (DeriveSharedSecret) is not an EC SubjectPublicKeyInfo, is on another
+    /// curve or is not a point of the curve.
+    #[error("invalid peer public key")]
+    InvalidPeerKey,
 }
 
 // ---------------------------------------------------------------------------------------------

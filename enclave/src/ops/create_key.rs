@@ -1,8 +1,9 @@
 //! CreateKey: a new KMS key in this account and region.
 //!
 //! SYMMETRIC_DEFAULT keys get 256-bit AES-GCM material and do everything the data-key family
-//! needs; HMAC keys get a random MAC key of their size; RSA and ECC keys are kept as metadata
-//! (spec and usage), so that describing them and the usage errors they cause are AWS's. Only the
+//! needs; HMAC keys get a random MAC key of their size; `SIGN_VERIFY` and `KEY_AGREEMENT` keys
+//! get a PKCS#8 private key; other asymmetric keys are kept as metadata (spec and usage), so that
+//! describing them and the usage errors they cause are AWS's. Only the
 //! `AWS_KMS` origin exists here. The policy defaults to AWS's default key policy (the account may
 //! do everything); a given policy must parse and must pass the lockout safety check unless
 //! `BypassPolicyLockoutSafetyCheck` is set.
@@ -98,19 +99,28 @@ fn new_key_id() -> Result<String, KmsError> {
 }
 
 /// Material for the specs that have it here: random bytes for symmetric and HMAC keys, a fresh
-/// PKCS#8 private key for `SIGN_VERIFY` keys (the other asymmetric usages are later work and are
-/// still stored without material). A private key is generated on the blocking pool, as
+/// PKCS#8 private key for `SIGN_VERIFY` and `KEY_AGREEMENT` keys (the other asymmetric usages are
+/// later work and are still stored without material). A private key is generated on the blocking pool, as
 /// GenerateDataKeyPair does: an RSA-4096 key takes long enough to stall the other requests of an
 /// async worker.
 async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
     let rng = |_| KmsError::internal("no randomness available");
-    if let (Some(kind), KeyUsageType::SignVerify) = (super::signing_key::signing_kind(spec), usage)
-    {
-        let secret =
-            tokio::task::spawn_blocking(move || crypto::signing::generate_signing_key(kind))
-                .await
-                .map_err(|_| KmsError::internal("key generation was interrupted"))?
-                .map_err(|_| KmsError::internal("key generation failed"))?;
+    type Generate = Box<dyn FnOnce() -> Result<crypto::SecretBytes, crypto::CryptoError> + Send>;
+    let generate: Option<Generate> = match usage {
+        KeyUsageType::SignVerify => super::signing_key::signing_kind(spec)
+            .map(|kind| Box::new(move || crypto::signing::generate_signing_key(kind)) as _),
+        KeyUsageType::KeyAgreement => {
+            super::derive_shared_secret::agreement_curve(spec).map(|curve| {
+                Box::new(move || crypto::key_agreement::generate_agreement_key(curve)) as _
+            })
+        }
+        _ => None,
+    };
+    if let Some(generate) = generate {
+        let secret = tokio::task::spawn_blocking(generate)
+            .await
+            .map_err(|_| KmsError::internal("key generation was interrupted"))?
+            .map_err(|_| KmsError::internal("key generation failed"))?;
         return Ok(Some(KeyMaterial {
             id: crypto::random_array().map_err(rng)?,
             secret,

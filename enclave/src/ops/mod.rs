@@ -22,6 +22,7 @@ pub mod create_key;
 pub mod custom_key_stores;
 pub mod decrypt;
 pub mod delete_alias;
+pub mod derive_shared_secret;
 pub mod describe_key;
 pub mod disable_key;
 pub mod disable_key_rotation;

@@ -19,6 +19,7 @@ pub mod custom_key_stores;
 pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
+pub mod key_agreement;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
@@ -51,6 +52,7 @@ pub use encrypt_decrypt::{
     DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, ReEncryptRequest,
     ReEncryptResponse,
 };
+pub use key_agreement::{DeriveSharedSecretRequest, DeriveSharedSecretResponse};
 pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
@@ -163,6 +165,7 @@ requests! {
     GetKeyRotationStatus => GetKeyRotationStatusRequest,
     RotateKeyOnDemand => RotateKeyOnDemandRequest,
     ListKeyRotations => ListKeyRotationsRequest,
+    DeriveSharedSecret => DeriveSharedSecretRequest,
 }
 
 #[cfg(test)]
@@ -240,6 +243,9 @@ mod tests {
                     r#"{{"KeyId":"{key}","Message":"AQID","Signature":"AQID","SigningAlgorithm":"ECDSA_SHA_256"}}"#
                 ),
                 Operation::GetPublicKey => format!(r#"{{"KeyId":"{key}"}}"#),
+                Operation::DeriveSharedSecret => format!(
+                    r#"{{"KeyId":"{key}","KeyAgreementAlgorithm":"ECDH","PublicKey":"AQID"}}"#
+                ),
                 Operation::GenerateMac => {
                     format!(r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256"}}"#)
                 }
