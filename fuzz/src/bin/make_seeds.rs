@@ -348,6 +348,8 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::GetKeyRotationStatus, format!(r#"{{{key}}}"#)),
         (Operation::RotateKeyOnDemand, format!(r#"{{{key}}}"#)),
         (Operation::ListKeyRotations, format!(r#"{{{key},"IncludeKeyMaterial":"ALL_KEY_MATERIAL","Limit":2,"Marker":"m"}}"#)),
+        (Operation::DeriveSharedSecret, format!(r#"{{{key},"KeyAgreementAlgorithm":"ECDH","PublicKey":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE","GrantTokens":["token"],"DryRun":false,"Recipient":{recipient}}}"#)),
+        (Operation::DeriveSharedSecret, format!(r#"{{"KeyId":"{KEY_ARN}","KeyAgreementAlgorithm":"INVALID","PublicKey":""}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));

@@ -1,0 +1,119 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! DeriveSharedSecret end to end. boto3 against `nitro-kms-proxy --simulate` for every
+//! KEY_AGREEMENT curve, each secret equal to OpenSSL's `pkeyutl -derive` and Python
+//! `cryptography`'s exchange, with every error row that applies and a policy denying
+//! `kms:DeriveSharedSecret` (`tests/python/derive_shared_secret.py`); the AWS CLI
+//! (`derive-shared-secret`) once; and a `Recipient` through the real simulated enclave, whose
+//! `CiphertextForRecipient` decrypts to the secret a plain call returns. Sources: the model
+//! (`SharedSecret` is absent when `CiphertextForRecipient` is present) and the recorded AWS
+//! errors (`shared/spec/aws-kms-real-errors.txt`, `test_derive_shared_secret/*`).
+
+use nitro_kms_attest::recipient;
+use nitro_kms_crypto::key_agreement::{self, AgreementCurve};
+use nitro_kms_tests::enclave::{Enclave, key_arn};
+use nitro_kms_tests::proxy::{Sim, aws_output_json as ok};
+use nitro_kms_tests::recipient::{app, b64, recipient_member};
+use serde_json::json;
+use std::path::Path;
+
+#[test]
+fn boto3_secrets_of_every_curve_equal_openssl_and_cryptography() {
+    let sim = Sim::start(&[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/derive_shared_secret.py");
+    let out = sim.python(&script, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "derive script failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("derive shared secret complete"), "{stdout}");
+    assert_eq!(sim.terminate(), Some(0));
+}
+
+#[test]
+fn the_aws_cli_derives_the_secret_the_peer_derives() {
+    let sim = Sim::start(&[]);
+    let created = ok(&sim.aws(&[
+        "create-key",
+        "--key-spec",
+        "ECC_NIST_P256",
+        "--key-usage",
+        "KEY_AGREEMENT",
+    ]));
+    let key = created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned();
+    let public = ok(&sim.aws(&["get-public-key", "--key-id", &key]));
+    assert_eq!(public["KeyAgreementAlgorithms"], json!(["ECDH"]));
+    use base64::Engine;
+    let kms_public = base64::engine::general_purpose::STANDARD
+        .decode(public["PublicKey"].as_str().unwrap())
+        .unwrap();
+    let peer = key_agreement::generate_agreement_key(AgreementCurve::P256).unwrap();
+    let peer_public =
+        key_agreement::agreement_public_key(AgreementCurve::P256, peer.expose()).unwrap();
+    let peer_file = sim.dir.join("peer.der");
+    std::fs::write(&peer_file, &peer_public).unwrap();
+    let derived = ok(&sim.aws(&[
+        "derive-shared-secret",
+        "--key-id",
+        &key,
+        "--key-agreement-algorithm",
+        "ECDH",
+        "--public-key",
+        &format!("fileb://{}", peer_file.display()),
+    ]));
+    assert_eq!(derived["KeyId"], created["KeyMetadata"]["Arn"]);
+    assert_eq!(derived["KeyAgreementAlgorithm"], "ECDH");
+    let secret = base64::engine::general_purpose::STANDARD
+        .decode(derived["SharedSecret"].as_str().unwrap())
+        .unwrap();
+    let expected =
+        key_agreement::derive_shared_secret(AgreementCurve::P256, peer.expose(), &kms_public)
+            .unwrap();
+    assert_eq!(secret, expected.expose());
+    assert_eq!(sim.terminate(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipient_gets_the_secret_only_in_ciphertext_for_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    let enclave = Enclave::start(&world, &dir.path().join("parent"), &[]).await;
+    let created = enclave
+        .call(
+            "CreateKey",
+            &json!({"KeySpec": "ECC_NIST_P384", "KeyUsage": "KEY_AGREEMENT"}),
+        )
+        .await;
+    let key = created.ok()["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let peer = key_agreement::generate_agreement_key(AgreementCurve::P384).unwrap();
+    let peer_public =
+        key_agreement::agreement_public_key(AgreementCurve::P384, peer.expose()).unwrap();
+    let app = app(&world, b"enclave image A", 0);
+    let request =
+        json!({"KeyId": key, "KeyAgreementAlgorithm": "ECDH", "PublicKey": b64(&peer_public)});
+    let mut with_recipient = request.clone();
+    with_recipient["Recipient"] = recipient_member(&app.document);
+
+    let wrapped = enclave.call("DeriveSharedSecret", &with_recipient).await;
+    let body = wrapped.ok().clone();
+    assert!(body.get("SharedSecret").is_none(), "{body}");
+    assert_eq!(body["KeyId"], key_arn(&key));
+    assert_eq!(body["KeyAgreementAlgorithm"], "ECDH");
+    assert_eq!(body["KeyOrigin"], "AWS_KMS");
+    let unwrapped = recipient::decrypt(&wrapped.blob("CiphertextForRecipient"), &app.key).unwrap();
+
+    let plain = enclave.call("DeriveSharedSecret", &request).await;
+    assert!(plain.ok().get("CiphertextForRecipient").is_none());
+    assert_eq!(unwrapped.expose(), plain.blob("SharedSecret"));
+    let public = enclave
+        .call("GetPublicKey", &json!({"KeyId": key}))
+        .await
+        .blob("PublicKey");
+    let expected =
+        key_agreement::derive_shared_secret(AgreementCurve::P384, peer.expose(), &public).unwrap();
+    assert_eq!(unwrapped.expose(), expected.expose());
+}
