@@ -14,7 +14,7 @@ use crate::service::Service;
 use crate::test_support::{self, ADMIN, ALICE, DENIES_ALICE, call, create_key};
 
 /// Every signing key spec with its algorithms and their digest lengths.
-const SPECS: [(&str, &[(&str, usize)]); 7] = [
+const SPECS: [(&str, &[(&str, usize)]); 8] = [
     (
         "RSA_2048",
         &[
@@ -32,6 +32,7 @@ const SPECS: [(&str, &[(&str, usize)]); 7] = [
     ("ECC_NIST_P384", &[("ECDSA_SHA_384", 48)]),
     ("ECC_NIST_P521", &[("ECDSA_SHA_512", 64)]),
     ("ECC_SECG_P256K1", &[("ECDSA_SHA_256", 32)]),
+    ("ECC_NIST_EDWARDS25519", &[("ED25519_PH_SHA_512", 64)]),
 ];
 
 fn b64(bytes: &[u8]) -> String {
@@ -306,4 +307,56 @@ async fn a_signing_key_stored_without_material_is_invalid_state() {
             )
         );
     }
+}
+
+#[tokio::test]
+async fn ed25519_signs_raw_messages_only_and_lists_both_algorithms() {
+    let (svc, ..) = test_support::service().await;
+    let key = signing_key(&svc, "ECC_NIST_EDWARDS25519").await;
+    let (status, public) = call(&svc, ADMIN, "GetPublicKey", json!({"KeyId": key})).await;
+    assert_eq!(status, 200, "{public}");
+    assert_eq!(
+        public["SigningAlgorithms"],
+        json!(["ED25519_SHA_512", "ED25519_PH_SHA_512"])
+    );
+    assert_eq!(unb64(&public["PublicKey"]).len(), 44);
+    let message = b"pure Ed25519";
+    let (status, signed) = call(
+        &svc,
+        ADMIN,
+        "Sign",
+        body(&key, "ED25519_SHA_512", message, "RAW"),
+    )
+    .await;
+    assert_eq!(status, 200, "{signed}");
+    assert_eq!(unb64(&signed["Signature"]).len(), 64);
+    let mut verify = body(&key, "ED25519_SHA_512", message, "RAW");
+    verify["Signature"] = signed["Signature"].clone();
+    let (status, answer) = call(&svc, ADMIN, "Verify", verify).await;
+    assert_eq!(
+        (status, &answer["SignatureValid"]),
+        (200, &json!(true)),
+        "{answer}"
+    );
+    let (status, refused) = call(
+        &svc,
+        ADMIN,
+        "Sign",
+        body(&key, "ED25519_SHA_512", &[0; 64], "DIGEST"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(refused["__type"], "ValidationException", "{refused}");
+    let (status, refused) = call(
+        &svc,
+        ADMIN,
+        "Sign",
+        body(&key, "ECDSA_SHA_512", message, "RAW"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        refused["message"],
+        "Algorithm ECDSA_SHA_512 is incompatible with key spec ECC_NIST_EDWARDS25519."
+    );
 }
