@@ -4,13 +4,14 @@
 //! `cryptography`'s exchange, with every error row that applies and a policy denying
 //! `kms:DeriveSharedSecret` (`tests/python/derive_shared_secret.py`); the AWS CLI
 //! (`derive-shared-secret`) once; and a `Recipient` through the real simulated enclave, whose
-//! `CiphertextForRecipient` decrypts to the secret a plain call returns. Sources: the model
+//! `CiphertextForRecipient` decrypts to the secret a plain call returns, and a policy allowing
+//! `kms:DeriveSharedSecret` only under `kms:RecipientAttestation:ImageSha384` admits that image only. Sources: the model
 //! (`SharedSecret` is absent when `CiphertextForRecipient` is present) and the recorded AWS
 //! errors (`shared/spec/aws-kms-real-errors.txt`, `test_derive_shared_secret/*`).
 
 use nitro_kms_attest::recipient;
 use nitro_kms_crypto::key_agreement::{self, AgreementCurve};
-use nitro_kms_tests::enclave::{Enclave, key_arn};
+use nitro_kms_tests::enclave::{ALICE, Enclave, key_arn};
 use nitro_kms_tests::proxy::{Sim, aws_output_json as ok};
 use nitro_kms_tests::recipient::{app, b64, recipient_member};
 use serde_json::json;
@@ -116,4 +117,58 @@ async fn a_recipient_gets_the_secret_only_in_ciphertext_for_recipient() {
     let expected =
         key_agreement::derive_shared_secret(AgreementCurve::P384, peer.expose(), &public).unwrap();
     assert_eq!(unwrapped.expose(), expected.expose());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_conditioned_on_the_recipient_image_admits_only_that_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let world = dir.path().join("world");
+    let enclave = Enclave::start(&world, &dir.path().join("parent"), &[]).await;
+    let good = app(&world, b"enclave image A", 0);
+    let other = app(&world, b"enclave image B", 0);
+    let policy = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Administer", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+         "Action": ["kms:Describe*", "kms:Get*", "kms:Put*"], "Resource": "*"},
+        {"Sid": "OnlyImageA", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+         "Action": "kms:DeriveSharedSecret", "Resource": "*",
+         "Condition": {"StringEqualsIgnoreCase":
+             {"kms:RecipientAttestation:ImageSha384": good.pcr0_hex}}}]});
+    let created = enclave
+        .call(
+            "CreateKey",
+            &json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "KEY_AGREEMENT",
+                    "Policy": policy.to_string(), "BypassPolicyLockoutSafetyCheck": true}),
+        )
+        .await;
+    let key = created.ok()["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let peer = key_agreement::generate_agreement_key(AgreementCurve::P256).unwrap();
+    let peer_public =
+        key_agreement::agreement_public_key(AgreementCurve::P256, peer.expose()).unwrap();
+    let request = |document: Option<&[u8]>| {
+        let mut body =
+            json!({"KeyId": key, "KeyAgreementAlgorithm": "ECDH", "PublicKey": b64(&peer_public)});
+        if let Some(document) = document {
+            body["Recipient"] = recipient_member(document);
+        }
+        body
+    };
+    let admitted = enclave
+        .call("DeriveSharedSecret", &request(Some(&good.document)))
+        .await;
+    recipient::decrypt(&admitted.blob("CiphertextForRecipient"), &good.key).unwrap();
+    let denied = format!(
+        "User: {ALICE} is not authorized to perform: kms:DeriveSharedSecret on resource: {} because no resource-based policy allows the kms:DeriveSharedSecret action",
+        key_arn(&key)
+    );
+    for body in [request(Some(&other.document)), request(None)] {
+        enclave
+            .call("DeriveSharedSecret", &body)
+            .await
+            .assert_error(400, "AccessDeniedException", &denied);
+    }
 }

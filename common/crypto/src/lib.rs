@@ -7,6 +7,9 @@
 //! and our threat model has exactly that attacker — the untrusted parent instance can replay
 //! modified `CiphertextForRecipient` blobs and time the answers. aws-lc-rs is constant-time and,
 //! measured on this project's machine, about 3x faster for P-384 verification and RSA decryption.
+//! The one exception is Ed25519ph (KMS `ED25519_PH_SHA_512`, [`signing`]): aws-lc-rs 1.19
+//! exposes only pure Ed25519, and its C library's Ed25519ph would need `unsafe` FFI, so that one
+//! algorithm is `ed25519-dalek`'s (a well-kept, constant-time implementation of RFC 8032).
 //!
 //! What lives here:
 //! - randomness ([`fill_random`], [`random_secret`]);
