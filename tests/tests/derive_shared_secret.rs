@@ -17,6 +17,22 @@ use nitro_kms_tests::recipient::{app, b64, recipient_member};
 use serde_json::json;
 use std::path::Path;
 
+/// A KEY_AGREEMENT key made by `create_key` (the CreateKey request body); its id.
+async fn agreement_key(enclave: &Enclave, create_key: serde_json::Value) -> String {
+    let created = enclave.call("CreateKey", &create_key).await;
+    created.ok()["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A peer's private key and its public key (DER SubjectPublicKeyInfo) on `curve`.
+fn peer(curve: AgreementCurve) -> (nitro_kms_crypto::SecretBytes, Vec<u8>) {
+    let private = key_agreement::generate_agreement_key(curve).unwrap();
+    let public = key_agreement::agreement_public_key(curve, private.expose()).unwrap();
+    (private, public)
+}
+
 #[test]
 fn boto3_secrets_of_every_curve_equal_openssl_and_cryptography() {
     let sim = Sim::start(&[]);
@@ -49,9 +65,7 @@ fn the_aws_cli_derives_the_secret_the_peer_derives() {
     let kms_public = base64::engine::general_purpose::STANDARD
         .decode(public["PublicKey"].as_str().unwrap())
         .unwrap();
-    let peer = key_agreement::generate_agreement_key(AgreementCurve::P256).unwrap();
-    let peer_public =
-        key_agreement::agreement_public_key(AgreementCurve::P256, peer.expose()).unwrap();
+    let (peer, peer_public) = peer(AgreementCurve::P256);
     let peer_file = sim.dir.join("peer.der");
     std::fs::write(&peer_file, &peer_public).unwrap();
     let derived = ok(&sim.aws(&[
@@ -80,19 +94,12 @@ async fn a_recipient_gets_the_secret_only_in_ciphertext_for_recipient() {
     let dir = tempfile::tempdir().unwrap();
     let world = dir.path().join("world");
     let enclave = Enclave::start(&world, &dir.path().join("parent"), &[]).await;
-    let created = enclave
-        .call(
-            "CreateKey",
-            &json!({"KeySpec": "ECC_NIST_P384", "KeyUsage": "KEY_AGREEMENT"}),
-        )
-        .await;
-    let key = created.ok()["KeyMetadata"]["KeyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let peer = key_agreement::generate_agreement_key(AgreementCurve::P384).unwrap();
-    let peer_public =
-        key_agreement::agreement_public_key(AgreementCurve::P384, peer.expose()).unwrap();
+    let key = agreement_key(
+        &enclave,
+        json!({"KeySpec": "ECC_NIST_P384", "KeyUsage": "KEY_AGREEMENT"}),
+    )
+    .await;
+    let (peer, peer_public) = peer(AgreementCurve::P384);
     let app = app(&world, b"enclave image A", 0);
     let request =
         json!({"KeyId": key, "KeyAgreementAlgorithm": "ECDH", "PublicKey": b64(&peer_public)});
@@ -135,20 +142,13 @@ async fn a_policy_conditioned_on_the_recipient_image_admits_only_that_image() {
          "Action": "kms:DeriveSharedSecret", "Resource": "*",
          "Condition": {"StringEqualsIgnoreCase":
              {"kms:RecipientAttestation:ImageSha384": good.pcr0_hex}}}]});
-    let created = enclave
-        .call(
-            "CreateKey",
-            &json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "KEY_AGREEMENT",
-                    "Policy": policy.to_string(), "BypassPolicyLockoutSafetyCheck": true}),
-        )
-        .await;
-    let key = created.ok()["KeyMetadata"]["KeyId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let peer = key_agreement::generate_agreement_key(AgreementCurve::P256).unwrap();
-    let peer_public =
-        key_agreement::agreement_public_key(AgreementCurve::P256, peer.expose()).unwrap();
+    let key = agreement_key(
+        &enclave,
+        json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "KEY_AGREEMENT",
+                "Policy": policy.to_string(), "BypassPolicyLockoutSafetyCheck": true}),
+    )
+    .await;
+    let (_, peer_public) = peer(AgreementCurve::P256);
     let request = |document: Option<&[u8]>| {
         let mut body =
             json!({"KeyId": key, "KeyAgreementAlgorithm": "ECDH", "PublicKey": b64(&peer_public)});
