@@ -183,3 +183,25 @@ async fn a_key_agreement_key_stored_without_material_is_invalid_state() {
         assert_eq!(answer["__type"], "KMSInvalidStateException", "{op}");
     }
 }
+
+// AWS's CreateKey reference (KeyUsage): "For asymmetric KMS keys with ECC_SECG_P256K1 key pairs,
+// specify SIGN_VERIFY"; Ed25519 keys sign only. Neither is a key agreement key.
+#[tokio::test]
+async fn secp256k1_and_ed25519_keys_cannot_be_key_agreement_keys() {
+    let (svc, ..) = test_support::service().await;
+    for spec in ["ECC_SECG_P256K1", "ECC_NIST_EDWARDS25519"] {
+        let (status, answer) = call(
+            &svc,
+            ADMIN,
+            "CreateKey",
+            json!({"KeySpec": spec, "KeyUsage": "KEY_AGREEMENT"}),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert_eq!(answer["__type"], "ValidationException");
+        assert_eq!(
+            answer["message"],
+            format!("KeyUsage KEY_AGREEMENT is not compatible with KeySpec {spec}")
+        );
+    }
+}
