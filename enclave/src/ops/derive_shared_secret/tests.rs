@@ -3,14 +3,12 @@
 //! `test_derive_shared_secret/response-invalid-key-usage`, `/response-invalid-key`,
 //! `/response-invalid-public-key`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use nitro_kms_crypto::key_agreement::{self, AgreementCurve};
 use serde_json::{Value, json};
 
-use crate::keystore::{KeyStateRecord, Mutation, StoredKey};
 use crate::service::Service;
 use crate::test_support::{self, ADMIN, ALICE, DENIES_ALICE, call, create_key};
 
@@ -158,21 +156,13 @@ async fn dry_run_answers_dry_run_operation_after_every_check() {
 async fn a_key_agreement_key_stored_without_material_is_invalid_state() {
     let (svc, ..) = test_support::service().await;
     let key_id = "11111111-2222-4333-8444-555555555555".to_owned();
-    let stored = StoredKey {
-        key_id: key_id.clone(),
-        creation_date_ms: 0,
-        description: String::new(),
-        key_spec: KeySpec::EccNistP256,
-        key_usage: KeyUsageType::KeyAgreement,
-        state: KeyStateRecord::Enabled,
-        policy: crate::policy::default_policy(&svc.identity.account),
-        tags: BTreeMap::new(),
-        material: None,
-        rotation: Default::default(),
-    };
-    super::super::commit::commit(&svc, Mutation::CreateKey(stored))
-        .await
-        .unwrap();
+    test_support::store_key_without_material(
+        &svc,
+        &key_id,
+        KeySpec::EccNistP256,
+        KeyUsageType::KeyAgreement,
+    )
+    .await;
     let (_, peer_public) = peer(AgreementCurve::P256);
     for (op, request) in [
         ("DeriveSharedSecret", body(&key_id, &peer_public)),

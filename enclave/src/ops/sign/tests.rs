@@ -2,14 +2,12 @@
 //! RAW and DIGEST, and the error rows with AWS's recorded texts (aws-kms-real-errors.txt:
 //! `test_sign_verify[*]/bad-digest`, `/bad-signature`, `sign-invalid-key-id`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use nitro_kms_crypto as crypto;
 use serde_json::{Value, json};
 
-use crate::keystore::{KeyStateRecord, Mutation, StoredKey};
 use crate::service::Service;
 use crate::test_support::{self, ADMIN, ALICE, DENIES_ALICE, call, create_key};
 
@@ -277,21 +275,13 @@ async fn a_disabled_signing_key_is_refused_with_disabled_exception() {
 async fn a_signing_key_stored_without_material_is_invalid_state() {
     let (svc, ..) = test_support::service().await;
     let key_id = "0000aaaa-0000-4000-8000-000000000000".to_owned();
-    let stored = StoredKey {
-        key_id: key_id.clone(),
-        creation_date_ms: 0,
-        description: String::new(),
-        key_spec: KeySpec::EccNistP256,
-        key_usage: KeyUsageType::SignVerify,
-        state: KeyStateRecord::Enabled,
-        policy: crate::policy::default_policy(&svc.identity.account),
-        tags: BTreeMap::new(),
-        material: None,
-        rotation: Default::default(),
-    };
-    super::super::commit::commit(&svc, Mutation::CreateKey(stored))
-        .await
-        .unwrap();
+    test_support::store_key_without_material(
+        &svc,
+        &key_id,
+        KeySpec::EccNistP256,
+        KeyUsageType::SignVerify,
+    )
+    .await;
     for (op, request) in [
         ("Sign", body(&key_id, "ECDSA_SHA_256", b"m", "RAW")),
         ("GetPublicKey", json!({"KeyId": key_id})),
