@@ -14,6 +14,7 @@ use nitro_kms_wire::Status;
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::ops::derive_shared_secret;
 use crate::ops::{
     cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
     describe_key, disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
@@ -156,6 +157,7 @@ pub async fn dispatch(
         KmsRequest::DeleteImportedKeyMaterial(r) => {
             json(delete_imported_key_material::run(svc, caller, r).await?)
         }
+        KmsRequest::DeriveSharedSecret(r) => json(derive_shared_secret::run(svc, caller, r).await?),
     }
 }
 

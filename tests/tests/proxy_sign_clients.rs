@@ -2,7 +2,8 @@
 //! Sign, Verify and GetPublicKey as AWS's own clients call them, against `nitro-kms-proxy
 //! --simulate`: boto3 for every signing key spec and algorithm, each signature checked by Python
 //! `cryptography` and OpenSSL with the public key GetPublicKey returns
-//! (`tests/python/sign_verify.py`), and the AWS CLI (`sign`, `verify`, `get-public-key`, the
+//! (`tests/python/sign_verify.py`; Ed25519 pure and Ed25519ph in `tests/python/ed25519_sign.py`),
+//! and the AWS CLI (`sign`, `verify`, `get-public-key`, the
 //! KMSInvalidSignatureException of another message's signature). Sources: the model (Verify
 //! fails rather than answering `SignatureValid: false`) and the recorded AWS errors
 //! (`shared/spec/aws-kms-real-errors.txt`, `test_sign_verify[*]`).
@@ -10,19 +11,31 @@
 use nitro_kms_tests::proxy::{Sim, aws_output_json as ok};
 use std::path::Path;
 
-#[test]
-fn boto3_signatures_of_every_spec_verify_with_cryptography_openssl_and_kms() {
+/// Runs `tests/python/<script>` against a fresh simulation; it must succeed and print `done`.
+fn run_script(script: &str, done: &str) {
     let sim = Sim::start(&[]);
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/sign_verify.py");
-    let out = sim.python(&script, &[]);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("python")
+        .join(script);
+    let out = sim.python(&path, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "sign script failed:\n{stdout}\n{}",
+        "{script} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("sign verify complete"), "{stdout}");
+    assert!(stdout.contains(done), "{stdout}");
     assert_eq!(sim.terminate(), Some(0));
+}
+
+#[test]
+fn boto3_signatures_of_every_spec_verify_with_cryptography_openssl_and_kms() {
+    run_script("sign_verify.py", "sign verify complete");
+}
+
+#[test]
+fn boto3_ed25519_signatures_verify_with_cryptography_openssl_and_kms() {
+    run_script("ed25519_sign.py", "ed25519 complete");
 }
 
 #[test]

@@ -285,6 +285,11 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             request::<VerifyMacRequest>(),
             Some(response::<VerifyMacResponse>()),
         ),
+        (
+            O::DeriveSharedSecret,
+            request::<DeriveSharedSecretRequest>(),
+            Some(response::<DeriveSharedSecretResponse>()),
+        ),
     ]
 }
 

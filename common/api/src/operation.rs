@@ -139,6 +139,8 @@ operations! {
     ImportKeyMaterial,
     /// Deletes a key's imported material (the key becomes `PendingImport`).
     DeleteImportedKeyMaterial,
+    /// Derives an ECDH shared secret with a `KEY_AGREEMENT` KMS key and a peer's public key.
+    DeriveSharedSecret,
 }
 
 impl Operation {

@@ -55,6 +55,7 @@ impl Access {
             | Operation::Sign
             | Operation::Verify
             | Operation::GetPublicKey
+            | Operation::DeriveSharedSecret
             | Operation::GenerateRandom
             | Operation::DescribeKey
             | Operation::ListKeys

@@ -1,10 +1,11 @@
 //! Asymmetric signing keys, as KMS `SIGN_VERIFY` keys use them (Sign, Verify, GetPublicKey).
 //!
-//! Every key spec and signing algorithm is aws-lc-rs's, secp256k1 included
-//! (`ECDSA_P256K1_SHA256_ASN1_SIGNING`), so no second provider is needed. Keys are kept as
+//! Every RSA and ECDSA key spec and signing algorithm is aws-lc-rs's, secp256k1 included
+//! (`ECDSA_P256K1_SHA256_ASN1_SIGNING`). Keys are kept as
 //! PKCS#8 DER (the form the keystore seals) and parsed per call; signatures are what AWS
 //! returns: ECDSA in ASN.1 DER `Ecdsa-Sig-Value`, RSA PKCS#1 v1.5 or PSS with MGF1 of the same
-//! digest and a salt as long as the digest. A message is either the raw message (hashed here
+//! digest and a salt as long as the digest; Ed25519 (pure and Ed25519ph) is in [`ed25519`], the
+//! one spec aws-lc-rs does not cover whole. A message is either the raw message (hashed here
 //! with the algorithm's digest) or a digest computed by the caller ([`SigningInput`]).
 
 use aws_lc_rs::{
@@ -33,6 +34,8 @@ pub enum SigningKeyKind {
     P521,
     /// ECDSA on secp256k1 (`ECC_SECG_P256K1`).
     Secp256k1,
+    /// Ed25519 (`ECC_NIST_EDWARDS25519`).
+    Ed25519,
 }
 
 /// A signing algorithm: padding (or ECDSA) and digest.
@@ -44,6 +47,10 @@ pub enum SigningAlgorithm {
     RsaPkcs1(DigestAlgorithm),
     /// ECDSA with the digest given, DER-encoded signature.
     Ecdsa(DigestAlgorithm),
+    /// Pure Ed25519 of the raw message (`ED25519_SHA_512`); no digest input.
+    Ed25519,
+    /// Ed25519ph of the message's SHA-512 (`ED25519_PH_SHA_512`).
+    Ed25519ph,
 }
 
 /// The SHA-2 digests signing algorithms use.
@@ -88,6 +95,7 @@ impl SigningAlgorithm {
             SigningAlgorithm::RsaPss(d)
             | SigningAlgorithm::RsaPkcs1(d)
             | SigningAlgorithm::Ecdsa(d) => d,
+            SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph => DigestAlgorithm::Sha512,
         }
     }
 }
@@ -114,6 +122,9 @@ impl SigningInput<'_> {
 
 /// Generates a private key of `kind`, as PKCS#8 DER in a zeroizing buffer.
 pub fn generate_signing_key(kind: SigningKeyKind) -> Result<SecretBytes, CryptoError> {
+    if kind == SigningKeyKind::Ed25519 {
+        return ed25519::generate();
+    }
     let der = match rsa_size(kind) {
         Some(size) => {
             let kp = RsaKeyPair::generate(size).map_err(|_| CryptoError::InvalidKey)?;
@@ -132,6 +143,9 @@ pub fn generate_signing_key(kind: SigningKeyKind) -> Result<SecretBytes, CryptoE
 
 /// The DER SubjectPublicKeyInfo of the private key `pkcs8` of `kind` (GetPublicKey's answer).
 pub fn signing_public_key(kind: SigningKeyKind, pkcs8: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if kind == SigningKeyKind::Ed25519 {
+        return ed25519::public_key_der(pkcs8);
+    }
     let der = match rsa_size(kind) {
         Some(_) => rsa_key(pkcs8)?
             .public_key()
@@ -158,6 +172,13 @@ pub fn sign(
     algorithm: SigningAlgorithm,
     input: SigningInput<'_>,
 ) -> Result<Vec<u8>, CryptoError> {
+    if let Some(eddsa) = eddsa(kind, algorithm)? {
+        return match (eddsa, input) {
+            (SigningAlgorithm::Ed25519, SigningInput::Raw(m)) => ed25519::sign(pkcs8, m),
+            (SigningAlgorithm::Ed25519, SigningInput::Digest(_)) => Err(CryptoError::Sign),
+            _ => ed25519::sign_prehashed(pkcs8, input.digest(DigestAlgorithm::Sha512)?.as_ref()),
+        };
+    }
     let digest = input.digest(algorithm.digest())?;
     match algorithm {
         SigningAlgorithm::RsaPss(_) | SigningAlgorithm::RsaPkcs1(_) => {
@@ -176,6 +197,7 @@ pub fn sign(
             let sig = key.sign_digest(&digest).map_err(|_| CryptoError::Sign)?;
             Ok(sig.as_ref().to_vec())
         }
+        SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph => Err(CryptoError::InvalidKey),
     }
 }
 
@@ -188,6 +210,18 @@ pub fn verify(
     input: SigningInput<'_>,
     sig: &[u8],
 ) -> Result<(), CryptoError> {
+    if let Some(eddsa) = eddsa(kind, algorithm)? {
+        return match (eddsa, input) {
+            (SigningAlgorithm::Ed25519, SigningInput::Raw(m)) => ed25519::verify(pkcs8, m, sig),
+            (SigningAlgorithm::Ed25519, SigningInput::Digest(_)) => Err(CryptoError::BadSignature),
+            _ => {
+                let digest = input
+                    .digest(DigestAlgorithm::Sha512)
+                    .map_err(|_| CryptoError::BadSignature)?;
+                ed25519::verify_prehashed(pkcs8, digest.as_ref(), sig)
+            }
+        };
+    }
     let digest = input
         .digest(algorithm.digest())
         .map_err(|_| CryptoError::BadSignature)?;
@@ -206,8 +240,28 @@ pub fn verify(
             UnparsedPublicKey::new(ecdsa_verification(kind)?, key.public_key().as_ref())
                 .verify_digest(&digest, sig)
         }
+        SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph => {
+            return Err(CryptoError::InvalidKey);
+        }
     };
     checked.map_err(|_| CryptoError::BadSignature)
+}
+
+/// The EdDSA algorithm to use for an Ed25519 key (`None` for the other kinds); an EdDSA algorithm
+/// with another kind, or another algorithm with an Ed25519 key, is [`CryptoError::InvalidKey`].
+fn eddsa(
+    kind: SigningKeyKind,
+    algorithm: SigningAlgorithm,
+) -> Result<Option<SigningAlgorithm>, CryptoError> {
+    let is_eddsa = matches!(
+        algorithm,
+        SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph
+    );
+    match (kind == SigningKeyKind::Ed25519, is_eddsa) {
+        (true, true) => Ok(Some(algorithm)),
+        (false, false) => Ok(None),
+        _ => Err(CryptoError::InvalidKey),
+    }
 }
 
 fn rsa_size(kind: SigningKeyKind) -> Option<KeySize> {
@@ -284,6 +338,8 @@ fn rsa_key(pkcs8: &[u8]) -> Result<RsaKeyPair, CryptoError> {
 fn ec_key(kind: SigningKeyKind, pkcs8: &[u8]) -> Result<EcdsaKeyPair, CryptoError> {
     EcdsaKeyPair::from_pkcs8(ecdsa_algorithm(kind)?, pkcs8).map_err(|_| CryptoError::InvalidKey)
 }
+
+mod ed25519;
 
 #[cfg(test)]
 mod tests;

@@ -88,6 +88,10 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         }
         (EccNistP384, KeyUsageType::SignVerify) => Some(vec![SigningAlgorithmSpec::EcdsaSha384]),
         (EccNistP521, KeyUsageType::SignVerify) => Some(vec![SigningAlgorithmSpec::EcdsaSha512]),
+        (EccNistEdwards25519, KeyUsageType::SignVerify) => Some(vec![
+            SigningAlgorithmSpec::Ed25519Sha512,
+            SigningAlgorithmSpec::Ed25519PhSha512,
+        ]),
         _ => None,
     };
     let mac_algorithms = super::mac_key::spec_algorithm(key.key_spec).map(|a| vec![a]);

@@ -5,7 +5,8 @@
 //!   `InvalidKeyUsageException` `<key-arn> key usage is ENCRYPT_DECRYPT which is not valid for
 //!   Sign.` (aws-kms-real-errors.txt, `sign-invalid-key-id`).
 //! - Then the algorithm: RSASSA_* for RSA, ECDSA_SHA_256 for P-256 and secp256k1, ECDSA_SHA_384
-//!   for P-384, ECDSA_SHA_512 for P-521; another is `InvalidKeyUsageException`
+//!   for P-384, ECDSA_SHA_512 for P-521, ED25519_SHA_512 (RAW messages only) and
+//!   ED25519_PH_SHA_512 (RAW, or DIGEST: the message's 64-byte SHA-512) for Ed25519; another is `InvalidKeyUsageException`
 //!   `Algorithm ECDSA_SHA_384 is incompatible with key spec ECC_NIST_P256.` (the wording AWS uses
 //!   for HMAC keys, recorded for GenerateMac).
 //! - Then the material: a `SIGN_VERIFY` key created before this service could sign has none
@@ -85,6 +86,7 @@ pub fn signing_kind(spec: KeySpec) -> Option<SigningKeyKind> {
         KeySpec::EccNistP384 => Some(SigningKeyKind::P384),
         KeySpec::EccNistP521 => Some(SigningKeyKind::P521),
         KeySpec::EccSecgP256k1 => Some(SigningKeyKind::Secp256k1),
+        KeySpec::EccNistEdwards25519 => Some(SigningKeyKind::Ed25519),
         _ => None,
     }
 }
@@ -103,6 +105,8 @@ fn crypto_algorithm(algorithm: SigningAlgorithmSpec) -> Option<SigningAlgorithm>
         S::EcdsaSha256 => SigningAlgorithm::Ecdsa(Sha256),
         S::EcdsaSha384 => SigningAlgorithm::Ecdsa(Sha384),
         S::EcdsaSha512 => SigningAlgorithm::Ecdsa(Sha512),
+        S::Ed25519Sha512 => SigningAlgorithm::Ed25519,
+        S::Ed25519PhSha512 => SigningAlgorithm::Ed25519ph,
         _ => return None,
     })
 }
@@ -120,6 +124,7 @@ fn suits(kind: SigningKeyKind, algorithm: SigningAlgorithm) -> bool {
         }
         (SigningKeyKind::P384, SigningAlgorithm::Ecdsa(d)) => d == Sha384,
         (SigningKeyKind::P521, SigningAlgorithm::Ecdsa(d)) => d == Sha512,
+        (SigningKeyKind::Ed25519, SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph) => true,
         _ => false,
     }
 }
@@ -178,6 +183,9 @@ pub fn signing_input<'m>(
 ) -> Result<SigningInput<'m>, KmsError> {
     match message_type {
         MessageType::Raw => Ok(SigningInput::Raw(message)),
+        MessageType::Digest if algorithm == SigningAlgorithm::Ed25519 => Err(KmsError::validation(
+            "MessageType DIGEST is not supported with signing algorithm ED25519_SHA_512. Use RAW.",
+        )),
         MessageType::Digest => {
             if message.len() != algorithm.digest().output_len() {
                 let name = requested.map(|a| a.as_str()).unwrap_or_default();

@@ -20,6 +20,7 @@ pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
 pub mod import;
+pub mod key_agreement;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
@@ -57,6 +58,7 @@ pub use import::{
     GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
     ImportKeyMaterialResponse,
 };
+pub use key_agreement::{DeriveSharedSecretRequest, DeriveSharedSecretResponse};
 pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
@@ -172,6 +174,7 @@ requests! {
     GetParametersForImport => GetParametersForImportRequest,
     ImportKeyMaterial => ImportKeyMaterialRequest,
     DeleteImportedKeyMaterial => DeleteImportedKeyMaterialRequest,
+    DeriveSharedSecret => DeriveSharedSecretRequest,
 }
 
 #[cfg(test)]
@@ -249,6 +252,9 @@ mod tests {
                     r#"{{"KeyId":"{key}","Message":"AQID","Signature":"AQID","SigningAlgorithm":"ECDSA_SHA_256"}}"#
                 ),
                 Operation::GetPublicKey => format!(r#"{{"KeyId":"{key}"}}"#),
+                Operation::DeriveSharedSecret => format!(
+                    r#"{{"KeyId":"{key}","KeyAgreementAlgorithm":"ECDH","PublicKey":"AQID"}}"#
+                ),
                 Operation::GenerateMac => {
                     format!(r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256"}}"#)
                 }

@@ -2,19 +2,17 @@
 //! RAW and DIGEST, and the error rows with AWS's recorded texts (aws-kms-real-errors.txt:
 //! `test_sign_verify[*]/bad-digest`, `/bad-signature`, `sign-invalid-key-id`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use nitro_kms_crypto as crypto;
 use serde_json::{Value, json};
 
-use crate::keystore::{KeyStateRecord, Mutation, StoredKey};
 use crate::service::Service;
 use crate::test_support::{self, ADMIN, ALICE, DENIES_ALICE, call, create_key};
 
 /// Every signing key spec with its algorithms and their digest lengths.
-const SPECS: [(&str, &[(&str, usize)]); 7] = [
+const SPECS: [(&str, &[(&str, usize)]); 8] = [
     (
         "RSA_2048",
         &[
@@ -32,6 +30,7 @@ const SPECS: [(&str, &[(&str, usize)]); 7] = [
     ("ECC_NIST_P384", &[("ECDSA_SHA_384", 48)]),
     ("ECC_NIST_P521", &[("ECDSA_SHA_512", 64)]),
     ("ECC_SECG_P256K1", &[("ECDSA_SHA_256", 32)]),
+    ("ECC_NIST_EDWARDS25519", &[("ED25519_PH_SHA_512", 64)]),
 ];
 
 fn b64(bytes: &[u8]) -> String {
@@ -276,22 +275,13 @@ async fn a_disabled_signing_key_is_refused_with_disabled_exception() {
 async fn a_signing_key_stored_without_material_is_invalid_state() {
     let (svc, ..) = test_support::service().await;
     let key_id = "0000aaaa-0000-4000-8000-000000000000".to_owned();
-    let stored = StoredKey {
-        key_id: key_id.clone(),
-        creation_date_ms: 0,
-        description: String::new(),
-        key_spec: KeySpec::EccNistP256,
-        key_usage: KeyUsageType::SignVerify,
-        state: KeyStateRecord::Enabled,
-        policy: crate::policy::default_policy(&svc.identity.account),
-        tags: BTreeMap::new(),
-        material: None,
-        rotation: Default::default(),
-        import: None,
-    };
-    super::super::commit::commit(&svc, Mutation::CreateKey(stored))
-        .await
-        .unwrap();
+    test_support::store_key_without_material(
+        &svc,
+        &key_id,
+        KeySpec::EccNistP256,
+        KeyUsageType::SignVerify,
+    )
+    .await;
     for (op, request) in [
         ("Sign", body(&key_id, "ECDSA_SHA_256", b"m", "RAW")),
         ("GetPublicKey", json!({"KeyId": key_id})),
@@ -307,4 +297,56 @@ async fn a_signing_key_stored_without_material_is_invalid_state() {
             )
         );
     }
+}
+
+#[tokio::test]
+async fn ed25519_signs_raw_messages_only_and_lists_both_algorithms() {
+    let (svc, ..) = test_support::service().await;
+    let key = signing_key(&svc, "ECC_NIST_EDWARDS25519").await;
+    let (status, public) = call(&svc, ADMIN, "GetPublicKey", json!({"KeyId": key})).await;
+    assert_eq!(status, 200, "{public}");
+    assert_eq!(
+        public["SigningAlgorithms"],
+        json!(["ED25519_SHA_512", "ED25519_PH_SHA_512"])
+    );
+    assert_eq!(unb64(&public["PublicKey"]).len(), 44);
+    let message = b"pure Ed25519";
+    let (status, signed) = call(
+        &svc,
+        ADMIN,
+        "Sign",
+        body(&key, "ED25519_SHA_512", message, "RAW"),
+    )
+    .await;
+    assert_eq!(status, 200, "{signed}");
+    assert_eq!(unb64(&signed["Signature"]).len(), 64);
+    let mut verify = body(&key, "ED25519_SHA_512", message, "RAW");
+    verify["Signature"] = signed["Signature"].clone();
+    let (status, answer) = call(&svc, ADMIN, "Verify", verify).await;
+    assert_eq!(
+        (status, &answer["SignatureValid"]),
+        (200, &json!(true)),
+        "{answer}"
+    );
+    let (status, refused) = call(
+        &svc,
+        ADMIN,
+        "Sign",
+        body(&key, "ED25519_SHA_512", &[0; 64], "DIGEST"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(refused["__type"], "ValidationException", "{refused}");
+    let (status, refused) = call(
+        &svc,
+        ADMIN,
+        "Sign",
+        body(&key, "ECDSA_SHA_512", message, "RAW"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        refused["message"],
+        "Algorithm ECDSA_SHA_512 is incompatible with key spec ECC_NIST_EDWARDS25519."
+    );
 }
