@@ -261,6 +261,23 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<ListKeyRotationsResponse>()),
         ),
         (
+            O::CreateGrant,
+            request::<CreateGrantRequest>(),
+            Some(response::<CreateGrantResponse>()),
+        ),
+        (
+            O::ListGrants,
+            request::<ListGrantsRequest>(),
+            Some(response::<ListGrantsResponse>()),
+        ),
+        (
+            O::ListRetirableGrants,
+            request::<ListRetirableGrantsRequest>(),
+            Some(response::<ListGrantsResponse>()),
+        ),
+        (O::RetireGrant, request::<RetireGrantRequest>(), None),
+        (O::RevokeGrant, request::<RevokeGrantRequest>(), None),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),
@@ -655,6 +672,10 @@ fn pattern_breaker(pattern: &str) -> &'static str {
         "[0-9]{12}" => "11112222333a",
         "^[A-Z2-7]+$" => "ABCDEFGHIJKLMNOPQRS1",
         r"^[a-zA-Z0-9\/+=]+$" => "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+        // The grant patterns (issue 18).
+        r"^[\w+=,.@:/-]+$" => "a b",
+        r"^([A-Za-z0-9\-]+)\.([A-Za-z0-9\-]+)(\.[A-Za-z0-9\-]+)+$" => "a.b",
+        "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$" => "arn:aws:s3:us-east-1:1111:b",
         other => panic!("no breaking value known for pattern {other}"),
     }
 }
@@ -671,6 +692,10 @@ fn pattern_sample(pattern: &str) -> Option<&'static str> {
         }
         "[0-9]{12}" => "111122223333",
         "^[A-Z2-7]+$" => "ABCDEFGHIJKLMNOPQRST",
+        r"^([A-Za-z0-9\-]+)\.([A-Za-z0-9\-]+)(\.[A-Za-z0-9\-]+)+$" => "dynamodb.amazonaws.com",
+        "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$" => {
+            "arn:aws:s3:us-east-1:111122223333:b"
+        }
         _ => return None,
     })
 }

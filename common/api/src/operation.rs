@@ -131,6 +131,16 @@ operations! {
     RotateKeyOnDemand,
     /// Lists a key's rotations (the materials they made current).
     ListKeyRotations,
+    /// Gives a principal permission to use a key for the listed operations (a grant).
+    CreateGrant,
+    /// Lists a key's grants.
+    ListGrants,
+    /// Lists the grants a principal may retire, across keys.
+    ListRetirableGrants,
+    /// Deletes a grant, by its token or by key and grant id (retiring principal or grantee).
+    RetireGrant,
+    /// Deletes a grant (the key's administrators, `kms:RevokeGrant`).
+    RevokeGrant,
 }
 
 impl Operation {
@@ -188,6 +198,8 @@ impl Operation {
                 | Operation::UpdateKeyDescription
                 | Operation::EnableKeyRotation
                 | Operation::DisableKeyRotation
+                | Operation::RetireGrant
+                | Operation::RevokeGrant
         )
     }
 }

@@ -40,7 +40,10 @@ impl Access {
             | Operation::UpdateKeyDescription
             | Operation::EnableKeyRotation
             | Operation::DisableKeyRotation
-            | Operation::RotateKeyOnDemand => Access::Write,
+            | Operation::RotateKeyOnDemand
+            | Operation::CreateGrant
+            | Operation::RetireGrant
+            | Operation::RevokeGrant => Access::Write,
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
             | Operation::GenerateDataKeyPair
@@ -63,6 +66,8 @@ impl Access {
             // Read replicas answer these; a due automatic rotation is the leader's to write.
             | Operation::GetKeyRotationStatus
             | Operation::ListKeyRotations
+            | Operation::ListGrants
+            | Operation::ListRetirableGrants
             // No custom key store exists or is ever made: these change nothing.
             | Operation::CreateCustomKeyStore
             | Operation::ConnectCustomKeyStore
@@ -102,6 +107,9 @@ mod tests {
             "EnableKeyRotation",
             "DisableKeyRotation",
             "RotateKeyOnDemand",
+            "CreateGrant",
+            "RetireGrant",
+            "RevokeGrant",
         ];
         for op in Operation::ALL {
             let expected = if writes.contains(&op.name()) {
@@ -136,6 +144,8 @@ mod tests {
             "GetPublicKey",
             "GetKeyRotationStatus",
             "ListKeyRotations",
+            "ListGrants",
+            "ListRetirableGrants",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }
@@ -143,7 +153,7 @@ mod tests {
 
     #[test]
     fn operations_this_proxy_does_not_know_go_to_the_leader() {
-        for unknown in ["CreateGrant", "ReplicateKey", "", "generatedatakey"] {
+        for unknown in ["ReplicateKey", "UpdatePrimaryRegion", "", "generatedatakey"] {
             assert_eq!(Access::of_name(unknown), Access::Write, "{unknown:?}");
         }
     }

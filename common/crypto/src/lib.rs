@@ -49,6 +49,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod grant_token;
 pub mod mac;
 pub mod sealed_credentials;
 pub mod secret;

@@ -16,6 +16,12 @@ pub enum KeystoreError {
     /// the writer's lock, so concurrent requests cannot pass the limit).
     #[error("key {0} reached its on-demand rotation limit")]
     OnDemandRotationLimit(String),
+    /// The mutation deletes a grant the key does not have (retired or revoked meanwhile).
+    #[error("key {0} has no grant {1}")]
+    NoSuchGrant(String, String),
+    /// The mutation creates a grant whose id the key already has.
+    #[error("grant {0} already exists")]
+    GrantExists(String),
     /// The mutation names an alias that does not exist.
     #[error("no alias {0}")]
     NoSuchAlias(String),

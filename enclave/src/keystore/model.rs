@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
+use super::grant::GrantTokenKey;
 use super::mutation::{AliasGuard, Mutation};
 use super::records::{
     KeyMaterial, MAX_ON_DEMAND_ROTATIONS, RotationKind, RotationRecord, StoredAlias, StoredKey,
@@ -26,6 +27,10 @@ pub struct Keystore {
     /// of the encoding while absent (older snapshots load unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     caller_credentials: Option<CallerCredentials>,
+    /// The grant token key (issue 18), made by the first CreateGrant; left out of the encoding
+    /// while absent (older snapshots load unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grant_token_key: Option<GrantTokenKey>,
 }
 
 impl Keystore {
@@ -57,6 +62,11 @@ impl Keystore {
     /// The service's TLS CA and provisioning keys, once a leader made them.
     pub fn service_identity(&self) -> Option<&ServiceIdentity> {
         self.service_identity.as_ref()
+    }
+
+    /// The key that authenticates grant tokens, once the first grant made it.
+    pub fn grant_token_key(&self) -> Option<&GrantTokenKey> {
+        self.grant_token_key.as_ref()
     }
 
     /// The sealed caller credentials in force, once some were delivered.
@@ -106,6 +116,21 @@ impl Keystore {
                 }
                 Some(key) if key.material.is_some() => Ok(()),
                 Some(_) => Err(KeystoreError::NoMaterial(key_id.clone())),
+                None => Err(KeystoreError::NoSuchKey(key_id.clone())),
+            },
+            Mutation::CreateGrant { key_id, grant, .. } => match self.keys.get(key_id) {
+                Some(key) if key.grants.iter().any(|g| g.grant_id == grant.grant_id) => {
+                    Err(KeystoreError::GrantExists(grant.id_hex()))
+                }
+                Some(_) => Ok(()),
+                None => Err(KeystoreError::NoSuchKey(key_id.clone())),
+            },
+            Mutation::DeleteGrant { key_id, grant_id } => match self.keys.get(key_id) {
+                Some(key) if key.grants.iter().any(|g| g.grant_id == *grant_id) => Ok(()),
+                Some(_) => Err(KeystoreError::NoSuchGrant(
+                    key_id.clone(),
+                    nitro_kms_crypto::hex_lower(grant_id),
+                )),
                 None => Err(KeystoreError::NoSuchKey(key_id.clone())),
             },
             Mutation::CreateServiceIdentity(_) => match self.service_identity {
@@ -215,6 +240,21 @@ impl Keystore {
             }
             Mutation::ReplaceCallerCredentials(credentials) => {
                 self.caller_credentials = Some(credentials.clone());
+            }
+            Mutation::CreateGrant {
+                key_id,
+                grant,
+                token_key,
+            } => {
+                self.key_mut(key_id)?.grants.push(grant.clone());
+                if self.grant_token_key.is_none() {
+                    self.grant_token_key = token_key.clone();
+                }
+            }
+            Mutation::DeleteGrant { key_id, grant_id } => {
+                self.key_mut(key_id)?
+                    .grants
+                    .retain(|g| g.grant_id != *grant_id);
             }
         }
         Ok(())

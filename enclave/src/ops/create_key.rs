@@ -80,6 +80,7 @@ pub async fn run(
         tags,
         material: new_material(spec, usage).await?,
         rotation: Default::default(),
+        grants: Vec::new(),
     };
     let described = metadata(svc, &key);
     super::commit::commit(svc, Mutation::CreateKey(key)).await?;
@@ -149,6 +150,7 @@ pub fn check_new_policy(
         key_arn: key_arn.to_owned(),
         encryption_context: BTreeMap::new(),
         attestation: None,
+        condition_keys: BTreeMap::new(),
     };
     match parsed.evaluate(&ctx) {
         policy::Decision::Allow => Ok(()),

@@ -6,18 +6,22 @@
 //! Shared steps live beside them: [`access`] (find the key once, authorize it, check state and
 //! usage), [`ciphertext`] (blobs under stored keys), [`mac_key`] (HMAC keys and their one algorithm),
 //! [`signing_key`] (signing keys, their algorithms and messages), [`key_rotation`] (which keys
-//! rotate) and [`paging`]. Mutating operations build a
+//! rotate), [`grant_access`] and [`grant_tokens`] (grants in authorization, issue 18) and
+//! [`paging`]. Mutating operations build a
 //! [`crate::keystore::Mutation`] and [`commit`] it through [`crate::storage::sealed_store`], so
 //! their answer is only sent once the parent has stored the change durably.
 
 pub mod access;
 pub mod ciphertext;
 pub mod commit;
+pub mod grant_access;
+pub mod grant_tokens;
 pub mod key_rotation;
 pub mod paging;
 
 pub mod cancel_key_deletion;
 pub mod create_alias;
+pub mod create_grant;
 pub mod create_key;
 pub mod custom_key_stores;
 pub mod decrypt;
@@ -38,6 +42,7 @@ pub mod get_key_policy;
 pub mod get_key_rotation_status;
 pub mod get_public_key;
 pub mod list_aliases;
+pub mod list_grants;
 pub mod list_key_policies;
 pub mod list_key_rotations;
 pub mod list_keys;
@@ -45,6 +50,7 @@ pub mod list_resource_tags;
 pub mod mac_key;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod retire_grant;
 pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
 pub mod sign;

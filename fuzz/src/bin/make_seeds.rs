@@ -434,6 +434,7 @@ fn mutations() -> Vec<Mutation> {
             secret: SecretBytes::new(s),
         }),
         rotation: Default::default(),
+        grants: Vec::new(),
     };
     let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
     vec![

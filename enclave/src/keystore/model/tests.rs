@@ -20,6 +20,7 @@ fn key(id: &str) -> StoredKey {
             secret: SecretBytes::copy_from(&[7; 32]),
         }),
         rotation: Default::default(),
+        grants: Vec::new(),
     }
 }
 

@@ -62,6 +62,7 @@ async fn hmac_key_with_material(svc: &Arc<Service>, spec: &str, secret: &[u8]) -
             secret: SecretBytes::copy_from(secret),
         }),
         rotation: Default::default(),
+        grants: Vec::new(),
     };
     super::super::commit::commit(svc, Mutation::CreateKey(key))
         .await

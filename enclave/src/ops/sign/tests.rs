@@ -287,6 +287,7 @@ async fn a_signing_key_stored_without_material_is_invalid_state() {
         tags: BTreeMap::new(),
         material: None,
         rotation: Default::default(),
+        grants: Vec::new(),
     };
     super::super::commit::commit(&svc, Mutation::CreateKey(stored))
         .await
