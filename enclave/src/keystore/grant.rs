@@ -1,14 +1,8 @@
 //! Grants as the keystore holds them (issue 18): each key keeps its live grants, so deleting a
-//! key (the deletion sweep) drops them with it, and the grant token key that authenticates the
-//! tokens CreateGrant hands out.
+//! key (the deletion sweep) drops them with it.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
-use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Serialize};
-
-use super::records::{de_secret, ser_secret};
+use std::collections::BTreeMap;
 
 /// A grant's encryption-context constraint (at most one per grant, as AWS allows).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,20 +70,6 @@ impl StoredGrant {
     }
 }
 
-/// The secret that authenticates grant tokens (`nitro_kms_crypto::grant_token`): made by the
-/// first CreateGrant and kept only in the sealed state, so the parent can neither read nor forge
-/// a token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantTokenKey(
-    #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")] pub SecretBytes,
-);
-
-impl fmt::Debug for GrantTokenKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("GrantTokenKey").field(&self.0).finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,11 +87,5 @@ mod tests {
         assert!(equals.allows(&[("a".into(), "1".into())].into_iter().collect()));
         // Case matters in keys and values.
         assert!(!subset.allows(&[("A".into(), "1".into())].into_iter().collect()));
-    }
-
-    #[test]
-    fn the_token_key_never_shows_in_debug() {
-        let key = GrantTokenKey(SecretBytes::copy_from(&[0x41; 32]));
-        assert!(!format!("{key:?}").contains("41"));
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
-use super::grant::GrantTokenKey;
+use super::grant_token_key::GrantTokenKey;
 use super::mutation::{AliasGuard, Mutation};
 use super::records::{
     KeyMaterial, MAX_ON_DEMAND_ROTATIONS, RotationKind, RotationRecord, StoredAlias, StoredKey,

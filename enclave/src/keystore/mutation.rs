@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
-use super::grant::{GrantTokenKey, StoredGrant};
+use super::grant::StoredGrant;
+use super::grant_token_key::GrantTokenKey;
 use super::records::{KeyMaterial, KeyStateRecord, RotationKind, StoredAlias, StoredKey};
 use super::service_identity::ServiceIdentity;
 
