@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::ops::derive_shared_secret;
+use crate::ops::{self, create_grant, list_grants, retire_grant};
 use crate::ops::{
     cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
     describe_key, disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
@@ -81,6 +82,10 @@ pub async fn dispatch(
     caller: &str,
     request: KmsRequest,
 ) -> Result<Vec<u8>, KmsError> {
+    // Every token must be one this service made (issue 18); grants authorize with or without
+    // them, as they take effect at once (see `ops::grant_tokens`).
+    svc.store
+        .read(|ks| ops::grant_tokens::check(ks, Some(request.grant_tokens())))?;
     match request {
         KmsRequest::GenerateDataKey(r) => json(generate_data_key::run(svc, caller, r).await?),
         KmsRequest::GenerateDataKeyWithoutPlaintext(r) => {
@@ -158,6 +163,11 @@ pub async fn dispatch(
             json(delete_imported_key_material::run(svc, caller, r).await?)
         }
         KmsRequest::DeriveSharedSecret(r) => json(derive_shared_secret::run(svc, caller, r).await?),
+        KmsRequest::CreateGrant(r) => json(create_grant::run(svc, caller, r).await?),
+        KmsRequest::ListGrants(r) => json(list_grants::run(svc, caller, r).await?),
+        KmsRequest::ListRetirableGrants(r) => json(list_grants::retirable(svc, caller, r).await?),
+        KmsRequest::RetireGrant(r) => empty(retire_grant::retire(svc, caller, r).await?),
+        KmsRequest::RevokeGrant(r) => empty(retire_grant::revoke(svc, caller, r).await?),
     }
 }
 

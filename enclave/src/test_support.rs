@@ -149,6 +149,7 @@ pub async fn store_key_without_material(
         material: None,
         rotation: Default::default(),
         import: None,
+        grants: Vec::new(),
     };
     crate::ops::commit::commit(svc, crate::keystore::Mutation::CreateKey(stored))
         .await

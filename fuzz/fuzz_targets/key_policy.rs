@@ -19,6 +19,7 @@ fn contexts() -> [RequestContext; 3] {
             key_arn: key_arn.clone(),
             encryption_context: BTreeMap::new(),
             attestation: None,
+            condition_keys: BTreeMap::new(),
         },
         RequestContext {
             principal_arn: "arn:aws:iam::111122223333:role/app".to_owned(),
@@ -32,6 +33,7 @@ fn contexts() -> [RequestContext; 3] {
                 image_sha384: pcr0.clone(),
                 pcrs: BTreeMap::from([(0, pcr0.clone()), (8, "ab".repeat(48))]),
             }),
+            condition_keys: BTreeMap::new(),
         },
         RequestContext {
             principal_arn: "arn:aws:sts::444455556666:assumed-role/other/session".to_owned(),
@@ -39,6 +41,17 @@ fn contexts() -> [RequestContext; 3] {
             key_arn,
             encryption_context: BTreeMap::from([("".to_owned(), "".to_owned())]),
             attestation: Some(AttestationFacts::default()),
+            // CreateGrant's grant condition keys (issue 18).
+            condition_keys: BTreeMap::from([
+                (
+                    "kms:grantoperations".to_owned(),
+                    vec!["Encrypt".to_owned(), "Decrypt".to_owned()],
+                ),
+                (
+                    "kms:grantconstrainttype".to_owned(),
+                    vec!["EncryptionContextSubset".to_owned()],
+                ),
+            ]),
         },
     ]
 }

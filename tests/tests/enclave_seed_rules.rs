@@ -668,7 +668,15 @@ async fn a_disabled_or_pending_deletion_key_cannot_make_data_keys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_to_ten_grant_tokens_are_accepted_and_eleven_are_not() {
     let f = fixture().await;
-    let ten: Vec<String> = (1..=10).map(|i| format!("t{i}")).collect();
+    // Accepted tokens must be ones this service made (issue 18); the count rule is the model's.
+    let grant = f
+        .enclave
+        .call(
+            "CreateGrant",
+            &json!({"KeyId": f.key, "GranteePrincipal": "arn:aws:iam::111122223333:user/bob", "Operations": ["GenerateDataKey", "GenerateDataKeyWithoutPlaintext"]}),
+        )
+        .await;
+    let ten = vec![grant.ok()["GrantToken"].clone(); 10];
     let eleven: Vec<String> = (1..=11).map(|i| format!("t{i}")).collect();
     for op in OPS {
         f.enclave

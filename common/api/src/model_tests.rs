@@ -276,6 +276,23 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<DeleteImportedKeyMaterialResponse>()),
         ),
         (
+            O::CreateGrant,
+            request::<CreateGrantRequest>(),
+            Some(response::<CreateGrantResponse>()),
+        ),
+        (
+            O::ListGrants,
+            request::<ListGrantsRequest>(),
+            Some(response::<ListGrantsResponse>()),
+        ),
+        (
+            O::ListRetirableGrants,
+            request::<ListRetirableGrantsRequest>(),
+            Some(response::<ListGrantsResponse>()),
+        ),
+        (O::RetireGrant, request::<RetireGrantRequest>(), None),
+        (O::RevokeGrant, request::<RevokeGrantRequest>(), None),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),
@@ -678,6 +695,10 @@ fn pattern_breaker(pattern: &str) -> &'static str {
         // Imported key material (issue 18): KeyMaterialDescription, and KeyMaterialId (64 long).
         r"^[a-zA-Z0-9:/_\s.-]+$" => "a;b",
         "^[a-f0-9]+$" => "ABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCD",
+        // The grant patterns (issue 18).
+        r"^[\w+=,.@:/-]+$" => "a b",
+        r"^([A-Za-z0-9\-]+)\.([A-Za-z0-9\-]+)(\.[A-Za-z0-9\-]+)+$" => "a.b",
+        "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$" => "arn:aws:s3:us-east-1:1111:b",
         other => panic!("no breaking value known for pattern {other}"),
     }
 }
@@ -694,6 +715,10 @@ fn pattern_sample(pattern: &str) -> Option<&'static str> {
         }
         "[0-9]{12}" => "111122223333",
         "^[A-Z2-7]+$" => "ABCDEFGHIJKLMNOPQRST",
+        r"^([A-Za-z0-9\-]+)\.([A-Za-z0-9\-]+)(\.[A-Za-z0-9\-]+)+$" => "dynamodb.amazonaws.com",
+        "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$" => {
+            "arn:aws:s3:us-east-1:111122223333:b"
+        }
         _ => return None,
     })
 }

@@ -141,6 +141,16 @@ operations! {
     DeleteImportedKeyMaterial,
     /// Derives an ECDH shared secret with a `KEY_AGREEMENT` KMS key and a peer's public key.
     DeriveSharedSecret,
+    /// Gives a principal permission to use a key for the listed operations (a grant).
+    CreateGrant,
+    /// Lists a key's grants.
+    ListGrants,
+    /// Lists the grants a principal may retire, across keys.
+    ListRetirableGrants,
+    /// Deletes a grant, by its token or by key and grant id (retiring principal or grantee).
+    RetireGrant,
+    /// Deletes a grant (the key's administrators, `kms:RevokeGrant`).
+    RevokeGrant,
 }
 
 impl Operation {
@@ -198,6 +208,8 @@ impl Operation {
                 | Operation::UpdateKeyDescription
                 | Operation::EnableKeyRotation
                 | Operation::DisableKeyRotation
+                | Operation::RetireGrant
+                | Operation::RevokeGrant
         )
     }
 }

@@ -43,6 +43,9 @@ impl Access {
             | Operation::RotateKeyOnDemand
             | Operation::ImportKeyMaterial
             | Operation::DeleteImportedKeyMaterial => Access::Write,
+            | Operation::CreateGrant
+            | Operation::RetireGrant
+            | Operation::RevokeGrant => Access::Write,
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
             | Operation::GenerateDataKeyPair
@@ -68,6 +71,8 @@ impl Access {
             | Operation::ListKeyRotations
             // Stateless: the wrapping key travels sealed in the import token.
             | Operation::GetParametersForImport
+            | Operation::ListGrants
+            | Operation::ListRetirableGrants
             // No custom key store exists or is ever made: these change nothing.
             | Operation::CreateCustomKeyStore
             | Operation::ConnectCustomKeyStore
@@ -109,6 +114,9 @@ mod tests {
             "RotateKeyOnDemand",
             "ImportKeyMaterial",
             "DeleteImportedKeyMaterial",
+            "CreateGrant",
+            "RetireGrant",
+            "RevokeGrant",
         ];
         for op in Operation::ALL {
             let expected = if writes.contains(&op.name()) {
@@ -144,6 +152,8 @@ mod tests {
             "GetKeyRotationStatus",
             "ListKeyRotations",
             "GetParametersForImport",
+            "ListGrants",
+            "ListRetirableGrants",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }
@@ -151,7 +161,7 @@ mod tests {
 
     #[test]
     fn operations_this_proxy_does_not_know_go_to_the_leader() {
-        for unknown in ["CreateGrant", "ReplicateKey", "", "generatedatakey"] {
+        for unknown in ["ReplicateKey", "UpdatePrimaryRegion", "", "generatedatakey"] {
             assert_eq!(Access::of_name(unknown), Access::Write, "{unknown:?}");
         }
     }

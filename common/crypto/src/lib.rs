@@ -57,6 +57,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod grant_token;
 pub mod import_wrapping;
 pub mod key_agreement;
 pub mod mac;

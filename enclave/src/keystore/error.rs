@@ -19,6 +19,12 @@ pub enum KeystoreError {
     /// The mutation imports or deletes key material of a key whose origin is not `EXTERNAL`.
     #[error("key {0} has no imported key material")]
     NotExternal(String),
+    /// The mutation deletes a grant the key does not have (retired or revoked meanwhile).
+    #[error("key {0} has no grant {1}")]
+    NoSuchGrant(String, String),
+    /// The mutation creates a grant whose id the key already has.
+    #[error("grant {0} already exists")]
+    GrantExists(String),
     /// The mutation names an alias that does not exist.
     #[error("no alias {0}")]
     NoSuchAlias(String),

@@ -14,11 +14,14 @@
 //! that change them), `model` (the [`Keystore`] holding them, checking and applying mutations)
 //! and `error` ([`KeystoreError`]); beside the keys, `service_identity` ([`ServiceIdentity`]: the
 //! service's TLS CA and provisioning keys, made once at the first start) and
-//! `caller_credentials` ([`CallerCredentials`]: the sealed access-key file in force). This module
+//! `caller_credentials` ([`CallerCredentials`]: the sealed access-key file in force); and
+//! `grant` ([`StoredGrant`]s on their keys) and `grant_token_key` ([`GrantTokenKey`]), issue 18. This module
 //! only declares them and re-exports their types.
 
 mod caller_credentials;
 mod error;
+mod grant;
+mod grant_token_key;
 mod model;
 mod mutation;
 mod records;
@@ -26,6 +29,8 @@ mod service_identity;
 
 pub use caller_credentials::CallerCredentials;
 pub use error::KeystoreError;
+pub use grant::{GrantConstraint, StoredGrant};
+pub use grant_token_key::GrantTokenKey;
 pub use model::{Keystore, days_ms};
 pub use mutation::{AliasGuard, Mutation};
 pub use records::{

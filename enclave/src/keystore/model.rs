@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
+use super::grant_token_key::GrantTokenKey;
 use super::mutation::{AliasGuard, Mutation};
 use super::records::{
     KeyMaterial, KeyStateRecord, MAX_ON_DEMAND_ROTATIONS, RotationKind, RotationRecord,
@@ -32,6 +33,10 @@ pub struct Keystore {
     /// encoding while empty, so a single-region state is written (and read) as before.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     regions: BTreeMap<String, Keystore>,
+    /// The grant token key (issue 18), made by the first CreateGrant; left out of the encoding
+    /// while absent (older snapshots load unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    grant_token_key: Option<GrantTokenKey>,
 }
 
 /// The keystore of a region that has no keys yet.
@@ -41,6 +46,7 @@ static EMPTY_REGION: Keystore = Keystore {
     service_identity: None,
     caller_credentials: None,
     regions: BTreeMap::new(),
+    grant_token_key: None,
 };
 
 impl Keystore {
@@ -72,6 +78,11 @@ impl Keystore {
     /// The service's TLS CA and provisioning keys, once a leader made them.
     pub fn service_identity(&self) -> Option<&ServiceIdentity> {
         self.service_identity.as_ref()
+    }
+
+    /// The key that authenticates grant tokens, once the first grant made it.
+    pub fn grant_token_key(&self) -> Option<&GrantTokenKey> {
+        self.grant_token_key.as_ref()
     }
 
     /// The sealed caller credentials in force, once some were delivered.
@@ -147,6 +158,21 @@ impl Keystore {
                     Err(KeystoreError::NotRegional(region.clone()))
                 }
                 inner => self.region(region).check(inner),
+            },
+            Mutation::CreateGrant { key_id, grant, .. } => match self.keys.get(key_id) {
+                Some(key) if key.grants.iter().any(|g| g.grant_id == grant.grant_id) => {
+                    Err(KeystoreError::GrantExists(grant.id_hex()))
+                }
+                Some(_) => Ok(()),
+                None => Err(KeystoreError::NoSuchKey(key_id.clone())),
+            },
+            Mutation::DeleteGrant { key_id, grant_id } => match self.keys.get(key_id) {
+                Some(key) if key.grants.iter().any(|g| g.grant_id == *grant_id) => Ok(()),
+                Some(_) => Err(KeystoreError::NoSuchGrant(
+                    key_id.clone(),
+                    nitro_kms_crypto::hex_lower(grant_id),
+                )),
+                None => Err(KeystoreError::NoSuchKey(key_id.clone())),
             },
             Mutation::CreateServiceIdentity(_) => match self.service_identity {
                 Some(_) => Err(KeystoreError::ServiceIdentityExists),
@@ -285,6 +311,21 @@ impl Keystore {
                 .entry(region.clone())
                 .or_default()
                 .apply(mutation)?,
+            Mutation::CreateGrant {
+                key_id,
+                grant,
+                token_key,
+            } => {
+                self.key_mut(key_id)?.grants.push(grant.clone());
+                if self.grant_token_key.is_none() {
+                    self.grant_token_key = token_key.clone();
+                }
+            }
+            Mutation::DeleteGrant { key_id, grant_id } => {
+                self.key_mut(key_id)?
+                    .grants
+                    .retain(|g| g.grant_id != *grant_id);
+            }
         }
         Ok(())
     }

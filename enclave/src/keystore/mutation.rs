@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
+use super::grant::StoredGrant;
+use super::grant_token_key::GrantTokenKey;
 use super::records::{KeyMaterial, KeyStateRecord, RotationKind, StoredAlias, StoredKey};
 use super::service_identity::ServiceIdentity;
 
@@ -136,6 +138,24 @@ pub enum Mutation {
         region: String,
         /// A key or alias mutation (never one of the service-wide ones, nor another `InRegion`).
         mutation: Box<Mutation>,
+    },
+    /// CreateGrant: a new grant on a key; `token_key` is the grant token key when the keystore
+    /// has none yet (the first grant makes it; a keystore that has one keeps it).
+    CreateGrant {
+        /// The key.
+        key_id: String,
+        /// The grant.
+        grant: StoredGrant,
+        /// A fresh grant token key, used only if the keystore has none.
+        token_key: Option<GrantTokenKey>,
+    },
+    /// RetireGrant or RevokeGrant: the grant is gone.
+    DeleteGrant {
+        /// The key.
+        key_id: String,
+        /// The grant's id.
+        #[serde(with = "serde_bytes")]
+        grant_id: [u8; 32],
     },
 }
 

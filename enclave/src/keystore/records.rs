@@ -8,6 +8,8 @@ use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::grant::StoredGrant;
+
 /// Key material of a key: an id (what `KeyMaterialId` renders as 64 hex digits) and the secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyMaterial {
@@ -89,6 +91,11 @@ pub struct StoredKey {
     /// and encode unchanged. Boxed: most keys have none, and it keeps `Mutation` small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<Box<ImportedOrigin>>,
+    /// The key's live grants (issue 18), oldest first. Absent from keys written before grants
+    /// existed and left out of the encoding while empty, so such records load and encode
+    /// unchanged; deleting the key drops them with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<StoredGrant>,
 }
 
 /// What an `EXTERNAL` key remembers of its imports.

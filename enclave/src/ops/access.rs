@@ -5,7 +5,11 @@
 //!    `NotFoundException: Invalid arn REGION`; of another account, `AccessDeniedException` (this
 //!    service holds only its own account's keys, so no policy can allow it); a missing key or
 //!    alias is `NotFoundException` with the ARN.
-//! 2. [`authorize`]: the key policy, with the request's encryption context and attestation.
+//! 2. [`authorize`]: the key policy, with the request's encryption context and attestation; if
+//!    it does not allow (and does not explicitly deny), the key's grants
+//!    ([`super::grant_access`]): a live grant naming the caller as grantee, listing the operation,
+//!    whose constraint holds for the request's encryption context. A grant never skips the
+//!    state and usage checks below: they run whatever authorized the request.
 //! 3. [`require_usable`]: `DisabledException` / `KMSInvalidStateException` for cryptographic use.
 //! 4. [`symmetric_material`]: `InvalidKeyUsageException` unless it is a SYMMETRIC_DEFAULT
 //!    ENCRYPT_DECRYPT key with material; [`require_symmetric_algorithm`]: and unless the
@@ -29,7 +33,7 @@ use nitro_kms_api::{KeyRef, KmsError, Operation};
 
 use crate::context::Context;
 use crate::keystore::{KeyMaterial, KeyStateRecord, Keystore, StoredKey};
-use crate::policy::{self, AttestationFacts, RequestContext};
+use crate::policy::{self, AttestationFacts, Decision, RequestContext};
 
 /// Whether an operation's `KeyId` may name an alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,8 +159,8 @@ pub fn authorize<'k>(
 }
 
 /// Evaluates `key`'s policy for the IAM `action` (ReEncrypt checks `kms:ReEncryptFrom` and
-/// `kms:ReEncryptTo`, not its operation's name). An unparsable stored policy denies (it cannot be
-/// stored through PutKeyPolicy, so only a bug gets here).
+/// `kms:ReEncryptTo`, not its operation's name), then the key's grants. An unparsable stored
+/// policy denies (it cannot be stored through PutKeyPolicy, so only a bug gets here).
 pub fn authorize_action<'k>(
     svc: &Context,
     key: Resolved<'k>,
@@ -165,6 +169,33 @@ pub fn authorize_action<'k>(
     encryption_context: &BTreeMap<String, String>,
     attestation: Option<&AttestationFacts>,
 ) -> Result<Authorized<'k>, KmsError> {
+    authorize_with_keys(
+        svc,
+        key,
+        caller,
+        action,
+        encryption_context,
+        attestation,
+        BTreeMap::new(),
+    )
+}
+
+/// [`authorize_action`] with further condition keys for the policy (CreateGrant's and
+/// ListGrants' grant keys). AWS's rule ("Grants in AWS KMS", "Authorization"): a request is
+/// allowed if the key policy allows it or a grant does; an explicit `Deny` in the key policy
+/// wins over any grant. A grant allows when it is on this key, names the caller as grantee,
+/// lists the action's operation, and its constraint holds for the request's encryption context
+/// ([`super::grant_access`]). Grants here take effect at once: a grant works with or without its
+/// token.
+pub fn authorize_with_keys<'k>(
+    svc: &Context,
+    key: Resolved<'k>,
+    caller: &str,
+    action: &str,
+    encryption_context: &BTreeMap<String, String>,
+    attestation: Option<&AttestationFacts>,
+    condition_keys: BTreeMap<String, Vec<String>>,
+) -> Result<Authorized<'k>, KmsError> {
     let key_arn = svc.identity.key_arn(&key.key_id);
     let ctx = RequestContext {
         principal_arn: caller.to_owned(),
@@ -172,14 +203,34 @@ pub fn authorize_action<'k>(
         key_arn,
         encryption_context: encryption_context.clone(),
         attestation: attestation.cloned(),
+        condition_keys,
     };
-    match svc.policies.get(&key.key_id, &key.policy) {
-        Ok(policy) => policy::authorize(&policy, &ctx).map(|()| Authorized(key.0)),
-        Err(_) => Err(KmsError::access_denied(
+    let Ok(policy) = svc.policies.get(&key.key_id, &key.policy) else {
+        return Err(KmsError::access_denied(
             &ctx.principal_arn,
             &ctx.action,
             &ctx.key_arn,
-        )),
+        ));
+    };
+    match policy.evaluate(&ctx) {
+        Decision::Allow => Ok(Authorized(key.0)),
+        Decision::ImplicitDeny
+            if super::grant_access::allows(
+                &key,
+                caller,
+                action,
+                encryption_context,
+                ctx.condition_keys
+                    .get("kms:grantoperations")
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            ) =>
+        {
+            Ok(Authorized(key.0))
+        }
+        Decision::ExplicitDeny | Decision::ImplicitDeny => {
+            policy::authorize(&policy, &ctx).map(|()| Authorized(key.0))
+        }
     }
 }
 

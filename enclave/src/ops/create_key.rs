@@ -101,6 +101,7 @@ pub async fn run(
         },
         rotation: Default::default(),
         import: external.then(Box::<ImportedOrigin>::default),
+        grants: Vec::new(),
     };
     let described = metadata(svc, &key);
     super::commit::commit(svc, Mutation::CreateKey(key)).await?;
@@ -205,6 +206,7 @@ pub fn check_new_policy(
         key_arn: key_arn.to_owned(),
         encryption_context: BTreeMap::new(),
         attestation: None,
+        condition_keys: BTreeMap::new(),
     };
     match parsed.evaluate(&ctx) {
         policy::Decision::Allow => Ok(()),

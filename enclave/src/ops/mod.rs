@@ -8,12 +8,16 @@
 //! [`signing_key`] (signing keys, their algorithms and messages), [`key_rotation`] (which keys
 //! rotate), [`imported_key`] (the `EXTERNAL` origin, import tokens and imported material's
 //! ids) and [`paging`]. Mutating operations build a
+//! rotate), [`grant_access`] and [`grant_tokens`] (grants in authorization, issue 18) and
+//! [`paging`]. Mutating operations build a
 //! [`crate::keystore::Mutation`] and [`commit`] it through [`crate::storage::sealed_store`], so
 //! their answer is only sent once the parent has stored the change durably.
 
 pub mod access;
 pub mod ciphertext;
 pub mod commit;
+pub mod grant_access;
+pub mod grant_tokens;
 pub mod imported_key;
 pub mod key_rotation;
 pub mod paging;
@@ -21,6 +25,7 @@ pub mod rsa_encryption_key;
 
 pub mod cancel_key_deletion;
 pub mod create_alias;
+pub mod create_grant;
 pub mod create_key;
 pub mod custom_key_stores;
 pub mod decrypt;
@@ -45,6 +50,7 @@ pub mod get_parameters_for_import;
 pub mod get_public_key;
 pub mod import_key_material;
 pub mod list_aliases;
+pub mod list_grants;
 pub mod list_key_policies;
 pub mod list_key_rotations;
 pub mod list_keys;
@@ -52,6 +58,7 @@ pub mod list_resource_tags;
 pub mod mac_key;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod retire_grant;
 pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
 pub mod sign;

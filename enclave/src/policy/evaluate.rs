@@ -33,6 +33,11 @@ pub struct RequestContext {
     pub encryption_context: BTreeMap<String, String>,
     /// The verified `Recipient` attestation, if the request carried one.
     pub attestation: Option<AttestationFacts>,
+    /// Further condition keys the operation sets, by lower-case name: the grant keys of
+    /// CreateGrant and ListGrants (`kms:grantoperations`, `kms:granteeprincipal`,
+    /// `kms:retiringprincipal`, `kms:grantconstrainttype`, `kms:grantisforawsresource`), each
+    /// present only when the request gives it a value.
+    pub condition_keys: BTreeMap<String, Vec<String>>,
 }
 
 /// The outcome of evaluating a policy.
@@ -85,7 +90,7 @@ impl RequestContext {
             }
             "kms:calleraccount" => self.caller_account().map(|a| vec![a.to_owned()]),
             "aws:principalarn" => Some(vec![self.principal_arn.clone()]),
-            _ => None,
+            other => self.condition_keys.get(other).cloned(),
         }
     }
 

@@ -11,7 +11,9 @@
 //! Condition keys: `kms:RecipientAttestation:ImageSha384` (PCR0) and
 //! `kms:RecipientAttestation:PCR<n>` (lower-case hex, present only when the request carried a
 //! verified attestation document), `kms:EncryptionContext:<key>`, `kms:EncryptionContextKeys`,
-//! `kms:CallerAccount`, `aws:PrincipalArn`. Condition key names are case-insensitive (as in IAM),
+//! `kms:CallerAccount`, `aws:PrincipalArn`, and the grant keys of CreateGrant and ListGrants
+//! (`kms:GrantOperations`, `kms:GranteePrincipal`, `kms:RetiringPrincipal`,
+//! `kms:GrantConstraintType`, `kms:GrantIsForAWSResource`; see `crate::ops::grants`). Condition key names are case-insensitive (as in IAM),
 //! values are compared as the operator says.
 //!
 //! Encryption-context keys that differ only in (ASCII) case: AWS matches the `<key>` part of

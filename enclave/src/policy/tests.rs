@@ -18,6 +18,7 @@ fn ctx(principal: &str, action: &str) -> RequestContext {
         key_arn: KEY_ARN.to_owned(),
         encryption_context: BTreeMap::new(),
         attestation: None,
+        condition_keys: BTreeMap::new(),
     }
 }
 

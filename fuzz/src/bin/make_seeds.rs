@@ -355,6 +355,13 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::DeleteImportedKeyMaterial, format!(r#"{{{key},"KeyMaterialId":"{MATERIAL_ID}"}}"#)),
         (Operation::DeriveSharedSecret, format!(r#"{{{key},"KeyAgreementAlgorithm":"ECDH","PublicKey":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE","GrantTokens":["token"],"DryRun":false,"Recipient":{recipient}}}"#)),
         (Operation::DeriveSharedSecret, format!(r#"{{"KeyId":"{KEY_ARN}","KeyAgreementAlgorithm":"INVALID","PublicKey":""}}"#)),
+        (Operation::CreateGrant, format!(r#"{{{key},"GranteePrincipal":"arn:aws:iam::111122223333:user/bob","RetiringPrincipal":"arn:aws:iam::111122223333:user/carol","Operations":["Encrypt","Decrypt"],"Constraints":{{"EncryptionContextSubset":{{"tenant":"a"}}}},"Name":"g-1","GrantTokens":["token"],"DryRun":false}}"#)),
+        (Operation::CreateGrant, format!(r#"{{{key},"GranteeServicePrincipal":"a.b","Operations":["CreateGrant","Nope"],"Constraints":{{"EncryptionContextEquals":{{}},"EncryptionContextSubset":{{}},"SourceArn":"x"}}}}"#)),
+        (Operation::ListGrants, format!(r#"{{{key},"GrantId":"{}","GranteePrincipal":"arn:aws:iam::111122223333:user/bob","Limit":2,"Marker":"m"}}"#, "ab".repeat(32))),
+        (Operation::ListRetirableGrants, r#"{"RetiringPrincipal":"arn:aws:iam::111122223333:user/carol","Limit":1000}"#.to_owned()),
+        (Operation::RetireGrant, format!(r#"{{"GrantToken":"{}"}}"#, "0".repeat(232))),
+        (Operation::RetireGrant, format!(r#"{{{key},"GrantId":"{}","DryRun":true}}"#, "ab".repeat(32))),
+        (Operation::RevokeGrant, format!(r#"{{"KeyId":"{KEY_ARN}","GrantId":"g"}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
@@ -445,6 +452,7 @@ fn mutations() -> Vec<Mutation> {
         }),
         rotation: Default::default(),
         import: None,
+        grants: Vec::new(),
     };
     let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
     vec![

@@ -19,6 +19,7 @@ pub mod custom_key_stores;
 pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
+pub mod grants;
 pub mod import;
 pub mod key_agreement;
 pub mod key_description;
@@ -52,6 +53,10 @@ pub use data_key_pair::{
 pub use encrypt_decrypt::{
     DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, ReEncryptRequest,
     ReEncryptResponse,
+};
+pub use grants::{
+    CreateGrantRequest, CreateGrantResponse, ListGrantsRequest, ListGrantsResponse,
+    ListRetirableGrantsRequest, RetireGrantRequest, RevokeGrantRequest,
 };
 pub use import::{
     DeleteImportedKeyMaterialRequest, DeleteImportedKeyMaterialResponse,
@@ -175,6 +180,36 @@ requests! {
     ImportKeyMaterial => ImportKeyMaterialRequest,
     DeleteImportedKeyMaterial => DeleteImportedKeyMaterialRequest,
     DeriveSharedSecret => DeriveSharedSecretRequest,
+    CreateGrant => CreateGrantRequest,
+    ListGrants => ListGrantsRequest,
+    ListRetirableGrants => ListRetirableGrantsRequest,
+    RetireGrant => RetireGrantRequest,
+    RevokeGrant => RevokeGrantRequest,
+}
+
+impl KmsRequest {
+    /// The request's `GrantTokens` (empty for operations whose model has none, and for
+    /// CreateGrant, which checks its own after finding its key), so the service can check every
+    /// token of every request in one place.
+    pub fn grant_tokens(&self) -> &[String] {
+        let tokens = match self {
+            KmsRequest::GenerateDataKey(r) => &r.grant_tokens,
+            KmsRequest::GenerateDataKeyWithoutPlaintext(r) => &r.grant_tokens,
+            KmsRequest::GenerateDataKeyPair(r) => &r.grant_tokens,
+            KmsRequest::GenerateDataKeyPairWithoutPlaintext(r) => &r.grant_tokens,
+            KmsRequest::Encrypt(r) => &r.grant_tokens,
+            KmsRequest::Decrypt(r) => &r.grant_tokens,
+            KmsRequest::ReEncrypt(r) => &r.grant_tokens,
+            KmsRequest::DescribeKey(r) => &r.grant_tokens,
+            KmsRequest::GenerateMac(r) => &r.grant_tokens,
+            KmsRequest::VerifyMac(r) => &r.grant_tokens,
+            KmsRequest::Sign(r) => &r.grant_tokens,
+            KmsRequest::Verify(r) => &r.grant_tokens,
+            KmsRequest::GetPublicKey(r) => &r.grant_tokens,
+            _ => return &[],
+        };
+        tokens.as_deref().unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +302,15 @@ mod tests {
                 Operation::ImportKeyMaterial => format!(
                     r#"{{"KeyId":"{key}","ImportToken":"AQID","EncryptedKeyMaterial":"AQID"}}"#
                 ),
+                Operation::CreateGrant => format!(
+                    r#"{{"KeyId":"{key}","GranteePrincipal":"arn:aws:iam::111122223333:user/b","Operations":["Encrypt"]}}"#
+                ),
+                Operation::ListGrants => format!(r#"{{"KeyId":"{key}"}}"#),
+                Operation::ListRetirableGrants => {
+                    r#"{"RetiringPrincipal":"arn:aws:iam::111122223333:user/b"}"#.to_owned()
+                }
+                Operation::RetireGrant => r#"{"GrantToken":"t"}"#.to_owned(),
+                Operation::RevokeGrant => format!(r#"{{"KeyId":"{key}","GrantId":"g"}}"#),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)

@@ -21,6 +21,7 @@ fn key(id: &str) -> StoredKey {
         }),
         rotation: Default::default(),
         import: None,
+        grants: Vec::new(),
     }
 }
 
@@ -494,4 +495,69 @@ fn service_wide_mutations_are_not_a_regions() {
         ks.check(&wrapped),
         Err(KeystoreError::NotRegional("eu-west-1".into()))
     );
+}
+
+fn grant(id: u8) -> crate::keystore::StoredGrant {
+    crate::keystore::StoredGrant {
+        grant_id: [id; 32],
+        grantee_principal: Some("arn:aws:iam::111122223333:user/bob".into()),
+        grantee_service_principal: None,
+        retiring_principal: None,
+        retiring_service_principal: None,
+        operations: vec!["Encrypt".into()],
+        constraint: Some(crate::keystore::GrantConstraint::Subset(
+            [("a".to_owned(), "b".to_owned())].into_iter().collect(),
+        )),
+        name: Some("g".into()),
+        creation_date_ms: 1,
+        issuing_account: "arn:aws:iam::111122223333:root".into(),
+    }
+}
+
+#[test]
+fn grants_and_the_token_key_survive_records_and_snapshots_and_go_with_their_key() {
+    let mut store = Keystore::new();
+    store.apply(&Mutation::CreateKey(key("k1"))).unwrap();
+    let token_key = crate::keystore::GrantTokenKey(SecretBytes::copy_from(&[9; 32]));
+    let create = Mutation::CreateGrant {
+        key_id: "k1".into(),
+        grant: grant(1),
+        token_key: Some(token_key.clone()),
+    };
+    let replayed = Mutation::from_record_bytes(create.to_record_bytes().unwrap().expose()).unwrap();
+    assert_eq!(replayed, create);
+    store.apply(&replayed).unwrap();
+    assert_eq!(
+        store.check(&create),
+        Err(KeystoreError::GrantExists(grant(1).id_hex()))
+    );
+    // A later grant's token key never replaces the first one.
+    let other_key = crate::keystore::GrantTokenKey(SecretBytes::copy_from(&[8; 32]));
+    store
+        .apply(&Mutation::CreateGrant {
+            key_id: "k1".into(),
+            grant: grant(2),
+            token_key: Some(other_key),
+        })
+        .unwrap();
+    assert_eq!(store.grant_token_key(), Some(&token_key));
+    let snapshot = store.to_snapshot_bytes().unwrap();
+    let loaded = Keystore::from_snapshot_bytes(snapshot.expose()).unwrap();
+    assert_eq!(loaded, store);
+    let delete = Mutation::DeleteGrant {
+        key_id: "k1".into(),
+        grant_id: [1; 32],
+    };
+    store.apply(&delete).unwrap();
+    assert_eq!(store.key("k1").unwrap().grants, vec![grant(2)]);
+    assert!(matches!(
+        store.check(&delete),
+        Err(KeystoreError::NoSuchGrant(..))
+    ));
+    store
+        .apply(&Mutation::DeleteKey {
+            key_id: "k1".into(),
+        })
+        .unwrap();
+    assert!(store.keys().all(|k| k.grants.is_empty()));
 }
