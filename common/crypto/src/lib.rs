@@ -108,6 +108,9 @@ pub enum CryptoError {
     /// Signing failed.
     #[error("signing failed")]
     Sign,
+    /// The input form is valid but the crypto library cannot process it (ML-DSA external µ).
+    #[error("unsupported input")]
+    Unsupported,
 }
 
 // ---------------------------------------------------------------------------------------------

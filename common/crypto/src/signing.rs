@@ -33,6 +33,12 @@ pub enum SigningKeyKind {
     P521,
     /// ECDSA on secp256k1 (`ECC_SECG_P256K1`).
     Secp256k1,
+    /// ML-DSA-44 (`ML_DSA_44`, FIPS 204), see [`ml_dsa`].
+    MlDsa44,
+    /// ML-DSA-65 (`ML_DSA_65`).
+    MlDsa65,
+    /// ML-DSA-87 (`ML_DSA_87`).
+    MlDsa87,
 }
 
 /// A signing algorithm: padding (or ECDSA) and digest.
@@ -44,6 +50,8 @@ pub enum SigningAlgorithm {
     RsaPkcs1(DigestAlgorithm),
     /// ECDSA with the digest given, DER-encoded signature.
     Ecdsa(DigestAlgorithm),
+    /// Pure ML-DSA (`ML_DSA_SHAKE_256`: SHAKE256 is inside the algorithm, no separate digest).
+    MlDsaShake256,
 }
 
 /// The SHA-2 digests signing algorithms use.
@@ -82,12 +90,14 @@ impl DigestAlgorithm {
 }
 
 impl SigningAlgorithm {
-    /// The algorithm's digest.
-    pub const fn digest(self) -> DigestAlgorithm {
+    /// The algorithm's digest; `None` for ML-DSA, which hashes inside the algorithm and so has
+    /// no `DIGEST` form.
+    pub const fn digest(self) -> Option<DigestAlgorithm> {
         match self {
             SigningAlgorithm::RsaPss(d)
             | SigningAlgorithm::RsaPkcs1(d)
-            | SigningAlgorithm::Ecdsa(d) => d,
+            | SigningAlgorithm::Ecdsa(d) => Some(d),
+            SigningAlgorithm::MlDsaShake256 => None,
         }
     }
 }
@@ -99,21 +109,28 @@ pub enum SigningInput<'a> {
     Raw(&'a [u8]),
     /// A digest already computed; must be exactly the digest's length.
     Digest(&'a [u8]),
+    /// ML-DSA's 64-byte message representative µ (FIPS 204 §6.2), computed by the caller.
+    ExternalMu(&'a [u8]),
 }
 
 impl SigningInput<'_> {
-    fn digest(self, algorithm: DigestAlgorithm) -> Result<Digest, CryptoError> {
+    fn digest(self, algorithm: Option<DigestAlgorithm>) -> Result<Digest, CryptoError> {
+        let algorithm = algorithm.ok_or(CryptoError::InvalidKey)?;
         match self {
             SigningInput::Raw(m) => Ok(digest::digest(algorithm.aws_lc(), m)),
             SigningInput::Digest(d) => {
                 Digest::import_less_safe(d, algorithm.aws_lc()).map_err(|_| CryptoError::Sign)
             }
+            SigningInput::ExternalMu(_) => Err(CryptoError::Unsupported),
         }
     }
 }
 
 /// Generates a private key of `kind`, as PKCS#8 DER in a zeroizing buffer.
 pub fn generate_signing_key(kind: SigningKeyKind) -> Result<SecretBytes, CryptoError> {
+    if is_ml_dsa(kind) {
+        return ml_dsa::generate(kind);
+    }
     let der = match rsa_size(kind) {
         Some(size) => {
             let kp = RsaKeyPair::generate(size).map_err(|_| CryptoError::InvalidKey)?;
@@ -132,6 +149,9 @@ pub fn generate_signing_key(kind: SigningKeyKind) -> Result<SecretBytes, CryptoE
 
 /// The DER SubjectPublicKeyInfo of the private key `pkcs8` of `kind` (GetPublicKey's answer).
 pub fn signing_public_key(kind: SigningKeyKind, pkcs8: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    if is_ml_dsa(kind) {
+        return ml_dsa::public_key(kind, pkcs8);
+    }
     let der = match rsa_size(kind) {
         Some(_) => rsa_key(pkcs8)?
             .public_key()
@@ -158,6 +178,9 @@ pub fn sign(
     algorithm: SigningAlgorithm,
     input: SigningInput<'_>,
 ) -> Result<Vec<u8>, CryptoError> {
+    if algorithm == SigningAlgorithm::MlDsaShake256 {
+        return ml_dsa::sign(kind, pkcs8, input);
+    }
     let digest = input.digest(algorithm.digest())?;
     match algorithm {
         SigningAlgorithm::RsaPss(_) | SigningAlgorithm::RsaPkcs1(_) => {
@@ -176,6 +199,7 @@ pub fn sign(
             let sig = key.sign_digest(&digest).map_err(|_| CryptoError::Sign)?;
             Ok(sig.as_ref().to_vec())
         }
+        SigningAlgorithm::MlDsaShake256 => Err(CryptoError::InvalidKey),
     }
 }
 
@@ -188,6 +212,9 @@ pub fn verify(
     input: SigningInput<'_>,
     sig: &[u8],
 ) -> Result<(), CryptoError> {
+    if algorithm == SigningAlgorithm::MlDsaShake256 {
+        return ml_dsa::verify(kind, pkcs8, input, sig);
+    }
     let digest = input
         .digest(algorithm.digest())
         .map_err(|_| CryptoError::BadSignature)?;
@@ -206,8 +233,17 @@ pub fn verify(
             UnparsedPublicKey::new(ecdsa_verification(kind)?, key.public_key().as_ref())
                 .verify_digest(&digest, sig)
         }
+        SigningAlgorithm::MlDsaShake256 => return Err(CryptoError::InvalidKey),
     };
     checked.map_err(|_| CryptoError::BadSignature)
+}
+
+/// Whether `kind` is an ML-DSA key (handled by [`ml_dsa`]).
+const fn is_ml_dsa(kind: SigningKeyKind) -> bool {
+    matches!(
+        kind,
+        SigningKeyKind::MlDsa44 | SigningKeyKind::MlDsa65 | SigningKeyKind::MlDsa87
+    )
 }
 
 fn rsa_size(kind: SigningKeyKind) -> Option<KeySize> {
@@ -284,6 +320,8 @@ fn rsa_key(pkcs8: &[u8]) -> Result<RsaKeyPair, CryptoError> {
 fn ec_key(kind: SigningKeyKind, pkcs8: &[u8]) -> Result<EcdsaKeyPair, CryptoError> {
     EcdsaKeyPair::from_pkcs8(ecdsa_algorithm(kind)?, pkcs8).map_err(|_| CryptoError::InvalidKey)
 }
+
+mod ml_dsa;
 
 #[cfg(test)]
 mod tests;

@@ -74,6 +74,9 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         }
         (EccNistP384, KeyUsageType::SignVerify) => Some(vec![SigningAlgorithmSpec::EcdsaSha384]),
         (EccNistP521, KeyUsageType::SignVerify) => Some(vec![SigningAlgorithmSpec::EcdsaSha512]),
+        (MlDsa44 | MlDsa65 | MlDsa87, KeyUsageType::SignVerify) => {
+            Some(vec![SigningAlgorithmSpec::MlDsaShake256])
+        }
         _ => None,
     };
     let mac_algorithms = super::mac_key::spec_algorithm(key.key_spec).map(|a| vec![a]);
