@@ -22,6 +22,7 @@ use crate::ops::{
     list_resource_tags, put_key_policy, re_encrypt, schedule_key_deletion, sign, tag_resource,
     untag_resource, update_alias, update_key_description, verify, verify_mac,
 };
+use crate::ops::{decapsulate, encapsulate};
 use crate::ops::{
     disable_key_rotation, enable_key_rotation, get_key_rotation_status, list_key_rotations,
     rotate_key_on_demand,
@@ -148,6 +149,8 @@ pub async fn dispatch(
         }
         KmsRequest::RotateKeyOnDemand(r) => json(rotate_key_on_demand::run(svc, caller, r).await?),
         KmsRequest::ListKeyRotations(r) => json(list_key_rotations::run(svc, caller, r).await?),
+        KmsRequest::Encapsulate(r) => json(encapsulate::run(svc, caller, r).await?),
+        KmsRequest::Decapsulate(r) => json(decapsulate::run(svc, caller, r).await?),
     }
 }
 

@@ -261,6 +261,16 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<ListKeyRotationsResponse>()),
         ),
         (
+            O::Encapsulate,
+            request::<EncapsulateRequest>(),
+            Some(response::<EncapsulateResponse>()),
+        ),
+        (
+            O::Decapsulate,
+            request::<DecapsulateRequest>(),
+            Some(response::<DecapsulateResponse>()),
+        ),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),

@@ -131,6 +131,11 @@ operations! {
     RotateKeyOnDemand,
     /// Lists a key's rotations (the materials they made current).
     ListKeyRotations,
+    /// Returns an ML-KEM shared secret and its ciphertext under an `ENCAPSULATE_DECAPSULATE` key.
+    Encapsulate,
+    /// Recovers the shared secret of an ML-KEM ciphertext (implicit rejection: a garbled one of
+    /// the right length gives a pseudo-random secret).
+    Decapsulate,
 }
 
 impl Operation {

@@ -53,6 +53,8 @@ impl Access {
             | Operation::Sign
             | Operation::Verify
             | Operation::GetPublicKey
+            | Operation::Encapsulate
+            | Operation::Decapsulate
             | Operation::GenerateRandom
             | Operation::DescribeKey
             | Operation::ListKeys
@@ -136,6 +138,8 @@ mod tests {
             "GetPublicKey",
             "GetKeyRotationStatus",
             "ListKeyRotations",
+            "Encapsulate",
+            "Decapsulate",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }

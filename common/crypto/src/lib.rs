@@ -51,6 +51,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod kem;
 pub mod mac;
 pub mod rsa_encryption;
 pub mod sealed_credentials;

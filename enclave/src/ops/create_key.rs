@@ -99,8 +99,9 @@ fn new_key_id() -> Result<String, KmsError> {
 }
 
 /// Material for the specs that have it here: random bytes for symmetric and HMAC keys, a fresh
-/// PKCS#8 private key for `SIGN_VERIFY` keys and RSA `ENCRYPT_DECRYPT` keys (the other
-/// asymmetric usages are later work and are still stored without material). A private key is generated on the blocking pool, as
+/// PKCS#8 private key for `SIGN_VERIFY` keys and RSA `ENCRYPT_DECRYPT` keys, the FIPS 203
+/// decapsulation key for ML-KEM keys (fast: no blocking pool needed) (the other asymmetric
+/// usages are later work and are still stored without material). A private key is generated on the blocking pool, as
 /// GenerateDataKeyPair does: an RSA-4096 key takes long enough to stall the other requests of an
 /// async worker.
 async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
@@ -111,6 +112,16 @@ async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMa
                 .await
                 .map_err(|_| KmsError::internal("key generation was interrupted"))?
                 .map_err(|_| KmsError::internal("key generation failed"))?;
+        return Ok(Some(KeyMaterial {
+            id: crypto::random_array().map_err(rng)?,
+            secret,
+        }));
+    }
+    if let (Some(kind), KeyUsageType::EncapsulateDecapsulate) =
+        (super::kem_key::kem_kind(spec), usage)
+    {
+        let secret = crypto::kem::generate_kem_key(kind)
+            .map_err(|_| KmsError::internal("key generation failed"))?;
         return Ok(Some(KeyMaterial {
             id: crypto::random_array().map_err(rng)?,
             secret,

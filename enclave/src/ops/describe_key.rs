@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use nitro_kms_api::ops::{DescribeKeyRequest, DescribeKeyResponse};
 use nitro_kms_api::types::{
-    CustomerMasterKeySpec, EncryptionAlgorithmSpec, KeyAgreementAlgorithmSpec, KeyManagerType,
-    KeyMetadata, KeySpec, KeyState, KeyUsageType, OriginType, SigningAlgorithmSpec,
+    CustomerMasterKeySpec, EncapsulationAlgorithmSpec, EncryptionAlgorithmSpec,
+    KeyAgreementAlgorithmSpec, KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType,
+    OriginType, SigningAlgorithmSpec,
 };
 use nitro_kms_api::{KmsError, Operation, Timestamp};
 
@@ -80,6 +81,8 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         _ => None,
     };
     let mac_algorithms = super::mac_key::spec_algorithm(key.key_spec).map(|a| vec![a]);
+    let encapsulation_algorithms = (usage == KeyUsageType::EncapsulateDecapsulate)
+        .then(|| vec![EncapsulationAlgorithmSpec::MlKem]);
     let key_agreement_algorithms =
         (usage == KeyUsageType::KeyAgreement).then(|| vec![KeyAgreementAlgorithmSpec::Ecdh]);
     KeyMetadata {
@@ -95,6 +98,7 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         deletion_date,
         description: Some(key.description.clone()),
         enabled: Some(enabled),
+        encapsulation_algorithms,
         encryption_algorithms,
         key_agreement_algorithms,
         key_id: key.key_id.clone(),

@@ -348,6 +348,10 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::GetKeyRotationStatus, format!(r#"{{{key}}}"#)),
         (Operation::RotateKeyOnDemand, format!(r#"{{{key}}}"#)),
         (Operation::ListKeyRotations, format!(r#"{{{key},"IncludeKeyMaterial":"ALL_KEY_MATERIAL","Limit":2,"Marker":"m"}}"#)),
+        (Operation::Encapsulate, format!(r#"{{{key},"EncapsulationAlgorithm":"ML_KEM","GrantTokens":["token"],"DryRun":false}}"#)),
+        (Operation::Encapsulate, r#"{"KeyId":"alias/kem","EncapsulationAlgorithm":"KYBER"}"#.to_owned()),
+        (Operation::Decapsulate, format!(r#"{{{key},"EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":"AAECAwQFBgcICQ==","DryRun":true}}"#)),
+        (Operation::Decapsulate, format!(r#"{{"KeyId":"{KEY_ARN}","EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":""}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));

@@ -19,6 +19,7 @@ pub mod custom_key_stores;
 pub mod data_key;
 pub mod data_key_pair;
 pub mod encrypt_decrypt;
+pub mod kem;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
@@ -51,6 +52,7 @@ pub use encrypt_decrypt::{
     DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, ReEncryptRequest,
     ReEncryptResponse,
 };
+pub use kem::{DecapsulateRequest, DecapsulateResponse, EncapsulateRequest, EncapsulateResponse};
 pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
@@ -163,6 +165,8 @@ requests! {
     GetKeyRotationStatus => GetKeyRotationStatusRequest,
     RotateKeyOnDemand => RotateKeyOnDemandRequest,
     ListKeyRotations => ListKeyRotationsRequest,
+    Encapsulate => EncapsulateRequest,
+    Decapsulate => DecapsulateRequest,
 }
 
 #[cfg(test)]
@@ -247,6 +251,12 @@ mod tests {
                     r#"{{"Message":"AQID","KeyId":"{key}","MacAlgorithm":"HMAC_SHA_256","Mac":"AQID"}}"#
                 ),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
+                Operation::Encapsulate => {
+                    format!(r#"{{"KeyId":"{key}","EncapsulationAlgorithm":"ML_KEM"}}"#)
+                }
+                Operation::Decapsulate => format!(
+                    r#"{{"KeyId":"{key}","EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":"AQID"}}"#
+                ),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)
                 }
