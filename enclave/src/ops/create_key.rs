@@ -1,8 +1,9 @@
 //! CreateKey: a new KMS key in this account and region.
 //!
 //! SYMMETRIC_DEFAULT keys get 256-bit AES-GCM material and do everything the data-key family
-//! needs; HMAC keys get a random MAC key of their size; signing keys and RSA encryption keys get a
-//! fresh private key; the other asymmetric keys (key agreement) are kept as metadata (spec and
+//! needs; HMAC keys get a random MAC key of their size; signing keys (ML-DSA included) and RSA
+//! encryption keys get a fresh private key, ML-KEM keys a FIPS 203 decapsulation key; the other
+//! asymmetric keys (key agreement) are kept as metadata (spec and
 //! usage), so that describing them and the usage errors they cause are AWS's. Only the
 //! `AWS_KMS` origin exists here. The policy defaults to AWS's default key policy (the account may
 //! do everything); a given policy must parse and must pass the lockout safety check unless
