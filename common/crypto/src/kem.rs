@@ -54,12 +54,13 @@ impl KemKeyKind {
         384 * self.k() + 32
     }
 
-    /// The last arc of the id-alg-ml-kem-* OID (2.16.840.1.101.3.4.4.x).
-    const fn oid_arc(self) -> u8 {
+    /// The id-alg-ml-kem-* OID (2.16.840.1.101.3.4.4.1/2/3, FIPS 203's registration).
+    const fn oid(self) -> const_oid::ObjectIdentifier {
+        use const_oid::db::fips203;
         match self {
-            KemKeyKind::MlKem512 => 1,
-            KemKeyKind::MlKem768 => 2,
-            KemKeyKind::MlKem1024 => 3,
+            KemKeyKind::MlKem512 => fips203::ID_ALG_ML_KEM_512,
+            KemKeyKind::MlKem768 => fips203::ID_ALG_ML_KEM_768,
+            KemKeyKind::MlKem1024 => fips203::ID_ALG_ML_KEM_1024,
         }
     }
 
@@ -86,43 +87,19 @@ fn encapsulation_key(kind: KemKeyKind, dk: &[u8]) -> Result<&[u8], CryptoError> 
         .ok_or(CryptoError::InvalidKey)
 }
 
-/// The DER SubjectPublicKeyInfo of the ML-KEM key `dk` of `kind` (GetPublicKey's answer).
+/// The DER SubjectPublicKeyInfo of the ML-KEM key `dk` of `kind` (GetPublicKey's answer),
+/// encoded by the `spki`/`der` crates (already this crate's SPKI parser) rather than by hand.
 pub fn kem_public_key(kind: KemKeyKind, dk: &[u8]) -> Result<Vec<u8>, CryptoError> {
     let ek = encapsulation_key(kind, dk)?;
-    // SEQUENCE { SEQUENCE { OID 2.16.840.1.101.3.4.4.x } BIT STRING { 0 unused bits, ek } }.
-    let algorithm_id: [u8; 13] = [
-        0x30,
-        0x0b,
-        0x06,
-        0x09,
-        0x60,
-        0x86,
-        0x48,
-        0x01,
-        0x65,
-        0x03,
-        0x04,
-        0x04,
-        kind.oid_arc(),
-    ];
-    let mut bit_string = vec![0x03];
-    der_length(&mut bit_string, ek.len() + 1);
-    bit_string.push(0x00);
-    bit_string.extend_from_slice(ek);
-    let mut spki = vec![0x30];
-    der_length(&mut spki, algorithm_id.len() + bit_string.len());
-    spki.extend_from_slice(&algorithm_id);
-    spki.extend_from_slice(&bit_string);
-    Ok(spki)
-}
-
-/// Appends a DER definite length (the lengths here are below 64 KiB).
-fn der_length(out: &mut Vec<u8>, len: usize) {
-    match len {
-        0..=0x7f => out.push(len as u8),
-        0x80..=0xff => out.extend_from_slice(&[0x81, len as u8]),
-        _ => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
-    }
+    let info = spki::SubjectPublicKeyInfoRef {
+        algorithm: spki::AlgorithmIdentifierRef {
+            oid: kind.oid(),
+            parameters: None,
+        },
+        subject_public_key: der::asn1::BitStringRef::from_bytes(ek)
+            .map_err(|_| CryptoError::InvalidKey)?,
+    };
+    der::Encode::to_der(&info).map_err(|_| CryptoError::InvalidKey)
 }
 
 /// A fresh shared secret and its ciphertext under the public half of `dk`:
