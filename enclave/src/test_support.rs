@@ -129,6 +129,31 @@ pub async fn create_key(svc: &Arc<Service>, body: serde_json::Value) -> String {
     created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
 }
 
+/// Stores an enabled key of `spec` and `usage` without material under `key_id`, as keystores
+/// written before this service generated material for that spec hold it.
+pub async fn store_key_without_material(
+    svc: &Arc<Service>,
+    key_id: &str,
+    spec: nitro_kms_api::types::KeySpec,
+    usage: nitro_kms_api::types::KeyUsageType,
+) {
+    let stored = crate::keystore::StoredKey {
+        key_id: key_id.to_owned(),
+        creation_date_ms: 0,
+        description: String::new(),
+        key_spec: spec,
+        key_usage: usage,
+        state: crate::keystore::KeyStateRecord::Enabled,
+        policy: crate::policy::default_policy(&svc.identity.account),
+        tags: Default::default(),
+        material: None,
+        rotation: Default::default(),
+    };
+    crate::ops::commit::commit(svc, crate::keystore::Mutation::CreateKey(stored))
+        .await
+        .unwrap();
+}
+
 /// A read replica of the state in `parent` (as if the parent had sent it a `Sync` first), loaded.
 pub async fn replica(parent: Arc<Mutex<MemoryParent>>) -> Arc<Service> {
     let link = memory_link(parent);

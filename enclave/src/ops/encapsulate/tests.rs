@@ -5,13 +5,10 @@
 //! Decapsulate API reference), and the error rows that apply: usage, policy, state, DryRun, a key
 //! stored without material.
 
-use std::collections::BTreeMap;
-
 use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use nitro_kms_crypto::kem::{self, KemKeyKind};
 use serde_json::{Value, json};
 
-use crate::keystore::{KeyStateRecord, Mutation, StoredKey};
 use crate::test_support::{self, ADMIN, ALICE, DENIES_ALICE, call, create_key};
 
 fn unb64(value: &Value) -> Vec<u8> {
@@ -161,7 +158,7 @@ async fn keys_of_other_usages_are_invalid_key_usage_both_ways() {
 }
 
 #[tokio::test]
-async fn policy_state_and_dry_run_rows() {
+async fn policy_dry_run_disabled_pending_deletion_and_not_found_rows() {
     let (svc, ..) = test_support::service().await;
     let denied = create_key(
         &svc,
@@ -205,25 +202,17 @@ async fn policy_state_and_dry_run_rows() {
 #[tokio::test]
 async fn an_ml_kem_key_stored_without_material_is_invalid_state() {
     let (svc, ..) = test_support::service().await;
-    let key_id = "0000bbbb-0000-4000-8000-000000000000".to_owned();
-    let stored = StoredKey {
-        key_id: key_id.clone(),
-        creation_date_ms: 0,
-        description: String::new(),
-        key_spec: KeySpec::MlKem768,
-        key_usage: KeyUsageType::EncapsulateDecapsulate,
-        state: KeyStateRecord::Enabled,
-        policy: crate::policy::default_policy(&svc.identity.account),
-        tags: BTreeMap::new(),
-        material: None,
-        rotation: Default::default(),
-    };
-    super::super::commit::commit(&svc, Mutation::CreateKey(stored))
-        .await
-        .unwrap();
+    let key_id = "0000bbbb-0000-4000-8000-000000000000";
+    test_support::store_key_without_material(
+        &svc,
+        key_id,
+        KeySpec::MlKem768,
+        KeyUsageType::EncapsulateDecapsulate,
+    )
+    .await;
     for (op, request) in [
-        ("Encapsulate", encapsulate(&key_id)),
-        ("Decapsulate", decapsulate(&key_id, &[0; 1088])),
+        ("Encapsulate", encapsulate(key_id)),
+        ("Decapsulate", decapsulate(key_id, &[0; 1088])),
         ("GetPublicKey", json!({"KeyId": key_id})),
     ] {
         let (status, answer) = call(&svc, ADMIN, op, request).await;

@@ -4,6 +4,7 @@
 //! an `EXTERNAL_MU` of the wrong length is the digest-length `ValidationException` and a 64-byte
 //! one is `UnsupportedOperationException` (aws-lc-rs cannot sign a caller's µ).
 
+use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use serde_json::{Value, json};
 
 use crate::test_support::{self, ADMIN, call, create_key};
@@ -155,4 +156,26 @@ async fn ml_dsa_refuses_other_algorithms_digest_and_external_mu_with_aws_errors(
         "InvalidKeyUsageException",
         "Algorithm ML_DSA_SHAKE_256 is incompatible with key spec ECC_NIST_P256.",
     );
+}
+
+#[tokio::test]
+async fn an_ml_dsa_key_stored_without_material_is_invalid_state() {
+    let (svc, ..) = test_support::service().await;
+    let key_id = "0000cccc-0000-4000-8000-000000000000";
+    test_support::store_key_without_material(
+        &svc,
+        key_id,
+        KeySpec::MlDsa87,
+        KeyUsageType::SignVerify,
+    )
+    .await;
+    let (status, answer) = call(
+        &svc,
+        ADMIN,
+        "Sign",
+        body(key_id, "ML_DSA_SHAKE_256", b"m", "RAW"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["__type"], "KMSInvalidStateException");
 }
