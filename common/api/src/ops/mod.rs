@@ -22,6 +22,7 @@ pub mod encrypt_decrypt;
 pub mod grants;
 pub mod import;
 pub mod key_agreement;
+pub mod kem;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
@@ -64,6 +65,7 @@ pub use import::{
     ImportKeyMaterialResponse,
 };
 pub use key_agreement::{DeriveSharedSecretRequest, DeriveSharedSecretResponse};
+pub use kem::{DecapsulateRequest, DecapsulateResponse, EncapsulateRequest, EncapsulateResponse};
 pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
@@ -210,6 +212,8 @@ impl KmsRequest {
         };
         tokens.as_deref().unwrap_or_default()
     }
+    Encapsulate => EncapsulateRequest,
+    Decapsulate => DecapsulateRequest,
 }
 
 #[cfg(test)]
@@ -312,6 +316,12 @@ mod tests {
                 Operation::RetireGrant => r#"{"GrantToken":"t"}"#.to_owned(),
                 Operation::RevokeGrant => format!(r#"{{"KeyId":"{key}","GrantId":"g"}}"#),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
+                Operation::Encapsulate => {
+                    format!(r#"{{"KeyId":"{key}","EncapsulationAlgorithm":"ML_KEM"}}"#)
+                }
+                Operation::Decapsulate => format!(
+                    r#"{{"KeyId":"{key}","EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":"AQID"}}"#
+                ),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)
                 }
