@@ -21,8 +21,8 @@ pub mod data_key_pair;
 pub mod encrypt_decrypt;
 pub mod grants;
 pub mod import;
-pub mod key_agreement;
 pub mod kem;
+pub mod key_agreement;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
@@ -64,8 +64,8 @@ pub use import::{
     GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
     ImportKeyMaterialResponse,
 };
-pub use key_agreement::{DeriveSharedSecretRequest, DeriveSharedSecretResponse};
 pub use kem::{DecapsulateRequest, DecapsulateResponse, EncapsulateRequest, EncapsulateResponse};
+pub use key_agreement::{DeriveSharedSecretRequest, DeriveSharedSecretResponse};
 pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
@@ -187,6 +187,8 @@ requests! {
     ListRetirableGrants => ListRetirableGrantsRequest,
     RetireGrant => RetireGrantRequest,
     RevokeGrant => RevokeGrantRequest,
+    Encapsulate => EncapsulateRequest,
+    Decapsulate => DecapsulateRequest,
 }
 
 impl KmsRequest {
@@ -208,12 +210,13 @@ impl KmsRequest {
             KmsRequest::Sign(r) => &r.grant_tokens,
             KmsRequest::Verify(r) => &r.grant_tokens,
             KmsRequest::GetPublicKey(r) => &r.grant_tokens,
+            KmsRequest::DeriveSharedSecret(r) => &r.grant_tokens,
+            KmsRequest::Encapsulate(r) => &r.grant_tokens,
+            KmsRequest::Decapsulate(r) => &r.grant_tokens,
             _ => return &[],
         };
         tokens.as_deref().unwrap_or_default()
     }
-    Encapsulate => EncapsulateRequest,
-    Decapsulate => DecapsulateRequest,
 }
 
 #[cfg(test)]
