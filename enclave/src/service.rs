@@ -24,6 +24,7 @@ use crate::ops::{
     list_resource_tags, put_key_policy, re_encrypt, schedule_key_deletion, sign, tag_resource,
     untag_resource, update_alias, update_key_description, verify, verify_mac,
 };
+use crate::ops::{decapsulate, encapsulate};
 use crate::ops::{delete_imported_key_material, get_parameters_for_import, import_key_material};
 use crate::ops::{
     disable_key_rotation, enable_key_rotation, get_key_rotation_status, list_key_rotations,
@@ -168,6 +169,8 @@ pub async fn dispatch(
         KmsRequest::ListRetirableGrants(r) => json(list_grants::retirable(svc, caller, r).await?),
         KmsRequest::RetireGrant(r) => empty(retire_grant::retire(svc, caller, r).await?),
         KmsRequest::RevokeGrant(r) => empty(retire_grant::revoke(svc, caller, r).await?),
+        KmsRequest::Encapsulate(r) => json(encapsulate::run(svc, caller, r).await?),
+        KmsRequest::Decapsulate(r) => json(decapsulate::run(svc, caller, r).await?),
     }
 }
 

@@ -12,8 +12,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use nitro_kms_api::ops::{
-    DecryptResponse, EncryptRequest, GenerateDataKeyPairResponse, GenerateDataKeyResponse,
-    GenerateRandomResponse,
+    DecapsulateResponse, DecryptResponse, EncapsulateResponse, EncryptRequest,
+    GenerateDataKeyPairResponse, GenerateDataKeyResponse, GenerateRandomResponse,
 };
 use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_client::Credentials;
@@ -78,6 +78,16 @@ fn kms_shapes_with_a_secret_member_redact_it() {
     let encrypt: EncryptRequest =
         serde_json::from_value(json!({"KeyId": "k", "Plaintext": b64})).unwrap();
     assert_hidden("EncryptRequest", &format!("{encrypt:?}"), &SECRET);
+
+    let encapsulated: EncapsulateResponse = serde_json::from_value(json!({
+        "KeyId": "k", "SharedSecret": b64, "SharedSecretCiphertextBlob": "AQID"
+    }))
+    .unwrap();
+    assert!(encapsulated.shared_secret.is_some());
+    assert_hidden("EncapsulateResponse", &format!("{encapsulated:?}"), &SECRET);
+    let decapsulated: DecapsulateResponse =
+        serde_json::from_value(json!({"KeyId": "k", "SharedSecret": b64})).unwrap();
+    assert_hidden("DecapsulateResponse", &format!("{decapsulated:?}"), &SECRET);
 }
 
 #[test]

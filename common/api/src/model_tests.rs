@@ -293,6 +293,16 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
         (O::RetireGrant, request::<RetireGrantRequest>(), None),
         (O::RevokeGrant, request::<RevokeGrantRequest>(), None),
         (
+            O::Encapsulate,
+            request::<EncapsulateRequest>(),
+            Some(response::<EncapsulateResponse>()),
+        ),
+        (
+            O::Decapsulate,
+            request::<DecapsulateRequest>(),
+            Some(response::<DecapsulateResponse>()),
+        ),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),

@@ -151,6 +151,11 @@ operations! {
     RetireGrant,
     /// Deletes a grant (the key's administrators, `kms:RevokeGrant`).
     RevokeGrant,
+    /// Returns an ML-KEM shared secret and its ciphertext under an `ENCAPSULATE_DECAPSULATE` key.
+    Encapsulate,
+    /// Recovers the shared secret of an ML-KEM ciphertext (implicit rejection: a garbled one of
+    /// the right length gives a pseudo-random secret).
+    Decapsulate,
 }
 
 impl Operation {

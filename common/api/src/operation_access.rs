@@ -59,6 +59,8 @@ impl Access {
             | Operation::Verify
             | Operation::GetPublicKey
             | Operation::DeriveSharedSecret
+            | Operation::Encapsulate
+            | Operation::Decapsulate
             | Operation::GenerateRandom
             | Operation::DescribeKey
             | Operation::ListKeys
@@ -154,6 +156,8 @@ mod tests {
             "GetParametersForImport",
             "ListGrants",
             "ListRetirableGrants",
+            "Encapsulate",
+            "Decapsulate",
         ] {
             assert_eq!(Access::of_name(read), Access::Read, "{read}");
         }

@@ -59,6 +59,7 @@
 
 pub mod grant_token;
 pub mod import_wrapping;
+pub mod kem;
 pub mod key_agreement;
 pub mod mac;
 pub mod rsa_encryption;
@@ -121,6 +122,9 @@ pub enum CryptoError {
     /// curve or is not a point of the curve.
     #[error("invalid peer public key")]
     InvalidPeerKey,
+    /// The input form is valid but the crypto library cannot process it (ML-DSA external µ).
+    #[error("unsupported input")]
+    Unsupported,
 }
 
 // ---------------------------------------------------------------------------------------------

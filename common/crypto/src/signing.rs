@@ -36,6 +36,12 @@ pub enum SigningKeyKind {
     Secp256k1,
     /// Ed25519 (`ECC_NIST_EDWARDS25519`).
     Ed25519,
+    /// ML-DSA-44 (`ML_DSA_44`, FIPS 204), see [`ml_dsa`].
+    MlDsa44,
+    /// ML-DSA-65 (`ML_DSA_65`).
+    MlDsa65,
+    /// ML-DSA-87 (`ML_DSA_87`).
+    MlDsa87,
 }
 
 /// A signing algorithm: padding (or ECDSA) and digest.
@@ -51,6 +57,8 @@ pub enum SigningAlgorithm {
     Ed25519,
     /// Ed25519ph of the message's SHA-512 (`ED25519_PH_SHA_512`).
     Ed25519ph,
+    /// Pure ML-DSA (`ML_DSA_SHAKE_256`: SHAKE256 is inside the algorithm, no separate digest).
+    MlDsaShake256,
 }
 
 /// The SHA-2 digests signing algorithms use.
@@ -89,13 +97,17 @@ impl DigestAlgorithm {
 }
 
 impl SigningAlgorithm {
-    /// The algorithm's digest.
-    pub const fn digest(self) -> DigestAlgorithm {
+    /// The algorithm's digest; `None` for ML-DSA, which hashes inside the algorithm and so has
+    /// no `DIGEST` form.
+    pub const fn digest(self) -> Option<DigestAlgorithm> {
         match self {
             SigningAlgorithm::RsaPss(d)
             | SigningAlgorithm::RsaPkcs1(d)
-            | SigningAlgorithm::Ecdsa(d) => d,
-            SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph => DigestAlgorithm::Sha512,
+            | SigningAlgorithm::Ecdsa(d) => Some(d),
+            SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph => {
+                Some(DigestAlgorithm::Sha512)
+            }
+            SigningAlgorithm::MlDsaShake256 => None,
         }
     }
 }
@@ -107,15 +119,19 @@ pub enum SigningInput<'a> {
     Raw(&'a [u8]),
     /// A digest already computed; must be exactly the digest's length.
     Digest(&'a [u8]),
+    /// ML-DSA's 64-byte message representative µ (FIPS 204 §6.2), computed by the caller.
+    ExternalMu(&'a [u8]),
 }
 
 impl SigningInput<'_> {
-    fn digest(self, algorithm: DigestAlgorithm) -> Result<Digest, CryptoError> {
+    fn digest(self, algorithm: Option<DigestAlgorithm>) -> Result<Digest, CryptoError> {
+        let algorithm = algorithm.ok_or(CryptoError::InvalidKey)?;
         match self {
             SigningInput::Raw(m) => Ok(digest::digest(algorithm.aws_lc(), m)),
             SigningInput::Digest(d) => {
                 Digest::import_less_safe(d, algorithm.aws_lc()).map_err(|_| CryptoError::Sign)
             }
+            SigningInput::ExternalMu(_) => Err(CryptoError::Unsupported),
         }
     }
 }
@@ -124,6 +140,9 @@ impl SigningInput<'_> {
 pub fn generate_signing_key(kind: SigningKeyKind) -> Result<SecretBytes, CryptoError> {
     if kind == SigningKeyKind::Ed25519 {
         return ed25519::generate();
+    }
+    if is_ml_dsa(kind) {
+        return ml_dsa::generate(kind);
     }
     let der = match rsa_size(kind) {
         Some(size) => {
@@ -145,6 +164,9 @@ pub fn generate_signing_key(kind: SigningKeyKind) -> Result<SecretBytes, CryptoE
 pub fn signing_public_key(kind: SigningKeyKind, pkcs8: &[u8]) -> Result<Vec<u8>, CryptoError> {
     if kind == SigningKeyKind::Ed25519 {
         return ed25519::public_key_der(pkcs8);
+    }
+    if is_ml_dsa(kind) {
+        return ml_dsa::public_key(kind, pkcs8);
     }
     let der = match rsa_size(kind) {
         Some(_) => rsa_key(pkcs8)?
@@ -175,9 +197,15 @@ pub fn sign(
     if let Some(eddsa) = eddsa(kind, algorithm)? {
         return match (eddsa, input) {
             (SigningAlgorithm::Ed25519, SigningInput::Raw(m)) => ed25519::sign(pkcs8, m),
-            (SigningAlgorithm::Ed25519, SigningInput::Digest(_)) => Err(CryptoError::Sign),
-            _ => ed25519::sign_prehashed(pkcs8, input.digest(DigestAlgorithm::Sha512)?.as_ref()),
+            (SigningAlgorithm::Ed25519, _) => Err(CryptoError::Sign),
+            _ => ed25519::sign_prehashed(
+                pkcs8,
+                input.digest(Some(DigestAlgorithm::Sha512))?.as_ref(),
+            ),
         };
+    }
+    if algorithm == SigningAlgorithm::MlDsaShake256 {
+        return ml_dsa::sign(kind, pkcs8, input);
     }
     let digest = input.digest(algorithm.digest())?;
     match algorithm {
@@ -198,6 +226,7 @@ pub fn sign(
             Ok(sig.as_ref().to_vec())
         }
         SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph => Err(CryptoError::InvalidKey),
+        SigningAlgorithm::MlDsaShake256 => Err(CryptoError::InvalidKey),
     }
 }
 
@@ -213,14 +242,17 @@ pub fn verify(
     if let Some(eddsa) = eddsa(kind, algorithm)? {
         return match (eddsa, input) {
             (SigningAlgorithm::Ed25519, SigningInput::Raw(m)) => ed25519::verify(pkcs8, m, sig),
-            (SigningAlgorithm::Ed25519, SigningInput::Digest(_)) => Err(CryptoError::BadSignature),
+            (SigningAlgorithm::Ed25519, _) => Err(CryptoError::BadSignature),
             _ => {
                 let digest = input
-                    .digest(DigestAlgorithm::Sha512)
+                    .digest(Some(DigestAlgorithm::Sha512))
                     .map_err(|_| CryptoError::BadSignature)?;
                 ed25519::verify_prehashed(pkcs8, digest.as_ref(), sig)
             }
         };
+    }
+    if algorithm == SigningAlgorithm::MlDsaShake256 {
+        return ml_dsa::verify(kind, pkcs8, input, sig);
     }
     let digest = input
         .digest(algorithm.digest())
@@ -243,6 +275,7 @@ pub fn verify(
         SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph => {
             return Err(CryptoError::InvalidKey);
         }
+        SigningAlgorithm::MlDsaShake256 => return Err(CryptoError::InvalidKey),
     };
     checked.map_err(|_| CryptoError::BadSignature)
 }
@@ -262,6 +295,14 @@ fn eddsa(
         (false, false) => Ok(None),
         _ => Err(CryptoError::InvalidKey),
     }
+}
+
+/// Whether `kind` is an ML-DSA key (handled by [`ml_dsa`]).
+const fn is_ml_dsa(kind: SigningKeyKind) -> bool {
+    matches!(
+        kind,
+        SigningKeyKind::MlDsa44 | SigningKeyKind::MlDsa65 | SigningKeyKind::MlDsa87
+    )
 }
 
 fn rsa_size(kind: SigningKeyKind) -> Option<KeySize> {
@@ -340,6 +381,7 @@ fn ec_key(kind: SigningKeyKind, pkcs8: &[u8]) -> Result<EcdsaKeyPair, CryptoErro
 }
 
 mod ed25519;
+mod ml_dsa;
 
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,8 @@ pub struct KeyMaterial {
     /// Identifies this material inside ciphertext blobs.
     #[serde(with = "serde_bytes")]
     pub id: [u8; 32],
-    /// The secret: 32 bytes for SYMMETRIC_DEFAULT, the HMAC key, or a PKCS#8 private key.
+    /// The secret: 32 bytes for SYMMETRIC_DEFAULT, the HMAC key, a PKCS#8 private key (RSA, ECC,
+    /// ML-DSA in seed form), or an ML-KEM key's FIPS 203 decapsulation key (raw `dk`).
     #[serde(serialize_with = "ser_secret", deserialize_with = "de_secret")]
     pub secret: SecretBytes,
 }

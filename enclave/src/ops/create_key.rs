@@ -1,13 +1,13 @@
 //! CreateKey: a new KMS key in this account and region.
 //!
 //! SYMMETRIC_DEFAULT keys get 256-bit AES-GCM material and do everything the data-key family
-//! needs; HMAC keys get a random MAC key of their size; signing keys, RSA encryption keys and
-//! `KEY_AGREEMENT` keys get a fresh PKCS#8 private key; the other asymmetric keys are kept as
-//! metadata (spec and usage), so that describing them and the usage errors they cause are AWS's.
-//! Origin `EXTERNAL` makes a SYMMETRIC_DEFAULT or HMAC key without material, `PendingImport` until
-//! ImportKeyMaterial (asymmetric imports are refused). `MultiRegion=true` makes a multi-Region
-//! primary key (`mrk-` id). The policy defaults to AWS's default key policy (the account may do
-//! everything); a given policy must parse and must pass the lockout safety check unless
+//! needs; HMAC keys get a random MAC key of their size; signing keys (ML-DSA included), RSA
+//! encryption keys and `KEY_AGREEMENT` keys get a fresh PKCS#8 private key, ML-KEM keys a FIPS 203
+//! decapsulation key. Origin `EXTERNAL` makes a SYMMETRIC_DEFAULT or HMAC key without material,
+//! `PendingImport` until ImportKeyMaterial (asymmetric imports are refused). `MultiRegion=true`
+//! makes a multi-Region primary key (`mrk-` id). The policy defaults to AWS's default key policy
+//! (the account may do everything); a given policy must parse and must pass the lockout safety
+//! check unless
 //! `BypassPolicyLockoutSafetyCheck` is set.
 
 use std::collections::BTreeMap;
@@ -132,9 +132,9 @@ fn new_multi_region_key_id() -> Result<String, KmsError> {
 }
 
 /// Material for the specs that have it here: random bytes for symmetric and HMAC keys, a fresh
-/// PKCS#8 private key for `SIGN_VERIFY`, RSA `ENCRYPT_DECRYPT` and `KEY_AGREEMENT` keys (the
-/// other asymmetric usages are later work and are still stored without material). A private key
-/// is generated on the blocking pool, as
+/// PKCS#8 private key for `SIGN_VERIFY`, RSA `ENCRYPT_DECRYPT` and `KEY_AGREEMENT` keys, the FIPS
+/// 203 decapsulation key for ML-KEM keys (fast: no blocking pool needed). A private key is
+/// generated on the blocking pool, as
 /// GenerateDataKeyPair does: an RSA-4096 key takes long enough to stall the other requests of an
 /// async worker.
 async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMaterial>, KmsError> {
@@ -154,6 +154,16 @@ async fn new_material(spec: KeySpec, usage: KeyUsageType) -> Result<Option<KeyMa
         let secret = tokio::task::spawn_blocking(generate)
             .await
             .map_err(|_| KmsError::internal("key generation was interrupted"))?
+            .map_err(|_| KmsError::internal("key generation failed"))?;
+        return Ok(Some(KeyMaterial {
+            id: crypto::random_array().map_err(rng)?,
+            secret,
+        }));
+    }
+    if let (Some(kind), KeyUsageType::EncapsulateDecapsulate) =
+        (super::kem_key::kem_kind(spec), usage)
+    {
+        let secret = crypto::kem::generate_kem_key(kind)
             .map_err(|_| KmsError::internal("key generation failed"))?;
         return Ok(Some(KeyMaterial {
             id: crypto::random_array().map_err(rng)?,

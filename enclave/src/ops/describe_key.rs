@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use nitro_kms_api::ops::{DescribeKeyRequest, DescribeKeyResponse};
 use nitro_kms_api::types::{
-    CustomerMasterKeySpec, EncryptionAlgorithmSpec, ExpirationModelType, KeyAgreementAlgorithmSpec,
-    KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType, MultiRegionConfiguration,
-    MultiRegionKey, MultiRegionKeyType, OriginType, SigningAlgorithmSpec,
+    CustomerMasterKeySpec, EncapsulationAlgorithmSpec, EncryptionAlgorithmSpec,
+    ExpirationModelType, KeyAgreementAlgorithmSpec, KeyManagerType, KeyMetadata, KeySpec, KeyState,
+    KeyUsageType, MultiRegionConfiguration, MultiRegionKey, MultiRegionKeyType, OriginType,
+    SigningAlgorithmSpec,
 };
 use nitro_kms_api::{KmsError, Operation, Timestamp};
 
@@ -92,9 +93,14 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
             SigningAlgorithmSpec::Ed25519Sha512,
             SigningAlgorithmSpec::Ed25519PhSha512,
         ]),
+        (MlDsa44 | MlDsa65 | MlDsa87, KeyUsageType::SignVerify) => {
+            Some(vec![SigningAlgorithmSpec::MlDsaShake256])
+        }
         _ => None,
     };
     let mac_algorithms = super::mac_key::spec_algorithm(key.key_spec).map(|a| vec![a]);
+    let encapsulation_algorithms = (usage == KeyUsageType::EncapsulateDecapsulate)
+        .then(|| vec![EncapsulationAlgorithmSpec::MlKem]);
     let key_agreement_algorithms =
         (usage == KeyUsageType::KeyAgreement).then(|| vec![KeyAgreementAlgorithmSpec::Ecdh]);
     let multi_region_configuration = multi_region_configuration(svc, key);
@@ -111,6 +117,7 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
         deletion_date,
         description: Some(key.description.clone()),
         enabled: Some(enabled),
+        encapsulation_algorithms,
         encryption_algorithms,
         key_agreement_algorithms,
         key_id: key.key_id.clone(),

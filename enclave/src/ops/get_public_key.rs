@@ -8,17 +8,19 @@
 //! `EncryptionAlgorithms` `[RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256]` (from DescribeKey's metadata).
 //! An asymmetric key stored without material (made before this service generated asymmetric
 //! keys, or of a usage not implemented yet) is `KMSInvalidStateException`
-//! ([`super::signing_key::material`]).
+//! ([`super::signing_key::material`]). An ML-KEM key's public key is its FIPS 203 encapsulation
+//! key in SPKI DER (id-alg-ml-kem-*, [`nitro_kms_crypto::kem::kem_public_key`]) with
+//! `EncapsulationAlgorithms` `[ML_KEM]`.
 
 use std::sync::Arc;
 
 use nitro_kms_api::ops::{GetPublicKeyRequest, GetPublicKeyResponse};
 use nitro_kms_api::{Blob, KmsError, KmsErrorType, Operation};
-use nitro_kms_crypto::signing;
+use nitro_kms_crypto::{kem, signing};
 
 use super::access::{self, Aliases};
 use super::describe_key::metadata;
-use super::signing_key;
+use super::{kem_key, signing_key};
 use crate::context::Context;
 
 const OP: Operation = Operation::GetPublicKey;
@@ -34,23 +36,29 @@ pub async fn run(
         let key = access::resolve(svc, ks, caller, OP, key_id, Aliases::Allowed)?;
         let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         access::require_usable(svc, &key)?;
-        let Some(kind) = signing_key::signing_kind(key.key_spec) else {
-            return Err(KmsError::new(
-                KmsErrorType::UnsupportedOperation,
-                format!(
-                    "{} key spec is {} which is not valid for GetPublicKey.",
-                    svc.identity.key_arn(&key.key_id),
-                    key.key_spec.as_str()
-                ),
-            ));
+        let public_key = if let Some(kind) = kem_key::kem_kind(key.key_spec) {
+            let material = signing_key::material(svc, &key)?;
+            kem::kem_public_key(kind, material.secret.expose())
+                .map_err(|_| KmsError::internal("stored decapsulation key is malformed"))?
+        } else {
+            let Some(kind) = signing_key::signing_kind(key.key_spec) else {
+                return Err(KmsError::new(
+                    KmsErrorType::UnsupportedOperation,
+                    format!(
+                        "{} key spec is {} which is not valid for GetPublicKey.",
+                        svc.identity.key_arn(&key.key_id),
+                        key.key_spec.as_str()
+                    ),
+                ));
+            };
+            let material = signing_key::material(svc, &key)?;
+            signing::signing_public_key(kind, material.secret.expose())
+                .map_err(|_| KmsError::internal("stored private key does not parse"))?
         };
-        let material = signing_key::material(svc, &key)?;
-        let public_key = signing::signing_public_key(kind, material.secret.expose())
-            .map_err(|_| KmsError::internal("stored private key does not parse"))?;
         let described = metadata(svc, &key);
         Ok(GetPublicKeyResponse {
             customer_master_key_spec: described.customer_master_key_spec,
-            encapsulation_algorithms: None,
+            encapsulation_algorithms: described.encapsulation_algorithms,
             encryption_algorithms: described.encryption_algorithms,
             key_agreement_algorithms: described.key_agreement_algorithms,
             key_id: described.arn,

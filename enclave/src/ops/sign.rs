@@ -49,3 +49,6 @@ pub async fn run(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod ml_dsa_tests;

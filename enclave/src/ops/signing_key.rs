@@ -87,6 +87,9 @@ pub fn signing_kind(spec: KeySpec) -> Option<SigningKeyKind> {
         KeySpec::EccNistP521 => Some(SigningKeyKind::P521),
         KeySpec::EccSecgP256k1 => Some(SigningKeyKind::Secp256k1),
         KeySpec::EccNistEdwards25519 => Some(SigningKeyKind::Ed25519),
+        KeySpec::MlDsa44 => Some(SigningKeyKind::MlDsa44),
+        KeySpec::MlDsa65 => Some(SigningKeyKind::MlDsa65),
+        KeySpec::MlDsa87 => Some(SigningKeyKind::MlDsa87),
         _ => None,
     }
 }
@@ -107,6 +110,7 @@ fn crypto_algorithm(algorithm: SigningAlgorithmSpec) -> Option<SigningAlgorithm>
         S::EcdsaSha512 => SigningAlgorithm::Ecdsa(Sha512),
         S::Ed25519Sha512 => SigningAlgorithm::Ed25519,
         S::Ed25519PhSha512 => SigningAlgorithm::Ed25519ph,
+        S::MlDsaShake256 => SigningAlgorithm::MlDsaShake256,
         _ => return None,
     })
 }
@@ -125,6 +129,10 @@ fn suits(kind: SigningKeyKind, algorithm: SigningAlgorithm) -> bool {
         (SigningKeyKind::P384, SigningAlgorithm::Ecdsa(d)) => d == Sha384,
         (SigningKeyKind::P521, SigningAlgorithm::Ecdsa(d)) => d == Sha512,
         (SigningKeyKind::Ed25519, SigningAlgorithm::Ed25519 | SigningAlgorithm::Ed25519ph) => true,
+        (
+            SigningKeyKind::MlDsa44 | SigningKeyKind::MlDsa65 | SigningKeyKind::MlDsa87,
+            SigningAlgorithm::MlDsaShake256,
+        ) => true,
         _ => false,
     }
 }
@@ -172,8 +180,12 @@ pub fn material<'k>(svc: &Context, key: &'k StoredKey) -> Result<&'k KeyMaterial
 
 /// The request's message as the crypto crate takes it: `DIGEST` messages must be exactly the
 /// algorithm's digest length (`ValidationException` as recorded from AWS otherwise).
-/// `EXTERNAL_MU` is for ML-DSA keys only, which this service does not have:
-/// `InvalidKeyUsageException` naming the message type and key spec.
+/// `EXTERNAL_MU` is for ML-DSA keys only: for another key it is `InvalidKeyUsageException`
+/// naming the message type and key spec. ML-DSA keys sign `RAW` messages (up to 4096 bytes, the
+/// model's limit, already validated) and `EXTERNAL_MU` (64 bytes, AWS's Sign reference); a
+/// `DIGEST` has no meaning for pure ML-DSA, so it gets the same `InvalidKeyUsageException`
+/// wording (no public record of AWS's answer). aws-lc-rs has no public API to sign a caller's µ,
+/// so a well-formed `EXTERNAL_MU` request is `UnsupportedOperationException` here.
 pub fn signing_input<'m>(
     key: &StoredKey,
     requested: Option<SigningAlgorithmSpec>,
@@ -181,27 +193,45 @@ pub fn signing_input<'m>(
     message_type: MessageType,
     message: &'m [u8],
 ) -> Result<SigningInput<'m>, KmsError> {
-    match message_type {
-        MessageType::Raw => Ok(SigningInput::Raw(message)),
-        MessageType::Digest if algorithm == SigningAlgorithm::Ed25519 => Err(KmsError::validation(
-            "MessageType DIGEST is not supported with signing algorithm ED25519_SHA_512. Use RAW.",
-        )),
-        MessageType::Digest => {
-            if message.len() != algorithm.digest().output_len() {
-                let name = requested.map(|a| a.as_str()).unwrap_or_default();
-                return Err(KmsError::invalid_digest_length(name));
+    let incompatible = |message_type: &str| {
+        KmsError::new(
+            KmsErrorType::InvalidKeyUsage,
+            format!(
+                "MessageType {message_type} is incompatible with key spec {}.",
+                key.key_spec.as_str()
+            ),
+        )
+    };
+    let name = || requested.map(|a| a.as_str()).unwrap_or_default();
+    match (message_type, algorithm.digest()) {
+        (MessageType::Raw, _) => Ok(SigningInput::Raw(message)),
+        (MessageType::Digest, _) if algorithm == SigningAlgorithm::Ed25519 => {
+            Err(KmsError::validation(
+                "MessageType DIGEST is not supported with signing algorithm ED25519_SHA_512. Use RAW.",
+            ))
+        }
+        (MessageType::Digest, Some(digest)) => {
+            if message.len() != digest.output_len() {
+                return Err(KmsError::invalid_digest_length(name()));
             }
             Ok(SigningInput::Digest(message))
         }
-        MessageType::ExternalMu => Err(KmsError::new(
-            KmsErrorType::InvalidKeyUsage,
-            format!(
-                "MessageType EXTERNAL_MU is incompatible with key spec {}.",
-                key.key_spec.as_str()
-            ),
-        )),
+        (MessageType::Digest, None) => Err(incompatible("DIGEST")),
+        (MessageType::ExternalMu, Some(_)) => Err(incompatible("EXTERNAL_MU")),
+        (MessageType::ExternalMu, None) => {
+            if message.len() != EXTERNAL_MU_LEN {
+                return Err(KmsError::invalid_digest_length(name()));
+            }
+            Err(KmsError::new(
+                KmsErrorType::UnsupportedOperation,
+                "MessageType EXTERNAL_MU is not supported by this key store.",
+            ))
+        }
     }
 }
+
+/// The length of ML-DSA's message representative µ (FIPS 204 §6.2), what `EXTERNAL_MU` takes.
+const EXTERNAL_MU_LEN: usize = 64;
 
 #[cfg(test)]
 mod tests;

@@ -362,6 +362,10 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::RetireGrant, format!(r#"{{"GrantToken":"{}"}}"#, "0".repeat(232))),
         (Operation::RetireGrant, format!(r#"{{{key},"GrantId":"{}","DryRun":true}}"#, "ab".repeat(32))),
         (Operation::RevokeGrant, format!(r#"{{"KeyId":"{KEY_ARN}","GrantId":"g"}}"#)),
+        (Operation::Encapsulate, format!(r#"{{{key},"EncapsulationAlgorithm":"ML_KEM","GrantTokens":["token"],"DryRun":false}}"#)),
+        (Operation::Encapsulate, r#"{"KeyId":"alias/kem","EncapsulationAlgorithm":"KYBER"}"#.to_owned()),
+        (Operation::Decapsulate, format!(r#"{{{key},"EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":"AAECAwQFBgcICQ==","DryRun":true}}"#)),
+        (Operation::Decapsulate, format!(r#"{{"KeyId":"{KEY_ARN}","EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":""}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));

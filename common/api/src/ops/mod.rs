@@ -21,6 +21,7 @@ pub mod data_key_pair;
 pub mod encrypt_decrypt;
 pub mod grants;
 pub mod import;
+pub mod kem;
 pub mod key_agreement;
 pub mod key_description;
 pub mod keys;
@@ -63,6 +64,7 @@ pub use import::{
     GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
     ImportKeyMaterialResponse,
 };
+pub use kem::{DecapsulateRequest, DecapsulateResponse, EncapsulateRequest, EncapsulateResponse};
 pub use key_agreement::{DeriveSharedSecretRequest, DeriveSharedSecretResponse};
 pub use key_description::UpdateKeyDescriptionRequest;
 pub use keys::{
@@ -185,6 +187,8 @@ requests! {
     ListRetirableGrants => ListRetirableGrantsRequest,
     RetireGrant => RetireGrantRequest,
     RevokeGrant => RevokeGrantRequest,
+    Encapsulate => EncapsulateRequest,
+    Decapsulate => DecapsulateRequest,
 }
 
 impl KmsRequest {
@@ -206,6 +210,9 @@ impl KmsRequest {
             KmsRequest::Sign(r) => &r.grant_tokens,
             KmsRequest::Verify(r) => &r.grant_tokens,
             KmsRequest::GetPublicKey(r) => &r.grant_tokens,
+            KmsRequest::DeriveSharedSecret(r) => &r.grant_tokens,
+            KmsRequest::Encapsulate(r) => &r.grant_tokens,
+            KmsRequest::Decapsulate(r) => &r.grant_tokens,
             _ => return &[],
         };
         tokens.as_deref().unwrap_or_default()
@@ -312,6 +319,12 @@ mod tests {
                 Operation::RetireGrant => r#"{"GrantToken":"t"}"#.to_owned(),
                 Operation::RevokeGrant => format!(r#"{{"KeyId":"{key}","GrantId":"g"}}"#),
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
+                Operation::Encapsulate => {
+                    format!(r#"{{"KeyId":"{key}","EncapsulationAlgorithm":"ML_KEM"}}"#)
+                }
+                Operation::Decapsulate => format!(
+                    r#"{{"KeyId":"{key}","EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":"AQID"}}"#
+                ),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)
                 }

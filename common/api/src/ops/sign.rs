@@ -271,7 +271,7 @@ pub struct GetPublicKeyResponse {
     /// The key spec under its deprecated name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_master_key_spec: Option<CustomerMasterKeySpec>,
-    /// Key encapsulation algorithms (ML-KEM keys only; none here).
+    /// Key encapsulation algorithms (`[ML_KEM]` for ML-KEM keys only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encapsulation_algorithms: Option<Vec<EncapsulationAlgorithmSpec>>,
     /// Encryption algorithms (`ENCRYPT_DECRYPT` keys only).

@@ -30,5 +30,8 @@ fn each_curve_has_exactly_its_one_ecdsa_algorithm_and_rsa_has_the_six_rsassa() {
     assert_eq!(suited(KeySpec::EccSecgP256k1), vec![S::EcdsaSha256]);
     assert_eq!(suited(KeySpec::EccNistP384), vec![S::EcdsaSha384]);
     assert_eq!(suited(KeySpec::EccNistP521), vec![S::EcdsaSha512]);
+    for spec in [KeySpec::MlDsa44, KeySpec::MlDsa65, KeySpec::MlDsa87] {
+        assert_eq!(suited(spec), vec![S::MlDsaShake256]);
+    }
     assert_eq!(signing_kind(KeySpec::SymmetricDefault), None);
 }
