@@ -27,6 +27,7 @@ use crate::ops::{
     disable_key_rotation, enable_key_rotation, get_key_rotation_status, list_key_rotations,
     rotate_key_on_demand,
 };
+use crate::ops::{replicate_key, update_primary_region};
 
 /// The KMS service: its [`Context`] (identity, keystore, verifier, clock, policies), answering
 /// requests through [`Service::handle`]. One type under two names, so the operations can take the
@@ -155,6 +156,10 @@ pub async fn dispatch(
         KmsRequest::ImportKeyMaterial(r) => json(import_key_material::run(svc, caller, r).await?),
         KmsRequest::DeleteImportedKeyMaterial(r) => {
             json(delete_imported_key_material::run(svc, caller, r).await?)
+        }
+        KmsRequest::ReplicateKey(r) => json(replicate_key::run(svc, caller, r).await?),
+        KmsRequest::UpdatePrimaryRegion(r) => {
+            empty(update_primary_region::run(svc, caller, r).await?)
         }
     }
 }

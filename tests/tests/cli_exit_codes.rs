@@ -192,8 +192,8 @@ fn every_usage_error_exits_252_with_one_line_before_anything_is_sent() {
             "Invalid base64",
         ),
         (
-            &["replicate-key", "--key-id", "k"],
-            "this service does not support the KMS operation ReplicateKey",
+            &["decapsulate", "--key-id", "k"],
+            "this service does not support the KMS operation Decapsulate",
         ),
     ];
     for (args, expected) in kms_cases {

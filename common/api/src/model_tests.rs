@@ -285,6 +285,16 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             request::<VerifyMacRequest>(),
             Some(response::<VerifyMacResponse>()),
         ),
+        (
+            O::ReplicateKey,
+            request::<ReplicateKeyRequest>(),
+            Some(response::<ReplicateKeyResponse>()),
+        ),
+        (
+            O::UpdatePrimaryRegion,
+            request::<UpdatePrimaryRegionRequest>(),
+            None,
+        ),
     ]
 }
 
@@ -673,6 +683,8 @@ fn pattern_breaker(pattern: &str) -> &'static str {
         // Imported key material (issue 18): KeyMaterialDescription, and KeyMaterialId (64 long).
         r"^[a-zA-Z0-9:/_\s.-]+$" => "a;b",
         "^[a-f0-9]+$" => "ABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCDEFABCD",
+        // RegionType (ReplicateKey, UpdatePrimaryRegion).
+        r"^([a-z]+-){2,3}\d+$" => "us-east-1a",
         other => panic!("no breaking value known for pattern {other}"),
     }
 }
@@ -689,6 +701,7 @@ fn pattern_sample(pattern: &str) -> Option<&'static str> {
         }
         "[0-9]{12}" => "111122223333",
         "^[A-Z2-7]+$" => "ABCDEFGHIJKLMNOPQRST",
+        r"^([a-z]+-){2,3}\d+$" => "eu-west-1",
         _ => return None,
     })
 }

@@ -16,7 +16,7 @@ macro_rules! operations {
         /// A KMS operation this project serves, as named in `X-Amz-Target` and the service model.
         ///
         /// Only the operations nitro-kms implements are listed; a real KMS operation we do not
-        /// serve (such as `ReplicateKey`) is answered with `UnsupportedOperationException` and any other
+        /// serve (such as `CreateGrant`) is answered with `UnsupportedOperationException` and any other
         /// target with `UnknownOperationException` (see [`crate::model_operations`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Operation {
@@ -139,6 +139,11 @@ operations! {
     ImportKeyMaterial,
     /// Deletes a key's imported material (the key becomes `PendingImport`).
     DeleteImportedKeyMaterial,
+    /// Copies a multi-Region primary key into another region served here (same key id and
+    /// material; its own policy, description, tags and state).
+    ReplicateKey,
+    /// Makes a multi-Region key's replica in another region the primary (the old one a replica).
+    UpdatePrimaryRegion,
 }
 
 impl Operation {
@@ -196,6 +201,7 @@ impl Operation {
                 | Operation::UpdateKeyDescription
                 | Operation::EnableKeyRotation
                 | Operation::DisableKeyRotation
+                | Operation::UpdatePrimaryRegion
         )
     }
 }

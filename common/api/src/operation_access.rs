@@ -42,7 +42,9 @@ impl Access {
             | Operation::DisableKeyRotation
             | Operation::RotateKeyOnDemand
             | Operation::ImportKeyMaterial
-            | Operation::DeleteImportedKeyMaterial => Access::Write,
+            | Operation::DeleteImportedKeyMaterial
+            | Operation::ReplicateKey
+            | Operation::UpdatePrimaryRegion => Access::Write,
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
             | Operation::GenerateDataKeyPair
@@ -108,6 +110,8 @@ mod tests {
             "RotateKeyOnDemand",
             "ImportKeyMaterial",
             "DeleteImportedKeyMaterial",
+            "ReplicateKey",
+            "UpdatePrimaryRegion",
         ];
         for op in Operation::ALL {
             let expected = if writes.contains(&op.name()) {
@@ -150,7 +154,7 @@ mod tests {
 
     #[test]
     fn operations_this_proxy_does_not_know_go_to_the_leader() {
-        for unknown in ["CreateGrant", "ReplicateKey", "", "generatedatakey"] {
+        for unknown in ["CreateGrant", "Decapsulate", "", "generatedatakey"] {
             assert_eq!(Access::of_name(unknown), Access::Write, "{unknown:?}");
         }
     }

@@ -353,6 +353,9 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::ImportKeyMaterial, format!(r#"{{{key},"ImportToken":"AQID","EncryptedKeyMaterial":"BAUG","ExpirationModel":"KEY_MATERIAL_EXPIRES","ValidTo":1.7E9,"ImportType":"EXISTING_KEY_MATERIAL","KeyMaterialDescription":"first import","KeyMaterialId":"{MATERIAL_ID}"}}"#)),
         (Operation::ImportKeyMaterial, format!(r#"{{{key},"ImportToken":"","EncryptedKeyMaterial":"AQID","ExpirationModel":"KEY_MATERIAL_DOES_NOT_EXPIRE","KeyMaterialId":"ABC"}}"#)),
         (Operation::DeleteImportedKeyMaterial, format!(r#"{{{key},"KeyMaterialId":"{MATERIAL_ID}"}}"#)),
+        (Operation::ReplicateKey, format!(r#"{{{key},"ReplicaRegion":"eu-west-1","Policy":"{{}}","BypassPolicyLockoutSafetyCheck":true,"Description":"replica","Tags":[{{"TagKey":"k","TagValue":"v"}}]}}"#)),
+        (Operation::ReplicateKey, format!(r#"{{"KeyId":"{KEY_ARN}","ReplicaRegion":"Mars"}}"#)),
+        (Operation::UpdatePrimaryRegion, format!(r#"{{{key},"PrimaryRegion":"eu-west-1"}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
@@ -443,6 +446,7 @@ fn mutations() -> Vec<Mutation> {
         }),
         rotation: Default::default(),
         import: None,
+        multi_region: None,
     };
     let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
     vec![

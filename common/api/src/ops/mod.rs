@@ -23,6 +23,7 @@ pub mod import;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
+pub mod multi_region;
 pub mod policy;
 pub mod random;
 pub mod rotation;
@@ -64,6 +65,7 @@ pub use keys::{
     ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
 };
 pub use mac::{GenerateMacRequest, GenerateMacResponse, VerifyMacRequest, VerifyMacResponse};
+pub use multi_region::{ReplicateKeyRequest, ReplicateKeyResponse, UpdatePrimaryRegionRequest};
 pub use policy::{
     GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
     PutKeyPolicyRequest,
@@ -172,6 +174,8 @@ requests! {
     GetParametersForImport => GetParametersForImportRequest,
     ImportKeyMaterial => ImportKeyMaterialRequest,
     DeleteImportedKeyMaterial => DeleteImportedKeyMaterialRequest,
+    ReplicateKey => ReplicateKeyRequest,
+    UpdatePrimaryRegion => UpdatePrimaryRegionRequest,
 }
 
 #[cfg(test)]
@@ -264,6 +268,12 @@ mod tests {
                 Operation::UntagResource => format!(r#"{{"KeyId":"{key}","TagKeys":[]}}"#),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)
+                }
+                Operation::ReplicateKey => {
+                    format!(r#"{{"KeyId":"{key}","ReplicaRegion":"eu-west-1"}}"#)
+                }
+                Operation::UpdatePrimaryRegion => {
+                    format!(r#"{{"KeyId":"{key}","PrimaryRegion":"eu-west-1"}}"#)
                 }
                 Operation::DescribeKey
                 | Operation::EnableKey

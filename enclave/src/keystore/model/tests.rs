@@ -21,6 +21,7 @@ fn key(id: &str) -> StoredKey {
         }),
         rotation: Default::default(),
         import: None,
+        multi_region: None,
     }
 }
 

@@ -63,6 +63,7 @@ async fn hmac_key_with_material(svc: &Arc<Service>, spec: &str, secret: &[u8]) -
         }),
         rotation: Default::default(),
         import: None,
+        multi_region: None,
     };
     super::super::commit::commit(svc, Mutation::CreateKey(key))
         .await

@@ -229,6 +229,7 @@ async fn an_rsa_encryption_key_stored_without_material_is_an_invalid_state() {
         material: None,
         rotation: Default::default(),
         import: None,
+        multi_region: None,
     };
     crate::ops::commit::commit(&svc, Mutation::CreateKey(key))
         .await

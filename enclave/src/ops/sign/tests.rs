@@ -288,6 +288,7 @@ async fn a_signing_key_stored_without_material_is_invalid_state() {
         material: None,
         rotation: Default::default(),
         import: None,
+        multi_region: None,
     };
     super::super::commit::commit(&svc, Mutation::CreateKey(stored))
         .await

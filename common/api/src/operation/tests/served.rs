@@ -18,15 +18,15 @@ fn every_served_operation_is_a_model_operation_with_a_summary() {
 
 #[test]
 fn a_model_operation_not_served_is_unsupported_operation_naming_it() {
-    let err = super::super::not_served("TrentService.ReplicateKey");
+    let err = super::super::not_served("TrentService.Decapsulate");
     assert_eq!(err.kind(), KmsErrorType::UnsupportedOperation);
     assert_eq!(err.http_status(), 400);
     assert_eq!(
         err.message(),
-        "ReplicateKey is not supported by this service (nitro-kms implements a subset of AWS KMS)"
+        "Decapsulate is not supported by this service (nitro-kms implements a subset of AWS KMS)"
     );
     assert_eq!(
-        Operation::from_target("TrentService.ReplicateKey")
+        Operation::from_target("TrentService.Decapsulate")
             .unwrap_err()
             .kind(),
         KmsErrorType::UnsupportedOperation
