@@ -93,3 +93,33 @@ pub fn everywhere(
     }
     all
 }
+
+/// Commits `mutation` of a key and, for a multi-Region key with replicas (`config`), the same
+/// mutation of every replica in one batch: what changes the properties the copies share
+/// (material, rotation schedule). A key without replicas commits `mutation` alone, as before.
+pub async fn commit_to_every_copy(
+    svc: &Arc<Context>,
+    config: Option<MultiRegionConfig>,
+    mutation: Mutation,
+) -> Result<(), KmsError> {
+    match config {
+        Some(config) if !config.replica_regions.is_empty() => {
+            let batch = everywhere(svc, Some(&config), mutation.clone(), |_| mutation.clone());
+            super::commit::commit_batch(svc, batch).await
+        }
+        _ => super::commit::commit(svc, mutation).await,
+    }
+}
+
+/// Refuses a replica of a multi-Region key for an operation that changes a shared property:
+/// AWS takes those on the primary only ("set the property on the primary key") and answers a
+/// replica with its not-primary error. The key's configuration otherwise.
+pub fn require_not_replica(
+    svc: &Context,
+    key: &StoredKey,
+) -> Result<Option<MultiRegionConfig>, KmsError> {
+    match key.multi_region_in(&svc.identity.region) {
+        Some(config) if config.primary_region != svc.identity.region => Err(not_primary(svc, key)),
+        config => Ok(config),
+    }
+}

@@ -147,3 +147,83 @@ async fn replicate_key_answers_aws_errors_for_keys_and_regions_it_cannot_replica
         replicate_error(&svc, json!({"KeyId": key, "ReplicaRegion": "us-west-2"})).await;
     assert_eq!(kind, "DisabledException");
 }
+
+#[tokio::test]
+async fn rotations_of_the_primary_reach_every_replica_and_replicas_refuse_them() {
+    let (svc, clock, _parent) = test_support::service().await;
+    let key = create_key(&svc, json!({"MultiRegion": true})).await;
+    let (status, _) = call(
+        &svc,
+        ADMIN,
+        "ReplicateKey",
+        json!({"KeyId": key, "ReplicaRegion": "eu-west-1"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let west = svc.in_region("eu-west-1").unwrap();
+    let decrypts_in_west = |blob: Value| {
+        let west = west.clone();
+        async move {
+            let (status, opened) =
+                call(&west, ADMIN, "Decrypt", json!({ "CiphertextBlob": blob })).await;
+            assert_eq!(status, 200, "{opened}");
+            assert_eq!(opened["Plaintext"], "aGk=");
+        }
+    };
+    let encrypt = || async {
+        let (_, sealed) = call(
+            &svc,
+            ADMIN,
+            "Encrypt",
+            json!({"KeyId": key, "Plaintext": "aGk="}),
+        )
+        .await;
+        sealed["CiphertextBlob"].clone()
+    };
+
+    let (status, _) = call(&svc, ADMIN, "RotateKeyOnDemand", json!({ "KeyId": key })).await;
+    assert_eq!(status, 200);
+    decrypts_in_west(encrypt().await).await;
+
+    for op in [
+        "RotateKeyOnDemand",
+        "EnableKeyRotation",
+        "DisableKeyRotation",
+    ] {
+        let (status, answer) = call(&west, ADMIN, op, json!({ "KeyId": key })).await;
+        assert_eq!(status, 400, "{op}");
+        assert_eq!(answer["__type"], "UnsupportedOperationException", "{op}");
+        assert_eq!(
+            answer["message"],
+            format!(
+                "{} is not a multi-region primary key.",
+                arn("eu-west-1", &key)
+            )
+        );
+    }
+
+    let (status, _) = call(
+        &svc,
+        ADMIN,
+        "EnableKeyRotation",
+        json!({"KeyId": key, "RotationPeriodInDays": 90}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, status_west) = call(
+        &west,
+        ADMIN,
+        "GetKeyRotationStatus",
+        json!({ "KeyId": key }),
+    )
+    .await;
+    assert_eq!(status_west["KeyRotationEnabled"], true);
+    assert_eq!(status_west["RotationPeriodInDays"], 90);
+
+    clock.advance_ms(91 * 86_400_000);
+    assert_eq!(crate::rotation_schedule::rotate_due(&west).await, 0);
+    assert_eq!(crate::rotation_schedule::rotate_due(&svc).await, 1);
+    decrypts_in_west(encrypt().await).await;
+    let (_, listed) = call(&west, ADMIN, "ListKeyRotations", json!({ "KeyId": key })).await;
+    assert_eq!(listed["Rotations"].as_array().unwrap().len(), 2);
+}
