@@ -12,11 +12,10 @@
 //! A multi-Region primary key rotates with its replicas in one commit (the same new material in
 //! every copy); a replica never rotates on its own.
 
-use nitro_kms_api::KmsError;
-
 use crate::context::Context;
-use crate::keystore::{KeyStateRecord, MultiRegionConfig, Mutation, RotationKind};
+use crate::keystore::{KeyStateRecord, Mutation, RotationKind};
 use crate::ops::key_rotation;
+use crate::ops::multi_region_key::with_other_copies;
 
 /// Rotates every enabled key whose automatic rotation is due; returns how many rotated (none on
 /// a read replica).
@@ -46,7 +45,10 @@ pub async fn rotate_due(svc: &Context) -> usize {
                         .filter(|c| !c.replica_regions.is_empty())
                 });
                 match config {
-                    Some(config) => every_copy(svc, &config, rotate).map(Mutation::Batch),
+                    Some(config) => {
+                        with_other_copies(svc, &config, rotate.clone(), || rotate.clone())
+                            .map(Mutation::Batch)
+                    }
                     None => Ok(rotate),
                 }
             })
@@ -54,25 +56,4 @@ pub async fn rotate_due(svc: &Context) -> usize {
         "rotated (automatic rotation due)",
     )
     .await
-}
-
-/// `rotate` for this region's copy of a multi-Region primary key and for each replica's copy
-/// (each wrapped for its region), so the replicas get the same new material in the same commit.
-/// A replica region whose context cannot be reached yet postpones the rotation to the next pass
-/// rather than let the copies' materials differ.
-fn every_copy(
-    svc: &Context,
-    config: &MultiRegionConfig,
-    rotate: Mutation,
-) -> Result<Vec<Mutation>, KmsError> {
-    let home = svc.regions.configured();
-    let mut parts = vec![svc.store.regional(rotate.clone())];
-    for replica in &config.replica_regions {
-        let other = home
-            .as_ref()
-            .and_then(|home| home.in_region(replica))
-            .ok_or_else(|| KmsError::internal(format!("replica region {replica} not reachable")))?;
-        parts.push(other.store.regional(rotate.clone()));
-    }
-    Ok(parts)
 }

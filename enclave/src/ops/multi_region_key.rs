@@ -123,3 +123,25 @@ pub fn require_not_replica(
         config => Ok(config),
     }
 }
+
+/// `own` for this region's copy of a multi-Region key and `other()` for every other region's copy
+/// (each wrapped for its region), for the housekeeping jobs, which hold a plain [`Context`]: the
+/// other regions are reached through the configured region's context. A region that cannot be
+/// reached yet is an error, so the job waits for its next pass rather than let the copies differ.
+pub fn with_other_copies(
+    svc: &Context,
+    config: &MultiRegionConfig,
+    own: Mutation,
+    other: impl Fn() -> Mutation,
+) -> Result<Vec<Mutation>, KmsError> {
+    let home = svc.regions.configured();
+    let mut parts = vec![svc.store.regional(own)];
+    for region in config.regions().filter(|r| *r != svc.identity.region) {
+        let copy = home
+            .as_ref()
+            .and_then(|home| home.in_region(region))
+            .ok_or_else(|| KmsError::internal(format!("region {region} not reachable yet")))?;
+        parts.push(copy.store.regional(other()));
+    }
+    Ok(parts)
+}
