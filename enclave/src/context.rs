@@ -6,7 +6,7 @@
 //! renders the result), so the operations never depend on the service that calls them.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use nitro_kms_api::types::RecipientInfo;
 use nitro_kms_api::{KmsError, key_id};
@@ -92,6 +92,9 @@ pub struct Regions {
     pub allowlist: RegionAllowlist,
     /// The contexts of regions other than the configured one, made on first use.
     others: Mutex<HashMap<String, Arc<Context>>>,
+    /// The configured region's context (the one the others are made from), once it made one.
+    /// Weak: that context holds this.
+    configured: Mutex<Weak<Context>>,
 }
 
 impl Regions {
@@ -100,7 +103,24 @@ impl Regions {
         Arc::new(Regions {
             allowlist,
             others: Mutex::new(HashMap::new()),
+            configured: Mutex::new(Weak::new()),
         })
+    }
+
+    /// Notes `context` as the configured region's (the first call wins; it never changes).
+    pub fn remember_configured(&self, context: &Arc<Context>) {
+        let mut configured = self.configured.lock().unwrap_or_else(|e| e.into_inner());
+        if configured.strong_count() == 0 {
+            *configured = Arc::downgrade(context);
+        }
+    }
+
+    /// The configured region's context, if it is alive and made another region's.
+    pub fn configured(&self) -> Option<Arc<Context>> {
+        self.configured
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .upgrade()
     }
 
     /// The context of `region` made so far, or the one `make` makes (kept for the next request).

@@ -5,10 +5,15 @@
 //! the journal like any other change; [`crate::housekeeping::run`] does it periodically. A key past its date but not
 //! yet swept still refuses every use, because it is still `PendingDeletion`.
 //!
+//! A multi-Region replica's deletion also removes it from the configuration of every other copy
+//! of the key, in the same commit (ScheduleKeyDeletion refuses a primary that still has
+//! replicas, so a primary is only ever deleted alone).
+//!
 //! Only the leader sweeps: a read replica never writes the shared state, and it learns of the
 //! deletions the leader commits through the journal, like any other change.
 
 use crate::keystore::{KeyStateRecord, Mutation};
+use crate::ops::multi_region_key::with_other_copies;
 use crate::service::Service;
 
 /// Deletes every key whose deletion date is at or before now; returns how many were deleted
@@ -21,9 +26,28 @@ pub async fn sweep(svc: &Service) -> usize {
             matches!(k.state, KeyStateRecord::PendingDeletion { deletion_date_ms, .. } if deletion_date_ms <= now)
         },
         |key_id| {
-            Ok::<_, std::convert::Infallible>(Mutation::DeleteKey {
+            let delete = Mutation::DeleteKey {
                 key_id: key_id.to_owned(),
-            })
+            };
+            let region = svc.identity.region.as_str();
+            let config = svc.store.read(|ks| {
+                ks.key(key_id)
+                    .and_then(|k| k.multi_region_in(region))
+                    .filter(|c| !c.replica_regions.is_empty())
+            });
+            match config {
+                // A replica's copies elsewhere forget it in the same commit.
+                Some(mut config) => {
+                    config.replica_regions.retain(|r| r != region);
+                    let forget = Mutation::SetMultiRegion {
+                        key_id: key_id.to_owned(),
+                        config: Box::new(config.clone()),
+                    };
+                    with_other_copies(svc, &config, delete, || forget.clone())
+                        .map(Mutation::Batch)
+                }
+                None => Ok(delete),
+            }
         },
         "deleted (deletion window passed)",
     )

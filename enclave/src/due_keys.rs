@@ -8,7 +8,8 @@ use crate::keystore::{Mutation, StoredKey};
 
 /// One job's pass: on the leader (a read replica leaves every job to it), commits
 /// `mutation(key_id)` through the journal for each key `is_due` picks, logging each outcome as
-/// "key KEY_ID `done`" or why it could not be committed; returns how many were committed.
+/// "key KEY_ID `done`" or why it could not be committed; returns how many were committed. A
+/// [`Mutation::Batch`] is committed as made (its parts already name their regions).
 pub async fn commit_for_due_keys<E: std::fmt::Display>(
     svc: &Context,
     is_due: impl Fn(&StoredKey) -> bool,
@@ -27,6 +28,12 @@ pub async fn commit_for_due_keys<E: std::fmt::Display>(
     let mut committed = 0;
     for key_id in due {
         let result = match mutation(&key_id) {
+            // A batch (a multi-Region key's copies) is already made of each region's mutations.
+            Ok(Mutation::Batch(parts)) => svc
+                .store
+                .commit_batch(parts)
+                .await
+                .map_err(|e| e.to_string()),
             Ok(m) => svc.store.commit(m).await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };

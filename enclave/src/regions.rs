@@ -20,10 +20,18 @@ impl Context {
     /// The context of `region`, from the configured region's context: itself for its own region,
     /// else that region's (made on first use: same account, keystore handle, verifier and clock;
     /// its own identity and policy cache). `None` when `region` is not served.
+    ///
+    /// Called on another region's context (a multi-Region operation reaching from one region's
+    /// copy of a key to the others), it asks the configured region's context, which every other
+    /// one was made from, so the configured region is always its own context and keystore.
     pub fn in_region(self: &Arc<Self>, region: &str) -> Option<Arc<Context>> {
         if region == self.identity.region {
             return Some(self.clone());
         }
+        if !self.store.is_configured_region() {
+            return self.regions.configured()?.in_region(region);
+        }
+        self.regions.remember_configured(self);
         if !self.regions.allowlist.serves(region) {
             return None;
         }

@@ -30,6 +30,7 @@ use crate::ops::{
     disable_key_rotation, enable_key_rotation, get_key_rotation_status, list_key_rotations,
     rotate_key_on_demand,
 };
+use crate::ops::{replicate_key, update_primary_region};
 
 /// The KMS service: its [`Context`] (identity, keystore, verifier, clock, policies), answering
 /// requests through [`Service::handle`]. One type under two names, so the operations can take the
@@ -171,6 +172,10 @@ pub async fn dispatch(
         KmsRequest::RevokeGrant(r) => empty(retire_grant::revoke(svc, caller, r).await?),
         KmsRequest::Encapsulate(r) => json(encapsulate::run(svc, caller, r).await?),
         KmsRequest::Decapsulate(r) => json(decapsulate::run(svc, caller, r).await?),
+        KmsRequest::ReplicateKey(r) => json(replicate_key::run(svc, caller, r).await?),
+        KmsRequest::UpdatePrimaryRegion(r) => {
+            empty(update_primary_region::run(svc, caller, r).await?)
+        }
     }
 }
 

@@ -191,10 +191,6 @@ fn every_usage_error_exits_252_with_one_line_before_anything_is_sent() {
             &["encrypt", "--key-id", "k", "--plaintext", "!!"],
             "Invalid base64",
         ),
-        (
-            &["replicate-key", "--key-id", "k"],
-            "this service does not support the KMS operation ReplicateKey",
-        ),
     ];
     for (args, expected) in kms_cases {
         // `encrypt` cases add to a complete request: only their own option is wrong.

@@ -13,7 +13,7 @@ async fn model_operations_not_served_are_unsupported_and_other_names_unknown() {
     let dir = tempfile::tempdir().unwrap();
     let enclave = Enclave::start(&dir.path().join("w"), &dir.path().join("p"), &[]).await;
     let key = enclave.create_key().await;
-    for op in ["ReplicateKey", "UpdatePrimaryRegion", "GetKeyLastUsage"] {
+    for op in ["GetKeyLastUsage"] {
         let reply = enclave.call(op, &json!({"KeyId": key})).await;
         reply.assert_error(
             400,

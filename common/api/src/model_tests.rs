@@ -317,6 +317,16 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             request::<DeriveSharedSecretRequest>(),
             Some(response::<DeriveSharedSecretResponse>()),
         ),
+        (
+            O::ReplicateKey,
+            request::<ReplicateKeyRequest>(),
+            Some(response::<ReplicateKeyResponse>()),
+        ),
+        (
+            O::UpdatePrimaryRegion,
+            request::<UpdatePrimaryRegionRequest>(),
+            None,
+        ),
     ]
 }
 
@@ -709,6 +719,8 @@ fn pattern_breaker(pattern: &str) -> &'static str {
         r"^[\w+=,.@:/-]+$" => "a b",
         r"^([A-Za-z0-9\-]+)\.([A-Za-z0-9\-]+)(\.[A-Za-z0-9\-]+)+$" => "a.b",
         "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$" => "arn:aws:s3:us-east-1:1111:b",
+        // RegionType (ReplicateKey, UpdatePrimaryRegion).
+        r"^([a-z]+-){2,3}\d+$" => "us-east-1a",
         other => panic!("no breaking value known for pattern {other}"),
     }
 }
@@ -729,6 +741,7 @@ fn pattern_sample(pattern: &str) -> Option<&'static str> {
         "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$" => {
             "arn:aws:s3:us-east-1:111122223333:b"
         }
+        r"^([a-z]+-){2,3}\d+$" => "eu-west-1",
         _ => return None,
     })
 }

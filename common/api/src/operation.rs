@@ -16,7 +16,7 @@ macro_rules! operations {
         /// A KMS operation this project serves, as named in `X-Amz-Target` and the service model.
         ///
         /// Only the operations nitro-kms implements are listed; a real KMS operation we do not
-        /// serve (such as `ReplicateKey`) is answered with `UnsupportedOperationException` and any other
+        /// serve (such as `CreateGrant`) is answered with `UnsupportedOperationException` and any other
         /// target with `UnknownOperationException` (see [`crate::model_operations`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Operation {
@@ -156,6 +156,11 @@ operations! {
     /// Recovers the shared secret of an ML-KEM ciphertext (implicit rejection: a garbled one of
     /// the right length gives a pseudo-random secret).
     Decapsulate,
+    /// Copies a multi-Region primary key into another region served here (same key id and
+    /// material; its own policy, description, tags and state).
+    ReplicateKey,
+    /// Makes a multi-Region key's replica in another region the primary (the old one a replica).
+    UpdatePrimaryRegion,
 }
 
 impl Operation {
@@ -215,6 +220,7 @@ impl Operation {
                 | Operation::DisableKeyRotation
                 | Operation::RetireGrant
                 | Operation::RevokeGrant
+                | Operation::UpdatePrimaryRegion
         )
     }
 }

@@ -42,10 +42,12 @@ impl Access {
             | Operation::DisableKeyRotation
             | Operation::RotateKeyOnDemand
             | Operation::ImportKeyMaterial
-            | Operation::DeleteImportedKeyMaterial => Access::Write,
+            | Operation::DeleteImportedKeyMaterial
             | Operation::CreateGrant
             | Operation::RetireGrant
-            | Operation::RevokeGrant => Access::Write,
+            | Operation::RevokeGrant
+            | Operation::ReplicateKey
+            | Operation::UpdatePrimaryRegion => Access::Write,
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
             | Operation::GenerateDataKeyPair
@@ -119,6 +121,8 @@ mod tests {
             "CreateGrant",
             "RetireGrant",
             "RevokeGrant",
+            "ReplicateKey",
+            "UpdatePrimaryRegion",
         ];
         for op in Operation::ALL {
             let expected = if writes.contains(&op.name()) {
@@ -165,7 +169,7 @@ mod tests {
 
     #[test]
     fn operations_this_proxy_does_not_know_go_to_the_leader() {
-        for unknown in ["ReplicateKey", "UpdatePrimaryRegion", "", "generatedatakey"] {
+        for unknown in ["NoSuchOperation", "", "generatedatakey"] {
             assert_eq!(Access::of_name(unknown), Access::Write, "{unknown:?}");
         }
     }

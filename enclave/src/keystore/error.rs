@@ -50,6 +50,9 @@ pub enum KeystoreError {
     /// caller credentials are the service's, not a region's).
     #[error("not a mutation of region {0}'s keys and aliases")]
     NotRegional(String),
+    /// A batch of mutations that holds another batch (batches are one level deep).
+    #[error("a batch of mutations may not hold another batch")]
+    NestedBatch,
     /// A serialized snapshot or record could not be decoded.
     #[error("cannot decode keystore state: {0}")]
     Decode(String),

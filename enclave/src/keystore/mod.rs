@@ -35,6 +35,6 @@ pub use model::{Keystore, days_ms};
 pub use mutation::{AliasGuard, Mutation};
 pub use records::{
     ImportedOrigin, KeyMaterial, KeyRotation, KeyStateRecord, MAX_ON_DEMAND_ROTATIONS,
-    RotationKind, RotationRecord, StoredAlias, StoredKey,
+    MultiRegionConfig, RotationKind, RotationRecord, StoredAlias, StoredKey,
 };
 pub use service_identity::ServiceIdentity;

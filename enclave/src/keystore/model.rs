@@ -117,7 +117,19 @@ impl Keystore {
             | Mutation::UntagResource { key_id, .. }
             | Mutation::UpdateKeyDescription { key_id, .. }
             | Mutation::SetKeyRotation { key_id, .. }
+            | Mutation::SetMultiRegion { key_id, .. }
             | Mutation::DeleteKey { key_id } => self.require_key(key_id),
+            Mutation::Batch(mutations) => {
+                // Each part is checked against the state the parts before it leave.
+                let mut next = self.clone();
+                for part in mutations {
+                    if matches!(part, Mutation::Batch(_)) {
+                        return Err(KeystoreError::NestedBatch);
+                    }
+                    next.apply(part)?;
+                }
+                Ok(())
+            }
             Mutation::ImportKeyMaterial { key_id, .. }
             | Mutation::DeleteImportedKeyMaterial { key_id } => match self.keys.get(key_id) {
                 Some(key) if key.import.is_some() => Ok(()),
@@ -153,6 +165,7 @@ impl Keystore {
             },
             Mutation::InRegion { region, mutation } => match mutation.as_ref() {
                 Mutation::InRegion { .. }
+                | Mutation::Batch(_)
                 | Mutation::CreateServiceIdentity(_)
                 | Mutation::ReplaceCallerCredentials(_) => {
                     Err(KeystoreError::NotRegional(region.clone()))
@@ -325,6 +338,16 @@ impl Keystore {
                 self.key_mut(key_id)?
                     .grants
                     .retain(|g| g.grant_id != *grant_id);
+            }
+            Mutation::SetMultiRegion { key_id, config } => {
+                self.key_mut(key_id)?.multi_region = Some(config.clone())
+            }
+            // `check` applied every part to a copy without error, and applying is deterministic,
+            // so none fails here.
+            Mutation::Batch(mutations) => {
+                for part in mutations {
+                    self.apply(part)?;
+                }
             }
         }
         Ok(())

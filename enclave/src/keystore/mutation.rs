@@ -9,7 +9,9 @@ use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
 use super::grant::StoredGrant;
 use super::grant_token_key::GrantTokenKey;
-use super::records::{KeyMaterial, KeyStateRecord, RotationKind, StoredAlias, StoredKey};
+use super::records::{
+    KeyMaterial, KeyStateRecord, MultiRegionConfig, RotationKind, StoredAlias, StoredKey,
+};
 use super::service_identity::ServiceIdentity;
 
 /// One change to the keystore. Everything it needs (ids, dates, material) is inside, so applying
@@ -157,6 +159,19 @@ pub enum Mutation {
         #[serde(with = "serde_bytes")]
         grant_id: [u8; 32],
     },
+    /// ReplicateKey and UpdatePrimaryRegion (issue 18; appended so the encodings above are
+    /// unchanged): a multi-Region key's configuration, set in one region's copy of the key.
+    SetMultiRegion {
+        /// The key (an `mrk-` id).
+        key_id: String,
+        /// Its primary and replica regions.
+        config: Box<MultiRegionConfig>,
+    },
+    /// Mutations committed together (issue 18): every region's change of one multi-Region
+    /// operation (ReplicateKey, UpdatePrimaryRegion, a rotation of a key with replicas) is one
+    /// journal record, so the copies of a key never disagree after a crash. Applies all or
+    /// nothing; never holds another `Batch`.
+    Batch(Vec<Mutation>),
 }
 
 /// The key an alias must still point at for an alias mutation to apply: the one the operation

@@ -9,6 +9,7 @@ use nitro_kms_crypto::secret::SecretBytes;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::grant::StoredGrant;
+use crate::ciphertext_blob::MULTI_REGION_PREFIX;
 
 /// Key material of a key: an id (what `KeyMaterialId` renders as 64 hex digits) and the secret.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +98,30 @@ pub struct StoredKey {
     /// unchanged; deleting the key drops them with it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub grants: Vec<StoredGrant>,
+    /// The multi-Region configuration (issue 18) of an `mrk-` key: which region holds the
+    /// primary and which the replicas, the same in every region's copy of the key (ReplicateKey
+    /// and UpdatePrimaryRegion change every copy in one commit). Absent from single-Region keys
+    /// and from `mrk-` keys written before it existed (those are primaries without replicas, see
+    /// [`StoredKey::multi_region_in`]); left out of the encoding when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_region: Option<Box<MultiRegionConfig>>,
+}
+
+/// Where the keys of one multi-Region key live: its primary's region and its replicas' regions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultiRegionConfig {
+    /// The region of the primary key.
+    pub primary_region: String,
+    /// The regions of the replica keys, sorted (never the primary's).
+    pub replica_regions: Vec<String>,
+}
+
+impl MultiRegionConfig {
+    /// Every region that holds a copy of the key: the primary's first, then the replicas'.
+    pub fn regions(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.primary_region.as_str())
+            .chain(self.replica_regions.iter().map(String::as_str))
+    }
 }
 
 /// What an `EXTERNAL` key remembers of its imports.
@@ -112,6 +137,20 @@ pub struct ImportedOrigin {
 }
 
 impl StoredKey {
+    /// The multi-Region configuration of this key as stored in `region`: the stored one, or for
+    /// an `mrk-` key written before configurations were stored, a primary in `region` with no
+    /// replicas. `None` for a single-Region key.
+    pub fn multi_region_in(&self, region: &str) -> Option<MultiRegionConfig> {
+        match &self.multi_region {
+            Some(config) => Some(config.as_ref().clone()),
+            None if self.key_id.starts_with(MULTI_REGION_PREFIX) => Some(MultiRegionConfig {
+                primary_region: region.to_owned(),
+                replica_regions: Vec::new(),
+            }),
+            None => None,
+        }
+    }
+
     /// The material with this id: the current one or one a rotation replaced. Decrypt and
     /// ReEncrypt pick the material a ciphertext blob names, so blobs of every earlier material
     /// still open after any number of rotations.

@@ -13,7 +13,22 @@ use crate::storage::sealed_store::CommitError;
 
 /// Commits a mutation; a persist failure is `KMSInternalException` and nothing changed.
 pub async fn commit(svc: &Context, mutation: Mutation) -> Result<(), KmsError> {
-    svc.store.commit(mutation).await.map_err(|e| match e {
+    svc.store.commit(mutation).await.map_err(to_kms_error)
+}
+
+/// Commits several regions' mutations (each made by that region's
+/// [`SealedKeystore::regional`](crate::storage::sealed_store::SealedKeystore::regional)) as one
+/// record: a multi-Region key's copies change together or not at all.
+pub async fn commit_batch(svc: &Context, mutations: Vec<Mutation>) -> Result<(), KmsError> {
+    svc.store
+        .commit_batch(mutations)
+        .await
+        .map_err(to_kms_error)
+}
+
+/// AWS's error for a failed commit.
+fn to_kms_error(e: CommitError) -> KmsError {
+    match e {
         // Lost a race with another writer (the key or alias vanished or appeared meanwhile).
         CommitError::Keystore(k) => KmsError::new(KmsErrorType::Conflict, k.to_string()),
         // The parent routes mutations to the leader; one that reaches a read replica is retried.
@@ -23,5 +38,5 @@ pub async fn commit(svc: &Context, mutation: Mutation) -> Result<(), KmsError> {
         CommitError::Seal(_) | CommitError::Link(_) => {
             KmsError::internal("The request could not be completed: the key store is unavailable.")
         }
-    })
+    }
 }

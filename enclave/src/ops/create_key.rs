@@ -22,7 +22,9 @@ use super::access;
 use super::describe_key::metadata;
 use crate::ciphertext_blob;
 use crate::context::Context;
-use crate::keystore::{ImportedOrigin, KeyMaterial, KeyStateRecord, Mutation, StoredKey};
+use crate::keystore::{
+    ImportedOrigin, KeyMaterial, KeyStateRecord, MultiRegionConfig, Mutation, StoredKey,
+};
 use crate::policy;
 
 /// Runs CreateKey for `caller`.
@@ -64,7 +66,8 @@ pub async fn run(
     };
     // A multi-Region key (issue 18) is a primary key in this region: id `mrk-` and 32 hex
     // digits, as AWS makes them; its material is what replicas in other regions will share.
-    let key_id = if req.multi_region == Some(true) {
+    let multi_region = req.multi_region == Some(true);
+    let key_id = if multi_region {
         new_multi_region_key_id()?
     } else {
         new_key_id()?
@@ -102,6 +105,12 @@ pub async fn run(
         rotation: Default::default(),
         import: external.then(Box::<ImportedOrigin>::default),
         grants: Vec::new(),
+        multi_region: multi_region.then(|| {
+            Box::new(MultiRegionConfig {
+                primary_region: svc.identity.region.clone(),
+                replica_regions: Vec::new(),
+            })
+        }),
     };
     let described = metadata(svc, &key);
     super::commit::commit(svc, Mutation::CreateKey(key)).await?;

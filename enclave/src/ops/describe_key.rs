@@ -10,7 +10,7 @@ use nitro_kms_api::types::{
     KeyUsageType, MultiRegionConfiguration, MultiRegionKey, MultiRegionKeyType, OriginType,
     SigningAlgorithmSpec,
 };
-use nitro_kms_api::{KmsError, Operation, Timestamp};
+use nitro_kms_api::{KmsError, Operation, Timestamp, key_id};
 
 use super::access::{self, Aliases};
 use super::ciphertext;
@@ -140,22 +140,29 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
     }
 }
 
-/// A multi-Region key's `MultiRegionConfiguration` (`None` for a single-Region key): a key made
-/// with `MultiRegion=true` is the primary key, in this region, of a multi-Region key with no
-/// replicas yet (AWS: `PrimaryKey` "includes the current KMS key if it is the primary key").
+/// A multi-Region key's `MultiRegionConfiguration` (`None` for a single-Region key), as every
+/// region's copy shows it: `PRIMARY` in the primary's region, else `REPLICA`; `PrimaryKey` the
+/// primary's ARN and region, `ReplicaKeys` every replica's (AWS: `PrimaryKey` "includes the
+/// current KMS key if it is the primary key", `ReplicaKeys` likewise for a replica).
 fn multi_region_configuration(svc: &Context, key: &StoredKey) -> Option<MultiRegionConfiguration> {
-    if !key
-        .key_id
-        .starts_with(crate::ciphertext_blob::MULTI_REGION_PREFIX)
-    {
-        return None;
-    }
+    let config = key.multi_region_in(&svc.identity.region)?;
+    let in_region = |region: &str| MultiRegionKey {
+        arn: Some(key_id::key_arn(region, &svc.identity.account, &key.key_id)),
+        region: Some(region.to_owned()),
+    };
     Some(MultiRegionConfiguration {
-        multi_region_key_type: Some(MultiRegionKeyType::Primary),
-        primary_key: Some(MultiRegionKey {
-            arn: Some(svc.identity.key_arn(&key.key_id)),
-            region: Some(svc.identity.region.clone()),
+        multi_region_key_type: Some(if config.primary_region == svc.identity.region {
+            MultiRegionKeyType::Primary
+        } else {
+            MultiRegionKeyType::Replica
         }),
-        replica_keys: Some(Vec::new()),
+        primary_key: Some(in_region(&config.primary_region)),
+        replica_keys: Some(
+            config
+                .replica_regions
+                .iter()
+                .map(|region| in_region(region))
+                .collect(),
+        ),
     })
 }

@@ -7,6 +7,10 @@
 //! anything but a symmetric encryption key). `RotationPeriodInDays` (90..=2560, validated by the
 //! API crate) defaults to 365; the first automatic rotation is one period after enabling. Enabling
 //! again with the period already in force keeps the schedule; another period starts it anew.
+//! A multi-Region key's schedule is set on its primary and reaches every replica in one commit
+//! (AWS: "To enable or disable automatic rotation of a set of related multi-Region keys, set the
+//! property on the primary key"); a replica answers the not-primary
+//! `UnsupportedOperationException`.
 
 use std::sync::Arc;
 
@@ -15,6 +19,7 @@ use nitro_kms_api::ops::rotation::DEFAULT_ROTATION_PERIOD_DAYS;
 use nitro_kms_api::{KmsError, Operation};
 
 use super::key_rotation::{self, States};
+use super::multi_region_key::{commit_to_every_copy, require_not_replica};
 use crate::context::Context;
 use crate::keystore::{Mutation, days_ms};
 
@@ -34,19 +39,23 @@ pub async fn run(
     let now = (svc.clock)();
     let mutation = svc.store.read(|ks| {
         let key = key_rotation::rotatable_key(svc, ks, caller, OP, &key_id, States::EnabledOnly)?;
+        let config = require_not_replica(svc, &key)?;
         let rotation = &key.rotation;
         if rotation.enabled && rotation.period_days == Some(period) {
             return Ok::<_, KmsError>(None);
         }
-        Ok(Some(Mutation::SetKeyRotation {
-            key_id: key.key_id.clone(),
-            enabled: true,
-            period_days: Some(period),
-            next_rotation_ms: Some(now.saturating_add(days_ms(period))),
-        }))
+        Ok(Some((
+            Mutation::SetKeyRotation {
+                key_id: key.key_id.clone(),
+                enabled: true,
+                period_days: Some(period),
+                next_rotation_ms: Some(now.saturating_add(days_ms(period))),
+            },
+            config,
+        )))
     })?;
     match mutation {
-        Some(m) => super::commit::commit(svc, m).await,
+        Some((m, config)) => commit_to_every_copy(svc, config, m).await,
         None => Ok(()),
     }
 }

@@ -7,9 +7,8 @@
 //! usage), [`ciphertext`] (blobs under stored keys), [`mac_key`] (HMAC keys and their one algorithm),
 //! [`signing_key`] (signing keys, their algorithms and messages), [`key_rotation`] (which keys
 //! rotate), [`imported_key`] (the `EXTERNAL` origin, import tokens and imported material's
-//! ids) and [`paging`]. Mutating operations build a
-//! rotate), [`grant_access`] and [`grant_tokens`] (grants in authorization, issue 18) and
-//! [`paging`]. Mutating operations build a
+//! ids), [`grant_access`] and [`grant_tokens`] (grants in authorization), [`multi_region_key`]
+//! (multi-Region keys' copies in every region) and [`paging`]. Mutating operations build a
 //! [`crate::keystore::Mutation`] and [`commit`] it through [`crate::storage::sealed_store`], so
 //! their answer is only sent once the parent has stored the change durably.
 
@@ -21,6 +20,7 @@ pub mod grant_tokens;
 pub mod imported_key;
 pub mod kem_key;
 pub mod key_rotation;
+pub mod multi_region_key;
 pub mod paging;
 pub mod rsa_encryption_key;
 
@@ -61,6 +61,7 @@ pub mod list_resource_tags;
 pub mod mac_key;
 pub mod put_key_policy;
 pub mod re_encrypt;
+pub mod replicate_key;
 pub mod retire_grant;
 pub mod rotate_key_on_demand;
 pub mod schedule_key_deletion;
@@ -70,5 +71,6 @@ pub mod tag_resource;
 pub mod untag_resource;
 pub mod update_alias;
 pub mod update_key_description;
+pub mod update_primary_region;
 pub mod verify;
 pub mod verify_mac;

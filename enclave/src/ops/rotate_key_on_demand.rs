@@ -8,6 +8,10 @@
 //! rotations per key (`LimitExceededException` with AWS's message, aws-kms-real-errors.txt
 //! test_key_rotations_limits). A rotation here completes before the answer, so no rotation is
 //! ever in progress and `ConflictException` only reports a lost race with another writer.
+//!
+//! A multi-Region key rotates on its primary only (AWS: "invoke the on-demand rotation on the
+//! primary key"; a replica answers the not-primary `UnsupportedOperationException`), and the new
+//! material reaches every replica in the same commit, so new ciphertexts decrypt everywhere.
 
 use std::sync::Arc;
 
@@ -15,6 +19,7 @@ use nitro_kms_api::ops::{RotateKeyOnDemandRequest, RotateKeyOnDemandResponse};
 use nitro_kms_api::{KmsError, KmsErrorType, Operation};
 
 use super::key_rotation::{self, States};
+use super::multi_region_key::{commit_to_every_copy, require_not_replica};
 use crate::context::Context;
 use crate::keystore::{MAX_ON_DEMAND_ROTATIONS, Mutation, RotationKind};
 
@@ -31,6 +36,7 @@ pub async fn run(
     let at_ms = (svc.clock)();
     let mutation = svc.store.read(|ks| {
         let key = key_rotation::rotatable_key(svc, ks, caller, OP, &key_id, States::EnabledOnly)?;
+        let config = require_not_replica(svc, &key)?;
         if key.rotation.on_demand_count >= MAX_ON_DEMAND_ROTATIONS {
             return Err(KmsError::new(
                 KmsErrorType::LimitExceeded,
@@ -40,18 +46,19 @@ pub async fn run(
                 ),
             ));
         }
-        Ok(Mutation::RotateKey {
-            key_id: key.key_id.clone(),
-            material,
-            at_ms,
-            kind: RotationKind::OnDemand,
-        })
+        Ok((
+            key.key_id.clone(),
+            config,
+            Mutation::RotateKey {
+                key_id: key.key_id.clone(),
+                material,
+                at_ms,
+                kind: RotationKind::OnDemand,
+            },
+        ))
     })?;
-    let Mutation::RotateKey { key_id, .. } = &mutation else {
-        return Err(KmsError::internal("unexpected mutation"));
-    };
-    let key_id = key_id.clone();
-    super::commit::commit(svc, mutation).await?;
+    let (key_id, config, mutation) = mutation;
+    commit_to_every_copy(svc, config, mutation).await?;
     Ok(RotateKeyOnDemandResponse {
         key_id: Some(key_id),
     })

@@ -1,16 +1,17 @@
 //! ScheduleKeyDeletion: the key becomes `PendingDeletion` for 7 to 30 days (default 30), refusing
 //! every use, and is deleted for good — with its aliases — when the window passes (see
-//! [`crate::deletion`]). CancelKeyDeletion undoes it until then.
+//! [`crate::deletion`]). CancelKeyDeletion undoes it until then. A multi-Region primary key that
+//! still has replicas is refused (see [`refuse_primary_with_replicas`]).
 
 use std::sync::Arc;
 
 use nitro_kms_api::ops::{ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse};
 use nitro_kms_api::types::KeyState;
-use nitro_kms_api::{KmsError, Operation, Timestamp};
+use nitro_kms_api::{KmsError, KmsErrorType, Operation, Timestamp};
 
 use super::access::{self, Aliases};
 use crate::context::Context;
-use crate::keystore::{KeyStateRecord, Mutation};
+use crate::keystore::{KeyStateRecord, Mutation, StoredKey};
 
 const OP: Operation = Operation::ScheduleKeyDeletion;
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
@@ -29,6 +30,7 @@ pub async fn run(
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
         let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         access::require_not_pending_deletion(svc, &key)?;
+        refuse_primary_with_replicas(svc, &key)?;
         Ok::<_, KmsError>((
             Mutation::SetKeyState {
                 key_id: key.key_id.clone(),
@@ -49,4 +51,27 @@ pub async fn run(
         key_state: Some(KeyState::PendingDeletion),
         pending_window_in_days: Some(window),
     })
+}
+
+/// AWS lets a multi-Region primary key with replicas be scheduled for deletion: it waits in
+/// `PendingReplicaDeletion` until its last replica is deleted, then starts its waiting period.
+/// This service does not keep that state; it refuses instead with the operation's
+/// `KMSInvalidStateException`, so a primary is never deleted while replicas still name it.
+fn refuse_primary_with_replicas(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
+    match key.multi_region_in(&svc.identity.region) {
+        Some(config)
+            if config.primary_region == svc.identity.region
+                && !config.replica_regions.is_empty() =>
+        {
+            Err(KmsError::new(
+                KmsErrorType::KMSInvalidState,
+                format!(
+                    "{} is a multi-region primary key with replica keys in {}; schedule the deletion of its replica keys first.",
+                    svc.identity.key_arn(&key.key_id),
+                    config.replica_regions.join(", ")
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }

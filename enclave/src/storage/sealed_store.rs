@@ -264,6 +264,11 @@ impl SealedKeystore {
         }
     }
 
+    /// Whether this is the configured region's handle (its keys are the keystore's own).
+    pub fn is_configured_region(&self) -> bool {
+        self.region.is_none()
+    }
+
     /// Runs `f` on this region's keystore under a short read lock. Never do I/O in `f`.
     pub fn read<R>(&self, f: impl FnOnce(&Keystore) -> R) -> R {
         self.state.read(|k| match &self.region {
@@ -296,14 +301,26 @@ impl SealedKeystore {
     /// Makes `mutation` of this region durable through the parent, then applies it. On any error
     /// nothing changed.
     pub async fn commit(&self, mutation: Mutation) -> Result<(), CommitError> {
-        let mutation = match &self.region {
+        self.state.commit(self.regional(mutation)).await
+    }
+
+    /// `mutation` of this region's keys as the shared state applies it: wrapped in
+    /// [`Mutation::InRegion`] unless this is the configured region's handle. What a
+    /// [`SealedKeystore::commit_batch`] of several regions' changes is made of.
+    pub fn regional(&self, mutation: Mutation) -> Mutation {
+        match &self.region {
             None => mutation,
             Some(region) => Mutation::InRegion {
                 region: region.clone(),
                 mutation: Box::new(mutation),
             },
-        };
-        self.state.commit(mutation).await
+        }
+    }
+
+    /// Makes `mutations` (each already [`SealedKeystore::regional`] for its region) durable as
+    /// one [`Mutation::Batch`] record, then applies them: all or nothing, across regions.
+    pub async fn commit_batch(&self, mutations: Vec<Mutation>) -> Result<(), CommitError> {
+        self.state.commit(Mutation::Batch(mutations)).await
     }
 
     /// Brings a read replica up to date ([`SealedState::catch_up`]); every region's handle

@@ -366,6 +366,9 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::Encapsulate, r#"{"KeyId":"alias/kem","EncapsulationAlgorithm":"KYBER"}"#.to_owned()),
         (Operation::Decapsulate, format!(r#"{{{key},"EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":"AAECAwQFBgcICQ==","DryRun":true}}"#)),
         (Operation::Decapsulate, format!(r#"{{"KeyId":"{KEY_ARN}","EncapsulationAlgorithm":"ML_KEM","SharedSecretCiphertextBlob":""}}"#)),
+        (Operation::ReplicateKey, format!(r#"{{{key},"ReplicaRegion":"eu-west-1","Policy":"{{}}","BypassPolicyLockoutSafetyCheck":true,"Description":"replica","Tags":[{{"TagKey":"k","TagValue":"v"}}]}}"#)),
+        (Operation::ReplicateKey, format!(r#"{{"KeyId":"{KEY_ARN}","ReplicaRegion":"Mars"}}"#)),
+        (Operation::UpdatePrimaryRegion, format!(r#"{{{key},"PrimaryRegion":"eu-west-1"}}"#)),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));
@@ -457,6 +460,7 @@ fn mutations() -> Vec<Mutation> {
         rotation: Default::default(),
         import: None,
         grants: Vec::new(),
+        multi_region: None,
     };
     let other = "0000aaaa-00aa-00aa-00aa-0000000000aa";
     vec![

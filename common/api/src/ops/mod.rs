@@ -26,6 +26,7 @@ pub mod key_agreement;
 pub mod key_description;
 pub mod keys;
 pub mod mac;
+pub mod multi_region;
 pub mod policy;
 pub mod random;
 pub mod rotation;
@@ -73,6 +74,7 @@ pub use keys::{
     ListKeysResponse, ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse,
 };
 pub use mac::{GenerateMacRequest, GenerateMacResponse, VerifyMacRequest, VerifyMacResponse};
+pub use multi_region::{ReplicateKeyRequest, ReplicateKeyResponse, UpdatePrimaryRegionRequest};
 pub use policy::{
     GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest, ListKeyPoliciesResponse,
     PutKeyPolicyRequest,
@@ -189,6 +191,8 @@ requests! {
     RevokeGrant => RevokeGrantRequest,
     Encapsulate => EncapsulateRequest,
     Decapsulate => DecapsulateRequest,
+    ReplicateKey => ReplicateKeyRequest,
+    UpdatePrimaryRegion => UpdatePrimaryRegionRequest,
 }
 
 impl KmsRequest {
@@ -327,6 +331,12 @@ mod tests {
                 ),
                 Operation::UpdateKeyDescription => {
                     format!(r#"{{"KeyId":"{key}","Description":""}}"#)
+                }
+                Operation::ReplicateKey => {
+                    format!(r#"{{"KeyId":"{key}","ReplicaRegion":"eu-west-1"}}"#)
+                }
+                Operation::UpdatePrimaryRegion => {
+                    format!(r#"{{"KeyId":"{key}","PrimaryRegion":"eu-west-1"}}"#)
                 }
                 Operation::DescribeKey
                 | Operation::EnableKey

@@ -22,6 +22,7 @@ fn key(id: &str) -> StoredKey {
         rotation: Default::default(),
         import: None,
         grants: Vec::new(),
+        multi_region: None,
     }
 }
 
@@ -560,4 +561,53 @@ fn grants_and_the_token_key_survive_records_and_snapshots_and_go_with_their_key(
         })
         .unwrap();
     assert!(store.keys().all(|k| k.grants.is_empty()));
+}
+
+#[test]
+fn a_batch_applies_every_part_across_regions_or_none() {
+    let mut ks = Keystore::new();
+    ks.apply(&Mutation::CreateKey(key("mrk-1"))).unwrap();
+    let config = Box::new(crate::keystore::MultiRegionConfig {
+        primary_region: "us-east-1".into(),
+        replica_regions: vec!["eu-west-1".into()],
+    });
+    let replicate = Mutation::Batch(vec![
+        Mutation::SetMultiRegion {
+            key_id: "mrk-1".into(),
+            config: config.clone(),
+        },
+        in_region("eu-west-1", Mutation::CreateKey(key("mrk-1"))),
+    ]);
+    // A part that fails (the key exists in eu-west-1 now) leaves every part undone.
+    let before = ks.clone();
+    ks.apply(&replicate).unwrap();
+    assert_eq!(ks.key("mrk-1").unwrap().multi_region, Some(config));
+    assert!(ks.region("eu-west-1").key("mrk-1").is_some());
+    let after = ks.clone();
+    let again = Mutation::Batch(vec![
+        Mutation::UpdateKeyDescription {
+            key_id: "mrk-1".into(),
+            description: "changed".into(),
+        },
+        in_region("eu-west-1", Mutation::CreateKey(key("mrk-1"))),
+    ]);
+    assert_eq!(
+        ks.apply(&again),
+        Err(KeystoreError::KeyExists("mrk-1".into()))
+    );
+    assert_eq!(ks, after);
+    assert_ne!(before, after);
+    let nested = Mutation::Batch(vec![Mutation::Batch(Vec::new())]);
+    assert_eq!(ks.check(&nested), Err(KeystoreError::NestedBatch));
+    let wrapped = in_region("eu-west-1", Mutation::Batch(Vec::new()));
+    assert_eq!(
+        ks.check(&wrapped),
+        Err(KeystoreError::NotRegional("eu-west-1".into()))
+    );
+    // A batch is journaled like any record and replays to the same state.
+    let bytes = replicate.to_record_bytes().unwrap();
+    assert_eq!(
+        Mutation::from_record_bytes(bytes.expose()).unwrap(),
+        replicate
+    );
 }

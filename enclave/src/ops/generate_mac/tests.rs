@@ -64,6 +64,7 @@ async fn hmac_key_with_material(svc: &Arc<Service>, spec: &str, secret: &[u8]) -
         rotation: Default::default(),
         import: None,
         grants: Vec::new(),
+        multi_region: None,
     };
     super::super::commit::commit(svc, Mutation::CreateKey(key))
         .await

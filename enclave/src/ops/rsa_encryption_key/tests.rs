@@ -230,6 +230,7 @@ async fn an_rsa_encryption_key_stored_without_material_is_an_invalid_state() {
         rotation: Default::default(),
         import: None,
         grants: Vec::new(),
+        multi_region: None,
     };
     crate::ops::commit::commit(&svc, Mutation::CreateKey(key))
         .await
