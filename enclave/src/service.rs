@@ -14,6 +14,7 @@ use nitro_kms_wire::Status;
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::ops::get_key_last_usage;
 use crate::ops::{
     cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
     describe_key, disable_key, enable_key, encrypt, generate_data_key, generate_data_key_pair,
@@ -81,15 +82,45 @@ pub async fn dispatch(
     request: KmsRequest,
 ) -> Result<Vec<u8>, KmsError> {
     match request {
-        KmsRequest::GenerateDataKey(r) => json(generate_data_key::run(svc, caller, r).await?),
-        KmsRequest::GenerateDataKeyWithoutPlaintext(r) => {
-            json(generate_data_key_without_plaintext::run(svc, caller, r).await?)
+        KmsRequest::GenerateDataKey(r) => {
+            let out = generate_data_key::run(svc, caller, r).await?;
+            used(svc, Operation::GenerateDataKey, [&out.key_id]);
+            json(out)
         }
-        KmsRequest::Decrypt(r) => json(decrypt::run(svc, caller, r).await?),
-        KmsRequest::Encrypt(r) => json(encrypt::run(svc, caller, r).await?),
-        KmsRequest::ReEncrypt(r) => json(re_encrypt::run(svc, caller, r).await?),
-        KmsRequest::GenerateMac(r) => json(generate_mac::run(svc, caller, r).await?),
-        KmsRequest::VerifyMac(r) => json(verify_mac::run(svc, caller, r).await?),
+        KmsRequest::GenerateDataKeyWithoutPlaintext(r) => {
+            let out = generate_data_key_without_plaintext::run(svc, caller, r).await?;
+            used(
+                svc,
+                Operation::GenerateDataKeyWithoutPlaintext,
+                [&out.key_id],
+            );
+            json(out)
+        }
+        KmsRequest::Decrypt(r) => {
+            let out = decrypt::run(svc, caller, r).await?;
+            used(svc, Operation::Decrypt, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::Encrypt(r) => {
+            let out = encrypt::run(svc, caller, r).await?;
+            used(svc, Operation::Encrypt, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::ReEncrypt(r) => {
+            let out = re_encrypt::run(svc, caller, r).await?;
+            used(svc, Operation::ReEncrypt, [&out.source_key_id, &out.key_id]);
+            json(out)
+        }
+        KmsRequest::GenerateMac(r) => {
+            let out = generate_mac::run(svc, caller, r).await?;
+            used(svc, Operation::GenerateMac, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::VerifyMac(r) => {
+            let out = verify_mac::run(svc, caller, r).await?;
+            used(svc, Operation::VerifyMac, [&out.key_id]);
+            json(out)
+        }
         KmsRequest::GenerateRandom(r) => json(generate_random::run(svc, caller, r).await?),
         KmsRequest::CreateKey(r) => json(create_key::run(svc, caller, r).await?),
         KmsRequest::DescribeKey(r) => json(describe_key::run(svc, caller, r).await?),
@@ -107,10 +138,18 @@ pub async fn dispatch(
         KmsRequest::GetKeyPolicy(r) => json(get_key_policy::run(svc, caller, r).await?),
         KmsRequest::PutKeyPolicy(r) => empty(put_key_policy::run(svc, caller, r).await?),
         KmsRequest::GenerateDataKeyPair(r) => {
-            json(generate_data_key_pair::run(svc, caller, r).await?)
+            let out = generate_data_key_pair::run(svc, caller, r).await?;
+            used(svc, Operation::GenerateDataKeyPair, [&out.key_id]);
+            json(out)
         }
         KmsRequest::GenerateDataKeyPairWithoutPlaintext(r) => {
-            json(generate_data_key_pair_without_plaintext::run(svc, caller, r).await?)
+            let out = generate_data_key_pair_without_plaintext::run(svc, caller, r).await?;
+            used(
+                svc,
+                Operation::GenerateDataKeyPairWithoutPlaintext,
+                [&out.key_id],
+            );
+            json(out)
         }
         KmsRequest::TagResource(r) => empty(tag_resource::run(svc, caller, r).await?),
         KmsRequest::UntagResource(r) => empty(untag_resource::run(svc, caller, r).await?),
@@ -137,8 +176,16 @@ pub async fn dispatch(
         KmsRequest::UpdateCustomKeyStore(r) => {
             json(custom_key_stores::update(svc, caller, r).await?)
         }
-        KmsRequest::Sign(r) => json(sign::run(svc, caller, r).await?),
-        KmsRequest::Verify(r) => json(verify::run(svc, caller, r).await?),
+        KmsRequest::Sign(r) => {
+            let out = sign::run(svc, caller, r).await?;
+            used(svc, Operation::Sign, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::Verify(r) => {
+            let out = verify::run(svc, caller, r).await?;
+            used(svc, Operation::Verify, [&out.key_id]);
+            json(out)
+        }
         KmsRequest::GetPublicKey(r) => json(get_public_key::run(svc, caller, r).await?),
         KmsRequest::EnableKeyRotation(r) => empty(enable_key_rotation::run(svc, caller, r).await?),
         KmsRequest::DisableKeyRotation(r) => {
@@ -156,6 +203,18 @@ pub async fn dispatch(
         KmsRequest::DeleteImportedKeyMaterial(r) => {
             json(delete_imported_key_material::run(svc, caller, r).await?)
         }
+        KmsRequest::GetKeyLastUsage(r) => json(get_key_last_usage::run(svc, caller, r).await?),
+    }
+}
+
+/// Records a successful tracked operation's use of the keys its answer names (key ARNs) for
+/// GetKeyLastUsage ([`crate::key_usage`]): in memory only, so the call waits for no write.
+fn used<const N: usize>(svc: &Context, op: Operation, key_arns: [&Option<String>; N]) {
+    let now = (svc.clock)();
+    for arn in key_arns.into_iter().flatten() {
+        let key_id = arn.rsplit('/').next().unwrap_or(arn);
+        svc.usage
+            .record(key_id, op, now, crate::key_usage::current_request_id());
     }
 }
 

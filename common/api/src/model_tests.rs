@@ -276,6 +276,11 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<DeleteImportedKeyMaterialResponse>()),
         ),
         (
+            O::GetKeyLastUsage,
+            request::<GetKeyLastUsageRequest>(),
+            Some(response::<GetKeyLastUsageResponse>()),
+        ),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),

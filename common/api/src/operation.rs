@@ -139,6 +139,9 @@ operations! {
     ImportKeyMaterial,
     /// Deletes a key's imported material (the key becomes `PendingImport`).
     DeleteImportedKeyMaterial,
+    /// Returns the last successful cryptographic operation made with a key, and since when it is
+    /// tracked.
+    GetKeyLastUsage,
 }
 
 impl Operation {

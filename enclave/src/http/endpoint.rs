@@ -31,9 +31,10 @@ use super::authenticate::{Authenticated, authenticate};
 use super::identity_slot::IdentitySlot;
 use super::limits::HttpLimits;
 use super::metrics::{HttpMetrics, STS_GET_CALLER_IDENTITY};
-use super::response::{Answer, kms_error, response};
+use super::response::{Answer, kms_error, response, response_with_id};
 use super::{sts, well_known};
 use crate::context::ServiceSlot;
+use crate::key_usage::REQUEST_ID;
 use crate::region_allowlist::{RegionAllowlist, regional_op};
 use crate::replica_forward::ReplicaForward;
 
@@ -137,23 +138,28 @@ impl HttpEndpoint {
             Err(e) => return self.refuse(&e),
         };
         self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-        let reply = match self
-            .forward
-            .replica_answer(op, &verified.region, &verified.principal, &body)
-            .await
-        {
-            Some(reply) => reply,
-            None => {
-                answer(
-                    self.service.clone(),
-                    &regional_op(&self.region, &verified.region, op.name()),
-                    &verified.principal,
-                    &body,
-                    self.limits.request_timeout,
-                )
+        // The answer's request id is made first, so GetKeyLastUsage can name it (key_usage).
+        let request_id = http_endpoint::request_id();
+        let work = async {
+            match self
+                .forward
+                .replica_answer(op, &verified.region, &verified.principal, &body)
                 .await
+            {
+                Some(reply) => reply,
+                None => {
+                    answer(
+                        self.service.clone(),
+                        &regional_op(&self.region, &verified.region, op.name()),
+                        &verified.principal,
+                        &body,
+                        self.limits.request_timeout,
+                    )
+                    .await
+                }
             }
         };
+        let reply = REQUEST_ID.scope(request_id.clone(), work).await;
         self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
         let status = reply.status.code();
         self.metrics.record(op, status, started.elapsed());
@@ -165,7 +171,12 @@ impl HttpEndpoint {
             "nitro-kms-enclave: answered over HTTP"
         );
         // Operations without output answer an empty body, as AWS does.
-        response(status, reply.body, http_endpoint::KMS_JSON_CONTENT_TYPE)
+        response_with_id(
+            status,
+            reply.body,
+            http_endpoint::KMS_JSON_CONTENT_TYPE,
+            &request_id,
+        )
     }
 
     /// An STS query-protocol request: the same steps as [`Self::kms`], with the scope's service

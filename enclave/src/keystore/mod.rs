@@ -19,6 +19,7 @@
 
 mod caller_credentials;
 mod error;
+mod key_usage;
 mod model;
 mod mutation;
 mod records;
@@ -26,6 +27,7 @@ mod service_identity;
 
 pub use caller_credentials::CallerCredentials;
 pub use error::KeystoreError;
+pub use key_usage::KeyUsageRecord;
 pub use model::{Keystore, days_ms};
 pub use mutation::{AliasGuard, Mutation};
 pub use records::{

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
+use super::key_usage::KeyUsageRecord;
 use super::records::{KeyMaterial, KeyStateRecord, RotationKind, StoredAlias, StoredKey};
 use super::service_identity::ServiceIdentity;
 
@@ -136,6 +137,13 @@ pub enum Mutation {
         region: String,
         /// A key or alias mutation (never one of the service-wide ones, nor another `InRegion`).
         mutation: Box<Mutation>,
+    },
+    /// The housekeeping timer's flush of the keys' last uses tracked in memory since the last
+    /// flush (GetKeyLastUsage; appended last, so the encodings above are unchanged). A key gone
+    /// since is skipped, and a record older than the stored one is ignored.
+    RecordKeyUsage {
+        /// Key id -> its last use.
+        usage: BTreeMap<String, KeyUsageRecord>,
     },
 }
 

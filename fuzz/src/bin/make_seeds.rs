@@ -353,6 +353,9 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::ImportKeyMaterial, format!(r#"{{{key},"ImportToken":"AQID","EncryptedKeyMaterial":"BAUG","ExpirationModel":"KEY_MATERIAL_EXPIRES","ValidTo":1.7E9,"ImportType":"EXISTING_KEY_MATERIAL","KeyMaterialDescription":"first import","KeyMaterialId":"{MATERIAL_ID}"}}"#)),
         (Operation::ImportKeyMaterial, format!(r#"{{{key},"ImportToken":"","EncryptedKeyMaterial":"AQID","ExpirationModel":"KEY_MATERIAL_DOES_NOT_EXPIRE","KeyMaterialId":"ABC"}}"#)),
         (Operation::DeleteImportedKeyMaterial, format!(r#"{{{key},"KeyMaterialId":"{MATERIAL_ID}"}}"#)),
+        (Operation::GetKeyLastUsage, format!(r#"{{{key}}}"#)),
+        (Operation::GetKeyLastUsage, format!(r#"{{"KeyId":"{KEY_ARN}"}}"#)),
+        (Operation::GetKeyLastUsage, r#"{"KeyId":"alias/demo"}"#.to_owned()),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));

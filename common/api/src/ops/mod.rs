@@ -21,6 +21,7 @@ pub mod data_key_pair;
 pub mod encrypt_decrypt;
 pub mod import;
 pub mod key_description;
+pub mod key_last_usage;
 pub mod keys;
 pub mod mac;
 pub mod policy;
@@ -58,6 +59,7 @@ pub use import::{
     ImportKeyMaterialResponse,
 };
 pub use key_description::UpdateKeyDescriptionRequest;
+pub use key_last_usage::{GetKeyLastUsageRequest, GetKeyLastUsageResponse, KeyLastUsageData};
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
     DescribeKeyRequest, DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, ListKeysRequest,
@@ -172,6 +174,7 @@ requests! {
     GetParametersForImport => GetParametersForImportRequest,
     ImportKeyMaterial => ImportKeyMaterialRequest,
     DeleteImportedKeyMaterial => DeleteImportedKeyMaterialRequest,
+    GetKeyLastUsage => GetKeyLastUsageRequest,
 }
 
 #[cfg(test)]
@@ -278,7 +281,8 @@ mod tests {
                 | Operation::GetKeyRotationStatus
                 | Operation::RotateKeyOnDemand
                 | Operation::ListKeyRotations
-                | Operation::DeleteImportedKeyMaterial => format!(r#"{{"KeyId":"{key}"}}"#),
+                | Operation::DeleteImportedKeyMaterial
+                | Operation::GetKeyLastUsage => format!(r#"{{"KeyId":"{key}"}}"#),
             };
             let request =
                 KmsRequest::parse(op, body.as_bytes()).unwrap_or_else(|e| panic!("{op}: {e}"));
