@@ -97,6 +97,9 @@ impl HttpEndpoint {
                 well_known::answer(&self.identity, path, req.uri().query()).await
             }
             (&Method::POST, _) if sts::is_query_request(req.headers()) => self.sts(req).await,
+            (&Method::POST, _) if sts::json::is_json_request(req.headers()) => {
+                self.sts_json(req).await
+            }
             (&Method::POST, _) => self.kms(req).await,
             _ => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
@@ -209,6 +212,44 @@ impl HttpEndpoint {
             "nitro-kms-enclave: answered over HTTP"
         );
         sts::answer(&reply, &request_id)
+    }
+
+    /// An STS JSON-protocol request ([`sts::json`]): authenticated as [`Self::sts`] is, with the
+    /// target signed too, answered in JSON for the verified principal.
+    async fn sts_json(&self, req: Request<Incoming>) -> Answer {
+        let started = Instant::now();
+        let request_id = http_endpoint::request_id();
+        let access_keys = self.access_keys.current();
+        let Authenticated {
+            parts, verified, ..
+        } = match authenticate(
+            req,
+            &access_keys,
+            &|region| self.regions.serves(region),
+            sts::SERVICE,
+            &sts::json::SIGNED_HEADERS,
+            &self.limits,
+        )
+        .await
+        {
+            Ok(authenticated) => authenticated,
+            Err(e) => {
+                self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+                return sts::json::error_answer(&sts::refusal(&e), &request_id);
+            }
+        };
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let reply = sts::json::reply(target, &verified.principal);
+        let status = match &reply {
+            Ok(_) => 200,
+            Err(e) => e.status,
+        };
+        self.metrics.record_sts(status, started.elapsed());
+        sts::json::answer(&reply, &request_id)
     }
 
     /// Counts and answers, in STS's XML, an STS request refused before it was authenticated.
