@@ -13,6 +13,7 @@ use nitro_kms_api::{KmsError, key_id};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
+use crate::key_usage::KeyUsageTracker;
 use crate::policy::cache::PolicyCache;
 use crate::recipient::{AttestedRecipient, RecipientVerifier};
 use crate::region_allowlist::RegionAllowlist;
@@ -59,6 +60,9 @@ pub struct Context {
     pub policies: PolicyCache,
     /// The regions served and their contexts ([`crate::regions`]), shared by every region's.
     pub regions: Arc<Regions>,
+    /// Each key's last successful cryptographic operation since the last flush (GetKeyLastUsage,
+    /// [`crate::key_usage`]): this region's, in memory.
+    pub usage: KeyUsageTracker,
 }
 
 impl std::fmt::Debug for Context {

@@ -7,6 +7,8 @@
 //!   rotation is due.
 //! - [`import_expiry::expire_due`](crate::import_expiry::expire_due): keys whose imported key
 //!   material's `ValidTo` has passed.
+//! - [`key_usage::flush`](crate::key_usage_flush::flush): the keys' last uses tracked in memory since
+//!   the last tick, persisted as one mutation (GetKeyLastUsage).
 //!
 //! All do nothing on a read replica (only the leader writes the shared state). Each tick visits
 //! the configured region and every other region that holds keys ([`crate::regions`]).
@@ -27,6 +29,7 @@ pub async fn run(svc: Arc<Context>, every: Duration, mut shutdown: watch::Receiv
             crate::rotation_schedule::rotate_due(region).await;
             crate::deletion::sweep(region).await;
             crate::import_expiry::expire_due(region).await;
+            crate::key_usage_flush::flush(region).await;
         }
         tokio::select! {
             _ = crate::server::stopped(&mut shutdown) => return,

@@ -42,6 +42,8 @@ pub mod due_keys;
 pub mod housekeeping;
 pub mod http;
 pub mod import_expiry;
+pub mod key_usage;
+pub mod key_usage_flush;
 pub mod keystore;
 pub mod ops;
 pub mod policy;

@@ -376,6 +376,7 @@ async fn run(config: Config) -> Result<(), String> {
         report.generation,
         report.sequence,
     );
+    let clock = clock::system();
     let service = Arc::new(Service {
         identity: Identity {
             region: config.region.clone(),
@@ -383,7 +384,8 @@ async fn run(config: Config) -> Result<(), String> {
         },
         store,
         recipients: RecipientVerifier::new(verifiers),
-        clock: clock::system(),
+        usage: nitro_kms_enclave::key_usage::KeyUsageTracker::starting_at(clock()),
+        clock,
         policies: Default::default(),
         regions: Regions::new(config.regions.clone()),
     });

@@ -15,6 +15,7 @@
 use std::sync::Arc;
 
 use crate::context::{Context, Identity};
+use crate::key_usage::KeyUsageTracker;
 
 impl Context {
     /// The context of `region`, from the configured region's context: itself for its own region,
@@ -46,6 +47,7 @@ impl Context {
                 clock: self.clock.clone(),
                 policies: Default::default(),
                 regions: self.regions.clone(),
+                usage: KeyUsageTracker::starting_at((self.clock)()),
             })
         }))
     }

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::context::Context;
 use crate::ops::derive_shared_secret;
+use crate::ops::get_key_last_usage;
 use crate::ops::{self, create_grant, list_grants, retire_grant};
 use crate::ops::{
     cancel_key_deletion, create_alias, create_key, custom_key_stores, decrypt, delete_alias,
@@ -89,15 +90,45 @@ pub async fn dispatch(
     svc.store
         .read(|ks| ops::grant_tokens::check(ks, Some(request.grant_tokens())))?;
     match request {
-        KmsRequest::GenerateDataKey(r) => json(generate_data_key::run(svc, caller, r).await?),
-        KmsRequest::GenerateDataKeyWithoutPlaintext(r) => {
-            json(generate_data_key_without_plaintext::run(svc, caller, r).await?)
+        KmsRequest::GenerateDataKey(r) => {
+            let out = generate_data_key::run(svc, caller, r).await?;
+            used(svc, Operation::GenerateDataKey, [&out.key_id]);
+            json(out)
         }
-        KmsRequest::Decrypt(r) => json(decrypt::run(svc, caller, r).await?),
-        KmsRequest::Encrypt(r) => json(encrypt::run(svc, caller, r).await?),
-        KmsRequest::ReEncrypt(r) => json(re_encrypt::run(svc, caller, r).await?),
-        KmsRequest::GenerateMac(r) => json(generate_mac::run(svc, caller, r).await?),
-        KmsRequest::VerifyMac(r) => json(verify_mac::run(svc, caller, r).await?),
+        KmsRequest::GenerateDataKeyWithoutPlaintext(r) => {
+            let out = generate_data_key_without_plaintext::run(svc, caller, r).await?;
+            used(
+                svc,
+                Operation::GenerateDataKeyWithoutPlaintext,
+                [&out.key_id],
+            );
+            json(out)
+        }
+        KmsRequest::Decrypt(r) => {
+            let out = decrypt::run(svc, caller, r).await?;
+            used(svc, Operation::Decrypt, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::Encrypt(r) => {
+            let out = encrypt::run(svc, caller, r).await?;
+            used(svc, Operation::Encrypt, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::ReEncrypt(r) => {
+            let out = re_encrypt::run(svc, caller, r).await?;
+            used(svc, Operation::ReEncrypt, [&out.source_key_id, &out.key_id]);
+            json(out)
+        }
+        KmsRequest::GenerateMac(r) => {
+            let out = generate_mac::run(svc, caller, r).await?;
+            used(svc, Operation::GenerateMac, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::VerifyMac(r) => {
+            let out = verify_mac::run(svc, caller, r).await?;
+            used(svc, Operation::VerifyMac, [&out.key_id]);
+            json(out)
+        }
         KmsRequest::GenerateRandom(r) => json(generate_random::run(svc, caller, r).await?),
         KmsRequest::CreateKey(r) => json(create_key::run(svc, caller, r).await?),
         KmsRequest::DescribeKey(r) => json(describe_key::run(svc, caller, r).await?),
@@ -115,10 +146,18 @@ pub async fn dispatch(
         KmsRequest::GetKeyPolicy(r) => json(get_key_policy::run(svc, caller, r).await?),
         KmsRequest::PutKeyPolicy(r) => empty(put_key_policy::run(svc, caller, r).await?),
         KmsRequest::GenerateDataKeyPair(r) => {
-            json(generate_data_key_pair::run(svc, caller, r).await?)
+            let out = generate_data_key_pair::run(svc, caller, r).await?;
+            used(svc, Operation::GenerateDataKeyPair, [&out.key_id]);
+            json(out)
         }
         KmsRequest::GenerateDataKeyPairWithoutPlaintext(r) => {
-            json(generate_data_key_pair_without_plaintext::run(svc, caller, r).await?)
+            let out = generate_data_key_pair_without_plaintext::run(svc, caller, r).await?;
+            used(
+                svc,
+                Operation::GenerateDataKeyPairWithoutPlaintext,
+                [&out.key_id],
+            );
+            json(out)
         }
         KmsRequest::TagResource(r) => empty(tag_resource::run(svc, caller, r).await?),
         KmsRequest::UntagResource(r) => empty(untag_resource::run(svc, caller, r).await?),
@@ -145,8 +184,16 @@ pub async fn dispatch(
         KmsRequest::UpdateCustomKeyStore(r) => {
             json(custom_key_stores::update(svc, caller, r).await?)
         }
-        KmsRequest::Sign(r) => json(sign::run(svc, caller, r).await?),
-        KmsRequest::Verify(r) => json(verify::run(svc, caller, r).await?),
+        KmsRequest::Sign(r) => {
+            let out = sign::run(svc, caller, r).await?;
+            used(svc, Operation::Sign, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::Verify(r) => {
+            let out = verify::run(svc, caller, r).await?;
+            used(svc, Operation::Verify, [&out.key_id]);
+            json(out)
+        }
         KmsRequest::GetPublicKey(r) => json(get_public_key::run(svc, caller, r).await?),
         KmsRequest::EnableKeyRotation(r) => empty(enable_key_rotation::run(svc, caller, r).await?),
         KmsRequest::DisableKeyRotation(r) => {
@@ -164,18 +211,42 @@ pub async fn dispatch(
         KmsRequest::DeleteImportedKeyMaterial(r) => {
             json(delete_imported_key_material::run(svc, caller, r).await?)
         }
-        KmsRequest::DeriveSharedSecret(r) => json(derive_shared_secret::run(svc, caller, r).await?),
+        KmsRequest::DeriveSharedSecret(r) => {
+            let out = derive_shared_secret::run(svc, caller, r).await?;
+            used(svc, Operation::DeriveSharedSecret, [&out.key_id]);
+            json(out)
+        }
         KmsRequest::CreateGrant(r) => json(create_grant::run(svc, caller, r).await?),
         KmsRequest::ListGrants(r) => json(list_grants::run(svc, caller, r).await?),
         KmsRequest::ListRetirableGrants(r) => json(list_grants::retirable(svc, caller, r).await?),
         KmsRequest::RetireGrant(r) => empty(retire_grant::retire(svc, caller, r).await?),
         KmsRequest::RevokeGrant(r) => empty(retire_grant::revoke(svc, caller, r).await?),
-        KmsRequest::Encapsulate(r) => json(encapsulate::run(svc, caller, r).await?),
-        KmsRequest::Decapsulate(r) => json(decapsulate::run(svc, caller, r).await?),
+        KmsRequest::Encapsulate(r) => {
+            let out = encapsulate::run(svc, caller, r).await?;
+            used(svc, Operation::Encapsulate, [&out.key_id]);
+            json(out)
+        }
+        KmsRequest::Decapsulate(r) => {
+            let out = decapsulate::run(svc, caller, r).await?;
+            used(svc, Operation::Decapsulate, [&out.key_id]);
+            json(out)
+        }
         KmsRequest::ReplicateKey(r) => json(replicate_key::run(svc, caller, r).await?),
         KmsRequest::UpdatePrimaryRegion(r) => {
             empty(update_primary_region::run(svc, caller, r).await?)
         }
+        KmsRequest::GetKeyLastUsage(r) => json(get_key_last_usage::run(svc, caller, r).await?),
+    }
+}
+
+/// Records a successful tracked operation's use of the keys its answer names (key ARNs) for
+/// GetKeyLastUsage ([`crate::key_usage`]): in memory only, so the call waits for no write.
+fn used<const N: usize>(svc: &Context, op: Operation, key_arns: [&Option<String>; N]) {
+    let now = (svc.clock)();
+    for arn in key_arns.into_iter().flatten() {
+        let key_id = arn.rsplit('/').next().unwrap_or(arn);
+        svc.usage
+            .record(key_id, op, now, crate::key_usage::current_request_id());
     }
 }
 

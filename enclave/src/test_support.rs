@@ -177,6 +177,7 @@ fn service_over(store: SealedKeystore) -> (Arc<Service>, Arc<TestClock>) {
         clock: Arc::new(move || reading.0.load(Ordering::SeqCst)),
         policies: Default::default(),
         regions: crate::context::Regions::new(crate::region_allowlist::RegionAllowlist::All),
+        usage: crate::key_usage::KeyUsageTracker::starting_at(clock.0.load(Ordering::SeqCst)),
     });
     (service, clock)
 }

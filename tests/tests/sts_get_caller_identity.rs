@@ -273,3 +273,52 @@ fn unknown_actions_and_versions_are_invalid_action_and_no_action_redirects_as_st
     assert_eq!(answer["headers"]["location"], "https://aws.amazon.com/iam");
     assert_eq!(sim.terminate(), Some(0));
 }
+
+/// The JSON 1.0 form (`X-Amz-Target: AWSSecurityTokenServiceV20110615.GetCallerIdentity`, signed
+/// by botocore's SigV4Auth for `sts`): the same identity as the query protocol's, in JSON; an
+/// unsigned target or another STS operation gets STS's error codes in a JSON body.
+#[test]
+fn the_json_protocol_answers_the_same_identity_in_json() {
+    let sim = Sim::start(&[]);
+    let boto3 = run(&sim, &["boto3"]);
+    let json_headers = |target: &str| {
+        json!({
+            "X-Amz-Target": format!("AWSSecurityTokenServiceV20110615.{target}"),
+            "Content-Type": "application/x-amz-json-1.0",
+        })
+    };
+    let answer = raw(
+        &sim,
+        &json!({"body": "{}", "headers": json_headers("GetCallerIdentity")}),
+    );
+    assert_eq!(answer["status"], 200, "{answer}");
+    assert_eq!(
+        answer["headers"]["content-type"],
+        "application/x-amz-json-1.0"
+    );
+    let identity: Value = serde_json::from_str(body(&answer)).unwrap();
+    assert_eq!(
+        identity, boto3,
+        "JSON and query protocols see the same caller"
+    );
+
+    let other = raw(
+        &sim,
+        &json!({"body": "{}", "headers": json_headers("AssumeRole")}),
+    );
+    assert_eq!(other["status"], 400, "{other}");
+    let error: Value = serde_json::from_str(body(&other)).unwrap();
+    assert_eq!(error["__type"], "InvalidAction", "{other}");
+    assert_eq!(
+        other["headers"]["x-amzn-query-error"],
+        "InvalidAction;Sender"
+    );
+
+    let unsigned = raw(
+        &sim,
+        &json!({"body": "{}", "headers": json_headers("GetCallerIdentity"), "sign": false}),
+    );
+    assert_eq!(unsigned["status"], 403, "{unsigned}");
+    let error: Value = serde_json::from_str(body(&unsigned)).unwrap();
+    assert_eq!(error["__type"], "MissingAuthenticationToken", "{unsigned}");
+}

@@ -303,6 +303,11 @@ fn operations() -> Vec<(Operation, ShapeInfo, Option<ShapeInfo>)> {
             Some(response::<DecapsulateResponse>()),
         ),
         (
+            O::GetKeyLastUsage,
+            request::<GetKeyLastUsageRequest>(),
+            Some(response::<GetKeyLastUsageResponse>()),
+        ),
+        (
             O::GenerateMac,
             request::<GenerateMacRequest>(),
             Some(response::<GenerateMacResponse>()),

@@ -161,6 +161,9 @@ operations! {
     ReplicateKey,
     /// Makes a multi-Region key's replica in another region the primary (the old one a replica).
     UpdatePrimaryRegion,
+    /// Returns the last successful cryptographic operation made with a key, and since when it is
+    /// tracked.
+    GetKeyLastUsage,
 }
 
 impl Operation {

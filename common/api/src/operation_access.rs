@@ -73,6 +73,8 @@ impl Access {
             // Read replicas answer these; a due automatic rotation is the leader's to write.
             | Operation::GetKeyRotationStatus
             | Operation::ListKeyRotations
+            // Usage is tracked in memory and written by the leader's housekeeping timer.
+            | Operation::GetKeyLastUsage
             // Stateless: the wrapping key travels sealed in the import token.
             | Operation::GetParametersForImport
             | Operation::ListGrants

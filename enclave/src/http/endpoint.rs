@@ -31,9 +31,10 @@ use super::authenticate::{Authenticated, authenticate};
 use super::identity_slot::IdentitySlot;
 use super::limits::HttpLimits;
 use super::metrics::{HttpMetrics, STS_GET_CALLER_IDENTITY};
-use super::response::{Answer, kms_error, response};
+use super::response::{Answer, kms_error, response, response_with_id};
 use super::{sts, well_known};
 use crate::context::ServiceSlot;
+use crate::key_usage::REQUEST_ID;
 use crate::region_allowlist::{RegionAllowlist, regional_op};
 use crate::replica_forward::ReplicaForward;
 
@@ -96,6 +97,9 @@ impl HttpEndpoint {
                 well_known::answer(&self.identity, path, req.uri().query()).await
             }
             (&Method::POST, _) if sts::is_query_request(req.headers()) => self.sts(req).await,
+            (&Method::POST, _) if sts::json::is_json_request(req.headers()) => {
+                self.sts_json(req).await
+            }
             (&Method::POST, _) => self.kms(req).await,
             _ => {
                 self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
@@ -137,23 +141,28 @@ impl HttpEndpoint {
             Err(e) => return self.refuse(&e),
         };
         self.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-        let reply = match self
-            .forward
-            .replica_answer(op, &verified.region, &verified.principal, &body)
-            .await
-        {
-            Some(reply) => reply,
-            None => {
-                answer(
-                    self.service.clone(),
-                    &regional_op(&self.region, &verified.region, op.name()),
-                    &verified.principal,
-                    &body,
-                    self.limits.request_timeout,
-                )
+        // The answer's request id is made first, so GetKeyLastUsage can name it (key_usage).
+        let request_id = http_endpoint::request_id();
+        let work = async {
+            match self
+                .forward
+                .replica_answer(op, &verified.region, &verified.principal, &body)
                 .await
+            {
+                Some(reply) => reply,
+                None => {
+                    answer(
+                        self.service.clone(),
+                        &regional_op(&self.region, &verified.region, op.name()),
+                        &verified.principal,
+                        &body,
+                        self.limits.request_timeout,
+                    )
+                    .await
+                }
             }
         };
+        let reply = REQUEST_ID.scope(request_id.clone(), work).await;
         self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
         let status = reply.status.code();
         self.metrics.record(op, status, started.elapsed());
@@ -165,7 +174,12 @@ impl HttpEndpoint {
             "nitro-kms-enclave: answered over HTTP"
         );
         // Operations without output answer an empty body, as AWS does.
-        response(status, reply.body, http_endpoint::KMS_JSON_CONTENT_TYPE)
+        response_with_id(
+            status,
+            reply.body,
+            http_endpoint::KMS_JSON_CONTENT_TYPE,
+            &request_id,
+        )
     }
 
     /// An STS query-protocol request: the same steps as [`Self::kms`], with the scope's service
@@ -198,6 +212,44 @@ impl HttpEndpoint {
             "nitro-kms-enclave: answered over HTTP"
         );
         sts::answer(&reply, &request_id)
+    }
+
+    /// An STS JSON-protocol request ([`sts::json`]): authenticated as [`Self::sts`] is, with the
+    /// target signed too, answered in JSON for the verified principal.
+    async fn sts_json(&self, req: Request<Incoming>) -> Answer {
+        let started = Instant::now();
+        let request_id = http_endpoint::request_id();
+        let access_keys = self.access_keys.current();
+        let Authenticated {
+            parts, verified, ..
+        } = match authenticate(
+            req,
+            &access_keys,
+            &|region| self.regions.serves(region),
+            sts::SERVICE,
+            &sts::json::SIGNED_HEADERS,
+            &self.limits,
+        )
+        .await
+        {
+            Ok(authenticated) => authenticated,
+            Err(e) => {
+                self.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+                return sts::json::error_answer(&sts::refusal(&e), &request_id);
+            }
+        };
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let reply = sts::json::reply(target, &verified.principal);
+        let status = match &reply {
+            Ok(_) => 200,
+            Err(e) => e.status,
+        };
+        self.metrics.record_sts(status, started.elapsed());
+        sts::json::answer(&reply, &request_id)
     }
 
     /// Counts and answers, in STS's XML, an STS request refused before it was authenticated.

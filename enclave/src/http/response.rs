@@ -15,7 +15,8 @@ pub fn response(status: u16, body: Vec<u8>, content_type: &str) -> Answer {
 }
 
 /// An answer with `status`, `body` and `content_type` carrying `request_id` in
-/// `x-amzn-RequestId`: for the query protocol (STS), whose XML body repeats the request id.
+/// `x-amzn-RequestId`: for the query protocol (STS), whose XML body repeats the request id, and
+/// for KMS answers, whose id GetKeyLastUsage reports.
 pub fn response_with_id(
     status: u16,
     body: Vec<u8>,

@@ -22,6 +22,7 @@ mod caller_credentials;
 mod error;
 mod grant;
 mod grant_token_key;
+mod key_usage;
 mod model;
 mod mutation;
 mod records;
@@ -31,6 +32,7 @@ pub use caller_credentials::CallerCredentials;
 pub use error::KeystoreError;
 pub use grant::{GrantConstraint, StoredGrant};
 pub use grant_token_key::GrantTokenKey;
+pub use key_usage::KeyUsageRecord;
 pub use model::{Keystore, days_ms};
 pub use mutation::{AliasGuard, Mutation};
 pub use records::{

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
 use super::grant_token_key::GrantTokenKey;
+use super::key_usage::KeyUsageRecord;
 use super::mutation::{AliasGuard, Mutation};
 use super::records::{
     KeyMaterial, KeyStateRecord, MAX_ON_DEMAND_ROTATIONS, RotationKind, RotationRecord,
@@ -37,6 +38,11 @@ pub struct Keystore {
     /// while absent (older snapshots load unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     grant_token_key: Option<GrantTokenKey>,
+    /// Each key's last successful cryptographic operation as last flushed (GetKeyLastUsage,
+    /// issue 18), by key id. Left out of the encoding while empty, so older states load and
+    /// encode unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    key_usage: BTreeMap<String, KeyUsageRecord>,
 }
 
 /// The keystore of a region that has no keys yet.
@@ -47,12 +53,18 @@ static EMPTY_REGION: Keystore = Keystore {
     caller_credentials: None,
     regions: BTreeMap::new(),
     grant_token_key: None,
+    key_usage: BTreeMap::new(),
 };
 
 impl Keystore {
     /// An empty keystore.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The last use of the key with this id, as last flushed.
+    pub fn key_usage(&self, key_id: &str) -> Option<&KeyUsageRecord> {
+        self.key_usage.get(key_id)
     }
 
     /// The key with this id.
@@ -187,6 +199,8 @@ impl Keystore {
                 )),
                 None => Err(KeystoreError::NoSuchKey(key_id.clone())),
             },
+            // Keys deleted since the uses were tracked are skipped when it applies.
+            Mutation::RecordKeyUsage { .. } => Ok(()),
             Mutation::CreateServiceIdentity(_) => match self.service_identity {
                 Some(_) => Err(KeystoreError::ServiceIdentityExists),
                 None => Ok(()),
@@ -291,6 +305,7 @@ impl Keystore {
             }
             Mutation::DeleteKey { key_id } => {
                 self.keys.remove(key_id);
+                self.key_usage.remove(key_id);
                 // AWS deletes the key's aliases with it.
                 self.aliases.retain(|_, a| a.target_key_id != *key_id);
             }
@@ -318,6 +333,20 @@ impl Keystore {
             }
             Mutation::ReplaceCallerCredentials(credentials) => {
                 self.caller_credentials = Some(credentials.clone());
+            }
+            Mutation::RecordKeyUsage { usage } => {
+                for (key_id, record) in usage {
+                    if !self.keys.contains_key(key_id) {
+                        continue;
+                    }
+                    let newer = self
+                        .key_usage
+                        .get(key_id)
+                        .is_none_or(|stored| stored.at_ms <= record.at_ms);
+                    if newer {
+                        self.key_usage.insert(key_id.clone(), record.clone());
+                    }
+                }
             }
             Mutation::InRegion { region, mutation } => self
                 .regions

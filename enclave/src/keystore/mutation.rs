@@ -9,6 +9,7 @@ use super::caller_credentials::CallerCredentials;
 use super::error::KeystoreError;
 use super::grant::StoredGrant;
 use super::grant_token_key::GrantTokenKey;
+use super::key_usage::KeyUsageRecord;
 use super::records::{
     KeyMaterial, KeyStateRecord, MultiRegionConfig, RotationKind, StoredAlias, StoredKey,
 };
@@ -172,6 +173,13 @@ pub enum Mutation {
     /// journal record, so the copies of a key never disagree after a crash. Applies all or
     /// nothing; never holds another `Batch`.
     Batch(Vec<Mutation>),
+    /// The housekeeping timer's flush of the keys' last uses tracked in memory since the last
+    /// flush (GetKeyLastUsage; appended last, so the encodings above are unchanged). A key gone
+    /// since is skipped, and a record older than the stored one is ignored.
+    RecordKeyUsage {
+        /// Key id -> its last use.
+        usage: BTreeMap<String, KeyUsageRecord>,
+    },
 }
 
 /// The key an alias must still point at for an alias mutation to apply: the one the operation

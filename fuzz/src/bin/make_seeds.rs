@@ -369,6 +369,9 @@ fn kms_requests(corpus: &mut Corpus, document: &[u8], blob: &[u8]) -> Result<()>
         (Operation::ReplicateKey, format!(r#"{{{key},"ReplicaRegion":"eu-west-1","Policy":"{{}}","BypassPolicyLockoutSafetyCheck":true,"Description":"replica","Tags":[{{"TagKey":"k","TagValue":"v"}}]}}"#)),
         (Operation::ReplicateKey, format!(r#"{{"KeyId":"{KEY_ARN}","ReplicaRegion":"Mars"}}"#)),
         (Operation::UpdatePrimaryRegion, format!(r#"{{{key},"PrimaryRegion":"eu-west-1"}}"#)),
+        (Operation::GetKeyLastUsage, format!(r#"{{{key}}}"#)),
+        (Operation::GetKeyLastUsage, format!(r#"{{"KeyId":"{KEY_ARN}"}}"#)),
+        (Operation::GetKeyLastUsage, r#"{"KeyId":"alias/demo"}"#.to_owned()),
     ];
     let mut per_op: BTreeMap<&str, usize> = BTreeMap::new();
     let every_op = Operation::ALL.iter().map(|op| (*op, "{}".to_owned()));

@@ -24,6 +24,7 @@ pub mod import;
 pub mod kem;
 pub mod key_agreement;
 pub mod key_description;
+pub mod key_last_usage;
 pub mod keys;
 pub mod mac;
 pub mod multi_region;
@@ -68,6 +69,7 @@ pub use import::{
 pub use kem::{DecapsulateRequest, DecapsulateResponse, EncapsulateRequest, EncapsulateResponse};
 pub use key_agreement::{DeriveSharedSecretRequest, DeriveSharedSecretResponse};
 pub use key_description::UpdateKeyDescriptionRequest;
+pub use key_last_usage::{GetKeyLastUsageRequest, GetKeyLastUsageResponse, KeyLastUsageData};
 pub use keys::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateKeyRequest, CreateKeyResponse,
     DescribeKeyRequest, DescribeKeyResponse, DisableKeyRequest, EnableKeyRequest, ListKeysRequest,
@@ -193,6 +195,7 @@ requests! {
     Decapsulate => DecapsulateRequest,
     ReplicateKey => ReplicateKeyRequest,
     UpdatePrimaryRegion => UpdatePrimaryRegionRequest,
+    GetKeyLastUsage => GetKeyLastUsageRequest,
 }
 
 impl KmsRequest {
@@ -351,7 +354,8 @@ mod tests {
                 | Operation::GetKeyRotationStatus
                 | Operation::RotateKeyOnDemand
                 | Operation::ListKeyRotations
-                | Operation::DeleteImportedKeyMaterial => format!(r#"{{"KeyId":"{key}"}}"#),
+                | Operation::DeleteImportedKeyMaterial
+                | Operation::GetKeyLastUsage => format!(r#"{{"KeyId":"{key}"}}"#),
             };
             let request =
                 KmsRequest::parse(op, body.as_bytes()).unwrap_or_else(|e| panic!("{op}: {e}"));
