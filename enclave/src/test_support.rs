@@ -150,6 +150,7 @@ pub async fn store_key_without_material(
         rotation: Default::default(),
         import: None,
         grants: Vec::new(),
+        multi_region: None,
     };
     crate::ops::commit::commit(svc, crate::keystore::Mutation::CreateKey(stored))
         .await

@@ -159,7 +159,7 @@ fn every_usage_error_exits_252_with_one_line_before_anything_is_sent() {
     let missing = dir.path().join("no-such-file");
     let unreadable = format!("fileb://{}", missing.display());
     let unreadable_json = format!("file://{}", missing.display());
-    let kms_cases: [(&[&str], &str); 11] = [
+    let kms_cases: [(&[&str], &str); 10] = [
         (
             &["describe-key"],
             "the following arguments are required: --key-id",

@@ -161,6 +161,9 @@ fn replica_of(
             None => primary.rotation.clone(),
         },
         import: imported,
+        // Grants are not shared between a key and its replicas (AWS: "grants ... are not
+        // shared" among related multi-Region keys): the replica starts with none.
+        grants: Vec::new(),
         multi_region: Some(Box::new(config.clone())),
     }
 }
