@@ -106,8 +106,9 @@ def section(rows, fmt_int, fmt_ms, fmt_ratio, md_table):
                 if r and r.get("failed"):
                     notes.append("%s x%d failed: %s" % (who, c, r.get("reason", "?")))
                 elif r and r.get("errors") and r.get("first_error"):
-                    notes.append("%s x%d: %d errors, the first: %s" % (
-                        who, c, r["errors"], str(r["first_error"]).replace("\n", " ")[:300]))
+                    notes.append("%s x%d: %d error%s, the first: %s" % (
+                        who, c, r["errors"], "" if r["errors"] == 1 else "s",
+                        str(r["first_error"]).replace("\n", " ")[:300]))
         L.append("**%s**, %s\n" % (series, ALGORITHMS[series]))
         text = md_table(["connections", "nitro-kms req/s", "moto req/s", "ratio",
                          "nitro-kms p99 ms", "moto p99 ms", "errors (nitro-kms / moto)"],
