@@ -26,15 +26,12 @@ use super::progress::Progress;
 use super::workload::KeyNeed;
 use crate::error::CliError;
 
-/// The alias of the bench's own key, used when `--key-id` is not given.
-pub(super) const BENCH_ALIAS: &str = "alias/nitro-kms-bench";
-
-/// The description of the key the bench creates behind [`BENCH_ALIAS`], so that `list-keys` /
+/// The description of the key the bench creates behind [`BENCH_ALIAS`](super::workload::BENCH_ALIAS), so that `list-keys` /
 /// `describe-key` tell a user where it came from.
 pub(super) const BENCH_KEY_DESCRIPTION: &str = "nitro-kms bench key";
 
 /// The key ID every request of the run names: `given` (`--key-id`) as it is, or the key behind
-/// the alias of the kind of key the run `need`s ([`BENCH_ALIAS`] for the symmetric key), created
+/// the alias of the kind of key the run `need`s ([`BENCH_ALIAS`](super::workload::BENCH_ALIAS) for the symmetric key), created
 /// with the alias if there is none. Says on stderr which key the alias gave and whether this run
 /// created it.
 pub(super) async fn bench_key(

@@ -21,7 +21,9 @@ use nitro_kms_api::Operation;
 use nitro_kms_api::types::{KeySpec, KeyUsageType};
 use serde_json::{Value, json};
 
-use super::key::BENCH_ALIAS;
+/// The alias of the bench's own symmetric key, used when `--key-id` is not given (the prefix of
+/// the aliases of its other keys).
+pub(super) const BENCH_ALIAS: &str = "alias/nitro-kms-bench";
 
 /// The message every Sign, Verify and GenerateMac request carries (32 bytes, `RAW`).
 pub(super) const MESSAGE: &[u8; 32] = b"nitro-kms bench message, 32 B ok";

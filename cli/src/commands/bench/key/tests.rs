@@ -1,8 +1,8 @@
 use nitro_kms_api::types::structures::KeyMetadata;
 use nitro_kms_api::types::{KeySpec, KeyState, KeyUsageType};
 
-use super::super::workload::KeyNeed;
-use super::{BENCH_ALIAS, check_usable};
+use super::super::workload::{BENCH_ALIAS, KeyNeed};
+use super::check_usable;
 
 const SYMMETRIC: KeyNeed = KeyNeed {
     spec: KeySpec::SymmetricDefault,
