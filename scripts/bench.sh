@@ -18,6 +18,11 @@
 #   BENCH_SKIP_MOTO=1               do not compare with moto_server
 #   BENCH_SKIP_PROFILE=1            no perf profile (otherwise made when `perf` is installed)
 #   BENCH_PROFILE_SECONDS           seconds of perf recording per profiled load (default 3)
+#   BENCH_ASYM_CONCURRENCY          connections per Sign/Verify/GenerateMac point (default "1 4 16 64")
+#   BENCH_ONLY_ASYM=1               run only the Sign/Verify/GenerateMac step (nitro-kms and moto),
+#                                   into BENCH_OUT/results-asym.jsonl, and replace only that
+#                                   section of BENCHMARKS.md (the rest stays as the last full run
+#                                   wrote it)
 #
 # Every server listens on 127.0.0.1 only, and every process this script starts is stopped on exit.
 # The load generator runs on the same cores as the servers it measures.
@@ -41,6 +46,13 @@ BENCH_SKIP_CRITERION=${BENCH_SKIP_CRITERION:-0}
 BENCH_SKIP_MOTO=${BENCH_SKIP_MOTO:-0}
 BENCH_SKIP_PROFILE=${BENCH_SKIP_PROFILE:-0}
 BENCH_PROFILE_SECONDS=${BENCH_PROFILE_SECONDS:-3}
+BENCH_ASYM_CONCURRENCY=${BENCH_ASYM_CONCURRENCY:-"1 4 16 64"}
+BENCH_ONLY_ASYM=${BENCH_ONLY_ASYM:-0}
+# How this run was started, for the Sign/Verify/GenerateMac section of BENCHMARKS.md.
+BENCH_COMMAND="scripts/bench.sh ${1:-target/release}"
+if [ "$BENCH_ONLY_ASYM" = 1 ]; then
+  BENCH_COMMAND="BENCH_ONLY_ASYM=1 BENCH_DURATION=$BENCH_DURATION BENCH_ASYM_CONCURRENCY=\"$BENCH_ASYM_CONCURRENCY\" $BENCH_COMMAND"
+fi
 MOTO_VERSION=5.2.5
 VENV="$ROOT/target/bench-venv"
 PY="$VENV/bin/python"
@@ -58,6 +70,8 @@ done
 mkdir -p "$BENCH_OUT" "$ROOT/target"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nitro-kms-bench.XXXXXX")
 RESULTS="$BENCH_OUT/results.jsonl"
+# Only the asymmetric step: its own file, so the last full run's results stay.
+[ "$BENCH_ONLY_ASYM" = 1 ] && RESULTS="$BENCH_OUT/results-asym.jsonl"
 : >"$RESULTS"
 PIDS=()
 BENCH_PID=
@@ -130,6 +144,49 @@ except Exception:
     sys.exit(1)
 ' "$1"
 }
+create_key() { # ENDPOINT [CREATE-KEY ARGS...] -> key id
+  local ep=$1
+  shift
+  "$NK" create-key --endpoint-url "$ep" --output json "$@" | python3 -c \
+    'import json, sys; print(json.load(sys.stdin)["KeyMetadata"]["KeyId"])'
+}
+# Starts the simulated chain in DIR: sets PROXY_PID, ENCLAVE_PID, EP and exports its credentials.
+start_sim() {
+  local dir=$1
+  "$PROXY" --simulate --state-dir "$dir" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
+  PROXY_PID=$!
+  PIDS+=("$PROXY_PID")
+  for _ in $(seq 1 600); do grep -q '^endpoint: ' "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q '^endpoint: ' "$WORK/proxy.out" || { cat "$WORK/proxy.log" >&2; exit 1; }
+  EP=$(sed -n 's/^endpoint: //p' "$WORK/proxy.out")
+  export AWS_ACCESS_KEY_ID=$(sed -n 's/^AWS_ACCESS_KEY_ID=//p' "$WORK/proxy.out")
+  export AWS_SECRET_ACCESS_KEY=$(sed -n 's/^AWS_SECRET_ACCESS_KEY=//p' "$WORK/proxy.out")
+  export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+  ENCLAVE_PID=
+  for _ in $(seq 1 50); do
+    ENCLAVE_PID=$( (pgrep -P "$PROXY_PID" -f "nitro-kms-enclave.*$dir" || pgrep -f "nitro-kms-enclave.*$dir") | head -1 || true)
+    [ -n "$ENCLAVE_PID" ] && break; sleep 0.1
+  done
+  [ -n "$ENCLAVE_PID" ] || { echo "no nitro-kms-enclave process under $dir" >&2; exit 1; }
+  PIDS+=("$ENCLAVE_PID")
+}
+# Starts moto_server on a free port: sets MOTO_PID, MOTO_EP and exports moto's test credentials.
+start_moto() {
+  local port
+  port=$(free_port)
+  MOTO_EP="http://127.0.0.1:$port"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >>"$BENCH_OUT/moto.log" 2>&1 &
+  MOTO_PID=$!
+  PIDS+=("$MOTO_PID")
+  for _ in $(seq 1 300); do
+    answers "$MOTO_EP/" && break
+    kill -0 "$MOTO_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  answers "$MOTO_EP/" || { tail -20 "$BENCH_OUT/moto.log" >&2; exit 1; }
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+}
 highest() { local h=0 c; for c in $1; do [ "$c" -gt "$h" ] && h=$c; done; echo "$h"; }
 rss_kib() { ps -o rss= -p "$1" 2>/dev/null | tr -d ' ' || true; }
 
@@ -192,31 +249,71 @@ echo '{}' | record series=meta date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
   moto_version="$MOTO_VERSION" \
   kernel="$(uname -sr)"
 
+# The Sign, Verify and GenerateMac series against TARGET (nitro-kms or moto) at ENDPOINT, each
+# with a key of its spec made for it here (CreateKey with KeySpec and KeyUsage).
+asym_series() {
+  local target=$1 ep=$2 p256 rsa hmac c
+  p256=$(create_key "$ep" --key-spec ECC_NIST_P256 --key-usage SIGN_VERIFY)
+  rsa=$(create_key "$ep" --key-spec RSA_2048 --key-usage SIGN_VERIFY)
+  hmac=$(create_key "$ep" --key-spec HMAC_256 --key-usage GENERATE_VERIFY_MAC)
+  echo "   $target keys: ECC_NIST_P256 $p256, RSA_2048 $rsa, HMAC_256 $hmac"
+  for c in $BENCH_ASYM_CONCURRENCY; do
+    point "$target" "Sign (ECC_NIST_P256)" "$c" --endpoint-url "$ep" --key-id "$p256" \
+      --operation Sign --key-spec ECC_NIST_P256
+  done
+  for c in $BENCH_ASYM_CONCURRENCY; do
+    point "$target" "Sign (RSA_2048)" "$c" --endpoint-url "$ep" --key-id "$rsa" \
+      --operation Sign --key-spec RSA_2048
+  done
+  for c in $BENCH_ASYM_CONCURRENCY; do
+    point "$target" "Verify (ECC_NIST_P256)" "$c" --endpoint-url "$ep" --key-id "$p256" \
+      --operation Verify --key-spec ECC_NIST_P256
+  done
+  for c in $BENCH_ASYM_CONCURRENCY; do
+    point "$target" "GenerateMac (HMAC_256)" "$c" --endpoint-url "$ep" --key-id "$hmac" \
+      --operation GenerateMac --key-spec HMAC_256
+  done
+}
+# Sign, Verify, GenerateMac against a fresh simulated chain, then against a fresh moto_server.
+asym_step() {
+  local load_before when
+  step "5b. Sign (ECC_NIST_P256, RSA_2048), Verify (ECC_NIST_P256), GenerateMac (HMAC_256): nitro-kms, then moto_server $MOTO_VERSION"
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  when=$(date -u '+%Y-%m-%d %H:%M UTC')
+  start_sim "$WORK/asym-world"
+  echo "   endpoint $EP"
+  asym_series nitro-kms "$EP"
+  stop "$PROXY_PID"
+  stop "$ENCLAVE_PID"
+  if [ "$BENCH_SKIP_MOTO" = 1 ]; then
+    echo "   moto skipped (BENCH_SKIP_MOTO=1)"
+  else
+    start_moto
+    echo "   moto_server at $MOTO_EP"
+    asym_series moto "$MOTO_EP"
+    stop "$MOTO_PID"
+  fi
+  echo '{}' | record series=asym_meta date="$when" command="$BENCH_COMMAND" \
+    loadavg_before="$load_before" loadavg_after="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    git="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    git_dirty:="$([ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)" \
+    nproc:="$(nproc)" cpu="${CPU_MODEL:-unknown}" moto_version="$MOTO_VERSION" \
+    concurrency="$BENCH_ASYM_CONCURRENCY" duration_s:="$BENCH_DURATION"
+}
+if [ "$BENCH_ONLY_ASYM" = 1 ]; then
+  : >"$BENCH_OUT/moto.log"
+  asym_step
+  step "BENCHMARKS.md: the Sign, Verify, GenerateMac section only"
+  python3 scripts/bench_report.py --asym-only --results "$RESULTS" --out BENCHMARKS.md
+  echo "   raw results: $RESULTS"
+  exit 0
+fi
+
 step "2. The simulated chain: nitro-kms-proxy --simulate (it spawns nitro-kms-enclave)"
 SIM="$WORK/world"
-"$PROXY" --simulate --state-dir "$SIM" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 >"$WORK/proxy.out" 2>"$WORK/proxy.log" &
-PROXY_PID=$!
-PIDS+=("$PROXY_PID")
-for _ in $(seq 1 600); do grep -q '^endpoint: ' "$WORK/proxy.out" 2>/dev/null && break; sleep 0.1; done
-grep -q '^endpoint: ' "$WORK/proxy.out" || { cat "$WORK/proxy.log" >&2; exit 1; }
-EP=$(sed -n 's/^endpoint: //p' "$WORK/proxy.out")
-export AWS_ACCESS_KEY_ID=$(sed -n 's/^AWS_ACCESS_KEY_ID=//p' "$WORK/proxy.out")
-export AWS_SECRET_ACCESS_KEY=$(sed -n 's/^AWS_SECRET_ACCESS_KEY=//p' "$WORK/proxy.out")
-export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_SESSION_TOKEN AWS_PROFILE
-ENCLAVE_PID=
-for _ in $(seq 1 50); do
-  ENCLAVE_PID=$( (pgrep -P "$PROXY_PID" -f "nitro-kms-enclave.*$WORK" || pgrep -f "nitro-kms-enclave.*$WORK") | head -1 || true)
-  [ -n "$ENCLAVE_PID" ] && break; sleep 0.1
-done
-[ -n "$ENCLAVE_PID" ] || { echo "no nitro-kms-enclave process under $WORK" >&2; exit 1; }
-PIDS+=("$ENCLAVE_PID")
+start_sim "$SIM"
 echo "   endpoint $EP, proxy pid $PROXY_PID, enclave pid $ENCLAVE_PID"
 
-create_key() { # ENDPOINT -> key id
-  "$NK" create-key --endpoint-url "$1" --output json | python3 -c \
-    'import json, sys; print(json.load(sys.stdin)["KeyMetadata"]["KeyId"])'
-}
 KEY=$(create_key "$EP")
 echo "   key $KEY"
 IDLE_RSS=$(rss_kib "$ENCLAVE_PID")
@@ -376,19 +473,9 @@ if [ "$BENCH_SKIP_MOTO" = 1 ]; then
   echo "   skipped (BENCH_SKIP_MOTO=1)"
   echo '{}' | record target=moto series=skipped reason="BENCH_SKIP_MOTO=1"
 else
-  MOTO_PORT=$(free_port)
-  MOTO_EP="http://127.0.0.1:$MOTO_PORT"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$BENCH_OUT/moto.log" 2>&1 &
-  MOTO_PID=$!
-  PIDS+=("$MOTO_PID")
-  for _ in $(seq 1 300); do
-    answers "$MOTO_EP/" && break
-    kill -0 "$MOTO_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  answers "$MOTO_EP/" || { tail -20 "$BENCH_OUT/moto.log" >&2; exit 1; }
+  : >"$BENCH_OUT/moto.log"
+  start_moto
   echo "   moto_server at $MOTO_EP, pid $MOTO_PID"
-  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
   MOTO_KEY=$(create_key "$MOTO_EP")
   echo "   key $MOTO_KEY"
   # Does moto implement Recipient? GenerateDataKey with a Recipient must answer
@@ -441,6 +528,8 @@ PYEOF
   fi
   stop "$MOTO_PID"
 fi
+
+asym_step
 
 read -r CPU_T1 CPU_S1 < <(cpu_jiffies)
 STEAL_PCT=$(awk -v t=$((CPU_T1 - CPU_T0)) -v s=$((CPU_S1 - CPU_S0)) 'BEGIN { printf "%.2f", (t > 0 ? 100 * s / t : 0) }')

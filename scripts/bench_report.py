@@ -7,7 +7,10 @@
 
 results.jsonl holds one JSON object a line: the points of `nitro-kms bench --json` with "target"
 and "series" added, and a few other lines told apart by "series" (meta, enclave_rss,
-enclave_rss_end, recipient_probe, criterion, skipped) or by "failed": true.
+enclave_rss_end, recipient_probe, criterion, skipped, asym_meta) or by "failed": true.
+
+With --asym-only, only the "Sign, Verify, GenerateMac vs moto" section (bench_report_asym.py) is
+rendered from --results and put in place in the existing --out; the rest of it stays as it is.
 """
 
 import argparse
@@ -20,6 +23,9 @@ import subprocess
 import re
 import sys
 from xml.sax.saxutils import escape
+
+sys.dont_write_bytecode = True  # no scripts/__pycache__ from importing the module beside this one
+import bench_report_asym  # noqa: E402
 
 PLAIN_OPS = ["GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "Decrypt"]
 SERIES_ORDER = [
@@ -169,6 +175,8 @@ class Data:
                 self.criterion_status = r.get("status")
             elif s == "skipped":
                 self.skipped[r.get("target", "?")] = r.get("reason", "")
+            elif s in bench_report_asym.ASYM_SERIES or s == "asym_meta":
+                continue  # the section of bench_report_asym.py
             elif r.get("failed"):
                 self.failed.setdefault((r.get("target"), s), {})[int(r.get("concurrency", 0))] = r
             elif "requests_per_second" in r:
@@ -738,9 +746,21 @@ def main():
     ap.add_argument("--svg-dir", default="docs/benchmarks")
     ap.add_argument("--profile", help="a perf summary to include verbatim (default: profile.txt "
                                       "beside the results, if it exists)")
+    ap.add_argument("--asym-only", action="store_true",
+                    help="render only the Sign, Verify, GenerateMac section into the existing "
+                         "--out (the results of BENCH_ONLY_ASYM=1)")
     args = ap.parse_args()
 
-    data = Data(load_results(args.results))
+    rows = load_results(args.results)
+    asym = bench_report_asym.section(rows, fmt_int, fmt_ms, fmt_ratio, md_table)
+    if args.asym_only:
+        with open(args.out) as f:
+            document = f.read()
+        with open(args.out, "w") as f:
+            f.write(bench_report_asym.splice(document, asym))
+        print("wrote the Sign, Verify, GenerateMac section of %s" % args.out)
+        return
+    data = Data(rows)
     crit = load_criterion(args.criterion)
     meta = data.meta
     cores = int(meta.get("nproc") or os.cpu_count() or 1)
@@ -794,6 +814,7 @@ def main():
         L.append("The same throughput on a log scale, where moto's lines are visible:\n")
         L.append("![requests per second vs concurrent connections, log scale](%s/throughput-log.svg)\n"
                  % rel)
+    L.append(asym)
     L.append("## Every series\n")
     L.append("Each row is one `nitro-kms bench --concurrency N --duration S --json` run; latencies "
              "are per request, measured by the client. Against the proxy: the client's HTTP (or TLS) "
@@ -827,7 +848,9 @@ def main():
              "`BENCH_OUT` (raw results, default `target/bench/results.jsonl`), "
              "`BENCH_RECIPIENT_DOCUMENTS`, `BENCH_RECIPIENT_INLINE=0`, "
              "`BENCH_SKIP_CRITERION=1`, `BENCH_SKIP_MOTO=1`, `BENCH_SKIP_PROFILE=1`, "
-             "`BENCH_PROFILE_SECONDS`. The section *What was measured and fixed* is "
+             "`BENCH_PROFILE_SECONDS`, `BENCH_ASYM_CONCURRENCY` (the Sign, Verify, GenerateMac "
+             "points, default \"1 4 16 64\"), `BENCH_ONLY_ASYM=1` (only those, into "
+             "`results-asym.jsonl`, replacing only their section here). The section *What was measured and fixed* is "
              "`docs/benchmarks/notes.md`, written by hand and included as it is.\n")
     with open(args.out, "w") as f:
         f.write("\n".join(L))

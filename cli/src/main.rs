@@ -74,7 +74,7 @@ enum Command {
     #[command(subcommand)]
     Credentials(commands::credentials::CredentialsCommand),
     /// Drive a KMS endpoint with concurrent requests and report throughput and latency.
-    Bench(commands::bench::BenchArgs),
+    Bench(Box<commands::bench::BenchArgs>),
 }
 
 fn main() -> ExitCode {
@@ -131,7 +131,7 @@ fn main() -> ExitCode {
         Command::Recipient(cmd) => commands::recipient::run(cmd),
         Command::Service(cmd) => commands::service::run(cmd),
         Command::Credentials(cmd) => commands::credentials::run(cmd),
-        Command::Bench(args) => commands::bench::run(args),
+        Command::Bench(args) => commands::bench::run(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -321,6 +321,90 @@ fn bench_reports_counts_percentiles_and_connections_in_json() {
     );
 }
 
+#[test]
+fn bench_signs_verifies_and_macs_with_its_own_key_of_each_spec() {
+    let sim = Sim::start(&[]);
+    // (operation, --key-spec, the bench's alias for it, its algorithm, made now or reused)
+    for (op, spec, alias, algorithm, how) in [
+        (
+            "Sign",
+            "ECC_NIST_P256",
+            "alias/nitro-kms-bench-sign-ecc-nist-p256",
+            "ECDSA_SHA_256",
+            "created now",
+        ),
+        (
+            "Sign",
+            "RSA_2048",
+            "alias/nitro-kms-bench-sign-rsa-2048",
+            "RSASSA_PSS_SHA_256",
+            "created now",
+        ),
+        // Verify signs once before the clock starts, with the key Sign made.
+        (
+            "Verify",
+            "ECC_NIST_P256",
+            "alias/nitro-kms-bench-sign-ecc-nist-p256",
+            "ECDSA_SHA_256",
+            "existing",
+        ),
+        (
+            "GenerateMac",
+            "HMAC_256",
+            "alias/nitro-kms-bench-mac-hmac-256",
+            "HMAC_SHA_256",
+            "created now",
+        ),
+    ] {
+        let (r, stderr) = json_and_stderr(&mut bench_command(
+            &sim,
+            &[
+                "--operation",
+                op,
+                "--key-spec",
+                spec,
+                "--concurrency",
+                "2",
+                "--requests",
+                "20",
+            ],
+        ));
+        assert_eq!(
+            (r["requests"].as_u64(), r["errors"].as_u64()),
+            (Some(20), Some(0)),
+            "{op} {spec}: {r}"
+        );
+        assert_eq!(
+            (&r["operation"], &r["key_spec"], &r["algorithm"]),
+            (&op.into(), &spec.into(), &algorithm.into()),
+            "{r}"
+        );
+        let key_id = r["key_id"].as_str().unwrap();
+        assert!(
+            stderr.contains(&format!("bench: using key {key_id} ({alias}, {how})")),
+            "{stderr}"
+        );
+        let described = kms(&sim, &["describe-key", "--key-id", alias]);
+        assert_eq!(described["KeyMetadata"]["KeyId"], key_id);
+        assert_eq!(described["KeyMetadata"]["KeySpec"], spec);
+    }
+    // A spec the operation cannot use is refused before anything is sent.
+    let out = bench_command(
+        &sim,
+        &[
+            "--operation",
+            "Sign",
+            "--key-spec",
+            "HMAC_256",
+            "--requests",
+            "1",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(252));
+}
+
 /// An enclave started alone (control link and HTTP endpoint on Unix sockets), killed when
 /// dropped: the bench is its only parent.
 struct LoneEnclave {

@@ -1,11 +1,13 @@
-//! Which key the bench uses: `--key-id`, or the bench's own key behind `alias/nitro-kms-bench`.
+//! Which key the bench uses: `--key-id`, or the bench's own key behind `alias/nitro-kms-bench`
+//! (or, for Sign, Verify and GenerateMac, behind the alias of that kind of key:
+//! [`KeyNeed::alias`]).
 //!
 //! Without `--key-id` the bench used to create a new key on every run, silently, in whatever
 //! state the endpoint keeps — with `make sim`, the user's saved simulation. Now it keeps one
 //! dedicated key under a well-known alias: the first run creates the key (described as
 //! [`BENCH_KEY_DESCRIPTION`]) and the alias, every later run finds it, and each run says on
 //! stderr which key it uses and whether it made it. A key the alias points at that the bench
-//! cannot use (disabled, pending deletion, asymmetric or HMAC) is a usage error naming the two
+//! cannot use (disabled, pending deletion, or not of the spec and usage the operation needs) is a usage error naming the two
 //! ways out, not a run full of failed requests.
 //!
 //! The CLI's single process settles the key before it starts any worker, so concurrent workers
@@ -21,46 +23,44 @@ use nitro_kms_client::{ClientError, KmsClient};
 use serde_json::Value;
 
 use super::progress::Progress;
+use super::workload::KeyNeed;
 use crate::error::CliError;
 
-/// The alias of the bench's own key, used when `--key-id` is not given.
-pub(super) const BENCH_ALIAS: &str = "alias/nitro-kms-bench";
-
-/// The description of the key the bench creates behind [`BENCH_ALIAS`], so that `list-keys` /
+/// The description of the key the bench creates behind [`BENCH_ALIAS`](super::workload::BENCH_ALIAS), so that `list-keys` /
 /// `describe-key` tell a user where it came from.
 pub(super) const BENCH_KEY_DESCRIPTION: &str = "nitro-kms bench key";
 
 /// The key ID every request of the run names: `given` (`--key-id`) as it is, or the key behind
-/// [`BENCH_ALIAS`], created with the alias if there is none. Says on stderr which key the alias
-/// gave and whether this run created it.
+/// the alias of the kind of key the run `need`s ([`BENCH_ALIAS`](super::workload::BENCH_ALIAS) for the symmetric key), created
+/// with the alias if there is none. Says on stderr which key the alias gave and whether this run
+/// created it.
 pub(super) async fn bench_key(
     client: &KmsClient,
     given: Option<&str>,
+    need: KeyNeed,
     progress: Progress,
 ) -> Result<String, CliError> {
     if let Some(key_id) = given {
         return Ok(key_id.to_owned());
     }
-    let (metadata, how) = match describe_alias(client).await? {
+    let alias = need.alias();
+    let (metadata, how) = match describe_alias(client, &alias).await? {
         Some(existing) => (existing, "existing"),
-        None => match create_key_and_alias(client).await? {
+        None => match create_key_and_alias(client, need, &alias).await? {
             Created::Now(created) => (*created, "created now"),
             // Another bench created the alias between our DescribeKey and our CreateAlias.
             Created::Lost => (
-                describe_alias(client).await?.ok_or_else(|| {
+                describe_alias(client, &alias).await?.ok_or_else(|| {
                     CliError::Other(format!(
-                        "{BENCH_ALIAS} exists (CreateAlias said so) yet DescribeKey cannot find it"
+                        "{alias} exists (CreateAlias said so) yet DescribeKey cannot find it"
                     ))
                 })?,
                 "existing",
             ),
         },
     };
-    check_usable(&metadata).map_err(CliError::Usage)?;
-    progress.note(&format!(
-        "using key {} ({BENCH_ALIAS}, {how})",
-        metadata.key_id
-    ));
+    check_usable(&metadata, need, &alias).map_err(CliError::Usage)?;
+    progress.note(&format!("using key {} ({alias}, {how})", metadata.key_id));
     Ok(metadata.key_id)
 }
 
@@ -72,10 +72,10 @@ enum Created {
     Lost,
 }
 
-/// The key behind [`BENCH_ALIAS`], or `None` when the alias does not exist.
-async fn describe_alias(client: &KmsClient) -> Result<Option<KeyMetadata>, CliError> {
+/// The key behind `alias`, or `None` when the alias does not exist.
+async fn describe_alias(client: &KmsClient, alias: &str) -> Result<Option<KeyMetadata>, CliError> {
     let request = DescribeKeyRequest {
-        key_id: Some(BENCH_ALIAS.to_owned()),
+        key_id: Some(alias.to_owned()),
         grant_tokens: None,
     };
     match client
@@ -87,14 +87,20 @@ async fn describe_alias(client: &KmsClient) -> Result<Option<KeyMetadata>, CliEr
             .map(Some)
             .ok_or_else(|| CliError::Other("DescribeKey answered without KeyMetadata".into())),
         Err(ClientError::Service(e)) if e.kind() == KmsErrorType::NotFound => Ok(None),
-        Err(e) => Err(CliError::Other(format!("DescribeKey {BENCH_ALIAS}: {e}"))),
+        Err(e) => Err(CliError::Other(format!("DescribeKey {alias}: {e}"))),
     }
 }
 
-/// Creates the bench key and points [`BENCH_ALIAS`] at it.
-async fn create_key_and_alias(client: &KmsClient) -> Result<Created, CliError> {
+/// Creates a bench key of the kind the run needs and points `alias` at it.
+async fn create_key_and_alias(
+    client: &KmsClient,
+    need: KeyNeed,
+    alias_name: &str,
+) -> Result<Created, CliError> {
     let request = CreateKeyRequest {
         description: Some(BENCH_KEY_DESCRIPTION.to_owned()),
+        key_spec: Some(need.spec.as_str().to_owned()),
+        key_usage: Some(need.usage.as_str().to_owned()),
         ..CreateKeyRequest::default()
     };
     let created = client
@@ -104,7 +110,7 @@ async fn create_key_and_alias(client: &KmsClient) -> Result<Created, CliError> {
         .key_metadata
         .ok_or_else(|| CliError::Other("CreateKey answered without KeyMetadata".into()))?;
     let alias = CreateAliasRequest {
-        alias_name: Some(BENCH_ALIAS.to_owned()),
+        alias_name: Some(alias_name.to_owned()),
         target_key_id: Some(created.key_id.clone()),
     };
     match client
@@ -115,31 +121,32 @@ async fn create_key_and_alias(client: &KmsClient) -> Result<Created, CliError> {
         Err(ClientError::Service(e)) if e.kind() == KmsErrorType::AlreadyExists => {
             Ok(Created::Lost)
         }
-        Err(e) => Err(CliError::Other(format!("CreateAlias {BENCH_ALIAS}: {e}"))),
+        Err(e) => Err(CliError::Other(format!("CreateAlias {alias_name}: {e}"))),
     }
 }
 
-/// Whether the bench can use the key behind its alias: GenerateDataKey and Decrypt need an
-/// enabled symmetric encryption key. The error is the one line the user sees (exit 252).
-fn check_usable(key: &KeyMetadata) -> Result<(), String> {
+/// Whether the bench can use the key behind `alias`: an enabled key of the spec and usage the
+/// run `need`s (GenerateDataKey and Decrypt: a symmetric encryption key; Sign and Verify: a
+/// signing key of the `--key-spec`; GenerateMac: an HMAC key of it). The error is the one line
+/// the user sees (exit 252).
+fn check_usable(key: &KeyMetadata, need: KeyNeed, alias: &str) -> Result<(), String> {
     let state = key.key_state;
     let spec = key.key_spec;
     let usage = key.key_usage;
-    if state == Some(KeyState::Enabled)
-        && spec == Some(KeySpec::SymmetricDefault)
-        && usage == Some(KeyUsageType::EncryptDecrypt)
-    {
+    if state == Some(KeyState::Enabled) && spec == Some(need.spec) && usage == Some(need.usage) {
         return Ok(());
     }
     let shown = |v: Option<&'static str>| v.unwrap_or("unknown");
     Err(format!(
-        "{BENCH_ALIAS} points at key {} ({}, {}, {}), but bench needs an Enabled \
-         SYMMETRIC_DEFAULT ENCRYPT_DECRYPT key: pass --key-id, or delete the alias \
-         (nitro-kms delete-alias --alias-name {BENCH_ALIAS}) to let bench create a new one",
+        "{alias} points at key {} ({}, {}, {}), but bench needs an Enabled \
+         {} {} key: pass --key-id, or delete the alias \
+         (nitro-kms delete-alias --alias-name {alias}) to let bench create a new one",
         key.key_id,
         shown(state.map(KeyState::as_str)),
         shown(spec.map(KeySpec::as_str)),
         shown(usage.map(KeyUsageType::as_str)),
+        need.spec.as_str(),
+        need.usage.as_str(),
     ))
 }
 

@@ -3,7 +3,8 @@
 //! ```text
 //! nitro-kms bench (--endpoint-url URL | --enclave unix:///PATH/enclave-http.sock
 //!                  [--control unix:///PATH/enclave.sock --state-dir DIR]) [--region R]
-//!                 --operation GenerateDataKey [--key-id ID]
+//!                 --operation GenerateDataKey|GenerateDataKeyWithoutPlaintext|Decrypt|
+//!                             Sign|Verify|GenerateMac [--key-spec SPEC] [--key-id ID]
 //!                 --concurrency N (--duration SECONDS | --requests N) [--json]
 //!                 [--recipient simulated:DIR|nsm [--reuse-document | --attest-inline |
 //!                                                 --documents N]]
@@ -34,7 +35,10 @@
 //! or, with `--json`, an object with at least `requests_per_second`, `p50_ms`, `p99_ms` and
 //! `errors`. Without `--key-id` the bench uses its own key behind `alias/nitro-kms-bench`,
 //! creating both on the first run, and says which ([`key`]). Decrypt decrypts one blob made up
-//! front. Nothing made before the clock starts is part of the measured duration.
+//! front. Sign, Verify and GenerateMac use a key of `--key-spec` (`ECC_NIST_P256`, `HMAC_256` by
+//! default), the bench's own behind an alias of that kind without `--key-id`, sign or MAC the
+//! same 32-byte message, and Verify checks one signature made up front ([`workload`]). Nothing
+//! made before the clock starts is part of the measured duration.
 //!
 //! stdout carries only the result; what the bench does meanwhile (the key it uses, the
 //! documents it makes and why, their progress) goes to stderr, with `--json` too ([`progress`]).
@@ -72,6 +76,7 @@ use key::bench_key;
 use load::{Load, drive};
 use progress::Progress;
 use target::{Target, connect};
+use workload::Workload;
 
 mod bodies;
 mod documents;
@@ -79,6 +84,7 @@ mod key;
 mod load;
 mod progress;
 mod target;
+mod workload;
 
 /// Options of `nitro-kms bench`.
 #[derive(Args, Debug)]
@@ -89,11 +95,17 @@ pub struct BenchArgs {
     /// Region requests are signed for.
     #[arg(long, default_value = "us-east-1")]
     region: String,
-    /// GenerateDataKey, GenerateDataKeyWithoutPlaintext or Decrypt.
+    /// GenerateDataKey, GenerateDataKeyWithoutPlaintext, Decrypt, Sign, Verify or GenerateMac.
     #[arg(long, default_value = "GenerateDataKey")]
     operation: String,
-    /// The key (default: the bench's own key behind alias/nitro-kms-bench, created with the
-    /// alias by the first run that finds none).
+    /// Sign and Verify: ECC_NIST_P256 (default, ECDSA_SHA_256), ECC_NIST_P384, ECC_NIST_P521,
+    /// ECC_SECG_P256K1 or RSA_2048/3072/4096 (RSASSA_PSS_SHA_256); GenerateMac: HMAC_256
+    /// (default), HMAC_224, HMAC_384 or HMAC_512.
+    #[arg(long)]
+    key_spec: Option<String>,
+    /// The key (default: the bench's own key behind alias/nitro-kms-bench, or for Sign, Verify
+    /// and GenerateMac alias/nitro-kms-bench-sign-SPEC or -mac-SPEC, created with the alias by
+    /// the first run that finds none).
     #[arg(long)]
     key_id: Option<String>,
     /// Concurrent requests (over as many kept-alive HTTP connections).
@@ -163,18 +175,9 @@ fn other(e: impl std::fmt::Display) -> CliError {
 
 /// Runs the benchmark.
 pub fn run(args: BenchArgs) -> Result<(), CliError> {
-    let op = Operation::from_name(&args.operation)
-        .filter(|o| {
-            matches!(
-                o,
-                Operation::GenerateDataKey
-                    | Operation::GenerateDataKeyWithoutPlaintext
-                    | Operation::Decrypt
-            )
-        })
-        .ok_or_else(|| {
-            CliError::Usage(format!("--operation {} is not benchmarked", args.operation))
-        })?;
+    let workload =
+        Workload::parse(&args.operation, args.key_spec.as_deref()).map_err(CliError::Usage)?;
+    let op = workload.op;
     if args.duration.is_none() == args.requests.is_none() {
         return Err(CliError::Usage(
             "give exactly one of --duration and --requests".into(),
@@ -192,7 +195,7 @@ pub fn run(args: BenchArgs) -> Result<(), CliError> {
         .enable_all()
         .build()
         .map_err(other)?;
-    let result = runtime.block_on(bench(op, &args))?;
+    let result = runtime.block_on(bench(workload, &args))?;
     if args.json {
         crate::output::line(&result.to_string()).map_err(other)?;
     } else {
@@ -231,7 +234,7 @@ fn open_nsm(spec: &str) -> Result<Arc<dyn Nsm>, CliError> {
 /// What each request of the run sends, made before the clock starts (with `--recipient` in its
 /// default mode: the fresh documents, and a warm-up to count them when that needs one).
 async fn prepare_bodies(
-    op: Operation,
+    workload: Workload,
     args: &BenchArgs,
     nsm: Option<Arc<dyn Nsm>>,
     target: &Arc<Target>,
@@ -239,7 +242,8 @@ async fn prepare_bodies(
     progress: Progress,
 ) -> Result<Bodies, CliError> {
     let plain = || json!({"KeyId": key_id, "KeySpec": "AES_256"});
-    Ok(match (nsm, op) {
+    let one = |body: Value| Bodies::One(body.to_string().into_bytes());
+    Ok(match (nsm, workload.op) {
         // The attested client (set up in `bench`) attests each request itself.
         (Some(_), _) if args.attest_inline => {
             Bodies::Inline(serde_json::from_value(plain()).map_err(other)?)
@@ -273,16 +277,32 @@ async fn prepare_bodies(
                     .into_bytes(),
             )
         }
-        (None, _) => Bodies::One(plain().to_string().into_bytes()),
+        (None, Operation::Sign) => one(workload.sign_body(key_id)),
+        // One signature, made before the clock starts, verified by every request.
+        (None, Operation::Verify) => {
+            let signed = target
+                .call_json(Operation::Sign, &workload.sign_body(key_id))
+                .await?;
+            one(workload.verify_body(key_id, &signed["Signature"]))
+        }
+        (None, Operation::GenerateMac) => one(workload.mac_body(key_id)),
+        (None, _) => one(plain()),
     })
 }
 
-async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
+async fn bench(workload: Workload, args: &BenchArgs) -> Result<Value, CliError> {
+    let op = workload.op;
     let progress = Progress::stderr();
     // A wrong --recipient is refused before anything reaches the service (no key made for it).
     let nsm = args.recipient.as_deref().map(open_nsm).transpose()?;
     let mut target = connect(args).await?;
-    let key_id = bench_key(&target.client, args.key_id.as_deref(), progress).await?;
+    let key_id = bench_key(
+        &target.client,
+        args.key_id.as_deref(),
+        workload.key,
+        progress,
+    )
+    .await?;
     if let (Some(nsm), true) = (&nsm, args.attest_inline) {
         target.client = target
             .client
@@ -291,7 +311,7 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
     }
     let target = Arc::new(target);
     let preparing = Instant::now();
-    let bodies = Arc::new(prepare_bodies(op, args, nsm, &target, &key_id, progress).await?);
+    let bodies = Arc::new(prepare_bodies(workload, args, nsm, &target, &key_id, progress).await?);
     if matches!(*bodies, Bodies::Each { .. }) {
         progress.note(&format!(
             "prepared in {:.1} s (not part of the measured run); starting the clock",
@@ -325,6 +345,8 @@ async fn bench(op: Operation, args: &BenchArgs) -> Result<Value, CliError> {
         "target": if args.enclave.is_some() { "enclave" } else { "http" },
         "concurrency": args.concurrency,
         "key_id": key_id,
+        "key_spec": workload.key.spec.as_str(),
+        "algorithm": workload.algorithm(),
         "requests": requests,
         "errors": outcome.errors,
         "first_error": outcome.first_error,
