@@ -40,7 +40,7 @@ fn arn(key: &str) -> String {
 #[tokio::test]
 async fn a_primary_with_replicas_waits_unusable_and_starts_its_window_when_the_last_replica_is_deleted()
  {
-    let (svc, clock, _parent) = test_support::service().await;
+    let (svc, clock, parent) = test_support::service().await;
     let west = svc.in_region("eu-west-1").unwrap();
     let key = replicated_to_west(&svc).await;
     schedule(&west, &key, 7).await;
@@ -54,6 +54,9 @@ async fn a_primary_with_replicas_waits_unusable_and_starts_its_window_when_the_l
     assert_eq!(pending["Enabled"], false);
     assert_eq!(pending["PendingDeletionWindowInDays"], 10);
     assert_eq!(pending.get("DeletionDate"), None, "{pending}");
+    // The state and its window are sealed state: a restart sees them.
+    let restarted = test_support::replica(parent).await;
+    assert_eq!(metadata(&restarted, &key).await, pending);
 
     // Unusable, and not to be rescheduled, re-replicated or made a replica.
     let message = format!("{} is pending replica deletion.", arn(&key));
