@@ -6,14 +6,20 @@
 //! yet swept still refuses every use, because it is still `PendingDeletion`.
 //!
 //! A multi-Region replica's deletion also removes it from the configuration of every other copy
-//! of the key, in the same commit (ScheduleKeyDeletion refuses a primary that still has
-//! replicas, so a primary is only ever deleted alone).
+//! of the key, in the same commit. A primary scheduled for deletion while it had replicas waits in
+//! `PendingReplicaDeletion` (never swept); the commit that deletes its last replica also makes it
+//! `PendingDeletion`, its waiting period starting then (as on AWS), so a primary is only ever
+//! deleted alone.
 //!
 //! Only the leader sweeps: a read replica never writes the shared state, and it learns of the
 //! deletions the leader commits through the journal, like any other change.
 
-use crate::keystore::{KeyStateRecord, Mutation};
-use crate::ops::multi_region_key::with_other_copies;
+use nitro_kms_api::KmsError;
+
+use crate::context::Context;
+use crate::keystore::{KeyStateRecord, MultiRegionConfig, Mutation};
+use crate::ops::multi_region_key::{copy_in, with_other_copies};
+use crate::ops::schedule_key_deletion::pending_deletion;
 use crate::service::Service;
 
 /// Deletes every key whose deletion date is at or before now; returns how many were deleted
@@ -43,8 +49,9 @@ pub async fn sweep(svc: &Service) -> usize {
                         key_id: key_id.to_owned(),
                         config: Box::new(config.clone()),
                     };
-                    with_other_copies(svc, &config, delete, || forget.clone())
-                        .map(Mutation::Batch)
+                    let mut parts = with_other_copies(svc, &config, delete, || forget.clone())?;
+                    parts.extend(start_primary_window(svc, key_id, &config, now)?);
+                    Ok::<_, KmsError>(Mutation::Batch(parts))
                 }
                 None => Ok(delete),
             }
@@ -52,6 +59,31 @@ pub async fn sweep(svc: &Service) -> usize {
         "deleted (deletion window passed)",
     )
     .await
+}
+
+/// When `config` — a multi-Region key's configuration once a deleted replica is forgotten — has
+/// no replica left and its primary is `PendingReplicaDeletion`, the primary's change to
+/// `PendingDeletion`, its waiting period starting `now` (for the replica's deletion batch).
+fn start_primary_window(
+    svc: &Context,
+    key_id: &str,
+    config: &MultiRegionConfig,
+    now: u64,
+) -> Result<Option<Mutation>, KmsError> {
+    if !config.replica_regions.is_empty() {
+        return Ok(None);
+    }
+    let primary = copy_in(svc, &config.primary_region)?;
+    let state = primary.store.read(|ks| ks.key(key_id).map(|k| k.state));
+    Ok(match state {
+        Some(KeyStateRecord::PendingReplicaDeletion { window_days }) => {
+            Some(primary.store.regional(Mutation::SetKeyState {
+                key_id: key_id.to_owned(),
+                state: pending_deletion(now, window_days),
+            }))
+        }
+        _ => None,
+    })
 }
 
 #[cfg(test)]

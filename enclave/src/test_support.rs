@@ -129,6 +129,16 @@ pub async fn create_key(svc: &Arc<Service>, body: serde_json::Value) -> String {
     created["KeyMetadata"]["KeyId"].as_str().unwrap().to_owned()
 }
 
+/// A new multi-Region primary key in us-east-1 with a replica in eu-west-1 (ReplicateKey as
+/// [`ADMIN`]); its id.
+pub async fn replicated_to_west(svc: &Arc<Service>) -> String {
+    let key = create_key(svc, serde_json::json!({"MultiRegion": true})).await;
+    let replicate = serde_json::json!({"KeyId": key, "ReplicaRegion": "eu-west-1"});
+    let (status, answer) = call(svc, ADMIN, "ReplicateKey", replicate).await;
+    assert_eq!(status, 200, "{answer}");
+    key
+}
+
 /// Stores an enabled key `key_id` of `spec` and `usage` without key material, as CreateKey did
 /// for asymmetric keys before this service generated their private keys.
 pub async fn store_key_without_material(

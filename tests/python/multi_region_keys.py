@@ -2,7 +2,8 @@
 item 6), through boto3 clients of two regions: CreateKey MultiRegion=True, ReplicateKey,
 DescribeKey's MultiRegionConfiguration in both regions, ciphertexts of either copy decrypting with
 the other (same key id and material), RotateKeyOnDemand on the primary reaching the replica,
-UpdatePrimaryRegion, and the error rows. Sources: the model's documentation of ReplicateKey and
+UpdatePrimaryRegion, the error rows, and ScheduleKeyDeletion of a primary with replicas
+(PendingReplicaDeletion, refused use, CancelKeyDeletion). Sources: the model's documentation of ReplicateKey and
 UpdatePrimaryRegion (kms-service-2.json); the recorded not-primary error
 (shared/spec/aws-kms-real-errors.txt, test_replicate_replica_key_should_fail:
 UnsupportedOperationException "<mrk-key-arn> is not a multi-region primary key."); ReplicateKey's
@@ -93,4 +94,24 @@ replica_of_west = client("ap-south-1")
 west.replicate_key(KeyId=key_id, ReplicaRegion="ap-south-1")
 blob = west.encrypt(KeyId=key_id, Plaintext=b"new primary")["CiphertextBlob"]
 check("a replica made by the new primary decrypts", replica_of_west.decrypt(CiphertextBlob=blob)["Plaintext"] == b"new primary")
+
+# ScheduleKeyDeletion of a primary that has replicas (its documentation and KeyMetadata's): the
+# primary waits in PendingReplicaDeletion with its window and no date, refuses use while its
+# replica still works, and CancelKeyDeletion brings it back Disabled.
+doomed = east.create_key(MultiRegion=True)["KeyMetadata"]["KeyId"]
+east.replicate_key(KeyId=doomed, ReplicaRegion="eu-west-1")
+scheduled = east.schedule_key_deletion(KeyId=doomed, PendingWindowInDays=7)
+check("a primary with replicas is PendingReplicaDeletion", scheduled["KeyState"] == "PendingReplicaDeletion")
+check("no deletion date until the last replica goes", "DeletionDate" not in scheduled)
+check("the window asked for", scheduled["PendingWindowInDays"] == 7)
+doomed_metadata = east.describe_key(KeyId=doomed)["KeyMetadata"]
+check("DescribeKey shows PendingReplicaDeletion", doomed_metadata["KeyState"] == "PendingReplicaDeletion")
+check("DescribeKey shows the window", doomed_metadata.get("PendingDeletionWindowInDays") == 7)
+check("DescribeKey shows no date", "DeletionDate" not in doomed_metadata)
+expect_error("encrypting under a primary pending replica deletion", "KMSInvalidStateException",
+             f"{arn('us-east-1', doomed)} is pending replica deletion.",
+             east.encrypt, KeyId=doomed, Plaintext=b"x")
+check("its replica still encrypts", west.encrypt(KeyId=doomed, Plaintext=b"x")["KeyId"] == arn("eu-west-1", doomed))
+east.cancel_key_deletion(KeyId=doomed)
+check("cancelled: Disabled", east.describe_key(KeyId=doomed)["KeyMetadata"]["KeyState"] == "Disabled")
 print("multi-region keys complete")

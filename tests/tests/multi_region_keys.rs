@@ -2,7 +2,8 @@
 //! Multi-Region keys (issue 18 item 6): boto3 clients of two regions on one endpoint
 //! (`tests/python/multi_region_keys.py`: replicate, describe in both regions, encrypt in one and
 //! decrypt in the other, rotate on demand, update the primary region, the error rows and a policy
-//! denying `kms:ReplicateKey`); the AWS CLI's `replicate-key`. `CreateKey` with
+//! denying `kms:ReplicateKey`, a primary with replicas scheduled for deletion waiting in
+//! `PendingReplicaDeletion` and cancelled); the AWS CLI's `replicate-key`. `CreateKey` with
 //! `MultiRegion=true` through the AWS CLI (`--multi-region`) makes a primary key with AWS's `mrk-`
 //! id (`mrk-` and 32 hex digits, as the model's examples show it), `MultiRegion: true` and a
 //! `MultiRegionConfiguration` naming itself as the primary in its region with no replicas (the

@@ -293,7 +293,11 @@ impl Keystore {
                 if let Some(import) = key.import.as_mut() {
                     import.valid_to_ms = None;
                 }
-                if !matches!(key.state, KeyStateRecord::PendingDeletion { .. }) {
+                if !matches!(
+                    key.state,
+                    KeyStateRecord::PendingDeletion { .. }
+                        | KeyStateRecord::PendingReplicaDeletion { .. }
+                ) {
                     key.state = KeyStateRecord::PendingImport;
                 }
             }

@@ -60,6 +60,16 @@ pub enum KeyStateRecord {
     /// An `EXTERNAL` key without key material (issue 18; appended so the encodings of the states
     /// above are unchanged): `KMSInvalidStateException` until ImportKeyMaterial.
     PendingImport,
+    /// A multi-Region primary key scheduled for deletion while it still has replicas (issue 18;
+    /// appended so the encodings of the states above are unchanged): refuses every use like
+    /// `PendingDeletion`, with no deletion date yet. When the deletion sweep removes its last
+    /// replica, the same commit makes it `PendingDeletion` with its date `window_days` later, as
+    /// AWS starts the waiting period only then.
+    PendingReplicaDeletion {
+        /// The waiting period that was asked for (7..=30 days), started by the last replica's
+        /// deletion.
+        window_days: u8,
+    },
 }
 
 /// A KMS key as the enclave stores it.

@@ -245,13 +245,21 @@ pub fn require_usable(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
         KeyStateRecord::PendingImport => {
             Err(KmsError::pending_import(&svc.identity.key_arn(&key.key_id)))
         }
+        KeyStateRecord::PendingReplicaDeletion { .. } => Err(KmsError::pending_replica_deletion(
+            &svc.identity.key_arn(&key.key_id),
+        )),
     }
 }
 
-/// Refuses a key pending deletion (key management operations that work on disabled keys).
+/// Refuses a key pending deletion, or pending replica deletion (a multi-Region primary waiting
+/// for its replicas' deletion, which AWS treats the same way): key management operations that
+/// work on disabled keys.
 pub fn require_not_pending_deletion(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
     match key.state {
         KeyStateRecord::PendingDeletion { .. } => Err(KmsError::pending_deletion(
+            &svc.identity.key_arn(&key.key_id),
+        )),
+        KeyStateRecord::PendingReplicaDeletion { .. } => Err(KmsError::pending_replica_deletion(
             &svc.identity.key_arn(&key.key_id),
         )),
         _ => Ok(()),

@@ -1,5 +1,6 @@
-//! CancelKeyDeletion: a key pending deletion comes back `Disabled` (as on AWS; enable it to use
-//! it). A key that is not pending deletion is `KMSInvalidStateException`.
+//! CancelKeyDeletion: a key pending deletion — or a multi-Region primary pending replica
+//! deletion — comes back `Disabled` (as on AWS; enable it to use it). A key that is not pending
+//! deletion is `KMSInvalidStateException`.
 
 use std::sync::Arc;
 
@@ -23,7 +24,10 @@ pub async fn run(
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
         let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         let key_arn = svc.identity.key_arn(&key.key_id);
-        if !matches!(key.state, KeyStateRecord::PendingDeletion { .. }) {
+        if !matches!(
+            key.state,
+            KeyStateRecord::PendingDeletion { .. } | KeyStateRecord::PendingReplicaDeletion { .. }
+        ) {
             return Err(KmsError::new(
                 KmsErrorType::KMSInvalidState,
                 format!("{key_arn} is not pending deletion."),

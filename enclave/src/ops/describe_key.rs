@@ -53,6 +53,13 @@ pub fn metadata(svc: &Context, key: &StoredKey) -> KeyMetadata {
             Some(i32::from(window_days)),
         ),
         KeyStateRecord::PendingImport => (KeyState::PendingImport, false, None, None),
+        // No DeletionDate yet: AWS shows only the waiting period until the last replica goes.
+        KeyStateRecord::PendingReplicaDeletion { window_days } => (
+            KeyState::PendingReplicaDeletion,
+            false,
+            None,
+            Some(i32::from(window_days)),
+        ),
     };
     let imported = key.import.as_ref();
     // Only while imported material is present (AWS leaves both out of a PendingImport key).

@@ -134,14 +134,19 @@ pub fn with_other_copies(
     own: Mutation,
     other: impl Fn() -> Mutation,
 ) -> Result<Vec<Mutation>, KmsError> {
-    let home = svc.regions.configured();
     let mut parts = vec![svc.store.regional(own)];
     for region in config.regions().filter(|r| *r != svc.identity.region) {
-        let copy = home
-            .as_ref()
-            .and_then(|home| home.in_region(region))
-            .ok_or_else(|| KmsError::internal(format!("region {region} not reachable yet")))?;
-        parts.push(copy.store.regional(other()));
+        parts.push(copy_in(svc, region)?.store.regional(other()));
     }
     Ok(parts)
+}
+
+/// The context of `region` for a housekeeping job holding a plain [`Context`] (reached through
+/// the configured region's context), or an internal error if it cannot be reached yet, so the
+/// job waits for its next pass.
+pub fn copy_in(svc: &Context, region: &str) -> Result<Arc<Context>, KmsError> {
+    svc.regions
+        .configured()
+        .and_then(|home| home.in_region(region))
+        .ok_or_else(|| KmsError::internal(format!("region {region} not reachable yet")))
 }

@@ -1,13 +1,14 @@
 //! ScheduleKeyDeletion: the key becomes `PendingDeletion` for 7 to 30 days (default 30), refusing
 //! every use, and is deleted for good — with its aliases — when the window passes (see
 //! [`crate::deletion`]). CancelKeyDeletion undoes it until then. A multi-Region primary key that
-//! still has replicas is refused (see [`refuse_primary_with_replicas`]).
+//! still has replicas becomes `PendingReplicaDeletion` instead, as on AWS: unusable, with no
+//! deletion date until its last replica is deleted (see [`is_primary_with_replicas`]).
 
 use std::sync::Arc;
 
 use nitro_kms_api::ops::{ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse};
 use nitro_kms_api::types::KeyState;
-use nitro_kms_api::{KmsError, KmsErrorType, Operation, Timestamp};
+use nitro_kms_api::{KmsError, Operation, Timestamp};
 
 use super::access::{self, Aliases};
 use crate::context::Context;
@@ -25,53 +26,63 @@ pub async fn run(
     let window = req.pending_window_in_days();
     let window_days = u8::try_from(window).map_err(|_| KmsError::internal("unvalidated window"))?;
     let key_id = req.key_id.unwrap_or_default();
-    let deletion_date_ms = (svc.clock)().saturating_add(u64::from(window_days) * DAY_MS);
-    let (mutation, key_arn) = svc.store.read(|ks| {
+    let now = (svc.clock)();
+    let deletion_date_ms = deletion_date(now, window_days);
+    let (state, key_id) = svc.store.read(|ks| {
         let key = access::resolve(svc, ks, caller, OP, &key_id, Aliases::Refused)?;
         let key = access::authorize(svc, key, caller, OP, &Default::default(), None)?;
         access::require_not_pending_deletion(svc, &key)?;
-        refuse_primary_with_replicas(svc, &key)?;
-        Ok::<_, KmsError>((
-            Mutation::SetKeyState {
-                key_id: key.key_id.clone(),
-                state: KeyStateRecord::PendingDeletion {
-                    deletion_date_ms,
-                    window_days,
-                },
-            },
-            svc.identity.key_arn(&key.key_id),
-        ))
+        let state = if is_primary_with_replicas(svc, &key) {
+            KeyStateRecord::PendingReplicaDeletion { window_days }
+        } else {
+            pending_deletion(now, window_days)
+        };
+        Ok::<_, KmsError>((state, key.key_id.clone()))
     })?;
-    super::commit::commit(svc, mutation).await?;
+    let key_arn = svc.identity.key_arn(&key_id);
+    super::commit::commit(svc, Mutation::SetKeyState { key_id, state }).await?;
+    let (key_state, deletion_date) = match state {
+        // AWS leaves the date out: it is not known until the last replica is deleted.
+        KeyStateRecord::PendingReplicaDeletion { .. } => (KeyState::PendingReplicaDeletion, None),
+        _ => (
+            KeyState::PendingDeletion,
+            Some(Timestamp::from_epoch_millis(
+                i64::try_from(deletion_date_ms).unwrap_or(i64::MAX),
+            )),
+        ),
+    };
     Ok(ScheduleKeyDeletionResponse {
-        deletion_date: Some(Timestamp::from_epoch_millis(
-            i64::try_from(deletion_date_ms).unwrap_or(i64::MAX),
-        )),
+        deletion_date,
         key_id: Some(key_arn),
-        key_state: Some(KeyState::PendingDeletion),
+        key_state: Some(key_state),
         pending_window_in_days: Some(window),
     })
 }
 
-/// AWS lets a multi-Region primary key with replicas be scheduled for deletion: it waits in
-/// `PendingReplicaDeletion` until its last replica is deleted, then starts its waiting period.
-/// This service does not keep that state; it refuses instead with the operation's
-/// `KMSInvalidStateException`, so a primary is never deleted while replicas still name it.
-fn refuse_primary_with_replicas(svc: &Context, key: &StoredKey) -> Result<(), KmsError> {
-    match key.multi_region_in(&svc.identity.region) {
-        Some(config)
-            if config.primary_region == svc.identity.region
-                && !config.replica_regions.is_empty() =>
-        {
-            Err(KmsError::new(
-                KmsErrorType::KMSInvalidState,
-                format!(
-                    "{} is a multi-region primary key with replica keys in {}; schedule the deletion of its replica keys first.",
-                    svc.identity.key_arn(&key.key_id),
-                    config.replica_regions.join(", ")
-                ),
-            ))
-        }
-        _ => Ok(()),
+/// When a key whose `window_days` waiting period starts at `now` is deleted, ms since the epoch.
+fn deletion_date(now: u64, window_days: u8) -> u64 {
+    now.saturating_add(u64::from(window_days) * DAY_MS)
+}
+
+/// `PendingDeletion` with a waiting period of `window_days` starting at `now`: what
+/// ScheduleKeyDeletion sets, and what a primary pending replica deletion becomes when its last
+/// replica is deleted.
+pub fn pending_deletion(now: u64, window_days: u8) -> KeyStateRecord {
+    KeyStateRecord::PendingDeletion {
+        deletion_date_ms: deletion_date(now, window_days),
+        window_days,
     }
 }
+
+/// Whether `key` is a multi-Region primary key that still has replicas: AWS does not delete such
+/// a key while they exist, so it waits in `PendingReplicaDeletion` and its waiting period starts
+/// when the last replica is deleted (see [`crate::deletion`]).
+fn is_primary_with_replicas(svc: &Context, key: &StoredKey) -> bool {
+    key.multi_region_in(&svc.identity.region)
+        .is_some_and(|config| {
+            config.primary_region == svc.identity.region && !config.replica_regions.is_empty()
+        })
+}
+
+#[cfg(test)]
+mod tests;

@@ -79,6 +79,16 @@ impl KmsError {
         )
     }
 
+    /// A multi-Region primary key scheduled for deletion that still has replicas:
+    /// `KMSInvalidStateException` `<key-arn> is pending replica deletion.` (the form of the other
+    /// key state messages, with AWS's state name).
+    pub fn pending_replica_deletion(key_arn: &str) -> Self {
+        Self::new(
+            KmsErrorType::KMSInvalidState,
+            format!("{key_arn} is pending replica deletion."),
+        )
+    }
+
     /// A key without key material yet: `KMSInvalidStateException` `<key-arn> is pending import.`
     pub fn pending_import(key_arn: &str) -> Self {
         Self::new(
