@@ -121,6 +121,9 @@ async fn hostile_frames_close_their_own_connection_and_the_good_parent_is_still_
     let d = Dirs::new();
     let enclave = Enclave::start(&d.world, &d.parent, &[]).await;
     let mut keys = assert_good_parent_served(&enclave, 0).await;
+    // The debug binary alone is close to 200 MiB of resident pages now (issue 18 doubled the
+    // operations), so the bound is on growth: a 4 GiB announcement honoured would be far past it.
+    let rss_start = rss_kib(enclave.pid().unwrap());
     let mut seed = 0x1234_5678_9abc_def1u64;
 
     // Garbage before any Hello.
@@ -185,7 +188,10 @@ async fn hostile_frames_close_their_own_connection_and_the_good_parent_is_still_
 
     // Nothing announced was allocated, nothing crashed.
     let rss = rss_kib(enclave.pid().unwrap());
-    assert!(rss < 200 * 1024, "the enclave uses {rss} KiB");
+    assert!(
+        rss < rss_start + 64 * 1024,
+        "the enclave grew from {rss_start} KiB to {rss} KiB"
+    );
     let log = enclave.log_text();
     assert!(!log.contains("panicked"), "{log}");
     assert!(log.contains("closed:"), "{log}");
