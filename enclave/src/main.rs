@@ -39,7 +39,7 @@ use nitro_kms_attest::nsm::device::NsmDevice;
 use nitro_kms_attest::nsm::simulated::{SimulatedNsm, SimulatedNsmConfig};
 use nitro_kms_attest::nsm::{Nsm, NsmExt};
 use nitro_kms_crypto as crypto;
-use nitro_kms_enclave::config::{Args, Config, file_check};
+use nitro_kms_enclave::config::{Args, Config, StorageConfig, file_check};
 use nitro_kms_enclave::context::Identity;
 use nitro_kms_enclave::context::Regions;
 use nitro_kms_enclave::recipient::RecipientVerifier;
@@ -49,7 +49,7 @@ use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::Service;
 use nitro_kms_enclave::storage::parent_link::ParentLink;
 use nitro_kms_enclave::storage::sealed_store::{LoadError, LoadFailure, SealedKeystore};
-use nitro_kms_enclave::storage::{seal, seal_root, sealing_key};
+use nitro_kms_enclave::storage::{etcd_connect, seal, seal_root, sealing_key};
 use nitro_kms_enclave::tls::{ServiceTls, TlsSettings};
 use nitro_kms_enclave::{clock, housekeeping, http};
 use nitro_kms_wire::Limits;
@@ -323,11 +323,28 @@ async fn run(config: Config) -> Result<(), String> {
         }
     };
 
-    // Load through the parent. A parent that goes away (or fails to read its files) is retried:
-    // that is the parent's trouble, not the state's. State that fails to authenticate is final.
+    // With `storage = "etcd"` the state lives in etcd, reached with TLS that ends here.
+    let etcd = match &config.storage {
+        StorageConfig::Files => None,
+        StorageConfig::Etcd(settings) => Some(
+            etcd_connect::open(settings, &key).map_err(|e| format!("refusing to serve: {e}"))?,
+        ),
+    };
+
+    // Load through the parent (or from etcd). A parent that goes away (or fails to read its
+    // files), or an etcd that does not answer yet, is retried: that is the parent's or the
+    // network's trouble, not the state's. State that fails to authenticate is final.
     let mut key = Some(key);
     let (store, report) = loop {
-        let attempt = SealedKeystore::load(link.clone(), key.take().ok_or("sealing key lost")?);
+        let key_now = key.take().ok_or("sealing key lost")?;
+        let attempt = async {
+            match &etcd {
+                Some(etcd) => {
+                    SealedKeystore::load_from_etcd(link.clone(), etcd.clone(), key_now).await
+                }
+                None => SealedKeystore::load(link.clone(), key_now).await,
+            }
+        };
         let loaded = tokio::select! {
             loaded = attempt => loaded,
             _ = server::stopped(&mut stop) => {
@@ -338,7 +355,7 @@ async fn run(config: Config) -> Result<(), String> {
         match loaded {
             Ok(done) => break done,
             Err(LoadFailure {
-                error: LoadError::Link(e),
+                error: e @ (LoadError::Link(_) | LoadError::Etcd(_)),
                 key: Some(k),
             }) => {
                 tracing::warn!(
@@ -376,6 +393,8 @@ async fn run(config: Config) -> Result<(), String> {
         report.generation,
         report.sequence,
     );
+    // Follow the etcd store (and campaign for its leadership) from now on.
+    let _follower = store.follow_etcd(stop_rx.clone());
     let clock = clock::system();
     let service = Arc::new(Service {
         identity: Identity {

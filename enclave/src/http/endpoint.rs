@@ -78,6 +78,23 @@ impl HttpEndpoint {
         self.service.borrow().is_some()
     }
 
+    /// `/metrics`: the request metrics, and the etcd store's when the state lives there.
+    fn render_metrics(&self) -> String {
+        let mut text = self.metrics.render(self.ready());
+        let etcd = self
+            .service
+            .borrow()
+            .as_ref()
+            .and_then(|svc| svc.store.etcd());
+        if let Some(etcd) = etcd {
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+            text.push_str(&etcd.metrics.render(now_ms));
+        }
+        text
+    }
+
     /// Answers one HTTP request.
     pub async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Result<Answer, Infallible> {
         let answer = match (req.method(), req.uri().path()) {
@@ -90,7 +107,7 @@ impl HttpEndpoint {
             }
             (&Method::GET, "/metrics") => response(
                 200,
-                self.metrics.render(self.ready()).into_bytes(),
+                self.render_metrics().into_bytes(),
                 "text/plain; version=0.0.4",
             ),
             (&Method::GET, path) if well_known::is_well_known(path) => {

@@ -13,7 +13,10 @@ use crate::storage::sealed_store::CommitError;
 
 /// Commits a mutation; a persist failure is `KMSInternalException` and nothing changed.
 pub async fn commit(svc: &Context, mutation: Mutation) -> Result<(), KmsError> {
-    svc.store.commit(mutation).await.map_err(to_kms_error)
+    svc.store
+        .commit(mutation)
+        .await
+        .map_err(|e| to_kms_error(svc, e))
 }
 
 /// Commits several regions' mutations (each made by that region's
@@ -23,17 +26,35 @@ pub async fn commit_batch(svc: &Context, mutations: Vec<Mutation>) -> Result<(),
     svc.store
         .commit_batch(mutations)
         .await
-        .map_err(to_kms_error)
+        .map_err(|e| to_kms_error(svc, e))
 }
 
 /// AWS's error for a failed commit.
-fn to_kms_error(e: CommitError) -> KmsError {
+fn to_kms_error(svc: &Context, e: CommitError) -> KmsError {
     match e {
+        // With the etcd store the caller picks the enclave: a write that reaches a follower is
+        // answered with KMS's retryable 500 naming the leader (docs/horizontal-scale.md).
+        CommitError::ReadReplica if svc.store.etcd().is_some() => {
+            let leader = svc
+                .store
+                .etcd()
+                .and_then(|etcd| etcd.leader_hint())
+                .unwrap_or_else(|| "being elected".to_owned());
+            KmsError::internal(format!(
+                "nitro-kms: this enclave is a follower; the leader is {leader}. Retry the request."
+            ))
+        }
         // Lost a race with another writer (the key or alias vanished or appeared meanwhile).
         CommitError::Keystore(k) => KmsError::new(KmsErrorType::Conflict, k.to_string()),
         // The parent routes mutations to the leader; one that reaches a read replica is retried.
         CommitError::ReadReplica | CommitError::Link(LinkError::ReadReplica) => KmsError::internal(
             "This key store replica does not accept changes. The request can be retried.",
+        ),
+        // etcd did not answer in time (members down, no quorum, the relay cut): AWS's answer when a
+        // service it depends on times out. Retryable; the write may or may not have landed.
+        CommitError::Etcd(_) | CommitError::CatchUp(_) => KmsError::new(
+            KmsErrorType::DependencyTimeout,
+            "The system timed out while trying to fulfill the request. You can retry the request.",
         ),
         CommitError::Seal(_) | CommitError::Link(_) => {
             KmsError::internal("The request could not be completed: the key store is unavailable.")

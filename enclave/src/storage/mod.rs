@@ -13,10 +13,18 @@
 //! - [`sealed_store`]: [`SealedKeystore`], the in-memory keystore made durable by the two above —
 //!   loaded at start, every mutation journaled and acknowledged before it takes effect;
 //! - [`read_replica`]: when the parent makes this enclave a read replica (`Sync`), its sealed
-//!   store stops writing and follows the leader's snapshot and journal instead.
+//!   store stops writing and follows the leader's snapshot and journal instead;
+//! - with `storage = "etcd"` (a fleet of parents), the same sealed bytes live in etcd instead of at
+//!   the parent: [`etcd_connect`] opens it from the configuration (client identity:
+//!   [`etcd_tls`]), [`etcd_store`] speaks to it (fenced writes, the leader's lease),
+//!   [`etcd_metrics`] reports on it, and the sealed store's `etcd_backend` loads, writes and follows
+//!   it.
 //!
 //! This module only declares its parts and re-exports the types most callers need.
 
+pub mod etcd_metrics;
+pub mod etcd_connect;
+pub mod etcd_store;
 pub mod parent_link;
 pub mod read_replica;
 pub mod seal;

@@ -42,6 +42,7 @@ use nitro_kms_crypto::secret::SecretBytes;
 use nitro_kms_wire::PersistAction;
 
 use crate::keystore::{Keystore, KeystoreError, Mutation};
+use crate::storage::etcd_store::EtcdStore;
 use crate::storage::parent_link::{LinkError, ParentLink};
 use crate::storage::seal::{
     self, JournalCursor, MAX_STATE_LEN, SealError, SealingKey, SnapshotHeader, StoreId,
@@ -73,6 +74,13 @@ pub enum LoadError {
     /// A journal exists but the snapshot it belongs to does not.
     #[error("the parent has a journal of {0} bytes but no snapshot")]
     JournalWithoutSnapshot(usize),
+    /// etcd could not be read (`storage = "etcd"`).
+    #[error("cannot read the sealed state from etcd: {0}")]
+    Etcd(#[from] nitro_kms_etcd::EtcdError),
+    /// What etcd holds does not hold together (`storage = "etcd"`): records missing before the
+    /// head, a torn record, a head that does not match the records.
+    #[error("the sealed state in etcd is inconsistent: {0}")]
+    EtcdInconsistent(String),
 }
 
 /// A failed [`SealedKeystore::load`]: the error, and the sealing key back when the failure was the
@@ -97,6 +105,13 @@ pub enum CommitError {
     /// The parent did not store it durably.
     #[error(transparent)]
     Link(#[from] LinkError),
+    /// etcd did not answer, or not in time (`storage = "etcd"`): the write may or may not have
+    /// landed; nothing was applied here, and the watch settles which.
+    #[error("the etcd store is unavailable: {0}")]
+    Etcd(#[from] nitro_kms_etcd::EtcdError),
+    /// A leader could not re-read the state before writing (`storage = "etcd"`).
+    #[error("cannot catch up with the stored state: {0}")]
+    CatchUp(String),
     /// This enclave is a read replica: only the leader changes the shared state (the parent
     /// routes mutations there; this is the safety net).
     #[error("this enclave is a read replica and does not accept changes")]
@@ -198,6 +213,8 @@ struct Position {
     journal_len: u64,
     records_since_snapshot: u64,
     needs_snapshot: bool,
+    /// With the etcd store: the etcd revision the state served now was read or followed to.
+    revision: i64,
 }
 
 /// The stored state, read and authenticated: what start-up and a replica's reload share.
@@ -229,6 +246,9 @@ struct SealedState {
     position: tokio::sync::Mutex<Position>,
     link: Arc<ParentLink>,
     key: SealingKey,
+    /// `Some` with `storage = "etcd"`: the state lives there, not at the parent
+    /// ([`etcd_backend`]).
+    etcd: Option<Arc<EtcdStore>>,
 }
 
 impl std::fmt::Debug for SealedKeystore {
@@ -346,6 +366,7 @@ impl SealedState {
                     position: tokio::sync::Mutex::new(stored.position),
                     link,
                     key,
+                    etcd: None,
                 },
                 stored.report,
             )),
@@ -381,6 +402,7 @@ impl SealedState {
             journal_len: 0,
             records_since_snapshot: 0,
             needs_snapshot: false,
+            revision: 0,
         };
         Ok(stored)
     }
@@ -407,13 +429,20 @@ impl SealedState {
         }
     }
 
-    /// Whether this enclave is a read replica (it follows the leader and never writes).
+    /// Whether this enclave is a read replica (it follows the leader and never writes): with the
+    /// etcd store, whether it is not the ready leader now.
     pub fn is_replica(&self) -> bool {
-        self.link.is_replica()
+        match &self.etcd {
+            Some(etcd) => etcd.fence().is_none(),
+            None => self.link.is_replica(),
+        }
     }
 
     /// Makes `mutation` durable through the parent, then applies it. On any error nothing changed.
     pub async fn commit(&self, mutation: Mutation) -> Result<(), CommitError> {
+        if let Some(etcd) = &self.etcd {
+            return self.commit_to_etcd(etcd, &mutation).await;
+        }
         if self.is_replica() {
             return Err(CommitError::ReadReplica);
         }
@@ -519,6 +548,9 @@ impl SealedState {
     /// continues it, reads the whole state again. On an error nothing changed and the state
     /// served so far stays in force. Catch-ups and commits are serialized.
     pub async fn catch_up(&self) -> Result<CatchUpReport, LoadError> {
+        if let Some(etcd) = &self.etcd {
+            return self.catch_up_from_etcd(etcd).await;
+        }
         let mut position = self.position.lock().await;
         let (applied, reloaded) = match self.follow_journal(&mut position).await? {
             Some(applied) => (applied, false),
@@ -721,10 +753,13 @@ async fn read_stored(link: &ParentLink, key: &SealingKey) -> Result<StoredState,
             journal_len: journal_len as u64,
             records_since_snapshot: report.replayed as u64,
             needs_snapshot: false,
+            revision: 0,
         },
         report,
     })
 }
+
+mod etcd_backend;
 
 #[cfg(test)]
 mod tests;

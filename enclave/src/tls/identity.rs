@@ -157,7 +157,7 @@ pub async fn ensure(
             // Made meanwhile, or this enclave became a replica: read it on the next turn.
             Err(CommitError::Keystore(KeystoreError::ServiceIdentityExists))
             | Err(CommitError::ReadReplica) => {}
-            Err(CommitError::Link(e)) => {
+            Err(e @ (CommitError::Link(_) | CommitError::Etcd(_) | CommitError::CatchUp(_))) => {
                 tracing::warn!(
                     "nitro-kms-enclave: cannot store the new service identity yet ({e}); retrying"
                 );
