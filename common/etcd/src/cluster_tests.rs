@@ -358,3 +358,133 @@ async fn three_members_keep_serving_when_one_is_killed() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_dead_endpoint_is_skipped_for_the_next_one() {
+    with_cluster(
+        "a_dead_endpoint_is_skipped_for_the_next_one",
+        1,
+        |cluster| async move {
+            let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let dead = crate::Endpoint {
+                host: "127.0.0.1".into(),
+                port: dead.local_addr().unwrap().port(),
+            };
+            // The port is closed again once the listener is dropped above: connects are refused.
+            let mut endpoints = vec![dead.clone()];
+            endpoints.extend(cluster.endpoints());
+            let options = ClientOptions {
+                endpoints,
+                tls: Tls::Rustls(cluster.client_tls()),
+                request_timeout: Duration::from_secs(3),
+                connect_timeout: Duration::from_secs(2),
+                max_response: 1 << 20,
+            };
+            let client = EtcdClient::new(options, Arc::new(TcpConnect)).unwrap();
+            client
+                .put(b"k".to_vec(), b"v".to_vec(), None)
+                .await
+                .unwrap();
+            assert_eq!(client.stats().endpoint, cluster.endpoints()[0]);
+            assert_eq!(client.stats().errors, 0);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_certificate_issued_for_a_given_public_key_authenticates_its_holder() {
+    with_cluster(
+        "a_certificate_issued_for_a_given_public_key_authenticates_its_holder",
+        1,
+        |cluster| async move {
+            use rcgen::PublicKeyData;
+            let key = rcgen::KeyPair::generate().unwrap();
+            let certificate = cluster
+                .issue_client_certificate(&key.subject_public_key_info())
+                .unwrap();
+            assert!(cluster.issue_client_certificate(b"not a key").is_err());
+            let tls = testing::tls_config(&cluster.ca_pem(), &certificate, &key).unwrap();
+            let options = ClientOptions {
+                endpoints: cluster.endpoints(),
+                tls: Tls::Rustls(tls),
+                request_timeout: Duration::from_secs(3),
+                connect_timeout: Duration::from_secs(2),
+                max_response: 1 << 20,
+            };
+            let client = EtcdClient::new(options, Arc::new(TcpConnect)).unwrap();
+            client
+                .put(b"k".to_vec(), b"v".to_vec(), None)
+                .await
+                .unwrap();
+        },
+    )
+    .await;
+}
+
+/// A minimal egress relay: answers one CONNECT with 200 and splices the tunnel to the target.
+async fn fake_relay() -> (String, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("tcp://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut stream = BufReader::new(stream);
+                let mut first = String::new();
+                stream.read_line(&mut first).await.unwrap();
+                let target = first.split_whitespace().nth(1).unwrap().to_string();
+                loop {
+                    let mut line = String::new();
+                    stream.read_line(&mut line).await.unwrap();
+                    if line == "\r\n" {
+                        break;
+                    }
+                }
+                let mut upstream = tokio::net::TcpStream::connect(target).await.unwrap();
+                stream
+                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                    .await
+                    .unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
+            });
+        }
+    });
+    (address, task)
+}
+
+#[tokio::test]
+async fn requests_reach_etcd_through_an_egress_relay_with_tls_inside() {
+    with_cluster(
+        "requests_reach_etcd_through_an_egress_relay_with_tls_inside",
+        1,
+        |cluster| async move {
+            let (relay, task) = fake_relay().await;
+            assert!(matches!(
+                crate::RelayConnect::new("not an address"),
+                Err(EtcdError::Config(_))
+            ));
+            let options = ClientOptions {
+                endpoints: cluster.endpoints(),
+                tls: Tls::Rustls(cluster.client_tls()),
+                request_timeout: Duration::from_secs(3),
+                connect_timeout: Duration::from_secs(2),
+                max_response: 1 << 20,
+            };
+            let client =
+                EtcdClient::new(options, Arc::new(crate::RelayConnect::new(&relay).unwrap()))
+                    .unwrap();
+            client
+                .put(b"relayed".to_vec(), b"v".to_vec(), None)
+                .await
+                .unwrap();
+            let mut watch = client.watch(b"relayed".to_vec(), None, 1).await.unwrap();
+            assert_eq!(
+                watch.next().await.unwrap().events[0].kv.value,
+                b"v".to_vec()
+            );
+            task.abort();
+        },
+    )
+    .await;
+}

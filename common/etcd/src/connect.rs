@@ -48,7 +48,7 @@ pub struct RelayConnect {
 }
 
 impl RelayConnect {
-    /// `relay` is a [`nitro_kms_wire::transport`] address (`vsock:3:8002`, `tcp:127.0.0.1:8002`).
+    /// `relay` is a [`nitro_kms_wire::transport`] address (`vsock://3:8002`, `tcp://127.0.0.1:8002`).
     pub fn new(relay: &str) -> Result<Self, EtcdError> {
         let relay: Address = relay
             .parse()

@@ -170,7 +170,7 @@ fn free_ports(count: usize) -> Result<Vec<u16>, TestClusterError> {
 }
 
 /// A rustls client configuration trusting `ca_pem` only, with the client identity given.
-fn tls_config(
+pub(crate) fn tls_config(
     ca_pem: &str,
     cert_pem: &str,
     key: &KeyPair,
