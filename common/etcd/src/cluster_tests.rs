@@ -488,3 +488,37 @@ async fn requests_reach_etcd_through_an_egress_relay_with_tls_inside() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn without_a_quorum_writes_fail_retryably_and_resume_after_a_restart() {
+    with_cluster(
+        "without_a_quorum_writes_fail_retryably_and_resume_after_a_restart",
+        3,
+        |mut cluster| async move {
+            let client = cluster.client(None).unwrap();
+            client
+                .put(b"q".to_vec(), b"1".to_vec(), None)
+                .await
+                .unwrap();
+            cluster.stop_member(1).unwrap();
+            cluster.stop_member(2).unwrap();
+            // The last member cannot commit: the put times out there, the others refuse connections.
+            // (Its outcome is unknown, as with any timed-out write: etcd may still apply it later.)
+            match client.put(b"q".to_vec(), b"2".to_vec(), None).await {
+                Err(EtcdError::Unavailable(_) | EtcdError::Timeout) => {}
+                other => panic!("expected a retryable failure, got {other:?}"),
+            }
+            cluster.start_member(1).await.unwrap();
+            cluster.start_member(2).await.unwrap();
+            let revision = client
+                .put(b"q".to_vec(), b"3".to_vec(), None)
+                .await
+                .unwrap();
+            assert_eq!(
+                client.range(range(b"q")).await.unwrap().kvs[0].mod_revision,
+                revision
+            );
+        },
+    )
+    .await;
+}
