@@ -282,10 +282,13 @@ impl EtcdStore {
         Ok(StoredBytes {
             snapshot: first.kvs.into_iter().next().map(|kv| kv.value),
             journal: self.journal_records(journal.kvs),
-            head: head
-                .kvs
-                .first()
-                .and_then(|kv| Head::parse(&kv.value)),
+            head: match head.kvs.first() {
+                Some(kv) => Some(
+                    Head::parse(&kv.value)
+                        .map_err(|e| EtcdError::Decode(format!("the store's head: {e}")))?,
+                ),
+                None => None,
+            },
             leader: leader.kvs.first().and_then(|kv| leader_id(&kv.value)),
             revision,
         })
@@ -430,7 +433,7 @@ impl EtcdStore {
         let head = ranges
             .next()
             .and_then(|r| r.kvs.into_iter().next())
-            .and_then(|kv| Head::parse(&kv.value));
+            .and_then(|kv| Head::parse(&kv.value).ok());
         let leader_revision = ranges
             .next()
             .and_then(|r| r.kvs.into_iter().next())
@@ -544,8 +547,12 @@ impl EtcdStore {
         }
     }
 
-    /// Notes who leads, for a follower.
+    /// Notes who leads, for a follower. Naming this enclave changes nothing: its own `leader` key
+    /// (its role is the election's business, not a read's).
     pub fn set_follower(&self, leader: Option<String>) {
+        if leader.as_deref() == Some(self.id.as_str()) {
+            return;
+        }
         self.metrics.leader.store(0, Ordering::Relaxed);
         self.metrics.lease_left_ms.store(0, Ordering::Relaxed);
         let leader = leader.filter(|l| *l != self.id);

@@ -304,6 +304,7 @@ impl SealedState {
         if let Err(e) = self.take_office(etcd).await {
             tracing::error!("nitro-kms-enclave: elected, but cannot catch up with etcd: {e}");
             etcd.step_down("could not catch up after the election").await;
+            tokio::time::sleep(etcd.lease_ttl() / 4).await;
         }
     }
 
@@ -398,7 +399,7 @@ impl SealedState {
                     cursor = JournalCursor::after_snapshot(&header);
                     records = 0;
                 }
-                (KeyKind::Head, EventKind::Put) => head_seen = Head::parse(&event.kv.value),
+                (KeyKind::Head, EventKind::Put) => head_seen = Head::parse(&event.kv.value).ok(),
                 (KeyKind::Leader, EventKind::Delete) => leader_gone = true,
                 (KeyKind::Leader, EventKind::Put) => {
                     if let Some(id) = leader_id(&event.kv.value)
@@ -530,3 +531,6 @@ fn open_stored(key: &SealingKey, stored: &StoredBytes) -> Result<StoredState, Lo
         report,
     })
 }
+
+#[cfg(test)]
+mod tests;
