@@ -23,7 +23,7 @@
 //! This module only declares its parts and re-exports the types most callers need.
 
 pub mod etcd_metrics;
-//TMP pub mod etcd_connect;
+pub mod etcd_connect;
 pub mod etcd_store;
 pub mod parent_link;
 pub mod read_replica;
