@@ -155,13 +155,18 @@ impl EtcdClientKey {
 /// Whether the X.509 certificate `cert_der` carries exactly the public key `spki` (DER
 /// SubjectPublicKeyInfo). False for an unparsable certificate as well: the caller refuses both.
 pub fn certificate_public_key_matches(cert_der: &[u8], spki: &[u8]) -> bool {
-    let Ok(cert) = x509_cert::Certificate::from_der(cert_der) else {
-        return false;
-    };
-    match cert.tbs_certificate().subject_public_key_info().to_der() {
-        Ok(der) => der == spki,
-        Err(_) => false,
-    }
+    certificate_spki_der(cert_der).is_some_and(|der| der == spki)
+}
+
+/// The DER SubjectPublicKeyInfo of the X.509 certificate `cert_der` (`None` when it does not
+/// parse), e.g. to fingerprint the key of a certificate that [`certificate_public_key_matches`]
+/// refused.
+pub fn certificate_spki_der(cert_der: &[u8]) -> Option<Vec<u8>> {
+    let cert = x509_cert::Certificate::from_der(cert_der).ok()?;
+    cert.tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .ok()
 }
 
 #[cfg(test)]
