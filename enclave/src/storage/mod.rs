@@ -17,6 +17,7 @@
 //!
 //! This module only declares its parts and re-exports the types most callers need.
 
+pub mod etcd_tls;
 pub mod parent_link;
 pub mod read_replica;
 pub mod seal;
