@@ -12,6 +12,22 @@
 //! request_timeout_ms = 5000
 //! ```
 //!
+//! The sealed state lives on the parent by default (`storage = "files"`); with `storage = "etcd"`
+//! it lives in an etcd v3 cluster reached through the parent's egress relay, with TLS ending in
+//! the enclave ([`storage`] validates these settings; `nitro-kms-enclave --print-etcd-csr` gives
+//! the CSR the operator signs with the etcd CA for `etcd_client_certificate`):
+//!
+//! ```toml
+//! storage = "etcd"                       # "files" (default) | "etcd"
+//! etcd_endpoints = "10.0.1.10:2379,10.0.2.10:2379"
+//! etcd_ca = "/etc/nitro-kms/etcd-ca.pem"  # the ONLY roots trusted for etcd
+//! etcd_client_certificate = "/etc/nitro-kms/etcd-client.pem"  # for this enclave's derived key
+//! etcd_prefix = "/nitro-kms/"            # must end with `/`
+//! etcd_relay = "vsock://3:8001"          # the parent's egress relay (direct TCP only simulated)
+//! etcd_lease_ttl_secs = 5                # 2..=60: the leader's lease
+//! etcd_timeout_ms = 2000                 # one etcd request's deadline
+//! ```
+//!
 //! On Nitro the file is baked into the image (it is measured into PCR0), with the seal root:
 //!
 //! ```toml
@@ -35,6 +51,9 @@ use crate::region_allowlist::RegionAllowlist;
 use crate::storage::seal_root::SealRoot;
 
 pub mod file_check;
+pub mod storage;
+
+pub use storage::{EtcdStorageConfig, StorageConfig};
 
 /// Command line (and environment) of `nitro-kms-enclave`. Every option is optional here so that
 /// the TOML file can supply it; [`Config::resolve`] applies the defaults.
@@ -163,6 +182,36 @@ pub struct Args {
     /// exits 1; or exits 2 when FILE cannot be read or parsed (unknown keys included).
     #[arg(long, value_name = "FILE")]
     pub check_config: Option<PathBuf>,
+    /// Where the sealed state lives: `files` (on the parent, default) or `etcd`.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_STORAGE")]
+    pub storage: Option<String>,
+    /// With `--storage etcd`: the cluster's client endpoints, `host:port,host:port`.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ETCD_ENDPOINTS")]
+    pub etcd_endpoints: Option<String>,
+    /// With `--storage etcd`: the etcd cluster's CA (PEM), the only roots trusted for etcd.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ETCD_CA")]
+    pub etcd_ca: Option<PathBuf>,
+    /// With `--storage etcd`: the client certificate (PEM) the etcd CA signed for this enclave's
+    /// CSR (`--print-etcd-csr`).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ETCD_CLIENT_CERTIFICATE")]
+    pub etcd_client_certificate: Option<PathBuf>,
+    /// With `--storage etcd`: the key prefix in etcd, ending with `/` (default `/nitro-kms/`).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ETCD_PREFIX")]
+    pub etcd_prefix: Option<String>,
+    /// With `--storage etcd`: the parent's egress relay (`vsock://3:PORT`); without it, direct
+    /// TCP, only with --simulate.
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ETCD_RELAY")]
+    pub etcd_relay: Option<String>,
+    /// With `--storage etcd`: the leader lease's TTL in seconds, 2 to 60 (default 5).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ETCD_LEASE_TTL_SECS")]
+    pub etcd_lease_ttl_secs: Option<u64>,
+    /// With `--storage etcd`: one etcd request's deadline in milliseconds (default 2000).
+    #[arg(long, env = "NITRO_KMS_ENCLAVE_ETCD_TIMEOUT_MS")]
+    pub etcd_timeout_ms: Option<u64>,
+    /// With --simulate --state-dir DIR: print the CSR of this enclave's etcd client key (PEM) to
+    /// standard output, its SPKI SHA-256 to standard error, and exit, starting nothing.
+    #[arg(long)]
+    pub print_etcd_csr: bool,
     /// With --check-config: also refuse what must never be in an enclave image (simulation
     /// settings, a test CA, an ephemeral sealing key), and require a seal root, a vsock listen
     /// address and a relay on the parent (vsock://3:PORT).
@@ -202,6 +251,14 @@ pub struct FileConfig {
     http_header_timeout_ms: Option<u64>,
     http_body_timeout_ms: Option<u64>,
     credentials: Option<PathBuf>,
+    storage: Option<String>,
+    etcd_endpoints: Option<String>,
+    etcd_ca: Option<PathBuf>,
+    etcd_client_certificate: Option<PathBuf>,
+    etcd_prefix: Option<String>,
+    etcd_relay: Option<String>,
+    etcd_lease_ttl_secs: Option<u64>,
+    etcd_timeout_ms: Option<u64>,
 }
 
 pub use crate::http::limits::DEFAULT_HTTP_MAX_CONNECTIONS;
@@ -259,6 +316,8 @@ pub struct Config {
     pub http_body_timeout: Duration,
     /// Plaintext access keys file (simulation only).
     pub credentials: Option<PathBuf>,
+    /// Where the sealed state lives (files on the parent, or etcd).
+    pub storage: StorageConfig,
 }
 
 /// Why the configuration is unusable (exit status 2).
@@ -332,7 +391,21 @@ impl Config {
             None if simulate => RegionAllowlist::All,
             None => RegionAllowlist::one(&region),
         };
+        let storage = storage::StorageSettings {
+            storage: args.storage.or(file.storage),
+            etcd_endpoints: args.etcd_endpoints.or(file.etcd_endpoints),
+            etcd_ca: args.etcd_ca.or(file.etcd_ca),
+            etcd_client_certificate: args
+                .etcd_client_certificate
+                .or(file.etcd_client_certificate),
+            etcd_prefix: args.etcd_prefix.or(file.etcd_prefix),
+            etcd_relay: args.etcd_relay.or(file.etcd_relay),
+            etcd_lease_ttl_secs: args.etcd_lease_ttl_secs.or(file.etcd_lease_ttl_secs),
+            etcd_timeout_ms: args.etcd_timeout_ms.or(file.etcd_timeout_ms),
+        }
+        .resolve()?;
         Ok(Config {
+            storage,
             regions,
             http_listen: args.http_listen.or(file.http_listen),
             allow_cleartext: args
@@ -489,6 +562,7 @@ impl Config {
                 "--max-in-flight and --max-connections must be at least 1".into(),
             ));
         }
+        storage::check(&self.storage, self.simulate)?;
         Ok(())
     }
 }

@@ -49,7 +49,7 @@ use nitro_kms_enclave::server::{self, ServerConfig};
 use nitro_kms_enclave::service::Service;
 use nitro_kms_enclave::storage::parent_link::ParentLink;
 use nitro_kms_enclave::storage::sealed_store::{LoadError, LoadFailure, SealedKeystore};
-use nitro_kms_enclave::storage::{etcd_connect, seal, seal_root, sealing_key};
+use nitro_kms_enclave::storage::{etcd_connect, etcd_tls, seal, seal_root, sealing_key};
 use nitro_kms_enclave::tls::{ServiceTls, TlsSettings};
 use nitro_kms_enclave::{clock, housekeeping, http};
 use nitro_kms_wire::Limits;
@@ -63,6 +63,7 @@ fn main() -> ExitCode {
     if let Some(path) = &args.check_config {
         return check_config(path, args.production);
     }
+    let print_csr = args.print_etcd_csr;
     let config = match Config::resolve(args) {
         Ok(c) => c,
         Err(e) => {
@@ -70,6 +71,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if print_csr {
+        return print_etcd_csr(&config);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -127,6 +131,75 @@ fn check_config(path: &std::path::Path, production: bool) -> ExitCode {
         }
     }
     ExitCode::from(status)
+}
+
+/// `--print-etcd-csr`: the CSR of the etcd client key (PEM, standard output) and its SPKI
+/// SHA-256 (standard error), from the simulated sealing key in --state-dir; starts nothing. On
+/// Nitro the sealing key exists only inside the running enclave, so the CSR comes from its
+/// start-up log (see [`etcd_identity`]): exit status 2 without --simulate.
+fn print_etcd_csr(config: &Config) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    let state_dir = match (&config.state_dir, config.simulate) {
+        (Some(dir), true) => dir,
+        _ => {
+            let _ = writeln!(
+                stderr,
+                "nitro-kms-enclave: --print-etcd-csr needs --simulate --state-dir DIR; on Nitro \
+                 the sealing key exists only in the running enclave, which logs its etcd CSR at \
+                 start-up when its certificate is missing or not for its key"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let printed = sealing_key::simulated(state_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|key| {
+            Ok((
+                etcd_tls::csr_pem(&key).map_err(|e| e.to_string())?,
+                etcd_tls::spki_sha256_hex(&key).map_err(|e| e.to_string())?,
+            ))
+        });
+    match printed {
+        Ok((csr, spki)) => {
+            print!("{csr}");
+            let _ = writeln!(stderr, "etcd client key spki sha256 {spki}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(stderr, "nitro-kms-enclave: --print-etcd-csr: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// With `storage = "etcd"`: builds the etcd TLS client configuration from the sealing key as soon
+/// as it is known. A certificate that is not for this enclave's derived key stops the enclave,
+/// with the CSR to sign (public) and the key's SPKI SHA-256 in one `error` line: on Nitro that
+/// line is the only way the operator gets the CSR.
+fn etcd_identity(
+    config: &Config,
+    key: &seal::SealingKey,
+) -> Result<Option<Arc<rustls::ClientConfig>>, String> {
+    let StorageConfig::Etcd(settings) = &config.storage else {
+        return Ok(None);
+    };
+    match etcd_tls::client_config(settings, key) {
+        Ok(tls) => {
+            let spki = etcd_tls::spki_sha256_hex(key).map_err(|e| e.to_string())?;
+            tracing::info!("nitro-kms-enclave: etcd client identity ok (spki sha256 {spki})");
+            Ok(Some(tls))
+        }
+        Err(e @ etcd_tls::EtcdTlsError::CertificateNotForThisKey { .. }) => {
+            let csr = etcd_tls::csr_pem(key).map_err(|e| e.to_string())?;
+            tracing::error!(
+                "nitro-kms-enclave: {e}; this enclave's etcd client CSR (sign it with the etcd \
+                 CA; newlines written as \\n): {}",
+                csr.trim_end().replace('\n', "\\n")
+            );
+            Err("refusing to start: etcd_client_certificate is not for this enclave's key".into())
+        }
+        Err(e) => Err(format!("refusing to start: {e}")),
+    }
 }
 
 /// Opens the NSM (simulated, or `/dev/nsm`) and logs what it is and PCR0: the first line an
@@ -322,13 +395,14 @@ async fn run(config: Config) -> Result<(), String> {
             obtained.map_err(|e| format!("refusing to serve: {e}"))?
         }
     };
-
-    // With `storage = "etcd"` the state lives in etcd, reached with TLS that ends here.
-    let etcd = match &config.storage {
-        StorageConfig::Files => None,
-        StorageConfig::Etcd(settings) => Some(
-            etcd_connect::open(settings, &key).map_err(|e| format!("refusing to serve: {e}"))?,
-        ),
+    // Built here, where the sealing key is first known; the etcd store (issue 19) takes it.
+    // With `storage = "etcd"` the state lives in etcd, reached with TLS that ends here (client
+    // identity derived from the sealing key, checked against its certificate first).
+    let etcd = match (&config.storage, etcd_identity(&config, &key)?) {
+        (StorageConfig::Etcd(settings), Some(tls)) => {
+            Some(etcd_connect::open(settings, tls).map_err(|e| format!("refusing to serve: {e}"))?)
+        }
+        _ => None,
     };
 
     // Load through the parent (or from etcd). A parent that goes away (or fails to read its

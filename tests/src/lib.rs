@@ -7,6 +7,7 @@
 
 pub mod cluster;
 pub mod enclave;
+pub mod etcd_store;
 pub mod mitm;
 pub mod proxy;
 pub mod recipient;

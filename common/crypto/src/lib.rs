@@ -30,6 +30,8 @@
 //! - AES-256-GCM ([`aes256_gcm_seal`], [`aes256_gcm_open`]) and AES-256-CBC with PKCS#7 padding
 //!   ([`aes256_cbc_encrypt`], [`aes256_cbc_decrypt`]);
 //! - constant-time comparison ([`constant_time_eq`]);
+//! - [`etcd_client_key`]: the enclave's etcd mutual-TLS client key, derived from the sealing
+//!   key, with its certificate signing request and the certificate/key match check;
 //! - [`sealed_credentials`]: the sealed caller-credentials file (RSA-OAEP-wrapped AES-256-GCM,
 //!   `docs/sealed-credentials.md`), built from the primitives above.
 //!
@@ -57,6 +59,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod etcd_client_key;
 pub mod grant_token;
 pub mod import_wrapping;
 pub mod kem;

@@ -48,6 +48,10 @@ pub enum Problem {
     /// The seal root's relay is not on the parent (an enclave has no other way out).
     #[error("seal_root_relay = {0:?}: the relay is on the parent, vsock://3:PORT")]
     RelayNotOnParent(String),
+    /// With `storage = "etcd"`, the etcd relay is not on the parent (an enclave has no other
+    /// way out).
+    #[error("etcd_relay = {0:?}: the relay is on the parent, vsock://3:PORT")]
+    EtcdRelayNotOnParent(String),
     /// `http_listen` without `tls_names`: the service certificate would name only `localhost`,
     /// `127.0.0.1` and `::1`, which no client reaching the enclave through its parent uses.
     #[error(
@@ -208,6 +212,13 @@ pub fn production_problems(config: &Config) -> Vec<Problem> {
     if config.http_listen.is_some() && config.tls_names.is_empty() {
         problems.push(Problem::NoTlsName);
     }
+    if let super::StorageConfig::Etcd(etcd) = &config.storage
+        && !etcd.relay.as_deref().is_some_and(is_on_parent)
+    {
+        problems.push(Problem::EtcdRelayNotOnParent(
+            etcd.relay.clone().unwrap_or_default(),
+        ));
+    }
     match &config.seal_root {
         None => problems.push(Problem::NoSealRoot),
         Some(root) => {
@@ -215,16 +226,20 @@ pub fn production_problems(config: &Config) -> Vec<Problem> {
                 .relay
                 .clone()
                 .unwrap_or_else(|| crate::storage::seal_root::DIRECT.to_owned());
-            let on_parent = matches!(
-                relay.parse::<Address>(),
-                Ok(Address::Vsock { cid: PARENT_CID, port }) if port != VSOCK_PORT_ANY
-            );
-            if !on_parent {
+            if !is_on_parent(&relay) {
                 problems.push(Problem::RelayNotOnParent(relay));
             }
         }
     }
     problems
+}
+
+/// Whether `relay` is a relay on the parent: `vsock://3:PORT`.
+fn is_on_parent(relay: &str) -> bool {
+    matches!(
+        relay.parse::<Address>(),
+        Ok(Address::Vsock { cid: PARENT_CID, port }) if port != VSOCK_PORT_ANY
+    )
 }
 
 #[cfg(test)]

@@ -4,22 +4,22 @@
 
 use std::sync::Arc;
 
-use nitro_kms_etcd::{ClientOptions, Connect, EtcdClient, Endpoint, RelayConnect, TcpConnect, Tls};
+use nitro_kms_etcd::{ClientOptions, Connect, Endpoint, EtcdClient, RelayConnect, TcpConnect, Tls};
 
 use crate::config::EtcdStorageConfig;
 use crate::storage::etcd_store::EtcdStore;
-use crate::storage::etcd_tls;
-use crate::storage::seal::SealingKey;
 
 /// Largest etcd answer the enclave reads (a range of the whole journal, or the snapshot, whose
 /// bytes are base64 in the gateway's JSON).
 pub const MAX_RESPONSE: usize = 192 << 20;
 
-/// The etcd store described by `settings`, reached with the client identity derived from `key`.
-/// Connects lazily: nothing is dialled here, so a bad certificate is found now and an
-/// unreachable etcd when the state is first read (and retried then).
-pub fn open(settings: &EtcdStorageConfig, key: &SealingKey) -> Result<Arc<EtcdStore>, String> {
-    let tls = etcd_tls::client_config(settings, key).map_err(|e| e.to_string())?;
+/// The etcd store described by `settings`, reached with `tls` (the client identity
+/// [`super::etcd_tls::client_config`] derived from the sealing key). Connects lazily: nothing is
+/// dialled here, so an unreachable etcd is found when the state is first read (and retried then).
+pub fn open(
+    settings: &EtcdStorageConfig,
+    tls: Arc<rustls::ClientConfig>,
+) -> Result<Arc<EtcdStore>, String> {
     let endpoints = settings
         .endpoints
         .iter()

@@ -57,7 +57,10 @@ impl EtcdMetrics {
                 "nitro_kms_store_lease_seconds_left",
                 "gauge",
                 "Seconds of the leader's lease left at its last renewal (0 for a follower).",
-                format!("{}", self.lease_left_ms.load(Ordering::Relaxed).max(0) as f64 / 1000.0),
+                format!(
+                    "{}",
+                    self.lease_left_ms.load(Ordering::Relaxed).max(0) as f64 / 1000.0
+                ),
             ),
             (
                 "nitro_kms_store_replication_lag_records",
@@ -134,9 +137,18 @@ mod tests {
         m.set_watch(true, 1_000);
         let text = m.render(5_000);
         assert!(text.contains("nitro_kms_store_leader 1\n"), "{text}");
-        assert!(text.contains("nitro_kms_store_lease_seconds_left 4\n"), "{text}");
-        assert!(text.contains("nitro_kms_store_round_trip_seconds 0.0015\n"), "{text}");
-        assert!(text.contains("nitro_kms_store_replication_lag_seconds 0\n"), "{text}");
+        assert!(
+            text.contains("nitro_kms_store_lease_seconds_left 4\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("nitro_kms_store_round_trip_seconds 0.0015\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("nitro_kms_store_replication_lag_seconds 0\n"),
+            "{text}"
+        );
         assert_eq!(text.matches("# TYPE ").count(), 9);
     }
 
@@ -147,6 +159,9 @@ mod tests {
         m.set_watch(false, 2_000);
         m.set_watch(false, 3_000);
         let text = m.render(4_500);
-        assert!(text.contains("nitro_kms_store_replication_lag_seconds 2.5\n"), "{text}");
+        assert!(
+            text.contains("nitro_kms_store_replication_lag_seconds 2.5\n"),
+            "{text}"
+        );
     }
 }

@@ -268,11 +268,10 @@ impl EtcdStore {
         let journal_prefix = layout::journal_prefix(&self.prefix);
         let end = prefix_end(&journal_prefix);
         let journal = self
-            .timed(self.client.range(at(
-                journal_prefix,
-                Some(end),
-                Some(MAX_JOURNAL_RECORDS),
-            )))
+            .timed(
+                self.client
+                    .range(at(journal_prefix, Some(end), Some(MAX_JOURNAL_RECORDS))),
+            )
             .await?;
         if journal.more {
             return Err(EtcdError::TooLarge {
@@ -295,7 +294,10 @@ impl EtcdStore {
     }
 
     /// The journal records from `seq` on, as etcd holds them now, and the revision read at.
-    pub async fn read_journal_from(&self, seq: u64) -> Result<(Vec<(u64, Vec<u8>)>, i64), EtcdError> {
+    pub async fn read_journal_from(
+        &self,
+        seq: u64,
+    ) -> Result<(Vec<(u64, Vec<u8>)>, i64), EtcdError> {
         let journal_prefix = layout::journal_prefix(&self.prefix);
         let range = self
             .timed(self.client.range(RangeRequest {
@@ -447,7 +449,10 @@ impl EtcdStore {
     /// Campaigns once: grants a lease and creates the `leader` key with it if there is none.
     /// `Ok(true)`: this enclave leads (not yet ready: the caller catches up, then calls
     /// [`EtcdStore::ready`]); `Ok(false)`: another leads (the role says who).
-    pub async fn campaign(self: &Arc<Self>, stop: watch::Receiver<bool>) -> Result<bool, EtcdError> {
+    pub async fn campaign(
+        self: &Arc<Self>,
+        stop: watch::Receiver<bool>,
+    ) -> Result<bool, EtcdError> {
         if matches!(*self.role.borrow(), Role::Leader { .. }) {
             return Ok(true);
         }

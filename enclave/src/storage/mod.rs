@@ -22,9 +22,10 @@
 //!
 //! This module only declares its parts and re-exports the types most callers need.
 
-pub mod etcd_metrics;
 pub mod etcd_connect;
+pub mod etcd_metrics;
 pub mod etcd_store;
+pub mod etcd_tls;
 pub mod parent_link;
 pub mod read_replica;
 pub mod seal;

@@ -253,3 +253,40 @@ fn a_production_endpoint_needs_tls_names() {
     );
     assert_eq!(named.exit_status(), 0, "{named:?}");
 }
+
+#[test]
+fn a_production_etcd_store_needs_its_relay_on_the_parent() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["etcd".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let pem = dir.path().join("ca.pem");
+    std::fs::write(&pem, cert.pem()).unwrap();
+    let pem = format!("{:?}", pem.display().to_string());
+    let etcd = |relay: Option<&'static str>| {
+        let mut changes = vec![
+            ("storage", Some("\"etcd\"")),
+            ("etcd_endpoints", Some("\"10.0.0.1:2379\"")),
+            ("etcd_ca", Some(pem.as_str())),
+            ("etcd_client_certificate", Some(pem.as_str())),
+        ];
+        changes.push(("etcd_relay", relay));
+        image_config(&changes)
+    };
+    let report = check_text(&etcd(Some("\"vsock://3:8001\"")), true);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let report = check_text(&etcd(Some("\"tcp://10.0.0.1:8001\"")), true);
+    assert_eq!(
+        report.problems,
+        vec![Problem::EtcdRelayNotOnParent("tcp://10.0.0.1:8001".into())]
+    );
+    // Without a relay the enclave itself refuses it (not simulated), production or not.
+    let report = check_text(&etcd(None), false);
+    assert!(
+        matches!(&report.problems[..], [Problem::Refused(why)] if why.contains("etcd_relay")),
+        "{:?}",
+        report.problems
+    );
+}

@@ -158,11 +158,13 @@ impl SealedState {
                         .map_err(|e| CommitError::CatchUp(e.to_string()))?;
                 }
                 WriteOutcome::HeadMoved(_) => {
-                    etcd.step_down("etcd's head keeps moving under this leader").await;
+                    etcd.step_down("etcd's head keeps moving under this leader")
+                        .await;
                     return Err(CommitError::ReadReplica);
                 }
                 WriteOutcome::NotLeader | WriteOutcome::Written { .. } => {
-                    etcd.step_down("the leader key is no longer this enclave's").await;
+                    etcd.step_down("the leader key is no longer this enclave's")
+                        .await;
                     return Err(CommitError::ReadReplica);
                 }
             }
@@ -246,7 +248,9 @@ impl SealedState {
                 let batch = match batch {
                     Ok(batch) => batch,
                     Err(e) => {
-                        tracing::warn!("nitro-kms-enclave: the etcd watch ended: {e}; watching again");
+                        tracing::warn!(
+                            "nitro-kms-enclave: the etcd watch ended: {e}; watching again"
+                        );
                         etcd.metrics.set_watch(false, now_ms());
                         if matches!(e, nitro_kms_etcd::EtcdError::Compacted { .. }) {
                             self.reread_or_log(&etcd).await;
@@ -303,7 +307,8 @@ impl SealedState {
         }
         if let Err(e) = self.take_office(etcd).await {
             tracing::error!("nitro-kms-enclave: elected, but cannot catch up with etcd: {e}");
-            etcd.step_down("could not catch up after the election").await;
+            etcd.step_down("could not catch up after the election")
+                .await;
             tokio::time::sleep(etcd.lease_ttl() / 4).await;
         }
     }
@@ -428,7 +433,8 @@ impl SealedState {
         }
         if leader_gone {
             if matches!(etcd.role(), Role::Leader { .. }) {
-                etcd.step_down("etcd deleted the leader key (the lease expired)").await;
+                etcd.step_down("etcd deleted the leader key (the lease expired)")
+                    .await;
             } else {
                 etcd.set_follower(None);
             }

@@ -86,7 +86,10 @@ async fn the_first_enclave_leads_and_a_follower_sees_its_writes_and_refuses_its_
     let b = load(&etcd_b).await;
     let _fb = b.follow_etcd(stop.clone());
     assert!(b.read(|k| k.key("k1").is_some()), "b loads what a wrote");
-    until("b to know the leader", || etcd_b.leader_hint().as_deref() == Some("enclave-a")).await;
+    until("b to know the leader", || {
+        etcd_b.leader_hint().as_deref() == Some("enclave-a")
+    })
+    .await;
 
     a.commit(create_key("k2")).await.unwrap();
     until("b to follow k2", || b.read(|k| k.key("k2").is_some())).await;
@@ -144,7 +147,10 @@ async fn when_the_leader_key_goes_exactly_one_enclave_leads_again_and_the_other_
         follower.commit(create_key("lost")).await,
         Err(CommitError::ReadReplica)
     ));
-    until("the follower to follow", || follower.read(|k| k.key("after").is_some())).await;
+    until("the follower to follow", || {
+        follower.read(|k| k.key("after").is_some())
+    })
+    .await;
     assert!(a.read(|k| k.key("lost").is_none()) && b.read(|k| k.key("lost").is_none()));
 }
 
@@ -213,7 +219,11 @@ async fn a_write_fenced_by_an_old_leader_key_is_refused_by_etcd() {
         .await
         .unwrap();
     admin
-        .put(layout::leader(b"/t3/"), br#"{"id":"enclave-z"}"#.to_vec(), None)
+        .put(
+            layout::leader(b"/t3/"),
+            br#"{"id":"enclave-z"}"#.to_vec(),
+            None,
+        )
         .await
         .unwrap();
     let outcome = etcd_a.append(fence, now, b"x".to_vec()).await.unwrap();
@@ -253,8 +263,7 @@ async fn a_head_the_records_do_not_reach_is_refused_at_load() {
     let link = Arc::new(ParentLink::new(Duration::from_secs(1)));
     let failure = SealedKeystore::load_from_etcd(link, etcd_b, test_support::sealing_key())
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(
         matches!(failure.error, LoadError::EtcdInconsistent(_)),
         "{}",
