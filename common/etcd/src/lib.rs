@@ -20,6 +20,9 @@
 //! defaults (false, 0, PUT, empty) are omitted. Responses are read behind a size limit and parsed
 //! with serde; no input makes the client panic. [`layout`] names the keys the fleet keeps in etcd.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod client;
 mod connect;
 mod endpoint;
