@@ -43,4 +43,7 @@ FROM gcr.io/distroless/cc-debian12
 ARG ENCLAVE_CONFIG=deploy/enclave.toml
 COPY --from=builder /build/target/release/nitro-kms-enclave /usr/local/bin/nitro-kms-enclave
 COPY ${ENCLAVE_CONFIG} /etc/nitro-kms/enclave.toml
+# With storage = "etcd": the etcd CA and the enclave's client certificate, measured like the
+# configuration (deploy/etcd/README.md).
+COPY deploy/etcd/ /etc/nitro-kms/etcd/
 ENTRYPOINT ["/usr/local/bin/nitro-kms-enclave", "--config", "/etc/nitro-kms/enclave.toml"]

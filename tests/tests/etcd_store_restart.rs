@@ -22,6 +22,16 @@ async fn keys_made_with_the_etcd_store_survive_a_restart_on_an_empty_parent() {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
 
     let first = Enclave::start(&w, &dir.path().join("parent-1"), &args).await;
+    // The only enclave leads: the load balancer's write check says so, and /metrics too.
+    let (status, body) =
+        nitro_kms_tests::mitm::cleartext_get(&first.http_socket, "/healthz/leader");
+    assert_eq!((status, body.as_slice()), (200, b"leader\n".as_slice()));
+    let (_, metrics) = nitro_kms_tests::mitm::cleartext_get(&first.http_socket, "/metrics");
+    let metrics = String::from_utf8_lossy(&metrics);
+    assert!(
+        metrics.contains("\nnitro_kms_store_leader 1\n"),
+        "{metrics}"
+    );
     let created = first
         .call("CreateKey", &json!({"Description": "in etcd"}))
         .await;

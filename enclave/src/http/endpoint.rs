@@ -7,12 +7,15 @@
 //!   `X-Amz-Target`, signed with SigV4 for `sts`: STS `GetCallerIdentity`, in the query
 //!   protocol ([`super::sts`]);
 //! - `GET /healthz`: 200 once the service is ready (its sealed state loaded), 503 before;
-//! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]);
+//! - `GET /healthz/leader`: 200 on an enclave that takes writes now (with the etcd store, only
+//!   the ready leader), 503 naming the leader elsewhere — for a load balancer's write targets;
+//! - `GET /metrics`: per-operation counts, errors and latency ([`super::metrics`]), and the
+//!   etcd store's gauges with `storage = "etcd"`;
 //! - `GET /.well-known/nitro-kms/{attestation?nonce=HEX,ca.pem,provisioning-key.der}`: the
 //!   service identity's public parts and fresh attestation documents ([`super::well_known`]).
 //!
 //! Every answer, errors included, carries `Content-Type` and a fresh `x-amzn-RequestId`
-//! ([`super::response`]). `/healthz`, `/metrics` and `/.well-known/` need no signature and say
+//! ([`super::response`]). `/healthz`, `/healthz/leader`, `/metrics` and `/.well-known/` need no signature and say
 //! nothing secret: readiness, counters, public keys and documents.
 
 use std::convert::Infallible;
@@ -78,6 +81,29 @@ impl HttpEndpoint {
         self.service.borrow().is_some()
     }
 
+    /// `/healthz/leader`: 200 on an enclave that takes writes now (the ready leader of the etcd
+    /// store, or any ready enclave of the file store, where the parent routes writes), else 503
+    /// naming the leader: a load balancer's health check for the targets that get writes.
+    fn leader_health(&self) -> Answer {
+        let service = self.service.borrow().clone();
+        let Some(svc) = service else {
+            return response(503, b"not ready\n".to_vec(), "text/plain");
+        };
+        match svc.store.etcd() {
+            Some(etcd) if etcd.fence().is_none() => {
+                let leader = etcd
+                    .leader_hint()
+                    .unwrap_or_else(|| "being elected".to_owned());
+                response(
+                    503,
+                    format!("follower; the leader is {leader}\n").into_bytes(),
+                    "text/plain",
+                )
+            }
+            _ => response(200, b"leader\n".to_vec(), "text/plain"),
+        }
+    }
+
     /// `/metrics`: the request metrics, and the etcd store's when the state lives there.
     fn render_metrics(&self) -> String {
         let mut text = self.metrics.render(self.ready());
@@ -105,6 +131,7 @@ impl HttpEndpoint {
                     response(503, b"not ready\n".to_vec(), "text/plain")
                 }
             }
+            (&Method::GET, "/healthz/leader") => self.leader_health(),
             (&Method::GET, "/metrics") => response(
                 200,
                 self.render_metrics().into_bytes(),
