@@ -27,6 +27,9 @@ use crate::etcd_store::{derived_client_spki, etcd_available, storage_args, world
 /// The message a follower answers writes with starts so (docs/horizontal-scale.md).
 pub const FOLLOWER_MESSAGE: &str = "nitro-kms: this enclave is a follower; the leader is ";
 
+/// The longest a fleet test may take, start to end (its waits are bounded one by one too).
+pub const TEST_BOUND: Duration = Duration::from_secs(90);
+
 /// Largest `/metrics` answer read (a few KiB in practice).
 const MAX_METRICS: usize = 1 << 20;
 
@@ -488,6 +491,17 @@ impl Drop for Fleet {
                     .status();
             }
         }
+    }
+}
+
+/// Runs a fleet test's `scenario`, failing it if it takes more than [`TEST_BOUND`] (dropping
+/// it then stops everything it started).
+///
+/// # Panics
+/// When the bound passes.
+pub async fn bounded<F: std::future::Future<Output = ()>>(scenario: F) {
+    if tokio::time::timeout(TEST_BOUND, scenario).await.is_err() {
+        panic!("the fleet test took more than {TEST_BOUND:?}");
     }
 }
 

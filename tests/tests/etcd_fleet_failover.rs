@@ -185,6 +185,11 @@ async fn wait_ledger(ledger: &Mutex<Ledger>, what: &str, enough: impl Fn(&Ledger
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_leader_enclave_under_load_loses_no_acknowledged_change() {
+    nitro_kms_tests::etcd_fleet::bounded(scenario()).await;
+}
+
+/// The whole scenario, bounded in time by the test above.
+async fn scenario() {
     let Some(fleet) = Fleet::start(3, 3, FleetOptions::default()).await else {
         return;
     };

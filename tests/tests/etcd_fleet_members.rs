@@ -15,6 +15,11 @@ const WRITE_WITHIN: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_need_an_etcd_quorum_and_data_keys_do_not() {
+    nitro_kms_tests::etcd_fleet::bounded(scenario()).await;
+}
+
+/// The whole scenario, bounded in time by the test above.
+async fn scenario() {
     let Some(fleet) = Fleet::start(2, 3, FleetOptions::default()).await else {
         return;
     };

@@ -28,6 +28,11 @@ async fn create_alias(fleet: &Fleet, alias: &str, key: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_cut_off_from_etcd_stops_writing_and_rejoins_as_a_follower() {
+    nitro_kms_tests::etcd_fleet::bounded(scenario()).await;
+}
+
+/// The whole scenario, bounded in time by the test above.
+async fn scenario() {
     let options = FleetOptions {
         relays: true,
         ..FleetOptions::default()
