@@ -6,7 +6,9 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod cluster;
+pub mod connect_relay;
 pub mod enclave;
+pub mod etcd_fleet;
 pub mod etcd_store;
 pub mod mitm;
 pub mod proxy;
