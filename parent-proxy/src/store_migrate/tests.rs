@@ -236,3 +236,71 @@ async fn a_prefix_an_enclave_leads_is_refused_with_the_reason() {
     );
     assert!(!sealed_files::holds_state(&target));
 }
+
+/// The number of journal keys under the test prefix, and its head.
+async fn etcd_journal_and_head(client: &nitro_kms_etcd::EtcdClient) -> (usize, Vec<u8>) {
+    let journal = client
+        .range(nitro_kms_etcd::RangeRequest {
+            key: b"/migrate/journal/".to_vec(),
+            range_end: Some(nitro_kms_etcd::prefix_end(b"/migrate/journal/")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let head = client
+        .range(nitro_kms_etcd::RangeRequest {
+            key: b"/migrate/head".to_vec(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    (
+        journal.kvs.len(),
+        head.kvs
+            .first()
+            .map(|kv| kv.value.clone())
+            .unwrap_or_default(),
+    )
+}
+
+#[tokio::test]
+async fn leftovers_of_an_interrupted_run_are_cleared_and_force_replaces_a_whole_state() {
+    if nitro_kms_etcd::testing::etcd_binary().is_none() {
+        eprintln!("SKIPPED: no etcd binary on PATH (Debian package etcd-server)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let etcd_dir = dir.path().join("etcd");
+    std::fs::create_dir_all(&etcd_dir).unwrap();
+    let cluster = nitro_kms_etcd::testing::TestCluster::start(1, &etcd_dir)
+        .await
+        .unwrap();
+    let client = cluster.client(None).unwrap();
+    // An interrupted run left journal records but no head: nothing loadable, cleared on rerun.
+    client
+        .put(
+            nitro_kms_etcd::layout::journal(b"/migrate/", 99),
+            record(1, 99, 5),
+            None,
+        )
+        .await
+        .unwrap();
+    let source = dir.path().join("source");
+    std::fs::create_dir_all(&source).unwrap();
+    std::fs::write(source.join(SNAPSHOT_FILE), snapshot(2, 5)).unwrap();
+    std::fs::write(source.join(JOURNAL_FILE), record(2, 6, 8)).unwrap();
+    let mut args = etcd_args(&cluster, &etcd_dir, Side::Files(source.clone()), Side::Etcd);
+    run(&args).await.unwrap();
+    assert_eq!(etcd_journal_and_head(&client).await, (1, b"2/6".to_vec()));
+
+    // --force replaces it whole: the old records go with it.
+    std::fs::write(source.join(SNAPSHOT_FILE), snapshot(3, 40)).unwrap();
+    std::fs::write(source.join(JOURNAL_FILE), b"").unwrap();
+    args.force = true;
+    let moved = run(&args).await.unwrap();
+    assert_eq!(
+        (moved.generation, moved.last_seq, moved.records),
+        (3, 40, 0)
+    );
+    assert_eq!(etcd_journal_and_head(&client).await, (0, b"3/40".to_vec()));
+}
