@@ -142,11 +142,16 @@ fn etcd_args(
     }
 }
 
-#[tokio::test]
-async fn a_state_moves_to_etcd_and_back_byte_for_byte() {
+/// A one-member etcd in a temporary directory (with its CA and certificates in `DIR/etcd`), or
+/// None, said loudly, when there is no etcd binary.
+async fn start_cluster() -> Option<(
+    tempfile::TempDir,
+    std::path::PathBuf,
+    nitro_kms_etcd::testing::TestCluster,
+)> {
     if nitro_kms_etcd::testing::etcd_binary().is_none() {
         eprintln!("SKIPPED: no etcd binary on PATH (Debian package etcd-server)");
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let etcd_dir = dir.path().join("etcd");
@@ -154,6 +159,14 @@ async fn a_state_moves_to_etcd_and_back_byte_for_byte() {
     let cluster = nitro_kms_etcd::testing::TestCluster::start(1, &etcd_dir)
         .await
         .unwrap();
+    Some((dir, etcd_dir, cluster))
+}
+
+#[tokio::test]
+async fn a_state_moves_to_etcd_and_back_byte_for_byte() {
+    let Some((dir, etcd_dir, cluster)) = start_cluster().await else {
+        return;
+    };
     let source = dir.path().join("source");
     std::fs::create_dir_all(&source).unwrap();
     let snap = snapshot(4, 20);
@@ -207,16 +220,9 @@ async fn a_state_moves_to_etcd_and_back_byte_for_byte() {
 
 #[tokio::test]
 async fn a_prefix_an_enclave_leads_is_refused_with_the_reason() {
-    if nitro_kms_etcd::testing::etcd_binary().is_none() {
-        eprintln!("SKIPPED: no etcd binary on PATH (Debian package etcd-server)");
+    let Some((dir, etcd_dir, cluster)) = start_cluster().await else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let etcd_dir = dir.path().join("etcd");
-    std::fs::create_dir_all(&etcd_dir).unwrap();
-    let cluster = nitro_kms_etcd::testing::TestCluster::start(1, &etcd_dir)
-        .await
-        .unwrap();
+    };
     let client = cluster.client(None).unwrap();
     client
         .put(
@@ -265,16 +271,9 @@ async fn etcd_journal_and_head(client: &nitro_kms_etcd::EtcdClient) -> (usize, V
 
 #[tokio::test]
 async fn leftovers_of_an_interrupted_run_are_cleared_and_force_replaces_a_whole_state() {
-    if nitro_kms_etcd::testing::etcd_binary().is_none() {
-        eprintln!("SKIPPED: no etcd binary on PATH (Debian package etcd-server)");
+    let Some((dir, etcd_dir, cluster)) = start_cluster().await else {
         return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let etcd_dir = dir.path().join("etcd");
-    std::fs::create_dir_all(&etcd_dir).unwrap();
-    let cluster = nitro_kms_etcd::testing::TestCluster::start(1, &etcd_dir)
-        .await
-        .unwrap();
+    };
     let client = cluster.client(None).unwrap();
     // An interrupted run left journal records but no head: nothing loadable, cleared on rerun.
     client
