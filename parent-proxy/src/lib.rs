@@ -19,7 +19,9 @@
 //!   connections, bytes, control links, sealed-state position, egress);
 //! - [`simulation`]: `--simulate`, the enclave as a supervised child process ([`exit_status`]:
 //!   how its end is logged);
-//! - [`egress`]: `--egress`, the HTTP CONNECT relays through which the enclave reaches AWS KMS.
+//! - [`egress`]: `--egress`, the HTTP CONNECT relays through which the enclave reaches AWS KMS;
+//! - [`store_migrate`]: `nitro-kms-proxy store migrate`, the operator's move of a keystore's
+//!   sealed state between a state directory and etcd.
 
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -33,5 +35,6 @@ pub mod relay;
 pub mod router;
 pub mod sealed_credentials;
 pub mod simulation;
+pub mod store_migrate;
 
 pub use nitro_kms_wire::shutdown::stopped;

@@ -6,6 +6,7 @@
 //! ```text
 //! nitro-kms-proxy --enclave vsock://16:5000 --state-dir /var/lib/nitro-kms   # HTTP on vsock://16:5001
 //! nitro-kms-proxy --simulate --state-dir /tmp/world        # the whole chain, one command
+//! nitro-kms-proxy store migrate --from files:DIR --to etcd --etcd-endpoints ... # see store_migrate
 //! ```
 //!
 //! Exit status: 0 after a clean shutdown (SIGINT/SIGTERM stop accepting and drain the open
@@ -39,7 +40,7 @@ use nitro_kms_proxy::relay::listener::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_CONN
 use nitro_kms_proxy::relay::{self, Relay, targets};
 use nitro_kms_proxy::router::Router;
 use nitro_kms_proxy::simulation::{self, ChildConfig};
-use nitro_kms_proxy::{enclave_credentials, sealed_credentials, stopped};
+use nitro_kms_proxy::{enclave_credentials, sealed_credentials, stopped, store_migrate};
 use nitro_kms_wire::Limits;
 use nitro_kms_wire::logging;
 use nitro_kms_wire::transport::{self, Address};
@@ -52,7 +53,9 @@ use crate::simulation_args::SimulationArgs;
 #[command(
     name = "nitro-kms-proxy",
     version,
-    about = "nitro-kms parent proxy: relays client connections to the enclave's KMS endpoint"
+    about = "nitro-kms parent proxy: relays client connections to the enclave's KMS endpoint",
+    after_help = "Also: nitro-kms-proxy store migrate --help (move a keystore's sealed state \
+                  between a state directory and etcd)"
 )]
 struct Args {
     /// Where clients connect: `127.0.0.1:9600`, `tcp://HOST:PORT` or `unix:///path`. Every
@@ -128,6 +131,10 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    let mut argv = std::env::args_os();
+    if argv.nth(1).is_some_and(|a| a == "store") {
+        return store_command(argv.collect());
+    }
     let args = Args::parse();
     let format = logging::Format::from_flag(&args.log_format);
     logging::init(format, logging::LogCrate::Bridge);
@@ -150,6 +157,47 @@ fn main() -> ExitCode {
         Err((code, e)) => {
             logging::last_words(format, "nitro-kms-proxy", &e);
             ExitCode::from(code)
+        }
+    }
+}
+
+/// `nitro-kms-proxy store migrate ...` (`rest`: the arguments after `store`): a one-shot operator
+/// command beside the daemon, see [`store_migrate`].
+fn store_command(rest: Vec<std::ffi::OsString>) -> ExitCode {
+    let Some((_, flags)) = rest.split_first().filter(|(first, _)| *first == "migrate") else {
+        eprintln!("nitro-kms-proxy store: say `migrate` (nitro-kms-proxy store migrate --help)");
+        return ExitCode::from(2);
+    };
+    let argv = std::iter::once(std::ffi::OsString::from("nitro-kms-proxy store migrate"))
+        .chain(flags.iter().cloned());
+    let args = store_migrate::MigrateArgs::parse_from(argv);
+    logging::init(logging::Format::Text, logging::LogCrate::Bridge);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nitro-kms-proxy store migrate: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(store_migrate::run(&args)) {
+        Ok(moved) => {
+            let show = |side: &store_migrate::Side| match side {
+                store_migrate::Side::Files(dir) => format!("files:{}", dir.display()),
+                store_migrate::Side::Etcd => format!("etcd prefix {:?}", args.etcd_prefix),
+            };
+            println!(
+                "moved {moved} from {} to {}",
+                show(&args.from),
+                show(&args.to)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("nitro-kms-proxy store migrate: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }
