@@ -101,6 +101,7 @@ fn main() -> Result<()> {
     sealed_state(&mut corpus)?;
     signed_requests(&mut corpus)?;
     sts_query_requests(&mut corpus)?;
+    etcd_answers(&mut corpus)?;
     for (target, (count, bytes)) in &corpus.counts {
         println!("{target:<22} {count:>3} seeds {bytes:>8} bytes");
     }
@@ -729,6 +730,40 @@ fn sts_query_requests(corpus: &mut Corpus) -> Result<()> {
         ),
     ] {
         corpus.put(TARGET, name, body.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// etcd gateway answers as etcd 3.4 writes them (a txn's failure branch with a range, a lease
+/// grant, a watch stream with a delete, an expired lease's keepalive, an error body) and a store
+/// `head` value.
+fn etcd_answers(corpus: &mut Corpus) -> Result<()> {
+    const TARGET: &str = "etcd_answer";
+    let seeds: [(&str, &str); 6] = [
+        (
+            "txn_failure_with_range.json",
+            r#"{"header":{"cluster_id":"14841639068965178418","member_id":"10276657743932975437","revision":"2","raft_term":"2"},"responses":[{"response_range":{"header":{"revision":"2"},"kvs":[{"key":"Zm9v","create_revision":"2","mod_revision":"2","version":"1","value":"YmFy"}],"count":"1"}}]}"#,
+        ),
+        (
+            "lease_grant.json",
+            r#"{"header":{"revision":"2"},"ID":"7587899392064044039","TTL":"2"}"#,
+        ),
+        (
+            "watch_stream.ndjson",
+            "{\"result\":{\"header\":{\"revision\":\"2\"},\"created\":true}}\n{\"result\":{\"header\":{\"revision\":\"4\"},\"events\":[{\"type\":\"DELETE\",\"kv\":{\"key\":\"Zm9v\",\"mod_revision\":\"4\"}}]}}\n",
+        ),
+        (
+            "keepalive_expired.json",
+            r#"{"result":{"header":{"revision":"4"},"ID":"7587899392064044039"}}"#,
+        ),
+        (
+            "error_unavailable.json",
+            r#"{"error":"etcdserver: request timed out","code":14,"message":"etcdserver: request timed out"}"#,
+        ),
+        ("head.txt", "3/1024"),
+    ];
+    for (name, text) in seeds {
+        corpus.put(TARGET, name, text.as_bytes())?;
     }
     Ok(())
 }

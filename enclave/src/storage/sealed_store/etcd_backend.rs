@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use nitro_kms_etcd::layout::Head;
-use nitro_kms_etcd::{EventKind, WatchBatch};
+use nitro_kms_etcd::{EtcdError, EventKind, WatchBatch};
 use tokio::sync::watch;
 
 use super::{
@@ -102,9 +102,8 @@ impl SealedState {
                 generation,
                 last_seq,
             };
-            let outcome = if writer.needs_snapshot
-                || writer.records_since_snapshot >= COMPACT_AFTER_RECORDS
-            {
+            let mut outcome = None;
+            if writer.needs_snapshot || writer.records_since_snapshot >= COMPACT_AFTER_RECORDS {
                 let mut next_state = self.read(Keystore::clone);
                 next_state.apply(mutation)?;
                 let header = SnapshotHeader {
@@ -123,28 +122,45 @@ impl SealedState {
                 };
                 match etcd
                     .install_snapshot(fence, Some(expected), next, sealed)
-                    .await?
+                    .await
                 {
-                    WriteOutcome::Written { .. } => {
+                    Ok(WriteOutcome::Written { .. }) => {
                         self.install(next_state);
                         writer.cursor = JournalCursor::after_snapshot(&header);
                         writer.records_since_snapshot = 0;
                         writer.needs_snapshot = false;
                         return Ok(());
                     }
-                    other => other,
-                }
-            } else {
-                let record = mutation.to_record_bytes()?;
-                let (framed, next) = seal::seal_record(&self.key, &writer.cursor, record.expose())?;
-                match etcd.append(fence, expected, framed).await? {
-                    WriteOutcome::Written { .. } => {
-                        self.apply(mutation)?;
-                        writer.cursor = next;
-                        writer.records_since_snapshot += 1;
-                        return Ok(());
+                    Ok(other) => outcome = Some(other),
+                    // etcd refused the snapshot itself (most likely over its request size,
+                    // `--max-request-bytes`): the journal still works, so append this mutation
+                    // and try the snapshot again after another COMPACT_AFTER_RECORDS records.
+                    Err(e @ (EtcdError::Server { .. } | EtcdError::TooLarge { .. })) => {
+                        tracing::warn!(
+                            "nitro-kms-enclave: etcd refused the snapshot ({e}); appending \
+                             instead, next attempt in {COMPACT_AFTER_RECORDS} records"
+                        );
+                        writer.records_since_snapshot = 0;
+                        writer.needs_snapshot = false;
                     }
-                    other => other,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let outcome = match outcome {
+                Some(outcome) => outcome,
+                None => {
+                    let record = mutation.to_record_bytes()?;
+                    let (framed, next) =
+                        seal::seal_record(&self.key, &writer.cursor, record.expose())?;
+                    match etcd.append(fence, expected, framed).await? {
+                        WriteOutcome::Written { .. } => {
+                            self.apply(mutation)?;
+                            writer.cursor = next;
+                            writer.records_since_snapshot += 1;
+                            return Ok(());
+                        }
+                        other => other,
+                    }
                 }
             };
             match outcome {

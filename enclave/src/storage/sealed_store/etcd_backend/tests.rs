@@ -270,3 +270,51 @@ async fn a_head_the_records_do_not_reach_is_refused_at_load() {
         failure.error
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leader_folds_the_journal_into_a_snapshot_that_followers_and_restarts_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(cluster) = cluster(dir.path()).await else {
+        return;
+    };
+    let (_stop_tx, stop) = watch::channel(false);
+    let etcd_a = store(&cluster, "/t6/", "enclave-a");
+    let a = load(&etcd_a).await;
+    let _fa = a.follow_etcd(stop.clone());
+    until("a to lead", || etcd_a.fence().is_some()).await;
+    let etcd_b = store(&cluster, "/t6/", "enclave-b");
+    let b = load(&etcd_b).await;
+    let _fb = b.follow_etcd(stop.clone());
+    let total = COMPACT_AFTER_RECORDS + 3;
+    for i in 0..total {
+        a.commit(create_key(&format!("k{i}"))).await.unwrap();
+    }
+    // Generation 1 (the new store's first snapshot), then one fold: generation 2, 3 records after.
+    let admin = cluster.client(None).unwrap();
+    let head = admin
+        .range(nitro_kms_etcd::RangeRequest {
+            key: layout::head(b"/t6/"),
+            range_end: None,
+            revision: None,
+            limit: None,
+        })
+        .await
+        .unwrap();
+    let head = Head::parse(&head.kvs[0].value).unwrap();
+    assert_eq!(
+        head,
+        Head {
+            generation: 2,
+            last_seq: total
+        }
+    );
+    let last = format!("k{}", total - 1);
+    until("b to follow through the snapshot", || {
+        b.read(|k| k.key(&last).is_some() && k.keys().count() == total as usize)
+    })
+    .await;
+    let etcd_c = store(&cluster, "/t6/", "enclave-c");
+    let c = load(&etcd_c).await;
+    assert_eq!(c.read(|k| k.keys().count()), total as usize);
+    assert_eq!(c.position().await.generation, 2);
+}
