@@ -142,5 +142,5 @@ fleet_step() {
     git_dirty:="$([ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)" \
     nproc:="$(nproc)" cpu="${CPU_MODEL:-unknown}" etcd="$("$ETCD" --version | head -1)" \
     concurrency="$BENCH_FLEET_CONCURRENCY" duration_s:="$BENCH_DURATION" ttl_s:="$BENCH_FLEET_TTL" \
-    binaries="$BIN_DIR"
+    binaries="$(basename "$BIN_DIR")"
 }

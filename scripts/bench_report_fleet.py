@@ -79,7 +79,7 @@ def section(rows):
         % meta.get("etcd", "?").replace("etcd Version: ", ""))
     L.append(_table(["", ""], [
         ["command", "`%s`" % meta.get("command", "?")],
-        ["binaries", "`%s`" % meta.get("binaries", "?")],
+        ["build", "`target/%s`" % meta.get("binaries", "?")],
         ["date", meta.get("date", "?")],
         ["commit", "`%s`%s" % (meta.get("git", "?"),
                                " (with uncommitted changes)" if meta.get("git_dirty") else "")],
