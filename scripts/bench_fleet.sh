@@ -57,6 +57,12 @@ with open(sys.argv[1], "a") as f:
 PYEOF
 }
 
+# How many keys the fleet's store holds (ListKeys through the first parent, every page).
+fleet_key_count() {
+  "$NK" list-keys --endpoint-url "${ENDPOINT[0]}" --output json 2>/dev/null |
+    python3 -c 'import json, sys; print(len(json.load(sys.stdin)["Keys"]))' 2>/dev/null || echo "?"
+}
+
 # One failover: kill -9 the leader's enclave; milliseconds until a write is acknowledged.
 fleet_failover_once() {
   local run=$1 old pid t0 t1 i deadline
@@ -86,7 +92,7 @@ fleet_failover_once() {
 }
 
 fleet_step() {
-  local load_before when c op key run pid
+  local load_before when c op key run pid FLEET_KEYS
   step "5c. The fleet (issue 19): mutations with files and etcd, GenerateDataKey on 1 and 3 enclaves, failover"
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   when=$(date -u '+%Y-%m-%d %H:%M UTC')
@@ -132,6 +138,8 @@ fleet_step() {
   fleet_wait_answers 2 60
   for c in $BENCH_FLEET_CONCURRENCY; do fleet_gdk_three "$c" "$key"; done
 
+  FLEET_KEYS=$(fleet_key_count)
+  echo "   the store holds $FLEET_KEYS keys now"
   echo "   failover: kill -9 the leader's enclave, then the first acknowledged write (lease TTL ${BENCH_FLEET_TTL} s)"
   for run in $(seq 1 "$BENCH_FLEET_FAILOVERS"); do fleet_failover_once "$run"; done
   for pid in "${PROXY_PIDS[@]}" "${ETCD_PIDS[@]}"; do stop "$pid"; done
@@ -142,5 +150,6 @@ fleet_step() {
     git_dirty:="$([ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)" \
     nproc:="$(nproc)" cpu="${CPU_MODEL:-unknown}" etcd="$("$ETCD" --version | head -1)" \
     concurrency="$BENCH_FLEET_CONCURRENCY" duration_s:="$BENCH_DURATION" ttl_s:="$BENCH_FLEET_TTL" \
+    max_request_bytes:="$FLEET_MAX_REQUEST_BYTES" keys="$FLEET_KEYS" \
     binaries="$(basename "$BIN_DIR")"
 }

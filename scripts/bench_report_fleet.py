@@ -87,6 +87,11 @@ def section(rows):
         ["points", "%s s each, at %s connections" % (meta.get("duration_s", "?"),
                                                       meta.get("concurrency", "?"))],
         ["lease TTL", "%s s" % meta.get("ttl_s", "?")],
+        ["etcd --max-request-bytes", "%s (etcd's default, 1.5 MiB, caps the sealed snapshot, "
+                                     "one put, at ~3,000 keys: see below)"
+         % _int(meta["max_request_bytes"]) if meta.get("max_request_bytes") else "default"],
+        ["keys in the store", "%s after the mutation series (the snapshot grows with them)"
+         % meta.get("keys", "?")],
         ["load average", "%s before, %s after (other sessions' builds share these cores)" % (
             meta.get("loadavg_before", "?"), meta.get("loadavg_after", "?"))],
     ]).replace("|---:|---:|", "|:---|:---|") + "\n")
@@ -127,6 +132,12 @@ def section(rows):
     L.append(_table(["connections each", "1 enclave req/s", "3 enclaves req/s (sum)",
                      "per enclave", "1 enclave p99 ms", "3 enclaves p99 ms (worst)"], out) + "\n")
 
+    L.append("A snapshot is one etcd put of the whole sealed state, so its cost grows with the "
+             "store, and with etcd's default `--max-request-bytes` (1.5 MiB; the JSON gateway "
+             "carries it in base64) a store past about 3,000 keys can no longer be snapshotted: "
+             "etcd answers `request is too large` and writes then fail with "
+             "`DependencyTimeoutException` (measured while making this table). These members run "
+             "with 10 MiB; an operator sizes `--max-request-bytes` for the store.\n")
     runs = [r for r in rows if r.get("series") == "failover"]
     ok = sorted(r["ms"] for r in runs if not r.get("failed"))
     L.append("**Failover**: kill -9 of the leader's enclave to the first acknowledged write\n")
@@ -136,8 +147,9 @@ def section(rows):
             _int(min(ok)), ", ".join(_int(r["ms"]) if not r.get("failed") else "failed"
                                      for r in sorted(runs, key=lambda r: r.get("run", 0)))]]) + "\n")
         L.append("With a lease TTL of %s s, a new leader waits for the old lease to expire "
-                 "(up to the TTL after the leader's last keepalive) and for the next election; the "
-                 "restarted enclave rejoins as a follower before the next run.\n"
+                 "(up to the TTL after the leader's last keepalive) and for the next election (won by a "
+                 "follower, or by the killed enclave's new process, which its parent restarts at "
+                 "once); every enclave answers again before the next run.\n"
                  % meta.get("ttl_s", "?"))
     else:
         L.append("No run succeeded.\n")

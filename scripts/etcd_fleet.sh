@@ -21,6 +21,11 @@ PROXY_PIDS=()
 ENDPOINT=()
 # The key prefix of the fleet's sealed state in etcd.
 FLEET_PREFIX=/nitro-kms/demo/
+# etcd's largest request (default 1.5 MiB). A snapshot is ONE put of the whole sealed state,
+# base64 in the JSON gateway's request: past ~3,000 keys it exceeds etcd's default and every
+# snapshot fails with "etcdserver: request is too large" (then writes time out); the benchmarks
+# make thousands of keys, so the members get 10 MiB, etcd's recommended ceiling.
+FLEET_MAX_REQUEST_BYTES=${FLEET_MAX_REQUEST_BYTES:-10485760}
 
 # True when etcd and etcdctl are on PATH; otherwise says how to get them (standard error).
 fleet_have_etcd() {
@@ -89,6 +94,7 @@ fleet_etcd_start() {
       --peer-cert-file "$PKI/etcd-$i.pem" --peer-key-file "$PKI/etcd-$i.key" \
       --peer-client-cert-auth --peer-trusted-ca-file "$PKI/ca.pem" \
       --heartbeat-interval 100 --election-timeout 1000 --logger zap \
+      --max-request-bytes "$FLEET_MAX_REQUEST_BYTES" \
       >"$WORK/etcd-$i.log" 2>&1 &
     ETCD_PIDS+=($!)
     echo "   etcd-$i: pid $!, client $c, peer $p, data $WORK/etcd-$i.data"
