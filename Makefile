@@ -9,7 +9,7 @@ export CARGO_TERM_COLOR ?= never
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-.PHONY: help install all build test fmt-check clippy unit demo sim example bench deny fuzz fuzz-seeds test-venv eif docker-check clean
+.PHONY: help install all build test fmt-check clippy unit demo cluster-demo sim example bench deny fuzz fuzz-seeds test-venv eif docker-check clean
 
 VENV := target/test-venv
 PYTHON ?= python3
@@ -47,6 +47,11 @@ test: fmt-check clippy unit ## everything CI runs: rustfmt check, clippy -D warn
 demo: $(VENV)/.ready ## the simulated chain, end to end, on this machine
 	$(CARGO) build --workspace --locked
 	./scripts/demo.sh target/debug
+
+# Needs etcd and etcdctl on PATH (Debian: etcd-server, etcd-client); exits 2 saying so without.
+cluster-demo: $(VENV)/.ready ## a fleet of three simulated enclaves on a three-member etcd cluster: leader, followers, failover
+	$(CARGO) build --workspace --locked
+	./scripts/cluster_demo.sh target/debug
 
 # examples/aws-sdk-rust is its own cargo workspace (the AWS SDK's crates stay out of the main
 # build and Cargo.lock), built into the same target/ so the crates both use are compiled once.

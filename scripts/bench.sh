@@ -23,6 +23,13 @@
 #                                   into BENCH_OUT/results-asym.jsonl, and replace only that
 #                                   section of BENCHMARKS.md (the rest stays as the last full run
 #                                   wrote it)
+#   BENCH_FLEET_CONCURRENCY         connections per fleet point (default "1 8"; scripts/bench_fleet.sh)
+#   BENCH_FLEET_FAILOVERS           kill -9 of the leader measured this many times (default 10)
+#   BENCH_FLEET_TTL                 the fleet's lease TTL in seconds (default 3)
+#   BENCH_ONLY_FLEET=1              run only the fleet step (issue 19: mutations with files vs
+#                                   etcd, GenerateDataKey on 1 and 3 enclaves, failover; needs
+#                                   etcd on PATH) into BENCH_OUT/results-fleet.jsonl, and replace
+#                                   only its section of BENCHMARKS.md
 #
 # Every server listens on 127.0.0.1 only, and every process this script starts is stopped on exit.
 # The load generator runs on the same cores as the servers it measures.
@@ -48,10 +55,14 @@ BENCH_SKIP_PROFILE=${BENCH_SKIP_PROFILE:-0}
 BENCH_PROFILE_SECONDS=${BENCH_PROFILE_SECONDS:-3}
 BENCH_ASYM_CONCURRENCY=${BENCH_ASYM_CONCURRENCY:-"1 4 16 64"}
 BENCH_ONLY_ASYM=${BENCH_ONLY_ASYM:-0}
+BENCH_ONLY_FLEET=${BENCH_ONLY_FLEET:-0}
 # How this run was started, for the Sign/Verify/GenerateMac section of BENCHMARKS.md.
 BENCH_COMMAND="scripts/bench.sh ${1:-target/release}"
 if [ "$BENCH_ONLY_ASYM" = 1 ]; then
   BENCH_COMMAND="BENCH_ONLY_ASYM=1 BENCH_DURATION=$BENCH_DURATION BENCH_ASYM_CONCURRENCY=\"$BENCH_ASYM_CONCURRENCY\" $BENCH_COMMAND"
+fi
+if [ "$BENCH_ONLY_FLEET" = 1 ]; then
+  BENCH_COMMAND="BENCH_ONLY_FLEET=1 BENCH_DURATION=$BENCH_DURATION BENCH_FLEET_CONCURRENCY=\"${BENCH_FLEET_CONCURRENCY:-1 8}\" BENCH_FLEET_FAILOVERS=${BENCH_FLEET_FAILOVERS:-10} $BENCH_COMMAND"
 fi
 MOTO_VERSION=5.2.5
 VENV="$ROOT/target/bench-venv"
@@ -72,6 +83,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/nitro-kms-bench.XXXXXX")
 RESULTS="$BENCH_OUT/results.jsonl"
 # Only the asymmetric step: its own file, so the last full run's results stay.
 [ "$BENCH_ONLY_ASYM" = 1 ] && RESULTS="$BENCH_OUT/results-asym.jsonl"
+[ "$BENCH_ONLY_FLEET" = 1 ] && RESULTS="$BENCH_OUT/results-fleet.jsonl"
 : >"$RESULTS"
 PIDS=()
 BENCH_PID=
@@ -230,6 +242,19 @@ print("%9.0f req/s  p50 %7.3f  p99 %8.3f  p99.9 %8.3f ms  %d errors" % (
   return 0
 }
 
+# shellcheck source=scripts/etcd_fleet.sh
+. "$ROOT/scripts/etcd_fleet.sh"
+# shellcheck source=scripts/bench_fleet.sh
+. "$ROOT/scripts/bench_fleet.sh"
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+if [ "$BENCH_ONLY_FLEET" = 1 ]; then
+  fleet_step
+  step "BENCHMARKS.md: the fleet section only"
+  python3 scripts/bench_report_fleet.py --results "$RESULTS" --out BENCHMARKS.md
+  echo "   raw results: $RESULTS"
+  exit 0
+fi
+
 step "1. Virtualenv target/bench-venv with moto[server]==$MOTO_VERSION"
 venv_moto() { "$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null || true; }
 if [ ! -f "$VENV/.ready" ] || [ "$(venv_moto)" != "$MOTO_VERSION" ]; then
@@ -240,7 +265,6 @@ if [ ! -f "$VENV/.ready" ] || [ "$(venv_moto)" != "$MOTO_VERSION" ]; then
 fi
 echo "   moto $(venv_moto)"
 
-CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 echo '{}' | record series=meta date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
   git="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   git_dirty:="$([ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)" \
@@ -530,6 +554,7 @@ PYEOF
 fi
 
 asym_step
+fleet_step
 
 read -r CPU_T1 CPU_S1 < <(cpu_jiffies)
 STEAL_PCT=$(awk -v t=$((CPU_T1 - CPU_T0)) -v s=$((CPU_S1 - CPU_S0)) 'BEGIN { printf "%.2f", (t > 0 ? 100 * s / t : 0) }')

@@ -26,6 +26,7 @@ from xml.sax.saxutils import escape
 
 sys.dont_write_bytecode = True  # no scripts/__pycache__ from importing the module beside this one
 import bench_report_asym  # noqa: E402
+import bench_report_fleet  # noqa: E402
 
 PLAIN_OPS = ["GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "Decrypt"]
 SERIES_ORDER = [
@@ -177,6 +178,8 @@ class Data:
                 self.skipped[r.get("target", "?")] = r.get("reason", "")
             elif s in bench_report_asym.ASYM_SERIES or s == "asym_meta":
                 continue  # the section of bench_report_asym.py
+            elif s in bench_report_fleet.SERIES:
+                continue  # the section of bench_report_fleet.py
             elif r.get("failed"):
                 self.failed.setdefault((r.get("target"), s), {})[int(r.get("concurrency", 0))] = r
             elif "requests_per_second" in r:
@@ -815,6 +818,7 @@ def main():
         L.append("![requests per second vs concurrent connections, log scale](%s/throughput-log.svg)\n"
                  % rel)
     L.append(asym)
+    L.append(bench_report_fleet.section(rows))
     L.append("## Every series\n")
     L.append("Each row is one `nitro-kms bench --concurrency N --duration S --json` run; latencies "
              "are per request, measured by the client. Against the proxy: the client's HTTP (or TLS) "

@@ -120,12 +120,13 @@ def section(rows, fmt_int, fmt_ms, fmt_ratio, md_table):
     return "\n".join(L) + "\n"
 
 
-def splice(document, text, before="## Every series"):
-    """`document` with its section replaced by `text`: between the markers if it has them, else
-    inserted before the `before` heading, else appended."""
-    start, end = document.find(BEGIN), document.find(END)
+def splice(document, text, before="## Every series", begin=BEGIN, end_marker=END):
+    """`document` with its section replaced by `text`: between the markers (this section's, or
+    `begin` and `end_marker` for another's) if it has them, else inserted before the `before`
+    heading, else appended."""
+    start, end = document.find(begin), document.find(end_marker)
     if start != -1 and end > start:
-        return document[:start] + text.rstrip("\n") + document[end + len(END):]
+        return document[:start] + text.rstrip("\n") + document[end + len(end_marker):]
     at = document.find("\n" + before + "\n")
     if at != -1:
         return document[:at + 1] + text + "\n" + document[at + 1:]

@@ -74,6 +74,34 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// A `bash scripts/NAME` command for a demo script (`demo.sh`, `cluster_demo.sh`): its first
+/// argument the directory of the built binaries, `AWS_BIN` the AWS CLI of target/test-venv.
+///
+/// # Panics
+/// If the virtualenv is missing (`make test-venv` makes it): a broken test setup.
+pub fn demo_script(name: &str) -> Command {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let bin_dir = binary("nitro-kms")
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let aws = root.join("target/test-venv/bin/aws");
+    assert!(
+        aws.exists(),
+        "{} is missing: make test builds it (make test-venv)",
+        aws.display()
+    );
+    let mut command = Command::new("bash");
+    command
+        .arg(root.join("scripts").join(name))
+        .arg(bin_dir)
+        .env("AWS_BIN", aws);
+    command
+}
+
 /// Runs `nitro-kms` with `args` and returns its output.
 pub fn nitro_kms(args: &[&str]) -> Output {
     let out = Command::new(binary("nitro-kms")).args(args).output();

@@ -636,3 +636,71 @@ fn bench_measures_the_simulations_enclave_at_its_own_endpoint_past_the_proxy() {
     );
     assert_eq!(sim.terminate(), Some(0));
 }
+
+#[test]
+fn bench_mutations_each_change_the_store_once_per_request() {
+    let sim = Sim::start(&[]);
+    let (keys_before, _) = keys_and_bench_alias(&sim);
+    let r = bench(
+        &sim,
+        &[
+            "--operation",
+            "CreateKey",
+            "--concurrency",
+            "2",
+            "--requests",
+            "10",
+        ],
+    );
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(10), Some(0)),
+        "{r}"
+    );
+    let (keys_after, Some(bench_key)) = keys_and_bench_alias(&sim) else {
+        panic!("no alias/nitro-kms-bench after a bench run");
+    };
+    // Ten keys made by the run, plus the bench's own key behind its alias.
+    assert_eq!(keys_after.len(), keys_before.len() + 11, "{keys_after:?}");
+
+    let r = bench(
+        &sim,
+        &[
+            "--operation",
+            "CreateAlias",
+            "--concurrency",
+            "3",
+            "--requests",
+            "12",
+        ],
+    );
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(12), Some(0)),
+        "{r}"
+    );
+    let aliases = kms(&sim, &["list-aliases", "--key-id", &bench_key])["Aliases"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        aliases, 13,
+        "a new alias per request, plus alias/nitro-kms-bench"
+    );
+
+    let r = bench(&sim, &["--operation", "TagResource", "--requests", "5"]);
+    assert_eq!(
+        (r["requests"].as_u64(), r["errors"].as_u64()),
+        (Some(5), Some(0)),
+        "{r}"
+    );
+    let tags = kms(&sim, &["list-resource-tags", "--key-id", &bench_key]);
+    assert_eq!(tags["Tags"][0]["TagKey"], "nitro-kms-bench", "{tags}");
+    assert!(
+        tags["Tags"][0]["TagValue"]
+            .as_str()
+            .unwrap()
+            .ends_with("-4"),
+        "the last request's value: {tags}"
+    );
+}

@@ -13,7 +13,6 @@
 //! simulated NSM's private keys, and the caller's secret access key.
 
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -90,24 +89,10 @@ fn private_keys(dir: &Path, what: &str) -> Vec<Secret> {
 
 #[test]
 fn a_trace_level_demo_run_logs_no_plaintext_key_private_key_or_credential() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let bin_dir = nitro_kms_tests::binary("nitro-kms")
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let aws = root.join("target/test-venv/bin/aws");
-    assert!(
-        aws.exists(),
-        "{} is missing: make test builds it (make test-venv)",
-        aws.display()
-    );
     let kept = tempfile::tempdir().unwrap();
-    let out = Command::new("bash")
-        .arg(root.join("scripts/demo.sh"))
-        .arg(&bin_dir)
+    let out = nitro_kms_tests::demo_script("demo.sh")
         .env("RUST_LOG", "trace")
         .env("DEMO_KEEP", kept.path())
-        .env("AWS_BIN", &aws)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

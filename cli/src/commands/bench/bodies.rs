@@ -1,6 +1,6 @@
 //! What each request of a run sends.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use nitro_kms_api::ops::GenerateDataKeyRequest;
 
@@ -17,7 +17,21 @@ pub(super) enum Bodies {
     },
     /// Attest inside the loop with the attested client (--endpoint-url only).
     Inline(GenerateDataKeyRequest),
+    /// A body per request made from a template in which every [`NUMBER`] becomes
+    /// `{run}-{n}`, unique per request and per run: mutations that may not repeat (CreateAlias
+    /// needs a new alias name each time) or should each change something (TagResource).
+    Numbered {
+        /// The body, with [`NUMBER`] where the request's number goes.
+        template: String,
+        /// This run's prefix, so that two runs on the same store never collide.
+        run: String,
+        /// The next request's number.
+        next: AtomicU64,
+    },
 }
+
+/// The placeholder in a [`Bodies::Numbered`] template.
+pub(super) const NUMBER: &str = "@N@";
 
 impl Bodies {
     /// Bodies sent once each, in order.
@@ -25,6 +39,15 @@ impl Bodies {
         Bodies::Each {
             bodies,
             next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Bodies numbered from `template` (see [`Bodies::Numbered`]) under the run prefix `run`.
+    pub(super) fn numbered(template: String, run: String) -> Self {
+        Bodies::Numbered {
+            template,
+            run,
+            next: AtomicU64::new(0),
         }
     }
 
@@ -36,6 +59,14 @@ impl Bodies {
                 bodies.get(next.fetch_add(1, Ordering::Relaxed)).cloned()
             }
             Bodies::Inline(_) => None,
+            Bodies::Numbered {
+                template,
+                run,
+                next,
+            } => {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                Some(template.replace(NUMBER, &format!("{run}-{n}")).into_bytes())
+            }
         }
     }
 }

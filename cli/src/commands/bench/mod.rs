@@ -4,7 +4,8 @@
 //! nitro-kms bench (--endpoint-url URL | --enclave unix:///PATH/enclave-http.sock
 //!                  [--control unix:///PATH/enclave.sock --state-dir DIR]) [--region R]
 //!                 --operation GenerateDataKey|GenerateDataKeyWithoutPlaintext|Decrypt|
-//!                             Sign|Verify|GenerateMac [--key-spec SPEC] [--key-id ID]
+//!                             Sign|Verify|GenerateMac|CreateKey|CreateAlias|TagResource
+//!                             [--key-spec SPEC] [--key-id ID]
 //!                 --concurrency N (--duration SECONDS | --requests N) [--json]
 //!                 [--recipient simulated:DIR|nsm [--reuse-document | --attest-inline |
 //!                                                 --documents N]]
@@ -37,7 +38,10 @@
 //! creating both on the first run, and says which ([`key`]). Decrypt decrypts one blob made up
 //! front. Sign, Verify and GenerateMac use a key of `--key-spec` (`ECC_NIST_P256`, `HMAC_256` by
 //! default), the bench's own behind an alias of that kind without `--key-id`, sign or MAC the
-//! same 32-byte message, and Verify checks one signature made up front ([`workload`]). Nothing
+//! same 32-byte message, and Verify checks one signature made up front ([`workload`]). The
+//! mutations write the sealed state on every request: CreateKey makes a key, CreateAlias a new
+//! alias (`alias/nitro-kms-bench-RUN-N`) to the bench key, TagResource sets the bench key's tag
+//! `nitro-kms-bench` to a new value ([`bodies::Bodies::Numbered`]). Nothing
 //! made before the clock starts is part of the measured duration.
 //!
 //! stdout carries only the result; what the bench does meanwhile (the key it uses, the
@@ -70,7 +74,7 @@ use nitro_kms_crypto::RsaKeySize;
 use serde_json::{Value, json};
 
 use crate::error::CliError;
-use bodies::Bodies;
+use bodies::{Bodies, NUMBER};
 use documents::{Fresh, fresh_bodies};
 use key::bench_key;
 use load::{Load, drive};
@@ -95,7 +99,8 @@ pub struct BenchArgs {
     /// Region requests are signed for.
     #[arg(long, default_value = "us-east-1")]
     region: String,
-    /// GenerateDataKey, GenerateDataKeyWithoutPlaintext, Decrypt, Sign, Verify or GenerateMac.
+    /// GenerateDataKey, GenerateDataKeyWithoutPlaintext, Decrypt, Sign, Verify, GenerateMac, or
+    /// the mutations CreateKey, CreateAlias (a new alias each request) and TagResource.
     #[arg(long, default_value = "GenerateDataKey")]
     operation: String,
     /// Sign and Verify: ECC_NIST_P256 (default, ECDSA_SHA_256), ECC_NIST_P384, ECC_NIST_P521,
@@ -243,6 +248,15 @@ async fn prepare_bodies(
 ) -> Result<Bodies, CliError> {
     let plain = || json!({"KeyId": key_id, "KeySpec": "AES_256"});
     let one = |body: Value| Bodies::One(body.to_string().into_bytes());
+    // This run's prefix of the numbered bodies: milliseconds since the epoch, in hex.
+    let run = format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0)
+    );
+    let numbered = |body: Value| Bodies::numbered(body.to_string(), run.clone());
     Ok(match (nsm, workload.op) {
         // The attested client (set up in `bench`) attests each request itself.
         (Some(_), _) if args.attest_inline => {
@@ -286,6 +300,15 @@ async fn prepare_bodies(
             one(workload.verify_body(key_id, &signed["Signature"]))
         }
         (None, Operation::GenerateMac) => one(workload.mac_body(key_id)),
+        (None, Operation::CreateKey) => one(json!({"Description": "nitro-kms bench"})),
+        (None, Operation::CreateAlias) => numbered(json!({
+            "AliasName": format!("alias/nitro-kms-bench-{NUMBER}"),
+            "TargetKeyId": key_id,
+        })),
+        (None, Operation::TagResource) => numbered(json!({
+            "KeyId": key_id,
+            "Tags": [{"TagKey": "nitro-kms-bench", "TagValue": NUMBER}],
+        })),
         (None, _) => one(plain()),
     })
 }

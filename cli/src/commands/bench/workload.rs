@@ -2,7 +2,10 @@
 //! GenerateMac the algorithm and the message.
 //!
 //! The data-key operations (GenerateDataKey, GenerateDataKeyWithoutPlaintext, Decrypt) need a
-//! `SYMMETRIC_DEFAULT` `ENCRYPT_DECRYPT` key. Sign and Verify need a `SIGN_VERIFY` key of the
+//! `SYMMETRIC_DEFAULT` `ENCRYPT_DECRYPT` key. So do the mutations benchmarked (each request
+//! changes the sealed state, a journal record on the store — the write path of a fleet's
+//! leader): CreateKey (a new symmetric key each time), CreateAlias (a new alias to that key each
+//! time) and TagResource (sets one tag of that key to a new value each time). Sign and Verify need a `SIGN_VERIFY` key of the
 //! `--key-spec` (`ECC_NIST_P256` by default, or `ECC_NIST_P384/P521`, `ECC_SECG_P256K1`,
 //! `RSA_2048/3072/4096`) and GenerateMac a `GENERATE_VERIFY_MAC` key (`HMAC_256` by default, or
 //! `HMAC_224/384/512`). Without `--key-id` each kind of key is the bench's own behind an alias
@@ -54,7 +57,10 @@ impl Workload {
         let (usage, default, allowed): (_, _, &[KeySpec]) = match op {
             Operation::GenerateDataKey
             | Operation::GenerateDataKeyWithoutPlaintext
-            | Operation::Decrypt => {
+            | Operation::Decrypt
+            | Operation::CreateKey
+            | Operation::CreateAlias
+            | Operation::TagResource => {
                 if key_spec.is_some() {
                     return Err(format!(
                         "--key-spec is for Sign, Verify and GenerateMac; {operation} uses a \

@@ -84,3 +84,18 @@ fn every_body_carries_the_32_byte_raw_message_and_the_algorithm() {
     assert_eq!(mac["MacAlgorithm"], "HMAC_SHA_256");
     assert_eq!(mac["Message"], message);
 }
+
+#[test]
+fn the_mutations_are_benchmarked_on_the_symmetric_bench_key() {
+    for (op, expected) in [
+        ("CreateKey", Operation::CreateKey),
+        ("CreateAlias", Operation::CreateAlias),
+        ("TagResource", Operation::TagResource),
+    ] {
+        let w = Workload::parse(op, None).unwrap();
+        assert_eq!(w.op, expected);
+        assert_eq!(w.key.spec, KeySpec::SymmetricDefault);
+        assert_eq!(w.key.alias(), "alias/nitro-kms-bench");
+        assert!(Workload::parse(op, Some("HMAC_256")).is_err());
+    }
+}
