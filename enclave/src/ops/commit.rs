@@ -50,6 +50,11 @@ fn to_kms_error(svc: &Context, e: CommitError) -> KmsError {
         CommitError::ReadReplica | CommitError::Link(LinkError::ReadReplica) => KmsError::internal(
             "This key store replica does not accept changes. The request can be retried.",
         ),
+        // etcd answered, and refused the change itself (too large for its request limit, over
+        // its quota): not a timeout, and retrying the same request will not help.
+        CommitError::Etcd(nitro_kms_etcd::EtcdError::Server { .. }) => KmsError::internal(
+            "The request could not be completed: the key store refused the change.",
+        ),
         // etcd did not answer in time (members down, no quorum, the relay cut): AWS's answer when a
         // service it depends on times out. Retryable; the write may or may not have landed.
         CommitError::Etcd(_) | CommitError::CatchUp(_) => KmsError::new(
